@@ -1,0 +1,85 @@
+//! The audit trail: who did what to a nomination, when. It carries no
+//! personal data, so it survives erasure of the people it is about.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::lifecycle::{Command, Status};
+
+/// Who acted, by role and opaque identifier (a Slack user id, a staff
+/// account subject), never by name or e-mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "role", content = "id", rename_all = "snake_case")]
+pub enum Actor {
+    Nominator,
+    Endorser,
+    Nominee,
+    Vetter(String),
+    Confirmer(String),
+    Admin(String),
+    System,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum Happening {
+    Submitted,
+    Endorsed,
+    Moved {
+        command: Command,
+        from: Status,
+        to: Status,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    #[serde(flatten)]
+    pub happening: Happening,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl AuditEvent {
+    pub fn submitted(at: DateTime<Utc>) -> Self {
+        Self {
+            at,
+            actor: Actor::Nominator,
+            happening: Happening::Submitted,
+            reason: None,
+        }
+    }
+
+    pub fn endorsed(at: DateTime<Utc>) -> Self {
+        Self {
+            at,
+            actor: Actor::Endorser,
+            happening: Happening::Endorsed,
+            reason: None,
+        }
+    }
+
+    pub fn moved(
+        at: DateTime<Utc>,
+        actor: Actor,
+        command: Command,
+        from: Status,
+        to: Status,
+    ) -> Self {
+        Self {
+            at,
+            actor,
+            happening: Happening::Moved { command, from, to },
+            reason: None,
+        }
+    }
+
+    pub fn because(self, reason: impl Into<String>) -> Self {
+        Self {
+            reason: Some(reason.into()),
+            ..self
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! The rules of ILN Nominations.
+//!
+//! Pure: no AWS types, no I/O, time passed in. Everything past the HTTP or
+//! storage boundary takes the types defined here, which can only hold valid
+//! values.
+
+pub mod audit;
+pub mod i18n;
+pub mod intake;
+pub mod lifecycle;
+pub mod message;
+pub mod nomination;
+pub mod pages;
+pub mod person;
+pub mod token;
+pub mod verification;
+
+pub use i18n::Language;
+pub use lifecycle::{Command, Refusal, Status};
+pub use nomination::{Nomination, NominationId};
+pub use person::{EmailAddress, PersonName};

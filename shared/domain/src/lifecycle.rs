@@ -1,0 +1,258 @@
+//! The nomination lifecycle: where a nomination stands, what may move it, and
+//! the refusal of every move the process does not allow.
+//!
+//! ```text
+//! submitted ─verify─> awaiting_vetting ─approve─> in_discussion ─confirm─> confirmed ─send─> invited ─accept─> member
+//!    │                   │    └─request info (stays)                       │                       ├─decline─> invitation_declined
+//!    └─72 h─> expired    └─reject─> rejected                              └─decline─> declined     └─no answer─> expired
+//! withdrawn: from any open state
+//! ```
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Submitted,
+    AwaitingVetting,
+    InDiscussion,
+    Confirmed,
+    Invited,
+    Member,
+    Rejected,
+    Declined,
+    InvitationDeclined,
+    Expired,
+    Withdrawn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Command {
+    VerifyNominatorEmail,
+    Approve,
+    RequestInformation,
+    Reject,
+    Confirm,
+    Decline,
+    SendInvitation,
+    AcceptInvitation,
+    DeclineInvitation,
+    Expire,
+    Withdraw,
+}
+
+/// A move the lifecycle does not allow, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a nomination that is {from} cannot be moved by {command}")]
+pub struct Refusal {
+    pub from: Status,
+    pub command: Command,
+}
+
+impl Status {
+    pub const ALL: [Status; 11] = [
+        Status::Submitted,
+        Status::AwaitingVetting,
+        Status::InDiscussion,
+        Status::Confirmed,
+        Status::Invited,
+        Status::Member,
+        Status::Rejected,
+        Status::Declined,
+        Status::InvitationDeclined,
+        Status::Expired,
+        Status::Withdrawn,
+    ];
+
+    /// The one function that moves a nomination.
+    pub fn apply(self, command: Command) -> Result<Status, Refusal> {
+        use Command as C;
+        use Status as S;
+        let to = match (self, command) {
+            (S::Submitted, C::VerifyNominatorEmail) => S::AwaitingVetting,
+            (S::Submitted, C::Expire) => S::Expired,
+            (S::AwaitingVetting, C::Approve) => S::InDiscussion,
+            (S::AwaitingVetting, C::RequestInformation) => S::AwaitingVetting,
+            (S::AwaitingVetting, C::Reject) => S::Rejected,
+            (S::InDiscussion, C::Confirm) => S::Confirmed,
+            (S::InDiscussion, C::Decline) => S::Declined,
+            (S::Confirmed, C::SendInvitation) => S::Invited,
+            (S::Invited, C::AcceptInvitation) => S::Member,
+            (S::Invited, C::DeclineInvitation) => S::InvitationDeclined,
+            (S::Invited, C::Expire) => S::Expired,
+            (from, C::Withdraw) if from.is_open() => S::Withdrawn,
+            (from, command) => return Err(Refusal { from, command }),
+        };
+        Ok(to)
+    }
+
+    /// Still moving towards membership or a decision.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            Status::Submitted
+                | Status::AwaitingVetting
+                | Status::InDiscussion
+                | Status::Confirmed
+                | Status::Invited
+        )
+    }
+
+    /// Ended without a member: the data is kept only for the retention period.
+    pub fn is_closed(self) -> bool {
+        !self.is_open() && self != Status::Member
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Submitted => "submitted",
+            Status::AwaitingVetting => "awaiting_vetting",
+            Status::InDiscussion => "in_discussion",
+            Status::Confirmed => "confirmed",
+            Status::Invited => "invited",
+            Status::Member => "member",
+            Status::Rejected => "rejected",
+            Status::Declined => "declined",
+            Status::InvitationDeclined => "invitation_declined",
+            Status::Expired => "expired",
+            Status::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            Command::VerifyNominatorEmail => "verify_nominator_email",
+            Command::Approve => "approve",
+            Command::RequestInformation => "request_information",
+            Command::Reject => "reject",
+            Command::Confirm => "confirm",
+            Command::Decline => "decline",
+            Command::SendInvitation => "send_invitation",
+            Command::AcceptInvitation => "accept_invitation",
+            Command::DeclineInvitation => "decline_invitation",
+            Command::Expire => "expire",
+            Command::Withdraw => "withdraw",
+        };
+        f.write_str(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Command as C;
+    use Status as S;
+
+    const ALL_COMMANDS: [Command; 11] = [
+        C::VerifyNominatorEmail,
+        C::Approve,
+        C::RequestInformation,
+        C::Reject,
+        C::Confirm,
+        C::Decline,
+        C::SendInvitation,
+        C::AcceptInvitation,
+        C::DeclineInvitation,
+        C::Expire,
+        C::Withdraw,
+    ];
+
+    /// The lifecycle of DESIGN.md, written out move by move.
+    const LEGAL: &[(Status, Command, Status)] = &[
+        (S::Submitted, C::VerifyNominatorEmail, S::AwaitingVetting),
+        (S::Submitted, C::Expire, S::Expired),
+        (S::Submitted, C::Withdraw, S::Withdrawn),
+        (S::AwaitingVetting, C::Approve, S::InDiscussion),
+        (
+            S::AwaitingVetting,
+            C::RequestInformation,
+            S::AwaitingVetting,
+        ),
+        (S::AwaitingVetting, C::Reject, S::Rejected),
+        (S::AwaitingVetting, C::Withdraw, S::Withdrawn),
+        (S::InDiscussion, C::Confirm, S::Confirmed),
+        (S::InDiscussion, C::Decline, S::Declined),
+        (S::InDiscussion, C::Withdraw, S::Withdrawn),
+        (S::Confirmed, C::SendInvitation, S::Invited),
+        (S::Confirmed, C::Withdraw, S::Withdrawn),
+        (S::Invited, C::AcceptInvitation, S::Member),
+        (S::Invited, C::DeclineInvitation, S::InvitationDeclined),
+        (S::Invited, C::Expire, S::Expired),
+        (S::Invited, C::Withdraw, S::Withdrawn),
+    ];
+
+    #[test]
+    fn every_legal_move_lands_where_the_design_says() {
+        for &(from, command, to) in LEGAL {
+            assert_eq!(from.apply(command), Ok(to), "{from} by {command}");
+        }
+    }
+
+    #[test]
+    fn every_other_move_is_refused_and_says_why() {
+        let mut refused = 0;
+        for from in Status::ALL {
+            for command in ALL_COMMANDS {
+                if LEGAL.iter().any(|&(f, c, _)| f == from && c == command) {
+                    continue;
+                }
+                assert_eq!(
+                    from.apply(command),
+                    Err(Refusal { from, command }),
+                    "{from} by {command}"
+                );
+                refused += 1;
+            }
+        }
+        assert_eq!(
+            refused,
+            Status::ALL.len() * ALL_COMMANDS.len() - LEGAL.len()
+        );
+    }
+
+    #[test]
+    fn members_and_closed_nominations_cannot_be_withdrawn() {
+        for from in [
+            S::Member,
+            S::Rejected,
+            S::Declined,
+            S::InvitationDeclined,
+            S::Expired,
+            S::Withdrawn,
+        ] {
+            assert!(from.apply(C::Withdraw).is_err(), "{from}");
+        }
+    }
+
+    #[test]
+    fn closed_means_ended_without_a_member() {
+        let closed: Vec<_> = Status::ALL.into_iter().filter(|s| s.is_closed()).collect();
+        assert_eq!(
+            closed,
+            [
+                S::Rejected,
+                S::Declined,
+                S::InvitationDeclined,
+                S::Expired,
+                S::Withdrawn
+            ]
+        );
+    }
+
+    #[test]
+    fn codes_match_the_serialised_names() {
+        for status in Status::ALL {
+            assert_eq!(serde_json::to_value(status).unwrap(), status.code());
+        }
+    }
+}

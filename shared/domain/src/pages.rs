@@ -1,0 +1,292 @@
+//! Every page a nominator or nominee reads, in English and Spanish, rendered
+//! from the templates in `templates/` with the catalogs in `templates/texts/`.
+
+use minijinja::{Environment, Value, context};
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use crate::i18n::Language;
+use crate::intake::{FieldErrors, NominationForm};
+use crate::nomination::{Country, Links};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("template failed")]
+    Template(#[from] minijinja::Error),
+    #[error("a message that carries a token was rendered without one")]
+    MissingToken,
+}
+
+/// The public address the system answers on, as links in e-mails need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicBaseUrl(url::Url);
+
+impl PublicBaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, url::ParseError> {
+        let url = url::Url::parse(raw.trim_end_matches('/'))?;
+        match url.scheme() {
+            "https" | "http" if url.host().is_some() => Ok(Self(url)),
+            _ => Err(url::ParseError::RelativeUrlWithoutBase),
+        }
+    }
+
+    /// An absolute link to `path` with the query pairs encoded.
+    pub fn link(&self, path: &str, query: &[(&str, &str)]) -> String {
+        let mut url = self.0.clone();
+        let base_path = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&format!("{base_path}{path}"));
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        url.into()
+    }
+}
+
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "pages/layout.html",
+        include_str!("../templates/pages/layout.html"),
+    ),
+    (
+        "pages/nomination_form.html",
+        include_str!("../templates/pages/nomination_form.html"),
+    ),
+    (
+        "pages/thank_you.html",
+        include_str!("../templates/pages/thank_you.html"),
+    ),
+    (
+        "pages/verified.html",
+        include_str!("../templates/pages/verified.html"),
+    ),
+    (
+        "pages/token_problem.html",
+        include_str!("../templates/pages/token_problem.html"),
+    ),
+    (
+        "pages/privacy.html",
+        include_str!("../templates/pages/privacy.html"),
+    ),
+    (
+        "pages/error.html",
+        include_str!("../templates/pages/error.html"),
+    ),
+    (
+        "emails/nominator_verification.txt",
+        include_str!("../templates/emails/nominator_verification.txt"),
+    ),
+    (
+        "emails/nominator_verification.html",
+        include_str!("../templates/emails/nominator_verification.html"),
+    ),
+];
+
+static TEMPLATE_ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut environment = Environment::new();
+    environment.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    for (name, source) in TEMPLATES {
+        // A template that does not parse fails every test that renders it.
+        if let Err(error) = environment.add_template(name, source) {
+            eprintln!("template {name} does not parse: {error}");
+        }
+    }
+    environment
+});
+
+fn render(name: &str, language: Language, extra: Value) -> Result<String, RenderError> {
+    let template = TEMPLATE_ENVIRONMENT.get_template(name)?;
+    Ok(template.render(context! {
+        lang => language.code(),
+        t => Value::from_serialize(language.catalog()),
+        ..extra
+    })?)
+}
+
+pub(crate) fn render_email(
+    name: &str,
+    language: Language,
+    extra: &Value,
+) -> Result<String, RenderError> {
+    render(name, language, extra.clone())
+}
+
+/// The page context every page shares: how to switch language, where the
+/// privacy notice is.
+fn page(language: Language, path: &str, extra: Value) -> Value {
+    let other = language.other();
+    context! {
+        other_lang => other.code(),
+        other_lang_url => format!("{path}?lang={}", other.code()),
+        privacy_url => format!("/privacy?lang={}", language.code()),
+        ..extra
+    }
+}
+
+pub const FORM_PATH: &str = "/nominate";
+
+/// The nomination form, empty or as sent back with its problems.
+pub fn nomination_form(
+    language: Language,
+    sent: Option<&NominationForm>,
+    errors: Option<&FieldErrors>,
+) -> Result<String, RenderError> {
+    let blank = NominationForm {
+        language: Some(language.code().to_owned()),
+        ..NominationForm::default()
+    };
+    let form = sent.unwrap_or(&blank);
+    let mut links = form.links.clone();
+    links.resize(links.len().max(Links::MAX), String::new());
+    let messages: BTreeMap<&str, String> = errors
+        .into_iter()
+        .flat_map(FieldErrors::iter)
+        .map(|error| (error.field.name(), error.problem.message(language)))
+        .collect();
+    let countries: Vec<Value> = Country::all()
+        .into_iter()
+        .map(|country| context! { code => country.code(), name => country.name() })
+        .collect();
+    let values = context! {
+        nominee_name => form.nominee_name.clone().unwrap_or_default(),
+        nominee_email => form.nominee_email.clone().unwrap_or_default(),
+        nominee_country => form.nominee_country.clone().unwrap_or_default().trim().to_ascii_uppercase(),
+        nominee_region => form.nominee_region.clone().unwrap_or_default(),
+        nominee_role => form.nominee_role.clone().unwrap_or_default(),
+        nominator_name => form.nominator_name.clone().unwrap_or_default(),
+        nominator_email => form.nominator_email.clone().unwrap_or_default(),
+        nominator_basis => form.nominator_basis.clone().unwrap_or_default(),
+        rationale => form.rationale.clone().unwrap_or_default(),
+        self_identification => form.self_identification.clone().unwrap_or_default(),
+        language => form.language_or(language).code(),
+        privacy_consent => form.privacy_consent,
+        links => links,
+    };
+    render(
+        "pages/nomination_form.html",
+        language,
+        page(
+            language,
+            FORM_PATH,
+            context! { action => "/nominations", values, errors => messages, countries },
+        ),
+    )
+}
+
+pub fn thank_you(language: Language) -> Result<String, RenderError> {
+    render(
+        "pages/thank_you.html",
+        language,
+        page(language, FORM_PATH, context! {}),
+    )
+}
+
+pub fn verified(language: Language, already: bool) -> Result<String, RenderError> {
+    render(
+        "pages/verified.html",
+        language,
+        page(language, FORM_PATH, context! { already }),
+    )
+}
+
+/// Why a link from an e-mail does not work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    Unknown,
+    Expired,
+    Closed,
+}
+
+pub fn token_problem(language: Language, problem: TokenProblem) -> Result<String, RenderError> {
+    let problem = match problem {
+        TokenProblem::Unknown => "unknown",
+        TokenProblem::Expired => "expired",
+        TokenProblem::Closed => "closed",
+    };
+    let form_url = format!("{FORM_PATH}?lang={}", language.code());
+    render(
+        "pages/token_problem.html",
+        language,
+        page(language, FORM_PATH, context! { problem, form_url }),
+    )
+}
+
+pub fn privacy(language: Language) -> Result<String, RenderError> {
+    render(
+        "pages/privacy.html",
+        language,
+        page(language, "/privacy", context! {}),
+    )
+}
+
+pub fn error(language: Language, status: u16, message: &str) -> Result<String, RenderError> {
+    render(
+        "pages/error.html",
+        language,
+        page(language, FORM_PATH, context! { status, message }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intake::Field;
+
+    #[test]
+    fn every_page_renders_in_both_languages() {
+        for language in Language::ALL {
+            let pages = [
+                nomination_form(language, None, None),
+                thank_you(language),
+                verified(language, false),
+                verified(language, true),
+                token_problem(language, TokenProblem::Unknown),
+                token_problem(language, TokenProblem::Expired),
+                token_problem(language, TokenProblem::Closed),
+                privacy(language),
+                error(language, 404, "x"),
+            ];
+            for page in pages {
+                let html = page.expect("renders");
+                assert!(
+                    html.contains(&format!("lang=\"{}\"", language.code())),
+                    "{html}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_form_explains_who_may_nominate_and_welcomes_self_nominations() {
+        let english = nomination_form(Language::En, None, None).unwrap();
+        let spanish = nomination_form(Language::Es, None, None).unwrap();
+        assert!(
+            english.contains("name=\"nominee_name\"") && english.contains("for=\"nominee_name\"")
+        );
+        assert!(english.to_lowercase().contains("women"));
+        assert!(spanish.to_lowercase().contains("mujeres"));
+        assert!(spanish.contains("name=\"privacy_consent\""));
+    }
+
+    #[test]
+    fn what_a_user_typed_is_escaped_and_kept() {
+        let sent = NominationForm {
+            nominee_name: Some("<script>alert('x')</script>".into()),
+            ..NominationForm::default()
+        };
+        let errors = sent.parse(Language::En).unwrap_err();
+        let html = nomination_form(Language::En, Some(&sent), Some(&errors)).unwrap();
+        assert!(!html.contains("<script>alert"));
+        assert!(html.contains("&lt;script&gt;"));
+        assert!(html.contains(&crate::intake::Problem::Missing.message(Language::En)));
+        assert!(errors.get(Field::NomineeEmail).is_some());
+    }
+
+    #[test]
+    fn links_in_emails_are_absolute_and_encoded() {
+        let base = PublicBaseUrl::parse("https://iln.example.org/prod/").unwrap();
+        assert_eq!(
+            base.link("/nominations/verify", &[("token", "a b")]),
+            "https://iln.example.org/prod/nominations/verify?token=a+b"
+        );
+    }
+}
