@@ -1,0 +1,61 @@
+//! Key shapes, one function each. The key schema itself is declared once, in
+//! `template.yaml`.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use iln_domain::message::MessageId;
+use iln_domain::token::TokenHash;
+use iln_domain::{NominationId, Status};
+
+/// The queue index: partition by status, sorted by when the item became due.
+pub const STATUS_INDEX: &str = "by_status_due";
+
+pub fn nomination(id: NominationId) -> String {
+    format!("NOMINATION#{id}")
+}
+
+pub const NOMINATION_SK: &str = "NOMINATION";
+
+/// Sorts audit events by time; the ULID also makes two events in the same
+/// millisecond distinct.
+pub fn audit_sk(at: DateTime<Utc>) -> String {
+    format!("AUDIT#{}", ulid::Ulid::from_datetime(at.into()))
+}
+
+pub fn endorsement_sk(nominator_identity: &str) -> String {
+    format!("ENDORSEMENT#{nominator_identity}")
+}
+
+/// One item per person nominated: its existence is what stops a second
+/// nomination of the same person.
+pub fn person(identity: &str) -> String {
+    format!("PERSON#{identity}")
+}
+
+pub const NOMINEE_SK: &str = "NOMINEE";
+
+pub fn token(hash: &TokenHash) -> String {
+    format!("TOKEN#{}", hash.as_str())
+}
+
+pub const TOKEN_SK: &str = "TOKEN";
+
+pub fn outbox(id: &MessageId) -> String {
+    format!("OUTBOX#{id}")
+}
+
+pub const OUTBOX_SK: &str = "OUTBOX";
+
+pub fn status_partition(status: Status) -> String {
+    format!("STATUS#{status}")
+}
+
+pub const UNDELIVERED_PARTITION: &str = "OUTBOX#undelivered";
+
+/// Index sort key: when the item entered its state, then its id, so the
+/// oldest comes first and keys never collide.
+pub fn due_sort_key(since: DateTime<Utc>, id: &str) -> String {
+    format!(
+        "{}#{id}",
+        since.to_rfc3339_opts(SecondsFormat::Millis, true)
+    )
+}

@@ -1,0 +1,107 @@
+//! The one DynamoDB table. Single-table design: every item has `pk`, `sk`
+//! and an `entity` attribute; queues are read from the `by_status_due` index.
+//! Writes that change state are conditional and transactional with their
+//! audit event and outbox messages.
+
+mod keys;
+mod nominations;
+mod outbox;
+mod records;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use std::collections::HashMap;
+
+pub use keys::STATUS_INDEX;
+pub use nominations::{MoveError, NominationMove, StoredToken, SubmitOutcome};
+pub use outbox::{Claim, OutboxMessage, OutboxStatus, TokenToIssue};
+
+type Item = HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("DynamoDB {operation} failed")]
+    Call {
+        operation: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("item {key} does not hold a valid record")]
+    Corrupt {
+        key: String,
+        #[source]
+        source: serde_dynamo::Error,
+    },
+    #[error("transaction kept conflicting with concurrent writes")]
+    Contended,
+}
+
+impl StoreError {
+    fn call<E: std::error::Error + Send + Sync + 'static>(
+        operation: &'static str,
+    ) -> impl FnOnce(E) -> Self {
+        move |error| StoreError::Call {
+            operation,
+            source: Box::new(error),
+        }
+    }
+}
+
+/// The table, with one client built once per process.
+#[derive(Clone)]
+pub struct NominationTable {
+    client: Client,
+    name: String,
+}
+
+impl NominationTable {
+    pub fn new(client: Client, name: impl Into<String>) -> Self {
+        Self {
+            client,
+            name: name.into(),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Why each item of a cancelled transaction failed, in request order
+/// (`"None"`, `"ConditionalCheckFailed"`, `"TransactionConflict"`, …).
+fn cancellation_codes(error: &SdkError<TransactWriteItemsError>) -> Option<Vec<String>> {
+    match error.as_service_error()? {
+        TransactWriteItemsError::TransactionCanceledException(cancelled) => Some(
+            cancelled
+                .cancellation_reasons()
+                .iter()
+                .map(|reason| reason.code().unwrap_or("None").to_owned())
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+fn conditional_check_failed(codes: &[String], index: usize) -> bool {
+    codes
+        .get(index)
+        .is_some_and(|code| code == "ConditionalCheckFailed")
+}
+
+fn conflicted(codes: &[String]) -> bool {
+    codes.iter().any(|code| code == "TransactionConflict")
+}
+
+/// A short pause before retrying a conflicted transaction, growing and
+/// jittered so that racing writers spread out.
+async fn back_off(attempt: u32) {
+    let mut noise = [0u8; 2];
+    // Jitter only: without OS randomness the pause is merely regular.
+    let _ = getrandom::fill(&mut noise);
+    let jitter = u64::from(u16::from_le_bytes(noise) % 20);
+    let millis = 5 * 2u64.pow(attempt.min(6)) + jitter;
+    tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+}
+
+const TRANSACTION_ATTEMPTS: u32 = 8;

@@ -1,0 +1,318 @@
+//! Nominations: submission (or endorsement), reading, and moving them along
+//! the lifecycle with one conditional transaction each.
+
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use chrono::{DateTime, Utc};
+use iln_domain::audit::AuditEvent;
+use iln_domain::message::Message;
+use iln_domain::nomination::Submission;
+use iln_domain::token::{TokenHash, TokenPurpose};
+use iln_domain::{Nomination, NominationId, Status};
+use serde::Serialize;
+
+use super::records::{
+    AuditRecord, EndorsementRecord, NominationRecord, NomineeRecord, OutboxRecord, TokenRecord,
+};
+use super::{
+    Item, NominationTable, StoreError, TRANSACTION_ATTEMPTS, back_off, cancellation_codes,
+    conditional_check_failed, conflicted, keys,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    /// A new nomination, waiting for its nominator to verify their address.
+    Created(NominationId),
+    /// The person was already nominated (or is a member): this nominator is
+    /// recorded as endorsing that nomination.
+    Endorsed(NominationId),
+    /// The same nominator already nominated or endorsed this person.
+    AlreadyRecorded(NominationId),
+}
+
+/// A token as stored: what it is for and whether it still works.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredToken {
+    pub purpose: TokenPurpose,
+    pub nomination_id: NominationId,
+    pub valid_until: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// One step of a nomination along its lifecycle, as the domain decided it.
+pub struct NominationMove<'a> {
+    pub nomination: &'a Nomination,
+    pub to: Status,
+    pub at: DateTime<Utc>,
+    pub audit: AuditEvent,
+    /// A token spent by this step: it must not have been spent before.
+    pub spends_token: Option<&'a TokenHash>,
+    /// Messages this step causes, delivered by the outbox.
+    pub messages: Vec<Message>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MoveError {
+    /// Someone else moved the nomination (or spent the token) first.
+    #[error("the nomination was changed concurrently")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn item(record: &impl Serialize) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(record).map_err(|source| StoreError::Corrupt {
+        key: "new item".to_owned(),
+        source,
+    })
+}
+
+impl NominationTable {
+    pub(super) fn put(
+        &self,
+        record: &impl Serialize,
+        condition: Option<&str>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.name)
+            .set_item(Some(item(record)?))
+            .set_condition_expression(condition.map(str::to_owned))
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// Records a submission: a new nomination with its verification e-mail,
+    /// or, when the person is already nominated, an endorsement of that
+    /// nomination. Safe to call any number of times concurrently.
+    #[tracing::instrument(skip_all, fields(nomination_id = %id))]
+    pub async fn submit(
+        &self,
+        id: NominationId,
+        submission: &Submission,
+        now: DateTime<Utc>,
+    ) -> Result<SubmitOutcome, StoreError> {
+        let nominee_identity = submission.nominee.email.identity();
+        let nominator_identity = submission.nominator.email.identity();
+        let message = Message::NominatorVerification {
+            nomination_id: id,
+            to: submission.nominator.email.clone(),
+            language: submission.language,
+            nominator_name: submission.nominator.name.clone(),
+            nominee_name: submission.nominee.name.clone(),
+        };
+        let new_item = "attribute_not_exists(pk)";
+        let writes = vec![
+            self.put(&NominationRecord::new(id, submission, now), Some(new_item))?,
+            self.put(&AuditRecord::new(id, AuditEvent::submitted(now)), None)?,
+            self.put(
+                &NomineeRecord {
+                    pk: keys::person(&nominee_identity),
+                    sk: keys::NOMINEE_SK.to_owned(),
+                    entity: "nominee".to_owned(),
+                    nomination_id: id,
+                    nominator_identity: nominator_identity.clone(),
+                },
+                Some(new_item),
+            )?,
+            self.put(&OutboxRecord::new(message, now), Some(new_item))?,
+        ];
+        const NOMINEE_WRITE: usize = 2;
+
+        for attempt in 0..TRANSACTION_ATTEMPTS {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(writes.clone()))
+                .send()
+                .await;
+            let error = match result {
+                Ok(_) => return Ok(SubmitOutcome::Created(id)),
+                Err(error) => error,
+            };
+            match cancellation_codes(&error) {
+                Some(codes) if conditional_check_failed(&codes, NOMINEE_WRITE) => {
+                    if let Some(outcome) =
+                        self.endorse(id, &nominee_identity, submission, now).await?
+                    {
+                        return Ok(outcome);
+                    }
+                    // The earlier nomination closed in between: try as new.
+                }
+                Some(codes) if conflicted(&codes) => {}
+                _ => return Err(StoreError::call("TransactWriteItems")(error)),
+            }
+            back_off(attempt).await;
+        }
+        Err(StoreError::Contended)
+    }
+
+    /// Records `submission`'s nominator as endorsing the person's existing
+    /// nomination. `None` when there is no longer one to endorse.
+    async fn endorse(
+        &self,
+        receipt_id: NominationId,
+        nominee_identity: &str,
+        submission: &Submission,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SubmitOutcome>, StoreError> {
+        let Some(nominee) = self
+            .get::<NomineeRecord>(keys::person(nominee_identity), keys::NOMINEE_SK)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let existing = nominee.nomination_id;
+        let nominator_identity = submission.nominator.email.identity();
+        if nominee.nominator_identity == nominator_identity {
+            return Ok(Some(SubmitOutcome::AlreadyRecorded(existing)));
+        }
+        let endorsement = EndorsementRecord {
+            pk: keys::nomination(existing),
+            sk: keys::endorsement_sk(&nominator_identity),
+            entity: "endorsement".to_owned(),
+            nomination_id: existing,
+            receipt_id,
+            at: now,
+            nominator: submission.nominator.clone(),
+            rationale: submission.rationale.clone(),
+            links: submission.links.clone(),
+        };
+        let writes = vec![
+            self.put(&endorsement, Some("attribute_not_exists(pk)"))?,
+            self.put(&AuditRecord::new(existing, AuditEvent::endorsed(now)), None)?,
+        ];
+        for attempt in 0..TRANSACTION_ATTEMPTS {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(writes.clone()))
+                .send()
+                .await;
+            let error = match result {
+                Ok(_) => return Ok(Some(SubmitOutcome::Endorsed(existing))),
+                Err(error) => error,
+            };
+            match cancellation_codes(&error) {
+                Some(codes) if conditional_check_failed(&codes, 0) => {
+                    return Ok(Some(SubmitOutcome::AlreadyRecorded(existing)));
+                }
+                Some(codes) if conflicted(&codes) => back_off(attempt).await,
+                _ => return Err(StoreError::call("TransactWriteItems")(error)),
+            }
+        }
+        Err(StoreError::Contended)
+    }
+
+    /// A strongly consistent read of one item.
+    pub(super) async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        pk: String,
+        sk: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(pk.clone()))
+            .key("sk", AttributeValue::S(sk.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|error| StoreError::call("GetItem")(error))?;
+        output
+            .item
+            .map(|item| {
+                serde_dynamo::from_item(item)
+                    .map_err(|source| StoreError::Corrupt { key: pk, source })
+            })
+            .transpose()
+    }
+
+    #[tracing::instrument(skip_all, fields(nomination_id = %id))]
+    pub async fn nomination(&self, id: NominationId) -> Result<Option<Nomination>, StoreError> {
+        let record: Option<NominationRecord> =
+            self.get(keys::nomination(id), keys::NOMINATION_SK).await?;
+        Ok(record.map(NominationRecord::into_domain))
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn token(&self, hash: &TokenHash) -> Result<Option<StoredToken>, StoreError> {
+        let record: Option<TokenRecord> = self.get(keys::token(hash), keys::TOKEN_SK).await?;
+        Ok(record.map(|record| StoredToken {
+            purpose: record.purpose,
+            nomination_id: record.nomination_id,
+            valid_until: record.valid_until,
+            used_at: record.used_at,
+        }))
+    }
+
+    /// Moves a nomination one step: its new state, its audit event, the token
+    /// it spends and the messages it causes, all or nothing, and only if
+    /// nobody moved it since it was read.
+    #[tracing::instrument(skip_all, fields(nomination_id = %step.nomination.id, to = %step.to))]
+    pub async fn record_move(&self, step: NominationMove<'_>) -> Result<(), MoveError> {
+        let nomination = step.nomination;
+        let id = nomination.id;
+        let update = Update::builder()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(keys::nomination(id)))
+            .key("sk", AttributeValue::S(keys::NOMINATION_SK.to_owned()))
+            .condition_expression("#status = :from AND #version = :version")
+            .update_expression(
+                "SET #status = :to, #version = :next, updated_at = :at, gsi1pk = :queue, gsi1sk = :since",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":from", AttributeValue::S(nomination.status.code().to_owned()))
+            .expression_attribute_values(":to", AttributeValue::S(step.to.code().to_owned()))
+            .expression_attribute_values(":version", AttributeValue::N(nomination.version.to_string()))
+            .expression_attribute_values(":next", AttributeValue::N((nomination.version + 1).to_string()))
+            .expression_attribute_values(":at", AttributeValue::S(step.at.to_rfc3339()))
+            .expression_attribute_values(":queue", AttributeValue::S(keys::status_partition(step.to)))
+            .expression_attribute_values(":since", AttributeValue::S(keys::due_sort_key(step.at, &id.to_string())))
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        let mut writes = vec![
+            TransactWriteItem::builder().update(update).build(),
+            self.put(&AuditRecord::new(id, step.audit), None)?,
+        ];
+        if let Some(hash) = step.spends_token {
+            let spend = Update::builder()
+                .table_name(&self.name)
+                .key("pk", AttributeValue::S(keys::token(hash)))
+                .key("sk", AttributeValue::S(keys::TOKEN_SK.to_owned()))
+                .condition_expression("attribute_exists(pk) AND attribute_not_exists(used_at)")
+                .update_expression("SET used_at = :at")
+                .expression_attribute_values(":at", AttributeValue::S(step.at.to_rfc3339()))
+                .build()
+                .map_err(StoreError::call("TransactWriteItems"))?;
+            writes.push(TransactWriteItem::builder().update(spend).build());
+        }
+        for message in step.messages {
+            writes.push(self.put(
+                &OutboxRecord::new(message, step.at),
+                Some("attribute_not_exists(pk)"),
+            )?);
+        }
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) => match cancellation_codes(&error) {
+                // Lost to a concurrent writer, by condition or by conflict:
+                // either way the caller re-reads and sees who won.
+                Some(codes)
+                    if codes.iter().any(|c| c == "ConditionalCheckFailed")
+                        || conflicted(&codes) =>
+                {
+                    Err(MoveError::Conflict)
+                }
+                _ => Err(StoreError::call("TransactWriteItems")(error).into()),
+            },
+        }
+    }
+}

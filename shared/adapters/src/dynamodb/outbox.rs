@@ -1,0 +1,185 @@
+//! The outbox: messages waiting to be delivered, claimed one at a time so
+//! that each is sent once.
+
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use chrono::{DateTime, Duration, Utc};
+use iln_domain::message::{Message, MessageId};
+use iln_domain::token::TokenHash;
+use serde::{Deserialize, Serialize};
+
+use super::records::{OutboxRecord, TokenRecord};
+use super::{NominationTable, StoreError, cancellation_codes, conditional_check_failed, keys};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxStatus {
+    Pending,
+    /// Claimed by a deliverer until its lease ends.
+    Sending,
+    /// A delivery failed; the next attempt may claim it at once.
+    Retrying,
+    Delivered,
+}
+
+/// A message as the outbox holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    pub id: MessageId,
+    pub status: OutboxStatus,
+    pub attempts: u32,
+    pub message: Message,
+}
+
+impl OutboxMessage {
+    /// Reads a stream image; `None` when the item is not an outbox message.
+    pub fn from_image(image: serde_dynamo::Item) -> Result<Option<Self>, serde_dynamo::Error> {
+        let is_outbox = matches!(
+            image.get("entity"),
+            Some(serde_dynamo::AttributeValue::S(entity)) if entity == "outbox_message"
+        );
+        if !is_outbox {
+            return Ok(None);
+        }
+        let record: OutboxRecord = serde_dynamo::from_item(image)?;
+        Ok(Some(Self {
+            id: record.id,
+            status: record.status,
+            attempts: record.attempts,
+            message: record.message,
+        }))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// This deliverer holds the message until the lease ends.
+    Claimed,
+    /// Delivered already, or held by another deliverer: nothing to do.
+    Unavailable,
+}
+
+/// A token to store, by hash, in the same write that claims its message.
+pub struct TokenToIssue<'a> {
+    pub hash: &'a TokenHash,
+    pub issued_at: DateTime<Utc>,
+}
+
+/// How long a claimed message is reserved for one delivery attempt: longer
+/// than the SES call's own deadline.
+const LEASE: Duration = Duration::seconds(60);
+
+/// Expired tokens are kept a while, so that a late click is told "expired"
+/// rather than "unknown"; then TTL removes them.
+const TOKEN_KEPT_AFTER_EXPIRY: Duration = Duration::days(30);
+
+impl NominationTable {
+    /// Claims `message` for delivery, and stores the hash of the token it
+    /// will carry in the same write: a token exists only if its message was
+    /// claimed.
+    #[tracing::instrument(skip_all, fields(message_id = %message.id()))]
+    pub async fn claim_message(
+        &self,
+        message: &Message,
+        token: Option<TokenToIssue<'_>>,
+        now: DateTime<Utc>,
+    ) -> Result<Claim, StoreError> {
+        let id = message.id();
+        let claim = Update::builder()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(keys::outbox(&id)))
+            .key("sk", AttributeValue::S(keys::OUTBOX_SK.to_owned()))
+            .condition_expression(
+                "#status IN (:pending, :retrying) OR (#status = :sending AND lease_until < :now)",
+            )
+            .update_expression("SET #status = :sending, lease_until = :lease ADD attempts :one")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pending", AttributeValue::S("pending".to_owned()))
+            .expression_attribute_values(":retrying", AttributeValue::S("retrying".to_owned()))
+            .expression_attribute_values(":sending", AttributeValue::S("sending".to_owned()))
+            .expression_attribute_values(":now", AttributeValue::S(now.to_rfc3339()))
+            .expression_attribute_values(":lease", AttributeValue::S((now + LEASE).to_rfc3339()))
+            .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        let mut writes = vec![TransactWriteItem::builder().update(claim).build()];
+        if let (Some(token), Some(purpose)) = (token, message.token_purpose()) {
+            let valid_until = purpose.expires_at(token.issued_at);
+            let record = TokenRecord {
+                pk: keys::token(token.hash),
+                sk: keys::TOKEN_SK.to_owned(),
+                entity: "token".to_owned(),
+                purpose,
+                nomination_id: message.nomination_id(),
+                issued_at: token.issued_at,
+                valid_until,
+                used_at: None,
+                expires_at: (valid_until + TOKEN_KEPT_AFTER_EXPIRY).timestamp(),
+            };
+            writes.push(self.put(&record, Some("attribute_not_exists(pk)"))?);
+        }
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(Claim::Claimed),
+            Err(error) => match cancellation_codes(&error) {
+                Some(codes) if conditional_check_failed(&codes, 0) => Ok(Claim::Unavailable),
+                // Another deliverer is claiming it right now.
+                Some(codes) if super::conflicted(&codes) => Ok(Claim::Unavailable),
+                _ => Err(StoreError::call("TransactWriteItems")(error)),
+            },
+        }
+    }
+
+    /// Marks a claimed message delivered; it leaves the undelivered queue.
+    #[tracing::instrument(skip_all, fields(message_id = %id))]
+    pub async fn mark_delivered(
+        &self,
+        id: &MessageId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(keys::outbox(id)))
+            .key("sk", AttributeValue::S(keys::OUTBOX_SK.to_owned()))
+            .condition_expression("#status = :sending")
+            .update_expression(
+                "SET #status = :delivered, delivered_at = :now REMOVE lease_until, gsi1pk, gsi1sk",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":sending", AttributeValue::S("sending".to_owned()))
+            .expression_attribute_values(":delivered", AttributeValue::S("delivered".to_owned()))
+            .expression_attribute_values(":now", AttributeValue::S(now.to_rfc3339()))
+            .send()
+            .await
+            .map_err(StoreError::call("UpdateItem"))?;
+        Ok(())
+    }
+
+    /// Gives a claimed message back after a failed delivery, noting why, so
+    /// the next attempt can claim it at once.
+    #[tracing::instrument(skip_all, fields(message_id = %id))]
+    pub async fn release_message(&self, id: &MessageId, failure: &str) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(keys::outbox(id)))
+            .key("sk", AttributeValue::S(keys::OUTBOX_SK.to_owned()))
+            .condition_expression("#status = :sending")
+            .update_expression(
+                "SET #status = :retrying, last_failure = :failure REMOVE lease_until",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":sending", AttributeValue::S("sending".to_owned()))
+            .expression_attribute_values(":retrying", AttributeValue::S("retrying".to_owned()))
+            .expression_attribute_values(":failure", AttributeValue::S(failure.to_owned()))
+            .send()
+            .await
+            .map_err(StoreError::call("UpdateItem"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,182 @@
+//! How domain values are laid out as items. Separate from the domain types
+//! so that storage names can change without touching the rules.
+
+use chrono::{DateTime, Utc};
+use iln_domain::audit::AuditEvent;
+use iln_domain::message::{Message, MessageId};
+use iln_domain::nomination::{
+    Links, Nominator, Nominee, Rationale, SelfIdentification, Submission,
+};
+use iln_domain::token::TokenPurpose;
+use iln_domain::{Language, Nomination, NominationId, Status};
+use serde::{Deserialize, Serialize};
+
+use super::keys;
+use super::outbox::OutboxStatus;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct NominationRecord {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub id: NominationId,
+    pub status: Status,
+    pub version: u64,
+    pub submitted_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub language: Language,
+    pub nominee: Nominee,
+    pub nominator: Nominator,
+    pub rationale: Rationale,
+    pub links: Links,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_identification: Option<SelfIdentification>,
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+}
+
+impl NominationRecord {
+    pub fn new(id: NominationId, submission: &Submission, now: DateTime<Utc>) -> Self {
+        let status = Status::Submitted;
+        Self {
+            pk: keys::nomination(id),
+            sk: keys::NOMINATION_SK.to_owned(),
+            entity: "nomination".to_owned(),
+            id,
+            status,
+            version: 1,
+            submitted_at: now,
+            updated_at: now,
+            language: submission.language,
+            nominee: submission.nominee.clone(),
+            nominator: submission.nominator.clone(),
+            rationale: submission.rationale.clone(),
+            links: submission.links.clone(),
+            self_identification: submission.self_identification.clone(),
+            gsi1pk: keys::status_partition(status),
+            gsi1sk: keys::due_sort_key(now, &id.to_string()),
+        }
+    }
+
+    pub fn into_domain(self) -> Nomination {
+        Nomination {
+            id: self.id,
+            status: self.status,
+            version: self.version,
+            submitted_at: self.submitted_at,
+            updated_at: self.updated_at,
+            submission: Submission {
+                nominee: self.nominee,
+                nominator: self.nominator,
+                rationale: self.rationale,
+                links: self.links,
+                self_identification: self.self_identification,
+                language: self.language,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct AuditRecord {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub nomination_id: NominationId,
+    #[serde(flatten)]
+    pub event: AuditEvent,
+}
+
+impl AuditRecord {
+    pub fn new(nomination_id: NominationId, event: AuditEvent) -> Self {
+        Self {
+            pk: keys::nomination(nomination_id),
+            sk: keys::audit_sk(event.at),
+            entity: "audit_event".to_owned(),
+            nomination_id,
+            event,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct NomineeRecord {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub nomination_id: NominationId,
+    pub nominator_identity: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct EndorsementRecord {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub nomination_id: NominationId,
+    /// The reference the endorser was given, so staff can trace it.
+    pub receipt_id: NominationId,
+    pub at: DateTime<Utc>,
+    pub nominator: Nominator,
+    pub rationale: Rationale,
+    pub links: Links,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct TokenRecord {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub purpose: TokenPurpose,
+    pub nomination_id: NominationId,
+    pub issued_at: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_at: Option<DateTime<Utc>>,
+    /// The table's TTL attribute (epoch seconds): DynamoDB removes the item
+    /// some time after; reads never rely on it.
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct OutboxRecord {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub id: MessageId,
+    pub status: OutboxStatus,
+    pub attempts: u32,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_until: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failure: Option<String>,
+    pub message: Message,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1sk: Option<String>,
+}
+
+impl OutboxRecord {
+    pub fn new(message: Message, now: DateTime<Utc>) -> Self {
+        let id = message.id();
+        Self {
+            pk: keys::outbox(&id),
+            sk: keys::OUTBOX_SK.to_owned(),
+            entity: "outbox_message".to_owned(),
+            status: OutboxStatus::Pending,
+            attempts: 0,
+            created_at: now,
+            lease_until: None,
+            delivered_at: None,
+            last_failure: None,
+            message,
+            gsi1pk: Some(keys::UNDELIVERED_PARTITION.to_owned()),
+            gsi1sk: Some(keys::due_sort_key(now, id.as_str())),
+            id,
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Adapters to what ILN Nominations talks to, each small and named for it.
+//! Rules live in `iln-domain`; these only move data in and out.
+
+pub mod config;
+pub mod dynamodb;
+pub mod http;
+pub mod ses;
+pub mod telemetry;
