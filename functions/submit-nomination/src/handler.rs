@@ -1,0 +1,340 @@
+use aws_config::SdkConfig;
+use chrono::{DateTime, Utc};
+use iln_adapters::dynamodb::{MoveError, NominationMove, NominationTable, SubmitOutcome};
+use iln_adapters::http::{html, json, with_header};
+use iln_adapters::telemetry::error_chain;
+use iln_domain::audit::{Actor, AuditEvent};
+use iln_domain::intake::{FieldErrors, NominationForm};
+use iln_domain::pages::{self, RenderError, TokenProblem};
+use iln_domain::token::{TokenHash, TokenPurpose};
+use iln_domain::verification::{Verification, verify_nominator};
+use iln_domain::{Command, Language, NominationId};
+use lambda_http::http::{Method, StatusCode, header};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::json;
+
+use crate::Config;
+
+/// Larger bodies are refused before they are read: a nomination is a few KiB.
+const MAX_BODY_BYTES: usize = 16 * 1024;
+
+pub struct App {
+    table: NominationTable,
+}
+
+impl App {
+    pub fn new(aws: &SdkConfig, config: &Config) -> Self {
+        Self::with_table(NominationTable::new(
+            aws_sdk_dynamodb::Client::new(aws),
+            &config.table_name,
+        ))
+    }
+
+    pub fn with_table(table: NominationTable) -> Self {
+        Self { table }
+    }
+}
+
+/// Every expected failure of this function, and the one place it becomes a
+/// response.
+enum Failure {
+    NotFound,
+    MethodNotAllowed,
+    UnsupportedMediaType,
+    TooLarge,
+    InvalidUtf8,
+    Malformed(String),
+    Invalid(Box<NominationForm>, FieldErrors),
+    Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<RenderError> for Failure {
+    fn from(error: RenderError) -> Self {
+        Failure::Internal(error.into())
+    }
+}
+
+/// How the client wants to be answered: the form page reads HTML, API
+/// clients read JSON.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    Person,
+    Program,
+}
+
+pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response<Body> {
+    let language = request_language(&request);
+    let reader = reader(&request);
+    let result = match (request.method(), request.uri().path()) {
+        (&Method::GET, "/nominate") => page(pages::nomination_form(language, None, None)),
+        (&Method::POST, "/nominations") => submit(app, &request, language, reader, now).await,
+        (_, "/nominations") => Err(Failure::MethodNotAllowed),
+        (&Method::GET, "/nominations/verify") => verify(app, &request, now).await,
+        (&Method::GET, "/privacy") => page(pages::privacy(language)),
+        _ => Err(Failure::NotFound),
+    };
+    result.unwrap_or_else(|failure| respond_to_failure(failure, language, reader))
+}
+
+fn page(rendered: Result<String, RenderError>) -> Result<Response<Body>, Failure> {
+    Ok(html(StatusCode::OK, rendered?))
+}
+
+fn request_language(request: &Request) -> Language {
+    let query = request.query_string_parameters();
+    let accept_language = request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Language::negotiate(query.first("lang"), accept_language)
+}
+
+fn media_type(request: &Request) -> Option<String> {
+    let content_type = request.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(
+        content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase(),
+    )
+}
+
+fn reader(request: &Request) -> Reader {
+    let accepts = |wanted: &str| {
+        request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains(wanted))
+    };
+    let sent_json = media_type(request).as_deref() == Some("application/json");
+    if sent_json || (accepts("application/json") && !accepts("text/html")) {
+        Reader::Program
+    } else {
+        Reader::Person
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn submit(
+    app: &App,
+    request: &Request,
+    request_language: Language,
+    reader: Reader,
+    now: DateTime<Utc>,
+) -> Result<Response<Body>, Failure> {
+    let body = request.body().as_ref();
+    let media_type = media_type(request);
+    let is_json = match media_type.as_deref() {
+        Some("application/json") => true,
+        Some("application/x-www-form-urlencoded") => false,
+        _ => return Err(Failure::UnsupportedMediaType),
+    };
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Failure::TooLarge);
+    }
+    let text = std::str::from_utf8(body).map_err(|_| Failure::InvalidUtf8)?;
+    if text.trim().is_empty() {
+        return Err(Failure::Malformed("empty body".to_owned()));
+    }
+    let form: NominationForm = if is_json {
+        serde_json::from_str(text).map_err(|error| Failure::Malformed(error.to_string()))?
+    } else {
+        serde_html_form::from_str(text).map_err(|error| Failure::Malformed(error.to_string()))?
+    };
+    let language = form.language_or(request_language);
+    let submission = match form.parse(language) {
+        Ok(submission) => submission,
+        Err(errors) => return Err(Failure::Invalid(Box::new(form), errors)),
+    };
+
+    let id = NominationId::new(now);
+    let outcome = app
+        .table
+        .submit(id, &submission, now)
+        .await
+        .map_err(|error| Failure::Internal(error.into()))?;
+    // An endorsement gets its own fresh reference: the answer must not tell
+    // whether the person was already nominated.
+    let reference = match outcome {
+        SubmitOutcome::Created(id) | SubmitOutcome::AlreadyRecorded(id) => id,
+        SubmitOutcome::Endorsed(_) => id,
+    };
+    tracing::info!(reference = %reference, outcome = outcome_name(outcome), "nomination received");
+    match reader {
+        Reader::Program => Ok(json(
+            StatusCode::ACCEPTED,
+            &json!({ "id": reference, "status": "submitted" }),
+        )),
+        Reader::Person => Ok(html(StatusCode::OK, pages::thank_you(language)?)),
+    }
+}
+
+fn outcome_name(outcome: SubmitOutcome) -> &'static str {
+    match outcome {
+        SubmitOutcome::Created(_) => "created",
+        SubmitOutcome::Endorsed(_) => "endorsed",
+        SubmitOutcome::AlreadyRecorded(_) => "already_recorded",
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn verify(
+    app: &App,
+    request: &Request,
+    now: DateTime<Utc>,
+) -> Result<Response<Body>, Failure> {
+    let query = request.query_string_parameters();
+    let explicit_language = query.first("lang");
+    let fallback_language = request_language(request);
+    let problem = |language: Language, status: StatusCode, problem: TokenProblem| {
+        Ok(html(status, pages::token_problem(language, problem)?))
+    };
+    let Some(hash) = query.first("token").and_then(TokenHash::of_presented) else {
+        return problem(
+            fallback_language,
+            StatusCode::NOT_FOUND,
+            TokenProblem::Unknown,
+        );
+    };
+
+    // A lost race is re-read once: by then the winner's write is visible.
+    for _ in 0..2 {
+        let internal = |error: iln_adapters::dynamodb::StoreError| Failure::Internal(error.into());
+        let token = app.table.token(&hash).await.map_err(internal)?;
+        let Some(token) = token.filter(|t| t.purpose == TokenPurpose::VerifyNominatorEmail) else {
+            return problem(
+                fallback_language,
+                StatusCode::NOT_FOUND,
+                TokenProblem::Unknown,
+            );
+        };
+        let Some(nomination) = app
+            .table
+            .nomination(token.nomination_id)
+            .await
+            .map_err(internal)?
+        else {
+            return problem(
+                fallback_language,
+                StatusCode::NOT_FOUND,
+                TokenProblem::Unknown,
+            );
+        };
+        // The nominator chose a language when nominating; a `?lang=` still wins.
+        let language = explicit_language
+            .and_then(|raw| Language::parse(raw).ok())
+            .unwrap_or(nomination.submission.language);
+        match verify_nominator(
+            nomination.status,
+            token.used_at.is_some(),
+            token.valid_until,
+            now,
+        ) {
+            Verification::AlreadyVerified => {
+                return Ok(html(StatusCode::OK, pages::verified(language, true)?));
+            }
+            Verification::Expired => {
+                return problem(language, StatusCode::GONE, TokenProblem::Expired);
+            }
+            Verification::Closed => {
+                return problem(language, StatusCode::GONE, TokenProblem::Closed);
+            }
+            Verification::Verify { to } => {
+                let step = NominationMove {
+                    nomination: &nomination,
+                    to,
+                    at: now,
+                    audit: AuditEvent::moved(
+                        now,
+                        Actor::Nominator,
+                        Command::VerifyNominatorEmail,
+                        nomination.status,
+                        to,
+                    ),
+                    spends_token: Some(&hash),
+                    messages: Vec::new(),
+                };
+                match app.table.record_move(step).await {
+                    Ok(()) => {
+                        tracing::info!(nomination_id = %nomination.id, "nominator verified");
+                        return Ok(html(StatusCode::OK, pages::verified(language, false)?));
+                    }
+                    Err(MoveError::Conflict) => continue,
+                    Err(MoveError::Store(error)) => return Err(internal(error)),
+                }
+            }
+        }
+    }
+    Err(Failure::Internal("verification kept conflicting".into()))
+}
+
+fn respond_to_failure(failure: Failure, language: Language, reader: Reader) -> Response<Body> {
+    let (status, message) = match &failure {
+        Failure::NotFound => (StatusCode::NOT_FOUND, language.text("http.not_found")),
+        Failure::MethodNotAllowed => (
+            StatusCode::METHOD_NOT_ALLOWED,
+            language.text("http.method_not_allowed"),
+        ),
+        Failure::UnsupportedMediaType => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            language.text("http.unsupported_media_type"),
+        ),
+        Failure::TooLarge => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            language.text("http.too_large"),
+        ),
+        Failure::InvalidUtf8 => (StatusCode::BAD_REQUEST, language.text("http.invalid_utf8")),
+        Failure::Malformed(detail) => (
+            StatusCode::BAD_REQUEST,
+            language.text("http.malformed").replace("{detail}", detail),
+        ),
+        Failure::Invalid(form, errors) => {
+            return invalid_nomination(form, errors, language, reader);
+        }
+        Failure::Internal(cause) => {
+            tracing::error!(error = %error_chain(cause.as_ref()), "request failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                language.text("http.internal"),
+            )
+        }
+    };
+    let response = match reader {
+        Reader::Program => json(status, &json!({ "errors": [{ "message": message }] })),
+        Reader::Person => match pages::error(language, status.as_u16(), &message) {
+            Ok(page) => html(status, page),
+            Err(_) => html(status, message),
+        },
+    };
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        return with_header(response, header::ALLOW, "POST");
+    }
+    response
+}
+
+fn invalid_nomination(
+    form: &NominationForm,
+    errors: &FieldErrors,
+    language: Language,
+    reader: Reader,
+) -> Response<Body> {
+    match reader {
+        Reader::Program => {
+            let errors: Vec<_> = errors
+                .iter()
+                .map(|error| json!({ "field": error.field.name(), "message": error.problem.message(language) }))
+                .collect();
+            json(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &json!({ "errors": errors }),
+            )
+        }
+        Reader::Person => match pages::nomination_form(language, Some(form), Some(errors)) {
+            Ok(page) => html(StatusCode::UNPROCESSABLE_ENTITY, page),
+            Err(error) => respond_to_failure(Failure::Internal(error.into()), language, reader),
+        },
+    }
+}

@@ -1,0 +1,15 @@
+use chrono::Utc;
+use lambda_http::{Error, Request, service_fn};
+use submit_nomination::{App, Config, handle};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    iln_adapters::telemetry::init();
+    let config = Config::from_env()?;
+    let app = App::new(&iln_adapters::config::aws().await, &config);
+    let app = &app;
+    lambda_http::run(service_fn(move |request: Request| async move {
+        Ok::<_, std::convert::Infallible>(handle(app, request, Utc::now()).await)
+    }))
+    .await
+}
