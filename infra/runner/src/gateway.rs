@@ -1,0 +1,104 @@
+//! Plays API Gateway (HTTP API, payload format 2.0) for the local stack and
+//! for tests: a plain HTTP request in, the Lambda event a function receives.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, Utc};
+use http::HeaderMap;
+use lambda_http::Request;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+use crate::template::Route;
+
+/// The event API Gateway would send for this request, as JSON, then parsed
+/// by `lambda_http` exactly as in Lambda.
+pub fn lambda_request(
+    route: &Route,
+    path_parameters: &BTreeMap<String, String>,
+    method: &str,
+    path_and_query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: DateTime<Utc>,
+) -> Result<Request, serde_json::Error> {
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let mut header_map = Map::new();
+    let mut cookies = Vec::new();
+    for (name, value) in headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        if name == http::header::COOKIE {
+            cookies.extend(value.split(';').map(|c| Value::from(c.trim())));
+            continue;
+        }
+        // API Gateway joins repeated headers with commas.
+        match header_map.get_mut(name.as_str()) {
+            Some(Value::String(existing)) => {
+                existing.push(',');
+                existing.push_str(&value);
+            }
+            _ => {
+                header_map.insert(name.as_str().to_owned(), Value::from(value));
+            }
+        }
+    }
+    let mut query_parameters = Map::new();
+    for (key, value) in url_pairs(query) {
+        match query_parameters.get_mut(&key) {
+            Some(Value::String(existing)) => {
+                existing.push(',');
+                existing.push_str(&value);
+            }
+            _ => {
+                query_parameters.insert(key, Value::from(value));
+            }
+        }
+    }
+    let route_key = format!("{} {}", route.method, route.path);
+    let route_key = if route.method == "ANY" {
+        format!("ANY {}", route.path)
+    } else {
+        route_key
+    };
+    let event = json!({
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": path,
+        "rawQueryString": query,
+        "cookies": cookies,
+        "headers": header_map,
+        "queryStringParameters": query_parameters,
+        "pathParameters": path_parameters,
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": "127.0.0.1",
+            "domainPrefix": "local",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or(""),
+            },
+            "requestId": ulid::Ulid::new().to_string(),
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": now.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
+            "timeEpoch": now.timestamp_millis(),
+        },
+        // HTTP APIs send bodies base64-encoded unless they are text; encoding
+        // always keeps bytes that are not UTF-8 exactly as sent.
+        "body": STANDARD.encode(body),
+        "isBase64Encoded": true,
+    });
+    lambda_http::request::from_str(&event.to_string())
+}
+
+fn url_pairs(query: &str) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}

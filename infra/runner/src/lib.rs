@@ -1,0 +1,13 @@
+//! Runs ILN Nominations on one machine, as AWS would: the HTTP routes of
+//! `template.yaml` through the same handlers as the Lambda binaries (API
+//! Gateway HTTP API payload 2.0), the table declared there, and the table's
+//! stream fed to the outbox function.
+
+pub mod functions;
+pub mod gateway;
+pub mod stream;
+pub mod table;
+pub mod template;
+
+pub use functions::Functions;
+pub use template::Template;
