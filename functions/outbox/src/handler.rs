@@ -102,10 +102,7 @@ async fn deliver(app: &App, record: &EventRecord, now: DateTime<Utc>) -> Result<
         }
     };
     let hash = token.as_ref().map(Token::hash);
-    let issue = hash.as_ref().map(|hash| TokenToIssue {
-        hash,
-        issued_at: now,
-    });
+    let issue = hash.as_ref().map(|hash| TokenToIssue { hash, issued_at: now });
     match app.table.claim_message(&entry.message, issue, now).await {
         Ok(Claim::Claimed) => {}
         Ok(Claim::Unavailable) => return Ok(Outcome::NothingToDo),

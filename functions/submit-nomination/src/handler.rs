@@ -181,11 +181,7 @@ fn outcome_name(outcome: SubmitOutcome) -> &'static str {
 }
 
 #[tracing::instrument(skip_all)]
-async fn verify(
-    app: &App,
-    request: &Request,
-    now: DateTime<Utc>,
-) -> Result<Response<Body>, Failure> {
+async fn verify(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
     let query = request.query_string_parameters();
     let explicit_language = query.first("lang");
     let fallback_language = request_language(request);
@@ -193,11 +189,7 @@ async fn verify(
         Ok(html(status, pages::token_problem(language, problem)?))
     };
     let Some(hash) = query.first("token").and_then(TokenHash::of_presented) else {
-        return problem(
-            fallback_language,
-            StatusCode::NOT_FOUND,
-            TokenProblem::Unknown,
-        );
+        return problem(fallback_language, StatusCode::NOT_FOUND, TokenProblem::Unknown);
     };
 
     // A lost race is re-read once: by then the winner's write is visible.
@@ -205,34 +197,16 @@ async fn verify(
         let internal = |error: iln_adapters::dynamodb::StoreError| Failure::Internal(error.into());
         let token = app.table.token(&hash).await.map_err(internal)?;
         let Some(token) = token.filter(|t| t.purpose == TokenPurpose::VerifyNominatorEmail) else {
-            return problem(
-                fallback_language,
-                StatusCode::NOT_FOUND,
-                TokenProblem::Unknown,
-            );
+            return problem(fallback_language, StatusCode::NOT_FOUND, TokenProblem::Unknown);
         };
-        let Some(nomination) = app
-            .table
-            .nomination(token.nomination_id)
-            .await
-            .map_err(internal)?
-        else {
-            return problem(
-                fallback_language,
-                StatusCode::NOT_FOUND,
-                TokenProblem::Unknown,
-            );
+        let Some(nomination) = app.table.nomination(token.nomination_id).await.map_err(internal)? else {
+            return problem(fallback_language, StatusCode::NOT_FOUND, TokenProblem::Unknown);
         };
         // The nominator chose a language when nominating; a `?lang=` still wins.
         let language = explicit_language
             .and_then(|raw| Language::parse(raw).ok())
             .unwrap_or(nomination.submission.language);
-        match verify_nominator(
-            nomination.status,
-            token.used_at.is_some(),
-            token.valid_until,
-            now,
-        ) {
+        match verify_nominator(nomination.status, token.used_at.is_some(), token.valid_until, now) {
             Verification::AlreadyVerified => {
                 return Ok(html(StatusCode::OK, pages::verified(language, true)?));
             }
@@ -274,32 +248,24 @@ async fn verify(
 fn respond_to_failure(failure: Failure, language: Language, reader: Reader) -> Response<Body> {
     let (status, message) = match &failure {
         Failure::NotFound => (StatusCode::NOT_FOUND, language.text("http.not_found")),
-        Failure::MethodNotAllowed => (
-            StatusCode::METHOD_NOT_ALLOWED,
-            language.text("http.method_not_allowed"),
-        ),
+        Failure::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, language.text("http.method_not_allowed")),
         Failure::UnsupportedMediaType => (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             language.text("http.unsupported_media_type"),
         ),
-        Failure::TooLarge => (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            language.text("http.too_large"),
-        ),
+        Failure::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, language.text("http.too_large")),
         Failure::InvalidUtf8 => (StatusCode::BAD_REQUEST, language.text("http.invalid_utf8")),
         Failure::Malformed(detail) => (
             StatusCode::BAD_REQUEST,
             language.text("http.malformed").replace("{detail}", detail),
         ),
+        // The nominator chose a language in the nomination itself.
         Failure::Invalid(form, errors) => {
-            return invalid_nomination(form, errors, language, reader);
+            return invalid_nomination(form, errors, form.language_or(language), reader);
         }
         Failure::Internal(cause) => {
             tracing::error!(error = %error_chain(cause.as_ref()), "request failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                language.text("http.internal"),
-            )
+            (StatusCode::INTERNAL_SERVER_ERROR, language.text("http.internal"))
         }
     };
     let response = match reader {
@@ -327,10 +293,7 @@ fn invalid_nomination(
                 .iter()
                 .map(|error| json!({ "field": error.field.name(), "message": error.problem.message(language) }))
                 .collect();
-            json(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &json!({ "errors": errors }),
-            )
+            json(StatusCode::UNPROCESSABLE_ENTITY, &json!({ "errors": errors }))
         }
         Reader::Person => match pages::nomination_form(language, Some(form), Some(errors)) {
             Ok(page) => html(StatusCode::UNPROCESSABLE_ENTITY, page),

@@ -32,16 +32,9 @@ impl Functions {
         }
     }
 
-    pub async fn call_http(
-        &self,
-        function: &str,
-        request: Request,
-        now: DateTime<Utc>,
-    ) -> Option<Response<Body>> {
+    pub async fn call_http(&self, function: &str, request: Request, now: DateTime<Utc>) -> Option<Response<Body>> {
         match function {
-            "SubmitNominationFunction" => {
-                Some(submit_nomination::handle(&self.submit_nomination, request, now).await)
-            }
+            "SubmitNominationFunction" => Some(submit_nomination::handle(&self.submit_nomination, request, now).await),
             _ => None,
         }
     }

@@ -22,9 +22,7 @@ pub fn lambda_request(
     body: &[u8],
     now: DateTime<Utc>,
 ) -> Result<Request, serde_json::Error> {
-    let (path, query) = path_and_query
-        .split_once('?')
-        .unwrap_or((path_and_query, ""));
+    let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
     let mut header_map = Map::new();
     let mut cookies = Vec::new();
     for (name, value) in headers {

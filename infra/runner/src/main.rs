@@ -55,28 +55,18 @@ async fn main() -> Result<(), Error> {
             PublicBaseUrl::parse(&base_url)?,
         ),
     };
-    let runner = Arc::new(Runner {
-        template,
-        functions,
-    });
+    let runner = Arc::new(Runner { template, functions });
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .map_err(|error| format!("cannot listen on 127.0.0.1:{port} ({error}); is the local stack already running? Set ILN_HTTP_PORT to use another port."))?;
 
-    let reader = StreamReader::open(
-        &dynamodb,
-        aws_sdk_dynamodbstreams::Client::new(&aws),
-        &table_name,
-    )
-    .await?;
+    let reader = StreamReader::open(&dynamodb, aws_sdk_dynamodbstreams::Client::new(&aws), &table_name).await?;
     tokio::spawn(feed_outbox(runner.clone(), OutboxFeed::new(reader)));
 
     println!();
     println!("  ILN Nominations is running on this machine.");
-    println!(
-        "  Nomination form   {base_url}/nominate        (Spanish: {base_url}/nominate?lang=es)"
-    );
+    println!("  Nomination form   {base_url}/nominate        (Spanish: {base_url}/nominate?lang=es)");
     println!("  Privacy notice    {base_url}/privacy");
     println!("  Mailbox (SES)     {mailbox_url}");
     println!("  Table             {table_name} (DynamoDB Local)");
@@ -133,32 +123,17 @@ async fn dispatch(State(runner): State<Arc<Runner>>, request: axum::extract::Req
         Ok(body) => body,
         Err(_) => return http::StatusCode::PAYLOAD_TOO_LARGE.into_response(),
     };
-    let path_and_query = parts
-        .uri
-        .path_and_query()
-        .map(|pq| pq.as_str())
-        .unwrap_or("/");
+    let path_and_query = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
     let now = Utc::now();
-    let request = match gateway::lambda_request(
-        route,
-        &parameters,
-        &method,
-        path_and_query,
-        &parts.headers,
-        &body,
-        now,
-    ) {
+    let request = match gateway::lambda_request(route, &parameters, &method, path_and_query, &parts.headers, &body, now)
+    {
         Ok(request) => request,
         Err(error) => {
             tracing::error!(error = %error, "could not build the API Gateway event");
             return http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let Some(response) = runner
-        .functions
-        .call_http(&route.function, request, now)
-        .await
-    else {
+    let Some(response) = runner.functions.call_http(&route.function, request, now).await else {
         return http::StatusCode::NOT_FOUND.into_response();
     };
     // The path only: queries carry tokens.

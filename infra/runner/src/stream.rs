@@ -18,11 +18,7 @@ pub struct StreamReader {
 }
 
 impl StreamReader {
-    pub async fn open(
-        tables: &aws_sdk_dynamodb::Client,
-        client: Client,
-        table: &str,
-    ) -> Result<Self, Error> {
+    pub async fn open(tables: &aws_sdk_dynamodb::Client, client: Client, table: &str) -> Result<Self, Error> {
         let description = tables.describe_table().table_name(table).send().await?;
         let stream_arn = description
             .table
@@ -74,12 +70,7 @@ impl StreamReader {
         for iterator in self.shards.values_mut() {
             // A shard may hold more than one page; read until it is drained.
             while let Some(current) = iterator.clone() {
-                let page = self
-                    .client
-                    .get_records()
-                    .shard_iterator(current)
-                    .send()
-                    .await?;
+                let page = self.client.get_records().shard_iterator(current).send().await?;
                 let page_records = page.records.unwrap_or_default();
                 let drained = page_records.is_empty();
                 records.extend(page_records.into_iter().map(to_event_record));

@@ -2,9 +2,8 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
-    TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 
 use crate::template::{KeyElement, TableDeclaration};
@@ -24,17 +23,8 @@ fn key_schema(elements: &[KeyElement]) -> Result<Vec<KeySchemaElement>, Error> {
 }
 
 /// Creates `name` from the declaration, unless it exists already.
-pub async fn ensure_table(
-    client: &Client,
-    name: &str,
-    declaration: &TableDeclaration,
-) -> Result<(), Error> {
-    let exists = client
-        .describe_table()
-        .table_name(name)
-        .send()
-        .await
-        .is_ok();
+pub async fn ensure_table(client: &Client, name: &str, declaration: &TableDeclaration) -> Result<(), Error> {
+    let exists = client.describe_table().table_name(name).send().await.is_ok();
     if exists {
         return Ok(());
     }
@@ -58,9 +48,7 @@ pub async fn ensure_table(
                 .set_key_schema(Some(key_schema(&index.key_schema)?))
                 .projection(
                     Projection::builder()
-                        .projection_type(ProjectionType::from(
-                            index.projection.projection_type.as_str(),
-                        ))
+                        .projection_type(ProjectionType::from(index.projection.projection_type.as_str()))
                         .build(),
                 )
                 .build()?,

@@ -136,13 +136,8 @@ impl Template {
             if resource.kind != "AWS::Serverless::Function" {
                 continue;
             }
-            let properties: FunctionProperties =
-                serde_norway::from_value(resource.properties.clone())?;
-            for event in properties
-                .events
-                .values()
-                .filter(|event| event.kind == "HttpApi")
-            {
+            let properties: FunctionProperties = serde_norway::from_value(resource.properties.clone())?;
+            for event in properties.events.values().filter(|event| event.kind == "HttpApi") {
                 let http: HttpApiEvent = serde_norway::from_value(event.properties.clone())?;
                 routes.push(Route {
                     method: http.method.to_ascii_uppercase(),
@@ -171,10 +166,7 @@ impl Template {
                 continue;
             };
             let rank = (route.method == method, literal_segments);
-            if best
-                .as_ref()
-                .is_none_or(|(_, _, best_rank)| rank > *best_rank)
-            {
+            if best.as_ref().is_none_or(|(_, _, best_rank)| rank > *best_rank) {
                 best = Some((route, parameters, rank));
             }
         }
@@ -244,19 +236,10 @@ mod tests {
             ],
             table: Template::load().unwrap().table,
         };
-        assert_eq!(
-            template.route("POST", "/nominations").unwrap().0.function,
-            "Post"
-        );
-        assert_eq!(
-            template.route("DELETE", "/nominations").unwrap().0.function,
-            "Any"
-        );
+        assert_eq!(template.route("POST", "/nominations").unwrap().0.function, "Post");
+        assert_eq!(template.route("DELETE", "/nominations").unwrap().0.function, "Any");
         let (route, parameters) = template.route("GET", "/invitations/abc").unwrap();
-        assert_eq!(
-            (route.function.as_str(), parameters["token"].as_str()),
-            ("Page", "abc")
-        );
+        assert_eq!((route.function.as_str(), parameters["token"].as_str()), ("Page", "abc"));
         assert!(template.route("GET", "/elsewhere").is_none());
     }
 }

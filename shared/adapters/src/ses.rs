@@ -54,11 +54,7 @@ impl SesMailer {
             .client
             .send_email()
             .source(self.sender.as_str())
-            .destination(
-                Destination::builder()
-                    .to_addresses(email.to.as_str())
-                    .build(),
-            )
+            .destination(Destination::builder().to_addresses(email.to.as_str()).build())
             .message(
                 Message::builder()
                     .subject(subject)

@@ -18,8 +18,7 @@ pub fn init() {
 /// Human-readable logs for the local runner and tests, quiet unless
 /// `RUST_LOG` asks.
 pub fn init_for_humans(default_filter: &str) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)

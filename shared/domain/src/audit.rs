@@ -25,11 +25,7 @@ pub enum Actor {
 pub enum Happening {
     Submitted,
     Endorsed,
-    Moved {
-        command: Command,
-        from: Status,
-        to: Status,
-    },
+    Moved { command: Command, from: Status, to: Status },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,13 +57,7 @@ impl AuditEvent {
         }
     }
 
-    pub fn moved(
-        at: DateTime<Utc>,
-        actor: Actor,
-        command: Command,
-        from: Status,
-        to: Status,
-    ) -> Self {
+    pub fn moved(at: DateTime<Utc>, actor: Actor, command: Command, from: Status, to: Status) -> Self {
         Self {
             at,
             actor,

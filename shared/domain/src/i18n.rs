@@ -53,20 +53,14 @@ impl Language {
             .map(accept_language::parse)
             .unwrap_or_default()
             .iter()
-            .find_map(|tag| {
-                tag.split('-')
-                    .next()
-                    .and_then(|primary| Self::parse(primary).ok())
-            })
+            .find_map(|tag| tag.split('-').next().and_then(|primary| Self::parse(primary).ok()))
             .unwrap_or_default()
     }
 
     /// The whole catalog, as templates see it (`t`).
     pub fn catalog(self) -> &'static Value {
-        static EN: LazyLock<Value> =
-            LazyLock::new(|| load(include_str!("../templates/texts/en.json")));
-        static ES: LazyLock<Value> =
-            LazyLock::new(|| load(include_str!("../templates/texts/es.json")));
+        static EN: LazyLock<Value> = LazyLock::new(|| load(include_str!("../templates/texts/en.json")));
+        static ES: LazyLock<Value> = LazyLock::new(|| load(include_str!("../templates/texts/es.json")));
         match self {
             Self::En => &EN,
             Self::Es => &ES,
@@ -125,27 +119,15 @@ mod tests {
         assert!(english.len() > 20, "the English catalog did not load");
         let only_english: Vec<_> = english.difference(&spanish).collect();
         let only_spanish: Vec<_> = spanish.difference(&english).collect();
-        assert!(
-            only_english.is_empty(),
-            "missing in es.json: {only_english:?}"
-        );
-        assert!(
-            only_spanish.is_empty(),
-            "missing in en.json: {only_spanish:?}"
-        );
+        assert!(only_english.is_empty(), "missing in es.json: {only_english:?}");
+        assert!(only_spanish.is_empty(), "missing in en.json: {only_spanish:?}");
     }
 
     #[test]
     fn the_reader_language_is_explicit_then_browser_then_english() {
         assert_eq!(Language::negotiate(Some("es"), Some("en")), Language::Es);
-        assert_eq!(
-            Language::negotiate(Some("fr"), Some("es-MX,es;q=0.9")),
-            Language::Es
-        );
-        assert_eq!(
-            Language::negotiate(None, Some("de, es;q=0.5")),
-            Language::Es
-        );
+        assert_eq!(Language::negotiate(Some("fr"), Some("es-MX,es;q=0.9")), Language::Es);
+        assert_eq!(Language::negotiate(None, Some("de, es;q=0.5")), Language::Es);
         assert_eq!(Language::negotiate(None, Some("de")), Language::En);
         assert_eq!(Language::negotiate(None, None), Language::En);
     }

@@ -6,8 +6,8 @@ use std::fmt;
 
 use crate::i18n::Language;
 use crate::nomination::{
-    Country, Link, Links, Nominator, NominatorBasis, Nominee, NomineeRole, Rationale, Region,
-    SelfIdentification, Submission,
+    Country, Link, Links, Nominator, NominatorBasis, Nominee, NomineeRole, Rationale, Region, SelfIdentification,
+    Submission,
 };
 use crate::person::{EmailAddress, PersonName};
 
@@ -55,10 +55,7 @@ fn consent<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error>
     Ok(match Option::<Consent>::deserialize(deserializer)? {
         Some(Consent::Flag(flag)) => flag,
         Some(Consent::Checkbox(value)) => {
-            matches!(
-                value.trim().to_ascii_lowercase().as_str(),
-                "yes" | "on" | "true" | "1"
-            )
+            matches!(value.trim().to_ascii_lowercase().as_str(), "yes" | "on" | "true" | "1")
         }
         None => false,
     })
@@ -133,9 +130,7 @@ impl Problem {
             Self::UnknownChoice => "problems.unknown_choice",
             Self::TooManyLinks { .. } => "problems.too_many_links",
             Self::InvalidLink => "problems.invalid_link",
-            Self::SelfIdentificationNeedsSelfNomination => {
-                "problems.self_identification_needs_self_nomination"
-            }
+            Self::SelfIdentificationNeedsSelfNomination => "problems.self_identification_needs_self_nomination",
             Self::ConsentRequired => "problems.consent_required",
             Self::SelfNominationAddress => "problems.self_nomination_address",
             Self::NominatingYourself => "problems.nominating_yourself",
@@ -147,9 +142,7 @@ impl Problem {
         let text = language.text(self.catalog_key());
         match self {
             Self::TooShort { min } => text.replace("{min}", &min.to_string()),
-            Self::TooLong { max } | Self::TooManyLinks { max } => {
-                text.replace("{max}", &max.to_string())
-            }
+            Self::TooLong { max } | Self::TooManyLinks { max } => text.replace("{max}", &max.to_string()),
             _ => text,
         }
     }
@@ -205,10 +198,7 @@ fn text(value: &Option<String>) -> &str {
     value.as_deref().unwrap_or_default()
 }
 
-fn optional<T>(
-    value: &Option<String>,
-    parse: impl Fn(&str) -> Result<T, Problem>,
-) -> Result<Option<T>, Problem> {
+fn optional<T>(value: &Option<String>, parse: impl Fn(&str) -> Result<T, Problem>) -> Result<Option<T>, Problem> {
     match text(value).trim() {
         "" => Ok(None),
         present => parse(present).map(Some),
@@ -227,26 +217,11 @@ impl NominationForm {
     pub fn parse(&self, fallback_language: Language) -> Result<Submission, FieldErrors> {
         let mut errors = FieldErrors::default();
 
-        let nominee_name = errors.take(
-            Field::NomineeName,
-            PersonName::parse(text(&self.nominee_name)),
-        );
-        let nominee_email = errors.take(
-            Field::NomineeEmail,
-            EmailAddress::parse(text(&self.nominee_email)),
-        );
-        let country = errors.take(
-            Field::NomineeCountry,
-            Country::parse(text(&self.nominee_country)),
-        );
-        let region = errors.take(
-            Field::NomineeRegion,
-            optional(&self.nominee_region, Region::parse),
-        );
-        let role = errors.take(
-            Field::NomineeRole,
-            NomineeRole::parse(text(&self.nominee_role)),
-        );
+        let nominee_name = errors.take(Field::NomineeName, PersonName::parse(text(&self.nominee_name)));
+        let nominee_email = errors.take(Field::NomineeEmail, EmailAddress::parse(text(&self.nominee_email)));
+        let country = errors.take(Field::NomineeCountry, Country::parse(text(&self.nominee_country)));
+        let region = errors.take(Field::NomineeRegion, optional(&self.nominee_region, Region::parse));
+        let role = errors.take(Field::NomineeRole, NomineeRole::parse(text(&self.nominee_role)));
         let basis = errors.take(
             Field::NominatorBasis,
             NominatorBasis::parse(text(&self.nominator_basis)),
@@ -262,13 +237,8 @@ impl NominationForm {
             (true, "") => nominee_email.clone(),
             (_, raw) => errors.take(Field::NominatorEmail, EmailAddress::parse(raw)),
         };
-        if let (Some(nominee), Some(nominator), Some(basis)) =
-            (&nominee_email, &nominator_email, basis)
-        {
-            match (
-                basis == NominatorBasis::SelfNomination,
-                nominee == nominator,
-            ) {
+        if let (Some(nominee), Some(nominator), Some(basis)) = (&nominee_email, &nominator_email, basis) {
+            match (basis == NominatorBasis::SelfNomination, nominee == nominator) {
                 (true, false) => errors.add(Field::NominatorEmail, Problem::SelfNominationAddress),
                 (false, true) => errors.add(Field::NominatorBasis, Problem::NominatingYourself),
                 _ => {}
@@ -281,10 +251,7 @@ impl NominationForm {
             Field::SelfIdentification,
             optional(&self.self_identification, SelfIdentification::parse),
         );
-        if self_identification.as_ref().is_some_and(Option::is_some)
-            && basis.is_some()
-            && !is_self_nomination
-        {
+        if self_identification.as_ref().is_some_and(Option::is_some) && basis.is_some() && !is_self_nomination {
             errors.add(
                 Field::SelfIdentification,
                 Problem::SelfIdentificationNeedsSelfNomination,
@@ -379,9 +346,7 @@ mod tests {
             nominator_name: Some("Lucía Fernández".into()),
             nominator_email: Some("lucia@example.org".into()),
             nominator_basis: Some("iln_member".into()),
-            rationale: Some(
-                "Amara has built the first court-annexed mediation scheme in Lagos.".into(),
-            ),
+            rationale: Some("Amara has built the first court-annexed mediation scheme in Lagos.".into()),
             links: vec!["https://example.org/amara".into(), "".into()],
             language: Some("en".into()),
             privacy_consent: true,
@@ -447,10 +412,7 @@ mod tests {
             ..valid()
         };
         let errors = form.parse(Language::En).unwrap_err();
-        assert_eq!(
-            errors.get(Field::NominatorBasis),
-            Some(Problem::NominatingYourself)
-        );
+        assert_eq!(errors.get(Field::NominatorBasis), Some(Problem::NominatingYourself));
     }
 
     #[test]
@@ -465,8 +427,7 @@ mod tests {
     fn consent_is_a_json_flag_or_a_ticked_checkbox() {
         let json: NominationForm = serde_json::from_str(r#"{"privacy_consent": true}"#).unwrap();
         assert!(json.privacy_consent);
-        let unticked: NominationForm =
-            serde_json::from_str(r#"{"privacy_consent": "no"}"#).unwrap();
+        let unticked: NominationForm = serde_json::from_str(r#"{"privacy_consent": "no"}"#).unwrap();
         assert!(!unticked.privacy_consent);
     }
 }

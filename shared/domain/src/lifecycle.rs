@@ -92,11 +92,7 @@ impl Status {
     pub fn is_open(self) -> bool {
         matches!(
             self,
-            Status::Submitted
-                | Status::AwaitingVetting
-                | Status::InDiscussion
-                | Status::Confirmed
-                | Status::Invited
+            Status::Submitted | Status::AwaitingVetting | Status::InDiscussion | Status::Confirmed | Status::Invited
         )
     }
 
@@ -173,11 +169,7 @@ mod tests {
         (S::Submitted, C::Expire, S::Expired),
         (S::Submitted, C::Withdraw, S::Withdrawn),
         (S::AwaitingVetting, C::Approve, S::InDiscussion),
-        (
-            S::AwaitingVetting,
-            C::RequestInformation,
-            S::AwaitingVetting,
-        ),
+        (S::AwaitingVetting, C::RequestInformation, S::AwaitingVetting),
         (S::AwaitingVetting, C::Reject, S::Rejected),
         (S::AwaitingVetting, C::Withdraw, S::Withdrawn),
         (S::InDiscussion, C::Confirm, S::Confirmed),
@@ -214,10 +206,7 @@ mod tests {
                 refused += 1;
             }
         }
-        assert_eq!(
-            refused,
-            Status::ALL.len() * ALL_COMMANDS.len() - LEGAL.len()
-        );
+        assert_eq!(refused, Status::ALL.len() * ALL_COMMANDS.len() - LEGAL.len());
     }
 
     #[test]

@@ -73,11 +73,7 @@ impl Message {
     }
 
     /// The e-mail, in its reader's language, with the token's link.
-    pub fn render(
-        &self,
-        base_url: &PublicBaseUrl,
-        token: Option<&Token>,
-    ) -> Result<Email, RenderError> {
+    pub fn render(&self, base_url: &PublicBaseUrl, token: Option<&Token>) -> Result<Email, RenderError> {
         match self {
             Message::NominatorVerification {
                 to,
@@ -100,16 +96,8 @@ impl Message {
                 Ok(Email {
                     to: to.clone(),
                     subject,
-                    text: pages::render_email(
-                        "emails/nominator_verification.txt",
-                        *language,
-                        &context,
-                    )?,
-                    html: pages::render_email(
-                        "emails/nominator_verification.html",
-                        *language,
-                        &context,
-                    )?,
+                    text: pages::render_email("emails/nominator_verification.txt", *language, &context)?,
+                    html: pages::render_email("emails/nominator_verification.html", *language, &context)?,
                 })
             }
         }

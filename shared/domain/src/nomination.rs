@@ -81,10 +81,7 @@ impl Country {
 
     /// Every country, sorted by name, for the form's list.
     pub fn all() -> Vec<Country> {
-        let mut countries: Vec<Country> = celes::Country::get_countries()
-            .into_iter()
-            .map(Self)
-            .collect();
+        let mut countries: Vec<Country> = celes::Country::get_countries().into_iter().map(Self).collect();
         countries.sort_by_key(|country| country.name());
         countries
     }
@@ -234,9 +231,7 @@ impl Link {
             return Err(Problem::TooLong { max: Self::MAX });
         }
         match url::Url::parse(text) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
-                Ok(Self(url))
-            }
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(Self(url)),
             _ => Err(Problem::InvalidLink),
         }
     }
@@ -406,10 +401,7 @@ mod tests {
 
     #[test]
     fn a_rationale_has_fifty_to_five_thousand_characters() {
-        assert_eq!(
-            Rationale::parse(&"x".repeat(49)),
-            Err(Problem::TooShort { min: 50 })
-        );
+        assert_eq!(Rationale::parse(&"x".repeat(49)), Err(Problem::TooShort { min: 50 }));
         assert!(Rationale::parse(&"x".repeat(50)).is_ok());
         assert!(Rationale::parse(&format!("{}\n{}", "x".repeat(30), "y".repeat(30))).is_ok());
         assert_eq!(

@@ -43,10 +43,7 @@ impl PublicBaseUrl {
 }
 
 const TEMPLATES: &[(&str, &str)] = &[
-    (
-        "pages/layout.html",
-        include_str!("../templates/pages/layout.html"),
-    ),
+    ("pages/layout.html", include_str!("../templates/pages/layout.html")),
     (
         "pages/nomination_form.html",
         include_str!("../templates/pages/nomination_form.html"),
@@ -55,22 +52,13 @@ const TEMPLATES: &[(&str, &str)] = &[
         "pages/thank_you.html",
         include_str!("../templates/pages/thank_you.html"),
     ),
-    (
-        "pages/verified.html",
-        include_str!("../templates/pages/verified.html"),
-    ),
+    ("pages/verified.html", include_str!("../templates/pages/verified.html")),
     (
         "pages/token_problem.html",
         include_str!("../templates/pages/token_problem.html"),
     ),
-    (
-        "pages/privacy.html",
-        include_str!("../templates/pages/privacy.html"),
-    ),
-    (
-        "pages/error.html",
-        include_str!("../templates/pages/error.html"),
-    ),
+    ("pages/privacy.html", include_str!("../templates/pages/privacy.html")),
+    ("pages/error.html", include_str!("../templates/pages/error.html")),
     (
         "emails/nominator_verification.txt",
         include_str!("../templates/emails/nominator_verification.txt"),
@@ -102,11 +90,7 @@ fn render(name: &str, language: Language, extra: Value) -> Result<String, Render
     })?)
 }
 
-pub(crate) fn render_email(
-    name: &str,
-    language: Language,
-    extra: &Value,
-) -> Result<String, RenderError> {
+pub(crate) fn render_email(name: &str, language: Language, extra: &Value) -> Result<String, RenderError> {
     render(name, language, extra.clone())
 }
 
@@ -173,11 +157,7 @@ pub fn nomination_form(
 }
 
 pub fn thank_you(language: Language) -> Result<String, RenderError> {
-    render(
-        "pages/thank_you.html",
-        language,
-        page(language, FORM_PATH, context! {}),
-    )
+    render("pages/thank_you.html", language, page(language, FORM_PATH, context! {}))
 }
 
 pub fn verified(language: Language, already: bool) -> Result<String, RenderError> {
@@ -211,11 +191,7 @@ pub fn token_problem(language: Language, problem: TokenProblem) -> Result<String
 }
 
 pub fn privacy(language: Language) -> Result<String, RenderError> {
-    render(
-        "pages/privacy.html",
-        language,
-        page(language, "/privacy", context! {}),
-    )
+    render("pages/privacy.html", language, page(language, "/privacy", context! {}))
 }
 
 pub fn error(language: Language, status: u16, message: &str) -> Result<String, RenderError> {
@@ -247,10 +223,7 @@ mod tests {
             ];
             for page in pages {
                 let html = page.expect("renders");
-                assert!(
-                    html.contains(&format!("lang=\"{}\"", language.code())),
-                    "{html}"
-                );
+                assert!(html.contains(&format!("lang=\"{}\"", language.code())), "{html}");
             }
         }
     }
@@ -259,9 +232,7 @@ mod tests {
     fn the_form_explains_who_may_nominate_and_welcomes_self_nominations() {
         let english = nomination_form(Language::En, None, None).unwrap();
         let spanish = nomination_form(Language::Es, None, None).unwrap();
-        assert!(
-            english.contains("name=\"nominee_name\"") && english.contains("for=\"nominee_name\"")
-        );
+        assert!(english.contains("name=\"nominee_name\"") && english.contains("for=\"nominee_name\""));
         assert!(english.to_lowercase().contains("women"));
         assert!(spanish.to_lowercase().contains("mujeres"));
         assert!(spanish.contains("name=\"privacy_consent\""));

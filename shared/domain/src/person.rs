@@ -14,18 +14,12 @@ pub(crate) fn grapheme_count(text: &str) -> usize {
 
 /// Trimmed text of `min..=max` graphemes with no control characters
 /// (line breaks allowed only where `multiline`).
-pub(crate) fn parse_text(
-    raw: &str,
-    min: usize,
-    max: usize,
-    multiline: bool,
-) -> Result<String, Problem> {
+pub(crate) fn parse_text(raw: &str, min: usize, max: usize, multiline: bool) -> Result<String, Problem> {
     let text = raw.trim();
     if text.is_empty() {
         return Err(Problem::Missing);
     }
-    let forbidden =
-        |c: char| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t'));
+    let forbidden = |c: char| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t'));
     if text.chars().any(forbidden) {
         return Err(Problem::ControlCharacters);
     }
@@ -147,23 +141,14 @@ mod tests {
         assert!(PersonName::parse("  José  ").is_ok_and(|n| n.as_str() == "José"));
         let two_hundred_accented = "e\u{301}".repeat(200);
         assert!(PersonName::parse(&two_hundred_accented).is_ok());
-        assert_eq!(
-            PersonName::parse(&"a".repeat(201)),
-            Err(Problem::TooLong { max: 200 })
-        );
+        assert_eq!(PersonName::parse(&"a".repeat(201)), Err(Problem::TooLong { max: 200 }));
     }
 
     #[test]
     fn an_empty_or_control_character_name_is_refused() {
         assert_eq!(PersonName::parse("   "), Err(Problem::Missing));
-        assert_eq!(
-            PersonName::parse("Ana\u{0}"),
-            Err(Problem::ControlCharacters)
-        );
-        assert_eq!(
-            PersonName::parse("Ana\nMaría"),
-            Err(Problem::ControlCharacters)
-        );
+        assert_eq!(PersonName::parse("Ana\u{0}"), Err(Problem::ControlCharacters));
+        assert_eq!(PersonName::parse("Ana\nMaría"), Err(Problem::ControlCharacters));
     }
 
     #[test]
@@ -178,11 +163,7 @@ mod tests {
     #[test]
     fn malformed_addresses_are_refused() {
         for raw in ["lucia", "lucia@", "@example.org", "a b@example.org"] {
-            assert_eq!(
-                EmailAddress::parse(raw),
-                Err(Problem::InvalidEmail),
-                "{raw}"
-            );
+            assert_eq!(EmailAddress::parse(raw), Err(Problem::InvalidEmail), "{raw}");
         }
     }
 }

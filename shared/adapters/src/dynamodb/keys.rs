@@ -54,8 +54,5 @@ pub const UNDELIVERED_PARTITION: &str = "OUTBOX#undelivered";
 /// Index sort key: when the item entered its state, then its id, so the
 /// oldest comes first and keys never collide.
 pub fn due_sort_key(since: DateTime<Utc>, id: &str) -> String {
-    format!(
-        "{}#{id}",
-        since.to_rfc3339_opts(SecondsFormat::Millis, true)
-    )
+    format!("{}#{id}", since.to_rfc3339_opts(SecondsFormat::Millis, true))
 }

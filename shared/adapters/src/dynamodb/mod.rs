@@ -38,9 +38,7 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    fn call<E: std::error::Error + Send + Sync + 'static>(
-        operation: &'static str,
-    ) -> impl FnOnce(E) -> Self {
+    fn call<E: std::error::Error + Send + Sync + 'static>(operation: &'static str) -> impl FnOnce(E) -> Self {
         move |error| StoreError::Call {
             operation,
             source: Box::new(error),
@@ -84,9 +82,7 @@ fn cancellation_codes(error: &SdkError<TransactWriteItemsError>) -> Option<Vec<S
 }
 
 fn conditional_check_failed(codes: &[String], index: usize) -> bool {
-    codes
-        .get(index)
-        .is_some_and(|code| code == "ConditionalCheckFailed")
+    codes.get(index).is_some_and(|code| code == "ConditionalCheckFailed")
 }
 
 fn conflicted(codes: &[String]) -> bool {

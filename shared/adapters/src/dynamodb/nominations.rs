@@ -10,12 +10,10 @@ use iln_domain::token::{TokenHash, TokenPurpose};
 use iln_domain::{Nomination, NominationId, Status};
 use serde::Serialize;
 
-use super::records::{
-    AuditRecord, EndorsementRecord, NominationRecord, NomineeRecord, OutboxRecord, TokenRecord,
-};
+use super::records::{AuditRecord, EndorsementRecord, NominationRecord, NomineeRecord, OutboxRecord, TokenRecord};
 use super::{
-    Item, NominationTable, StoreError, TRANSACTION_ATTEMPTS, back_off, cancellation_codes,
-    conditional_check_failed, conflicted, keys,
+    Item, NominationTable, StoreError, TRANSACTION_ATTEMPTS, back_off, cancellation_codes, conditional_check_failed,
+    conflicted, keys,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,9 +129,7 @@ impl NominationTable {
             };
             match cancellation_codes(&error) {
                 Some(codes) if conditional_check_failed(&codes, NOMINEE_WRITE) => {
-                    if let Some(outcome) =
-                        self.endorse(id, &nominee_identity, submission, now).await?
-                    {
+                    if let Some(outcome) = self.endorse(id, &nominee_identity, submission, now).await? {
                         return Ok(outcome);
                     }
                     // The earlier nomination closed in between: try as new.
@@ -221,17 +217,13 @@ impl NominationTable {
             .map_err(|error| StoreError::call("GetItem")(error))?;
         output
             .item
-            .map(|item| {
-                serde_dynamo::from_item(item)
-                    .map_err(|source| StoreError::Corrupt { key: pk, source })
-            })
+            .map(|item| serde_dynamo::from_item(item).map_err(|source| StoreError::Corrupt { key: pk, source }))
             .transpose()
     }
 
     #[tracing::instrument(skip_all, fields(nomination_id = %id))]
     pub async fn nomination(&self, id: NominationId) -> Result<Option<Nomination>, StoreError> {
-        let record: Option<NominationRecord> =
-            self.get(keys::nomination(id), keys::NOMINATION_SK).await?;
+        let record: Option<NominationRecord> = self.get(keys::nomination(id), keys::NOMINATION_SK).await?;
         Ok(record.map(NominationRecord::into_domain))
     }
 
@@ -269,7 +261,10 @@ impl NominationTable {
             .expression_attribute_values(":next", AttributeValue::N((nomination.version + 1).to_string()))
             .expression_attribute_values(":at", AttributeValue::S(step.at.to_rfc3339()))
             .expression_attribute_values(":queue", AttributeValue::S(keys::status_partition(step.to)))
-            .expression_attribute_values(":since", AttributeValue::S(keys::due_sort_key(step.at, &id.to_string())))
+            .expression_attribute_values(
+                ":since",
+                AttributeValue::S(keys::due_sort_key(step.at, &id.to_string())),
+            )
             .build()
             .map_err(StoreError::call("TransactWriteItems"))?;
         let mut writes = vec![
@@ -289,10 +284,7 @@ impl NominationTable {
             writes.push(TransactWriteItem::builder().update(spend).build());
         }
         for message in step.messages {
-            writes.push(self.put(
-                &OutboxRecord::new(message, step.at),
-                Some("attribute_not_exists(pk)"),
-            )?);
+            writes.push(self.put(&OutboxRecord::new(message, step.at), Some("attribute_not_exists(pk)"))?);
         }
         let result = self
             .client
@@ -305,10 +297,7 @@ impl NominationTable {
             Err(error) => match cancellation_codes(&error) {
                 // Lost to a concurrent writer, by condition or by conflict:
                 // either way the caller re-reads and sees who won.
-                Some(codes)
-                    if codes.iter().any(|c| c == "ConditionalCheckFailed")
-                        || conflicted(&codes) =>
-                {
+                Some(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") || conflicted(&codes) => {
                     Err(MoveError::Conflict)
                 }
                 _ => Err(StoreError::call("TransactWriteItems")(error).into()),

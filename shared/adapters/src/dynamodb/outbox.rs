@@ -88,9 +88,7 @@ impl NominationTable {
             .table_name(&self.name)
             .key("pk", AttributeValue::S(keys::outbox(&id)))
             .key("sk", AttributeValue::S(keys::OUTBOX_SK.to_owned()))
-            .condition_expression(
-                "#status IN (:pending, :retrying) OR (#status = :sending AND lease_until < :now)",
-            )
+            .condition_expression("#status IN (:pending, :retrying) OR (#status = :sending AND lease_until < :now)")
             .update_expression("SET #status = :sending, lease_until = :lease ADD attempts :one")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":pending", AttributeValue::S("pending".to_owned()))
@@ -136,20 +134,14 @@ impl NominationTable {
 
     /// Marks a claimed message delivered; it leaves the undelivered queue.
     #[tracing::instrument(skip_all, fields(message_id = %id))]
-    pub async fn mark_delivered(
-        &self,
-        id: &MessageId,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    pub async fn mark_delivered(&self, id: &MessageId, now: DateTime<Utc>) -> Result<(), StoreError> {
         self.client
             .update_item()
             .table_name(&self.name)
             .key("pk", AttributeValue::S(keys::outbox(id)))
             .key("sk", AttributeValue::S(keys::OUTBOX_SK.to_owned()))
             .condition_expression("#status = :sending")
-            .update_expression(
-                "SET #status = :delivered, delivered_at = :now REMOVE lease_until, gsi1pk, gsi1sk",
-            )
+            .update_expression("SET #status = :delivered, delivered_at = :now REMOVE lease_until, gsi1pk, gsi1sk")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":sending", AttributeValue::S("sending".to_owned()))
             .expression_attribute_values(":delivered", AttributeValue::S("delivered".to_owned()))
@@ -170,9 +162,7 @@ impl NominationTable {
             .key("pk", AttributeValue::S(keys::outbox(id)))
             .key("sk", AttributeValue::S(keys::OUTBOX_SK.to_owned()))
             .condition_expression("#status = :sending")
-            .update_expression(
-                "SET #status = :retrying, last_failure = :failure REMOVE lease_until",
-            )
+            .update_expression("SET #status = :retrying, last_failure = :failure REMOVE lease_until")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":sending", AttributeValue::S("sending".to_owned()))
             .expression_attribute_values(":retrying", AttributeValue::S("retrying".to_owned()))

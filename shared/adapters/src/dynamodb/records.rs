@@ -4,9 +4,7 @@
 use chrono::{DateTime, Utc};
 use iln_domain::audit::AuditEvent;
 use iln_domain::message::{Message, MessageId};
-use iln_domain::nomination::{
-    Links, Nominator, Nominee, Rationale, SelfIdentification, Submission,
-};
+use iln_domain::nomination::{Links, Nominator, Nominee, Rationale, SelfIdentification, Submission};
 use iln_domain::token::TokenPurpose;
 use iln_domain::{Language, Nomination, NominationId, Status};
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,308 @@
+//! The test harness: each test spawns its own system on its own table, with
+//! the real handlers, DynamoDB Local, the SES emulator and a fixed clock.
+//! Helpers are named after the process, so tests read like it.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use http::{HeaderMap, HeaderName, HeaderValue};
+use iln_adapters::config::SenderAddress;
+use iln_adapters::dynamodb::NominationTable;
+use iln_adapters::ses::SesMailer;
+use iln_domain::pages::PublicBaseUrl;
+use iln_runner::stream::{OutboxFeed, PumpResult, StreamReader};
+use iln_runner::{Functions, Template, gateway, table};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use tokio::sync::Mutex;
+
+pub const BASE_URL: &str = "https://iln.test";
+
+/// The SES emulator started by `infra/test` (or `ILN_SES_EMULATOR_URL`).
+pub fn ses_emulator_url() -> String {
+    std::env::var("ILN_SES_EMULATOR_URL").unwrap_or_else(|_| "http://127.0.0.1:8105".to_owned())
+}
+
+/// An address no other test uses, so each test reads only its own mail.
+pub fn unique_address(name: &str) -> String {
+    format!("{name}.{}@example.org", ulid::Ulid::new().to_string().to_lowercase())
+}
+
+pub struct TestApp {
+    pub table_name: String,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub table: NominationTable,
+    pub functions: Functions,
+    template: Template,
+    feed: Mutex<OutboxFeed>,
+    /// The clock every handler is given: fixed when the test starts.
+    pub now: DateTime<Utc>,
+    http: reqwest::Client,
+}
+
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
+    }
+}
+
+/// One e-mail as the SES emulator received it.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl Mail {
+    /// The path and query of the first link to this system in the mail.
+    pub fn link_to(&self, path: &str) -> String {
+        let start = format!("{BASE_URL}{path}");
+        let found = self
+            .text
+            .split_whitespace()
+            .find(|word| word.starts_with(&start))
+            .unwrap_or_else(|| panic!("no link to {path} in mail: {}", self.text));
+        found.trim_start_matches(BASE_URL).to_owned()
+    }
+}
+
+impl TestApp {
+    /// A new system on a new table, delivering mail to the shared SES emulator.
+    pub async fn spawn() -> Self {
+        Self::spawn_with_mail_to(&ses_emulator_url()).await
+    }
+
+    /// A new system whose outbox sends mail to the SES endpoint `ses_url`.
+    pub async fn spawn_with_mail_to(ses_url: &str) -> Self {
+        let aws = iln_adapters::config::aws().await;
+        let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+        let template = Template::load().expect("template.yaml parses");
+        let table_name = format!("iln-test-{}", ulid::Ulid::new().to_string().to_lowercase());
+        table::ensure_table(&dynamodb, &table_name, &template.table)
+            .await
+            .expect("table created from template.yaml");
+        let table = NominationTable::new(dynamodb.clone(), &table_name);
+        let ses_config = aws_sdk_ses::config::Builder::from(&aws).endpoint_url(ses_url).build();
+        let mailer = SesMailer::new(
+            aws_sdk_ses::Client::from_conf(ses_config),
+            SenderAddress::parse("ILN Nominations <nominations@iln.test>").expect("sender"),
+        );
+        let functions = Functions {
+            submit_nomination: submit_nomination::App::with_table(table.clone()),
+            outbox: outbox::App::with_parts(table.clone(), mailer, PublicBaseUrl::parse(BASE_URL).expect("base url")),
+        };
+        let reader = StreamReader::open(&dynamodb, aws_sdk_dynamodbstreams::Client::new(&aws), &table_name)
+            .await
+            .expect("the table has a stream");
+        Self {
+            table_name,
+            dynamodb,
+            table,
+            functions,
+            template,
+            feed: Mutex::new(OutboxFeed::new(reader)),
+            now: Utc::now().trunc_subsecs(0),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// A request through API Gateway's routing and event shape, to the
+    /// function `template.yaml` names for it, at `self.now`.
+    pub async fn request(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> TestResponse {
+        self.request_at(self.now, method, path_and_query, headers, body).await
+    }
+
+    pub async fn request_at(
+        &self,
+        now: DateTime<Utc>,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> TestResponse {
+        let path = path_and_query.split('?').next().unwrap_or_default();
+        let Some((route, parameters)) = self.template.route(method, path) else {
+            return TestResponse {
+                status: 404,
+                headers: HeaderMap::new(),
+                body: String::new(),
+            };
+        };
+        let mut header_map = HeaderMap::new();
+        for (name, value) in headers {
+            header_map.append(
+                HeaderName::from_bytes(name.as_bytes()).expect("header name"),
+                HeaderValue::from_str(value).expect("header value"),
+            );
+        }
+        let request = gateway::lambda_request(route, &parameters, method, path_and_query, &header_map, body, now)
+            .expect("API Gateway event");
+        let response = self
+            .functions
+            .call_http(&route.function, request, now)
+            .await
+            .expect("a known function");
+        let (parts, body) = response.into_parts();
+        let body = match body {
+            lambda_http::Body::Text(text) => text,
+            lambda_http::Body::Binary(bytes) => String::from_utf8(bytes).expect("UTF-8 body"),
+            _ => String::new(),
+        };
+        TestResponse {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path_and_query: &str) -> TestResponse {
+        self.request("GET", path_and_query, &[], b"").await
+    }
+
+    pub async fn get_at(&self, now: DateTime<Utc>, path_and_query: &str) -> TestResponse {
+        self.request_at(now, "GET", path_and_query, &[], b"").await
+    }
+
+    pub async fn post_json(&self, body: &Value) -> TestResponse {
+        self.request(
+            "POST",
+            "/nominations",
+            &[("content-type", "application/json")],
+            body.to_string().as_bytes(),
+        )
+        .await
+    }
+
+    pub async fn post_form(&self, pairs: &[(&str, &str)]) -> TestResponse {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        self.request(
+            "POST",
+            "/nominations",
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("accept", "text/html"),
+            ],
+            body.as_bytes(),
+        )
+        .await
+    }
+
+    /// Hands every new stream record to the outbox function, as Lambda would.
+    pub async fn deliver_outbox(&self) -> PumpResult {
+        self.feed
+            .lock()
+            .await
+            .pump(&self.functions.outbox, self.now)
+            .await
+            .expect("stream readable")
+    }
+
+    /// Every e-mail the shared SES emulator holds for `address`.
+    pub async fn mails_to(&self, address: &str) -> Vec<Mail> {
+        mails_at(&self.http, &ses_emulator_url(), address).await
+    }
+
+    /// Every item of this test's table. Only a test may Scan.
+    pub async fn all_items(&self) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .dynamodb
+                .scan()
+                .table_name(&self.table_name)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan");
+            items.extend(page.items.unwrap_or_default());
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return items;
+            }
+        }
+    }
+
+    /// The items of one entity type (`nomination`, `audit_event`, …).
+    pub async fn items_of(&self, entity: &str) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        self.all_items()
+            .await
+            .into_iter()
+            .filter(|item| item.get("entity").and_then(|v| v.as_s().ok()).map(String::as_str) == Some(entity))
+            .collect()
+    }
+
+    /// A nomination's status as stored.
+    pub async fn status_of(&self, id: &str) -> String {
+        let nomination = self
+            .table
+            .nomination(id.parse().expect("nomination id"))
+            .await
+            .expect("read")
+            .expect("nomination exists");
+        nomination.status.code().to_owned()
+    }
+}
+
+/// Mail held by the SES emulator at `url` for `address`.
+pub async fn mails_at(http: &reqwest::Client, url: &str, address: &str) -> Vec<Mail> {
+    let store: Value = http
+        .get(format!("{url}/store"))
+        .send()
+        .await
+        .expect("SES emulator answers")
+        .json()
+        .await
+        .expect("store is JSON");
+    let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+    store["emails"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|email| Mail {
+            to: email["destination"]["to"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(text)
+                .collect(),
+            subject: text(&email["subject"]),
+            text: text(&email["body"]["text"]),
+            html: text(&email["body"]["html"]),
+        })
+        .filter(|mail| mail.to.iter().any(|to| to.eq_ignore_ascii_case(address)))
+        .collect()
+}
+
+/// A valid nomination as an API client sends it.
+pub fn nomination(language: &str, nominee_email: &str, nominator_email: &str) -> Value {
+    json!({
+        "language": language,
+        "nominee_name": "Amara Okafor",
+        "nominee_email": nominee_email,
+        "nominee_country": "NG",
+        "nominee_role": "mediator",
+        "nominator_name": "Lucía Fernández",
+        "nominator_email": nominator_email,
+        "nominator_basis": "iln_member",
+        "rationale": "Amara built the first court-annexed mediation scheme in Lagos and trains new mediators.",
+        "links": ["https://example.org/amara"],
+        "privacy_consent": true
+    })
+}

@@ -1,0 +1,141 @@
+//! The outbox delivers each message exactly once: redelivered stream
+//! records send nothing twice, and a failed delivery is retried, never lost.
+
+use aws_lambda_events::event::dynamodb::Event;
+use iln_runner::stream::StreamReader;
+use iln_tests::{TestApp, mails_at, nomination, unique_address};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+#[tokio::test]
+async fn the_same_stream_record_handed_over_three_times_sends_one_mail() {
+    let app = TestApp::spawn().await;
+    let nominator = unique_address("lucia");
+    app.post_json(&nomination("en", &unique_address("amara"), &nominator))
+        .await;
+    let aws = iln_adapters::config::aws().await;
+    let mut reader = StreamReader::open(
+        &app.dynamodb,
+        aws_sdk_dynamodbstreams::Client::new(&aws),
+        &app.table_name,
+    )
+    .await
+    .unwrap();
+    let mut event = Event::default();
+    event.records = reader.read().await.unwrap();
+    assert!(!event.records.is_empty());
+
+    for _ in 0..3 {
+        let response = outbox::handle(&app.functions.outbox, event.clone(), app.now).await;
+        assert!(response.batch_item_failures.is_empty());
+    }
+
+    assert_eq!(app.mails_to(&nominator).await.len(), 1);
+    let tokens = app.items_of("token").await;
+    assert_eq!(tokens.len(), 1, "one token, for the one mail sent");
+    let outbox = app.items_of("outbox_message").await;
+    assert_eq!(outbox[0]["status"].as_s().unwrap(), "delivered");
+    assert!(
+        !outbox[0].contains_key("gsi1pk"),
+        "a delivered message leaves the undelivered queue"
+    );
+}
+
+/// A private SES emulator that a test can stop and start again.
+struct SesEmulator {
+    port: u16,
+    process: Option<Child>,
+}
+
+impl SesEmulator {
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    async fn start(port: u16) -> Self {
+        let cli = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../infra/emulators/node_modules/aws-ses-v2-local/dist/cli.js"
+        );
+        let process = Command::new("node")
+            .args([cli, "--host", "127.0.0.1", "--port", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("node runs the SES emulator");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return Self {
+                    port,
+                    process: Some(process),
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("SES emulator did not start on {port}");
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+}
+
+impl Drop for SesEmulator {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[tokio::test]
+async fn a_mail_sent_while_ses_is_down_is_delivered_exactly_once_when_it_is_back() {
+    let port = SesEmulator::free_port();
+    let mut ses = SesEmulator::start(port).await;
+    let app = TestApp::spawn_with_mail_to(&ses.url()).await;
+    let nominator = unique_address("lucia");
+    ses.stop();
+
+    app.post_json(&nomination("en", &unique_address("amara"), &nominator))
+        .await;
+    let while_down = app.deliver_outbox().await;
+    let again_while_down = app.deliver_outbox().await;
+
+    assert!(
+        while_down.retry_pending && again_while_down.retry_pending,
+        "the failure is reported for retry"
+    );
+    let outbox = app.items_of("outbox_message").await;
+    assert_eq!(
+        outbox[0]["status"].as_s().unwrap(),
+        "retrying",
+        "nothing lost: the message waits"
+    );
+    assert_eq!(outbox[0]["attempts"].as_n().unwrap(), "2");
+
+    let ses = SesEmulator::start(port).await;
+    let back = app.deliver_outbox().await;
+    let after = app.deliver_outbox().await;
+
+    assert!(!back.retry_pending);
+    assert!(!after.retry_pending, "nothing left to retry");
+    let http = reqwest::Client::new();
+    assert_eq!(mails_at(&http, &ses.url(), &nominator).await.len(), 1, "delivered once");
+    let outbox = app.items_of("outbox_message").await;
+    assert_eq!(outbox[0]["status"].as_s().unwrap(), "delivered");
+    let verify = mails_at(&http, &ses.url(), &nominator).await[0].link_to("/nominations/verify");
+    assert_eq!(
+        app.get(&verify).await.status,
+        200,
+        "the token of the mail that was sent works"
+    );
+}
