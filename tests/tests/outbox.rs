@@ -67,12 +67,14 @@ impl SesEmulator {
             .stderr(Stdio::null())
             .spawn()
             .expect("node runs the SES emulator");
+        // Owned from here on: dropping the emulator kills and reaps it.
+        let emulator = Self {
+            port,
+            process: Some(process),
+        };
         for _ in 0..100 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return Self {
-                    port,
-                    process: Some(process),
-                };
+                return emulator;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

@@ -157,20 +157,15 @@ impl Template {
     /// The route API Gateway would choose: an exact method beats `ANY`, a
     /// literal path beats one with parameters. Returns the path parameters.
     pub fn route(&self, method: &str, path: &str) -> Option<(&Route, BTreeMap<String, String>)> {
-        let mut best: Option<(&Route, BTreeMap<String, String>, (bool, usize))> = None;
-        for route in &self.routes {
-            if route.method != method && route.method != "ANY" {
-                continue;
-            }
-            let Some((parameters, literal_segments)) = match_path(&route.path, path) else {
-                continue;
-            };
-            let rank = (route.method == method, literal_segments);
-            if best.as_ref().is_none_or(|(_, _, best_rank)| rank > *best_rank) {
-                best = Some((route, parameters, rank));
-            }
-        }
-        best.map(|(route, parameters, _)| (route, parameters))
+        self.routes
+            .iter()
+            .filter(|route| route.method == method || route.method == "ANY")
+            .filter_map(|route| {
+                let (parameters, literal_segments) = match_path(&route.path, path)?;
+                Some(((route.method == method, literal_segments), route, parameters))
+            })
+            .max_by_key(|(rank, _, _)| *rank)
+            .map(|(_, route, parameters)| (route, parameters))
     }
 }
 

@@ -357,7 +357,7 @@ mod tests {
     #[test]
     fn a_complete_form_becomes_a_submission() {
         let submission = valid().parse(Language::En).expect("valid");
-        assert_eq!(submission.nominee.country.code(), "NG");
+        assert_eq!(submission.nominee.country.alpha2(), "NG");
         assert_eq!(submission.links.iter().count(), 1);
         assert!(!submission.is_self_nomination());
     }

@@ -71,7 +71,7 @@ impl Country {
             .map_err(|_| Problem::UnknownCountry)
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn alpha2(&self) -> &'static str {
         self.0.alpha2
     }
 
@@ -96,7 +96,7 @@ impl TryFrom<String> for Country {
 
 impl From<Country> for String {
     fn from(country: Country) -> Self {
-        country.code().to_owned()
+        country.alpha2().to_owned()
     }
 }
 
@@ -378,8 +378,8 @@ mod tests {
 
     #[test]
     fn countries_are_two_letter_iso_codes_in_any_case() {
-        assert_eq!(Country::parse("ng").map(|c| c.code()), Ok("NG"));
-        assert_eq!(Country::parse(" ES ").map(|c| c.code()), Ok("ES"));
+        assert_eq!(Country::parse("ng").map(|c| c.alpha2()), Ok("NG"));
+        assert_eq!(Country::parse(" ES ").map(|c| c.alpha2()), Ok("ES"));
         assert_eq!(Country::parse("XX"), Err(Problem::UnknownCountry));
         assert_eq!(Country::parse("Spain"), Err(Problem::UnknownCountry));
         assert!(Country::all().len() > 200);

@@ -128,7 +128,7 @@ pub fn nomination_form(
         .collect();
     let countries: Vec<Value> = Country::all()
         .into_iter()
-        .map(|country| context! { code => country.code(), name => country.name() })
+        .map(|country| context! { code => country.alpha2(), name => country.name() })
         .collect();
     let values = context! {
         nominee_name => form.nominee_name.clone().unwrap_or_default(),
