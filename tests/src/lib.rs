@@ -7,9 +7,12 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use iln_adapters::config::SenderAddress;
 use iln_adapters::dynamodb::NominationTable;
 use iln_adapters::ses::SesMailer;
+use iln_adapters::slack::{BotToken, SlackClient};
 use iln_domain::pages::PublicBaseUrl;
+use iln_runner::authorizer::LocalAuthorizer;
+use iln_runner::gateway::Gateway;
 use iln_runner::stream::{OutboxFeed, PumpResult, StreamReader};
-use iln_runner::{Functions, Template, gateway, table};
+use iln_runner::{Functions, Template, local, table};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use tokio::sync::Mutex;
@@ -26,12 +29,15 @@ pub fn unique_address(name: &str) -> String {
     format!("{name}.{}@example.org", ulid::Ulid::new().to_string().to_lowercase())
 }
 
+pub const VETTER_EMAIL: &str = "vera.vetter@imi.test";
+
 pub struct TestApp {
     pub table_name: String,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub table: NominationTable,
-    pub functions: Functions,
-    template: Template,
+    pub gateway: Gateway,
+    /// Records every Slack Web API call; answers like Slack.
+    pub slack: wiremock::MockServer,
     feed: Mutex<OutboxFeed>,
     /// The clock every handler is given: fixed when the test starts.
     pub now: DateTime<Utc>,
@@ -73,7 +79,101 @@ impl Mail {
     }
 }
 
+/// One call the system made to Slack's Web API.
+#[derive(Debug, Clone)]
+pub struct SlackCall {
+    pub method: String,
+    pub body: Value,
+}
+
 impl TestApp {
+    /// Every Slack Web API call so far, in order.
+    pub async fn slack_calls(&self) -> Vec<SlackCall> {
+        self.slack
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|request| SlackCall {
+                method: request.url.path().trim_start_matches("/api/").to_owned(),
+                body: serde_json::from_slice(&request.body).unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    /// Posts to a channel (`C0VETTING`, `C0ILN`), in order.
+    pub async fn posts_to(&self, channel: &str) -> Vec<Value> {
+        self.slack_calls()
+            .await
+            .into_iter()
+            .filter(|call| call.method == "chat.postMessage" && call.body["channel"] == channel)
+            .map(|call| call.body)
+            .collect()
+    }
+
+    /// A staff request with a bearer token (`None`: no token).
+    pub async fn staff_request(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> TestResponse {
+        let mut headers = vec![("content-type", "application/json")];
+        if let Some(token) = token {
+            headers.push(("authorization", token));
+        }
+        let body = body.map(Value::to_string).unwrap_or_default();
+        self.request(method, path_and_query, &headers, body.as_bytes()).await
+    }
+
+    /// A nomination submitted by API, its nominator's address verified by the
+    /// mailed link and its vetting card posted: the start of vetting.
+    pub async fn verified_nomination(&self, language: &str) -> Verified {
+        self.verified_nomination_from(nomination(language, &unique_address("amara"), &unique_address("lucia")))
+            .await
+    }
+
+    pub async fn verified_nomination_from(&self, body: Value) -> Verified {
+        let nominator = body["nominator_email"].as_str().unwrap_or_default().to_owned();
+        let nominator = if nominator.is_empty() {
+            body["nominee_email"].as_str().unwrap().to_owned()
+        } else {
+            nominator
+        };
+        let response = self.post_json(&body).await;
+        assert_eq!(response.status, 202, "{}", response.body);
+        let id = response.json()["id"].as_str().expect("id").to_owned();
+        self.deliver_outbox().await;
+        let mails = self.mails_to(&nominator).await;
+        let link = mails.last().expect("verification mail").link_to("/nominations/verify");
+        assert_eq!(self.get(&link).await.status, 200);
+        self.deliver_outbox().await;
+        Verified { id, nominator }
+    }
+
+    /// A decision as the test vetter.
+    pub async fn decide(&self, id: &str, decision: Value) -> TestResponse {
+        let token = vetter_token();
+        self.staff_request(
+            "POST",
+            &format!("/vetting/nominations/{id}/decision"),
+            Some(&token),
+            Some(&decision),
+        )
+        .await
+    }
+
+    /// The nomination's file as the staff API shows it.
+    pub async fn file(&self, id: &str) -> Value {
+        let token = vetter_token();
+        let response = self
+            .staff_request("GET", &format!("/vetting/nominations/{id}"), Some(&token), None)
+            .await;
+        assert_eq!(response.status, 200, "{}", response.body);
+        response.json()
+    }
+
     /// A new system on a new table, delivering mail to the shared SES emulator.
     pub async fn spawn() -> Self {
         Self::spawn_with_mail_to(&ses_emulator_url()).await
@@ -81,6 +181,8 @@ impl TestApp {
 
     /// A new system whose outbox sends mail to the SES endpoint `ses_url`.
     pub async fn spawn_with_mail_to(ses_url: &str) -> Self {
+        // Quiet unless RUST_LOG asks.
+        iln_adapters::telemetry::init_for_humans("off");
         let aws = iln_adapters::config::aws().await;
         let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
         let template = Template::load().expect("template.yaml parses");
@@ -94,9 +196,27 @@ impl TestApp {
             aws_sdk_ses::Client::from_conf(ses_config),
             SenderAddress::parse("ILN Nominations <nominations@iln.test>").expect("sender"),
         );
+        let slack = wiremock::MockServer::start().await;
+        answer_like_slack(&slack).await;
         let functions = Functions {
             submit_nomination: submit_nomination::App::with_table(table.clone()),
-            outbox: outbox::App::with_parts(table.clone(), mailer, PublicBaseUrl::parse(BASE_URL).expect("base url")),
+            vetting: vetting::App {
+                table: table.clone(),
+                thin_rationale_below: local::THIN_RATIONALE_BELOW,
+            },
+            outbox: outbox::App {
+                table: table.clone(),
+                mailer,
+                slack: SlackClient::new(format!("{}/api", slack.uri()), BotToken::new("xoxb-test")).expect("slack"),
+                channels: local::channels(),
+                base_url: PublicBaseUrl::parse(BASE_URL).expect("base url"),
+                thin_rationale_below: local::THIN_RATIONALE_BELOW,
+            },
+        };
+        let gateway = Gateway {
+            template,
+            authorizer: LocalAuthorizer::new(TEST_JWT_SECRET).expect("authorizer"),
+            functions,
         };
         let reader = StreamReader::open(&dynamodb, aws_sdk_dynamodbstreams::Client::new(&aws), &table_name)
             .await
@@ -105,8 +225,8 @@ impl TestApp {
             table_name,
             dynamodb,
             table,
-            functions,
-            template,
+            gateway,
+            slack,
             feed: Mutex::new(OutboxFeed::new(reader)),
             now: Utc::now().trunc_subsecs(0),
             http: reqwest::Client::new(),
@@ -133,14 +253,6 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> TestResponse {
-        let path = path_and_query.split('?').next().unwrap_or_default();
-        let Some((route, parameters)) = self.template.route(method, path) else {
-            return TestResponse {
-                status: 404,
-                headers: HeaderMap::new(),
-                body: String::new(),
-            };
-        };
         let mut header_map = HeaderMap::new();
         for (name, value) in headers {
             header_map.append(
@@ -148,13 +260,10 @@ impl TestApp {
                 HeaderValue::from_str(value).expect("header value"),
             );
         }
-        let request = gateway::lambda_request(route, &parameters, method, path_and_query, &header_map, body, now)
-            .expect("API Gateway event");
         let response = self
-            .functions
-            .call_http(&route.function, request, now)
-            .await
-            .expect("a known function");
+            .gateway
+            .handle(method, path_and_query, &header_map, body, now)
+            .await;
         let (parts, body) = response.into_parts();
         let body = match body {
             lambda_http::Body::Text(text) => text,
@@ -207,7 +316,7 @@ impl TestApp {
         self.feed
             .lock()
             .await
-            .pump(&self.functions.outbox, self.now)
+            .pump(&self.gateway.functions.outbox, self.now)
             .await
             .expect("stream readable")
     }
@@ -260,6 +369,45 @@ impl TestApp {
     }
 }
 
+const TEST_JWT_SECRET: &[u8] = b"iln-tests-local-jwt-secret";
+
+/// A bearer token signed by the test's local authorizer.
+pub fn staff_token(subject: &str, email: Option<&str>, groups: &[&str]) -> String {
+    let token = LocalAuthorizer::new(TEST_JWT_SECRET)
+        .expect("authorizer")
+        .mint(subject, email, groups, Utc::now(), chrono::Duration::hours(1))
+        .expect("token");
+    format!("Bearer {token}")
+}
+
+pub fn vetter_token() -> String {
+    staff_token("vera", Some(VETTER_EMAIL), &["iln-vetters"])
+}
+
+/// Answers every Web API method as Slack does when all is well.
+async fn answer_like_slack(server: &wiremock::MockServer) {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(1));
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .respond_with(move |request: &wiremock::Request| {
+            let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
+            let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            ResponseTemplate::new(200).set_body_json(json!({
+                "ok": true,
+                "channel": body["channel"],
+                "ts": format!("1700000000.{n:06}"),
+            }))
+        })
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "ok": true })))
+        .mount(server)
+        .await;
+}
+
 /// Mail held by the SES emulator at `url` for `address`.
 pub async fn mails_at(http: &reqwest::Client, url: &str, address: &str) -> Vec<Mail> {
     let store: Value = http
@@ -288,6 +436,13 @@ pub async fn mails_at(http: &reqwest::Client, url: &str, address: &str) -> Vec<M
         })
         .filter(|mail| mail.to.iter().any(|to| to.eq_ignore_ascii_case(address)))
         .collect()
+}
+
+/// A nomination whose nominator verified their address.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub id: String,
+    pub nominator: String,
 }
 
 /// A valid nomination as an API client sends it.

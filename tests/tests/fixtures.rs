@@ -14,7 +14,7 @@ async fn the_sample_form_event_shows_the_spanish_form() {
     let app = TestApp::spawn().await;
     let event = request(include_str!("../../infra/events/get-nominate-es.json"));
 
-    let response = submit_nomination::handle(&app.functions.submit_nomination, event, app.now).await;
+    let response = submit_nomination::handle(&app.gateway.functions.submit_nomination, event, app.now).await;
 
     assert_eq!(response.status(), 200);
     let body = String::from_utf8(response.body().to_vec()).unwrap();
@@ -28,7 +28,8 @@ async fn the_sample_nomination_events_are_accepted() {
         (include_str!("../../infra/events/post-nomination-json.json"), 202),
         (include_str!("../../infra/events/post-nomination-form-es.json"), 200),
     ] {
-        let response = submit_nomination::handle(&app.functions.submit_nomination, request(file), app.now).await;
+        let response =
+            submit_nomination::handle(&app.gateway.functions.submit_nomination, request(file), app.now).await;
         assert_eq!(
             response.status(),
             status,

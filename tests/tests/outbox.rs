@@ -26,7 +26,7 @@ async fn the_same_stream_record_handed_over_three_times_sends_one_mail() {
     assert!(!event.records.is_empty());
 
     for _ in 0..3 {
-        let response = outbox::handle(&app.functions.outbox, event.clone(), app.now).await;
+        let response = outbox::handle(&app.gateway.functions.outbox, event.clone(), app.now).await;
         assert!(response.batch_item_failures.is_empty());
     }
 

@@ -1,37 +1,45 @@
-use aws_config::SdkConfig;
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::{Claim, NominationTable, OutboxMessage, OutboxStatus, TokenToIssue};
+use iln_adapters::dynamodb::{
+    AfterDelivery, Claim, NominationMove, NominationTable, OutboxMessage, OutboxStatus, StoreError, TokenToIssue,
+};
 use iln_adapters::ses::SesMailer;
+use iln_adapters::slack::{PostedMessage, SlackClient, SlackError};
 use iln_adapters::telemetry::error_chain;
+use iln_domain::audit::{Actor, AuditEvent};
+use iln_domain::findings;
+use iln_domain::membership;
+use iln_domain::message::{Email, Message, Route};
 use iln_domain::pages::PublicBaseUrl;
+use iln_domain::slack::{self, Channel, SlackMessage};
 use iln_domain::token::Token;
+use iln_domain::{Command, Nomination, Status};
 
-use crate::Config;
-
-pub struct App {
-    table: NominationTable,
-    mailer: SesMailer,
-    base_url: PublicBaseUrl,
+/// Where the system posts in Slack: channel ids.
+#[derive(Debug, Clone)]
+pub struct SlackChannels {
+    pub vetting: String,
+    pub iln: String,
 }
 
-impl App {
-    pub fn new(aws: &SdkConfig, config: &Config) -> Self {
-        Self::with_parts(
-            NominationTable::new(aws_sdk_dynamodb::Client::new(aws), &config.table_name),
-            SesMailer::new(aws_sdk_ses::Client::new(aws), config.sender.clone()),
-            config.public_base_url.clone(),
-        )
-    }
-
-    pub fn with_parts(table: NominationTable, mailer: SesMailer, base_url: PublicBaseUrl) -> Self {
-        Self {
-            table,
-            mailer,
-            base_url,
+impl SlackChannels {
+    fn id(&self, channel: Channel) -> &str {
+        match channel {
+            Channel::Vetting => &self.vetting,
+            Channel::Iln => &self.iln,
         }
     }
+}
+
+pub struct App {
+    pub table: NominationTable,
+    pub mailer: SesMailer,
+    pub slack: SlackClient,
+    pub channels: SlackChannels,
+    pub base_url: PublicBaseUrl,
+    /// Rationales shorter than this are flagged as thin on cards.
+    pub thin_rationale_below: usize,
 }
 
 /// What became of one stream record.
@@ -44,15 +52,21 @@ enum Outcome {
     Parked,
 }
 
-/// A delivery that failed for a reason that may pass (SES or DynamoDB
+/// A delivery that failed for a reason that may pass (SES, Slack or DynamoDB
 /// unreachable, throttled): Lambda retries the record.
 #[derive(Debug, thiserror::Error)]
 #[error("delivery failed and will be retried")]
 struct Retry(#[source] Box<dyn std::error::Error + Send + Sync>);
 
+impl From<StoreError> for Retry {
+    fn from(error: StoreError) -> Self {
+        Retry(error.into())
+    }
+}
+
 /// Delivers the outbox messages among `event`'s records, in order. A record
-/// whose delivery should be retried is reported as a batch item failure, and
-/// so is every record after it, as Lambda expects for ordered streams.
+/// whose delivery should be retried is reported as a batch item failure; the
+/// records after it are not attempted, as Lambda redelivers from there.
 pub async fn handle(app: &App, event: Event, now: DateTime<Utc>) -> DynamoDbEventResponse {
     let mut response = DynamoDbEventResponse::default();
     for record in event.records {
@@ -63,13 +77,27 @@ pub async fn handle(app: &App, event: Event, now: DateTime<Utc>) -> DynamoDbEven
                 let mut failure = DynamoDbBatchItemFailure::default();
                 failure.item_identifier = record.change.sequence_number.clone();
                 response.batch_item_failures.push(failure);
-                // Lambda restarts from the first failure: later records are
-                // redelivered anyway, and claims make that harmless.
                 break;
             }
         }
     }
     response
+}
+
+/// A message ready to go out, rendered before it is claimed so that a
+/// rendering fault never leaves a claimed, unsent message.
+enum Prepared {
+    Email(Email),
+    /// The invitation, which moves its nomination to `invited` once sent.
+    Invitation(Email, Box<Nomination>),
+    Card(Channel, SlackMessage),
+    CardUpdate(PostedMessage, SlackMessage),
+    Thread(PostedMessage, SlackMessage),
+    Ephemeral {
+        channel: String,
+        user: String,
+        text: String,
+    },
 }
 
 #[tracing::instrument(skip_all, fields(event_id = %record.event_id, message_id = tracing::field::Empty))]
@@ -87,42 +115,177 @@ async fn deliver(app: &App, record: &EventRecord, now: DateTime<Utc>) -> Result<
             return Ok(Outcome::Parked);
         }
     };
-    let message_id = entry.id.clone();
-    tracing::Span::current().record("message_id", message_id.as_str());
+    let message = entry.message;
+    tracing::Span::current().record("message_id", entry.id.as_str());
 
-    let token = match entry.message.token_purpose() {
+    let token = match message.token_purpose() {
         Some(_) => Some(Token::generate().map_err(|e| Retry(e.into()))?),
         None => None,
     };
-    let email = match entry.message.render(&app.base_url, token.as_ref()) {
-        Ok(email) => email,
-        Err(error) => {
-            tracing::error!(message_id = %message_id, error = %error_chain(&error), "message cannot be rendered; parked");
-            return Ok(Outcome::Parked);
-        }
+    let Some(prepared) = prepare(app, &message, token.as_ref()).await? else {
+        return Ok(Outcome::Parked);
     };
     let hash = token.as_ref().map(Token::hash);
     let issue = hash.as_ref().map(|hash| TokenToIssue { hash, issued_at: now });
-    match app.table.claim_message(&entry.message, issue, now).await {
-        Ok(Claim::Claimed) => {}
-        Ok(Claim::Unavailable) => return Ok(Outcome::NothingToDo),
-        Err(error) => return Err(Retry(error.into())),
+    if app.table.claim_message(&message, issue, now).await? == Claim::Unavailable {
+        return Ok(Outcome::NothingToDo);
     }
-    match app.mailer.send(&email).await {
-        Ok(_) => {
-            app.table
-                .mark_delivered(&message_id, now)
-                .await
-                .map_err(|e| Retry(e.into()))?;
-            tracing::info!(message_id = %message_id, "message delivered");
+    let sent = match &prepared {
+        Prepared::Email(email) | Prepared::Invitation(email, _) => app
+            .mailer
+            .send(email)
+            .await
+            .map(|_| None)
+            .map_err(|e| (e.detail.clone(), Retry(e.into()))),
+        Prepared::Card(channel, card) => app
+            .slack
+            .post_message(app.channels.id(*channel), card, None)
+            .await
+            .map(|posted| Some((*channel, posted)))
+            .map_err(slack_failure),
+        Prepared::CardUpdate(card, update) => app
+            .slack
+            .update_message(&card.channel, &card.ts, update)
+            .await
+            .map(|_| None)
+            .map_err(slack_failure),
+        Prepared::Thread(card, note) => app
+            .slack
+            .post_message(&card.channel, note, Some(&card.ts))
+            .await
+            .map(|_| None)
+            .map_err(slack_failure),
+        Prepared::Ephemeral { channel, user, text } => app
+            .slack
+            .post_ephemeral(channel, user, text)
+            .await
+            .map(|_| None)
+            .map_err(slack_failure),
+    };
+    match sent {
+        Ok(posted_card) => {
+            let after = match (&posted_card, &prepared) {
+                (Some((channel, card)), _) => AfterDelivery::CardPosted(*channel, card),
+                (None, Prepared::Invitation(_, nomination)) => invited(nomination, now),
+                _ => AfterDelivery::Nothing,
+            };
+            app.table.mark_delivered(&message, after, now).await?;
+            tracing::info!(kind = message.kind(), "message delivered");
             Ok(Outcome::Delivered)
         }
-        Err(error) => {
-            if let Err(release) = app.table.release_message(&message_id, &error.detail).await {
+        Err((detail, retry)) => {
+            if let Err(release) = app.table.release_message(&message.id(), &detail).await {
                 // The lease runs out by itself; the retry claims it then.
-                tracing::warn!(message_id = %message_id, error = %error_chain(&release), "could not release message");
+                tracing::warn!(error = %error_chain(&release), "could not release message");
             }
-            Err(Retry(error.into()))
+            Err(retry)
         }
     }
+}
+
+fn slack_failure(error: SlackError) -> (String, Retry) {
+    (error.to_string(), Retry(error.into()))
+}
+
+/// Renders `message`; `None` parks it (a fault retrying cannot fix).
+async fn prepare(app: &App, message: &Message, token: Option<&Token>) -> Result<Option<Prepared>, Retry> {
+    let parked = |error: &dyn std::error::Error| {
+        tracing::error!(kind = message.kind(), error = %error, "message cannot be rendered; parked");
+        None
+    };
+    match message.route() {
+        Route::Email => match message.render_email(&app.base_url, token) {
+            Ok(Some(email)) => Ok(Some(Prepared::Email(email))),
+            Ok(None) => Ok(None),
+            Err(error) => Ok(parked(&error)),
+        },
+        Route::Card(channel) => {
+            let Some(dossier) = app.table.dossier(message.nomination_id()).await? else {
+                return Ok(parked(&NominationGone));
+            };
+            let surroundings = app.table.surroundings(&dossier).await?;
+            let findings = findings::assess(&dossier.nomination, &surroundings, None, app.thin_rationale_below);
+            let card = match channel {
+                Channel::Vetting => slack::vetting_card(&dossier.nomination, &findings),
+                Channel::Iln => slack::iln_card(&dossier.nomination, &findings),
+            };
+            Ok(Some(Prepared::Card(channel, card)))
+        }
+        Route::CardUpdate(channel) => {
+            let Some(dossier) = app.table.dossier(message.nomination_id()).await? else {
+                return Ok(parked(&NominationGone));
+            };
+            let card = dossier
+                .card(channel)
+                .cloned()
+                .ok_or_else(|| Retry("the card is not posted yet".into()))?;
+            let surroundings = app.table.surroundings(&dossier).await?;
+            let findings = findings::assess(&dossier.nomination, &surroundings, None, app.thin_rationale_below);
+            Ok(Some(Prepared::CardUpdate(
+                card,
+                slack::updated_card(&dossier.nomination, &findings, channel),
+            )))
+        }
+        Route::Ephemeral => match message {
+            Message::Ephemeral {
+                channel, user, text, ..
+            } => Ok(Some(Prepared::Ephemeral {
+                channel: channel.clone(),
+                user: user.as_str().to_owned(),
+                text: text.clone(),
+            })),
+            _ => Ok(None),
+        },
+        Route::Invitation => {
+            let Some(dossier) = app.table.dossier(message.nomination_id()).await? else {
+                return Ok(parked(&NominationGone));
+            };
+            // Withdrawn or otherwise moved on since confirmation: no invitation.
+            if dossier.nomination.status.apply(Command::SendInvitation).is_err() {
+                tracing::info!(status = %dossier.nomination.status, "invitation not sent: the nomination moved on");
+                return Ok(None);
+            }
+            let token = token.ok_or_else(|| Retry("an invitation needs a token".into()))?;
+            match membership::invitation_email(&dossier.nomination, &app.base_url, token) {
+                Ok(email) => Ok(Some(Prepared::Invitation(email, Box::new(dossier.nomination)))),
+                Err(error) => Ok(parked(&error)),
+            }
+        }
+        Route::Thread(channel) => {
+            let Some(dossier) = app.table.dossier(message.nomination_id()).await? else {
+                return Ok(parked(&NominationGone));
+            };
+            // The card is posted by an earlier message; until it is, wait.
+            let card = dossier
+                .card(channel)
+                .cloned()
+                .ok_or_else(|| Retry("the card is not posted yet".into()))?;
+            let text = message.thread_note().unwrap_or_default();
+            Ok(Some(Prepared::Thread(
+                card,
+                SlackMessage {
+                    blocks: serde_json::json!([]),
+                    text,
+                },
+            )))
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the nomination no longer exists")]
+struct NominationGone;
+
+/// The move an invitation's delivery makes: `confirmed` → `invited`.
+fn invited(nomination: &Nomination, now: DateTime<Utc>) -> AfterDelivery<'_> {
+    let to = Status::Invited;
+    AfterDelivery::Move(NominationMove {
+        nomination,
+        to,
+        at: now,
+        audit: AuditEvent::moved(now, Actor::System, Command::SendInvitation, nomination.status, to),
+        spends_token: None,
+        messages: Vec::new(),
+        confirmations: None,
+    })
 }

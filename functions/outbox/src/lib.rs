@@ -1,8 +1,8 @@
 //! Delivers every message the table's stream announces, once: e-mail through
-//! SES now, Slack in later functions' messages.
+//! SES, cards and notes through Slack's Web API.
 
 mod config;
 mod handler;
 
 pub use config::Config;
-pub use handler::{App, handle};
+pub use handler::{App, SlackChannels, handle};

@@ -3,6 +3,9 @@
 
 use aws_lambda_events::event::dynamodb::Event;
 use chrono::Utc;
+use iln_adapters::dynamodb::NominationTable;
+use iln_adapters::ses::SesMailer;
+use iln_adapters::slack::SlackClient;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use outbox::{App, Config, handle};
 
@@ -10,7 +13,16 @@ use outbox::{App, Config, handle};
 async fn main() -> Result<(), Error> {
     iln_adapters::telemetry::init();
     let config = Config::from_env()?;
-    let app = App::new(&iln_adapters::config::aws().await, &config);
+    let aws = iln_adapters::config::aws().await;
+    let bot_token = iln_adapters::secrets::read(&aws, &config.slack_bot_token_parameter).await?;
+    let app = App {
+        table: NominationTable::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name),
+        mailer: SesMailer::new(aws_sdk_ses::Client::new(&aws), config.sender.clone()),
+        slack: SlackClient::new(&config.slack_api_url, bot_token.into())?,
+        channels: config.channels.clone(),
+        base_url: config.public_base_url.clone(),
+        thin_rationale_below: config.thin_rationale_below,
+    };
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
         Ok::<_, std::convert::Infallible>(handle(app, event.payload, Utc::now()).await)

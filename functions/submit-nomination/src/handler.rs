@@ -1,6 +1,6 @@
 use aws_config::SdkConfig;
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::{MoveError, NominationMove, NominationTable, SubmitOutcome};
+use iln_adapters::dynamodb::{Dossier, MoveError, NominationMove, NominationTable, SubmitOutcome};
 use iln_adapters::http::{html, json, with_header};
 use iln_adapters::telemetry::error_chain;
 use iln_domain::audit::{Actor, AuditEvent};
@@ -8,6 +8,7 @@ use iln_domain::intake::{FieldErrors, NominationForm};
 use iln_domain::pages::{self, RenderError, TokenProblem};
 use iln_domain::token::{TokenHash, TokenPurpose};
 use iln_domain::verification::{Verification, verify_nominator};
+use iln_domain::vetting::{AddedInformation, Answerable, answerable, latest_question};
 use iln_domain::{Command, Language, NominationId};
 use lambda_http::http::{Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -70,6 +71,8 @@ pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response
         (&Method::POST, "/nominations") => submit(app, &request, language, reader, now).await,
         (_, "/nominations") => Err(Failure::MethodNotAllowed),
         (&Method::GET, "/nominations/verify") => verify(app, &request, now).await,
+        (&Method::GET, pages::INFORMATION_PATH) => information_page(app, &request, now).await,
+        (&Method::POST, pages::INFORMATION_PATH) => add_information(app, &request, now).await,
         (&Method::GET, "/privacy") => page(pages::privacy(language)),
         _ => Err(Failure::NotFound),
     };
@@ -229,7 +232,8 @@ async fn verify(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Resp
                         to,
                     ),
                     spends_token: Some(&hash),
-                    messages: Vec::new(),
+                    messages: iln_domain::vetting::on_verified(&nomination),
+                    confirmations: None,
                 };
                 match app.table.record_move(step).await {
                     Ok(()) => {
@@ -299,5 +303,131 @@ fn invalid_nomination(
             Ok(page) => html(StatusCode::UNPROCESSABLE_ENTITY, page),
             Err(error) => respond_to_failure(Failure::Internal(error.into()), language, reader),
         },
+    }
+}
+
+/// The form sent back from the information page.
+#[derive(serde::Deserialize)]
+struct InformationForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    information: String,
+}
+
+/// Where an information link stands: the nomination it is for, or the page
+/// that explains why it no longer works.
+enum InformationLink {
+    Open {
+        nomination: Box<Dossier>,
+        hash: TokenHash,
+        language: Language,
+    },
+    Closed(Response<Body>),
+}
+
+async fn information_link(
+    app: &App,
+    request: &Request,
+    presented: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<InformationLink, Failure> {
+    let query = request.query_string_parameters();
+    let explicit_language = query.first("lang").and_then(|raw| Language::parse(raw).ok());
+    let fallback = request_language(request);
+    let closed = |language: Language, status: StatusCode, problem: TokenProblem| {
+        Ok(InformationLink::Closed(html(
+            status,
+            pages::token_problem(language, problem)?,
+        )))
+    };
+    let Some(hash) = presented.and_then(TokenHash::of_presented) else {
+        return closed(fallback, StatusCode::NOT_FOUND, TokenProblem::Unknown);
+    };
+    let internal = |error: iln_adapters::dynamodb::StoreError| Failure::Internal(error.into());
+    let token = app.table.token(&hash).await.map_err(internal)?;
+    let Some(token) = token.filter(|t| t.purpose == TokenPurpose::ProvideInformation) else {
+        return closed(fallback, StatusCode::NOT_FOUND, TokenProblem::Unknown);
+    };
+    let Some(dossier) = app.table.dossier(token.nomination_id).await.map_err(internal)? else {
+        return closed(fallback, StatusCode::NOT_FOUND, TokenProblem::Unknown);
+    };
+    let language = explicit_language.unwrap_or(dossier.nomination.submission.language);
+    match answerable(
+        dossier.nomination.status,
+        token.used_at.is_some(),
+        token.valid_until,
+        now,
+    ) {
+        Answerable::Yes => Ok(InformationLink::Open {
+            nomination: Box::new(dossier),
+            hash,
+            language,
+        }),
+        Answerable::AlreadyAnswered => Ok(InformationLink::Closed(html(
+            StatusCode::OK,
+            pages::information_received(language)?,
+        ))),
+        Answerable::Expired => closed(language, StatusCode::GONE, TokenProblem::Expired),
+        Answerable::Closed => closed(language, StatusCode::GONE, TokenProblem::Closed),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn information_page(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
+    let query = request.query_string_parameters();
+    let presented = query.first("token");
+    match information_link(app, request, presented, now).await? {
+        InformationLink::Closed(response) => Ok(response),
+        InformationLink::Open {
+            nomination, language, ..
+        } => {
+            let question = latest_question(&nomination.audit).unwrap_or_default();
+            let page = pages::information_form(language, question, presented.unwrap_or_default(), "", None)?;
+            Ok(html(StatusCode::OK, page))
+        }
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn add_information(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
+    if media_type(request).as_deref() != Some("application/x-www-form-urlencoded") {
+        return Err(Failure::UnsupportedMediaType);
+    }
+    let body = request.body().as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Failure::TooLarge);
+    }
+    let text = std::str::from_utf8(body).map_err(|_| Failure::InvalidUtf8)?;
+    let form: InformationForm =
+        serde_html_form::from_str(text).map_err(|error| Failure::Malformed(error.to_string()))?;
+    let (dossier, hash, language) = match information_link(app, request, Some(&form.token), now).await? {
+        InformationLink::Closed(response) => return Ok(response),
+        InformationLink::Open {
+            nomination,
+            hash,
+            language,
+        } => (nomination, hash, language),
+    };
+    let information = match AddedInformation::parse(&form.information) {
+        Ok(information) => information,
+        Err(problem) => {
+            let question = latest_question(&dossier.audit).unwrap_or_default();
+            let page = pages::information_form(language, question, &form.token, &form.information, Some(problem))?;
+            return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page));
+        }
+    };
+    let nomination = &dossier.nomination;
+    match app
+        .table
+        .add_information(nomination, nomination.version, information.as_str(), &hash, now)
+        .await
+    {
+        // A concurrent answer or decision won: the link's state says which.
+        Ok(()) | Err(MoveError::Conflict) => match information_link(app, request, Some(&form.token), now).await? {
+            InformationLink::Closed(response) => Ok(response),
+            InformationLink::Open { .. } => Err(Failure::Internal("the information was not recorded".into())),
+        },
+        Err(MoveError::Store(error)) => Err(Failure::Internal(error.into())),
     }
 }

@@ -8,11 +8,12 @@ use crate::template::Template;
 /// One instance of every function's application state, built once.
 pub struct Functions {
     pub submit_nomination: submit_nomination::App,
+    pub vetting: vetting::App,
     pub outbox: outbox::App,
 }
 
 /// Logical ids of the HTTP functions this runner can serve.
-const HTTP_FUNCTIONS: &[&str] = &["SubmitNominationFunction"];
+const HTTP_FUNCTIONS: &[&str] = &["SubmitNominationFunction", "VettingFunction"];
 
 impl Functions {
     /// Fails when the template routes to a function the runner cannot call,
@@ -35,6 +36,7 @@ impl Functions {
     pub async fn call_http(&self, function: &str, request: Request, now: DateTime<Utc>) -> Option<Response<Body>> {
         match function {
             "SubmitNominationFunction" => Some(submit_nomination::handle(&self.submit_nomination, request, now).await),
+            "VettingFunction" => Some(vetting::handle(&self.vetting, request, now).await),
             _ => None,
         }
     }

@@ -13,9 +13,11 @@ use crate::template::Route;
 
 /// The event API Gateway would send for this request, as JSON, then parsed
 /// by `lambda_http` exactly as in Lambda.
+#[allow(clippy::too_many_arguments)]
 pub fn lambda_request(
     route: &Route,
     path_parameters: &BTreeMap<String, String>,
+    claims: Option<&BTreeMap<String, String>>,
     method: &str,
     path_and_query: &str,
     headers: &HeaderMap,
@@ -70,6 +72,7 @@ pub fn lambda_request(
         "queryStringParameters": query_parameters,
         "pathParameters": path_parameters,
         "requestContext": {
+            "authorizer": claims.map(|claims| json!({ "jwt": { "claims": claims, "scopes": null } })),
             "accountId": "000000000000",
             "apiId": "local",
             "domainName": "127.0.0.1",
@@ -99,4 +102,69 @@ fn url_pairs(query: &str) -> Vec<(String, String)> {
     url::form_urlencoded::parse(query.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
+}
+
+/// The whole of API Gateway as the local stack needs it: routing by the
+/// template, the JWT authorizer, the event, the function.
+pub struct Gateway {
+    pub template: crate::Template,
+    pub authorizer: crate::authorizer::LocalAuthorizer,
+    pub functions: crate::Functions,
+}
+
+fn json_response(status: u16, body: &'static str) -> lambda_http::Response<lambda_http::Body> {
+    let mut response = lambda_http::Response::new(lambda_http::Body::from(body));
+    *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+impl Gateway {
+    pub async fn handle(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> lambda_http::Response<lambda_http::Body> {
+        let path = path_and_query.split('?').next().unwrap_or_default();
+        let Some((route, parameters)) = self.template.route(method, path) else {
+            return json_response(404, r#"{"message":"Not Found"}"#);
+        };
+        // API Gateway answers 401 itself, before any function runs.
+        let claims = match &route.authorizer {
+            None => None,
+            Some(_) => {
+                let authorization = headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+                match self.authorizer.verify(authorization) {
+                    Ok(claims) => Some(claims),
+                    Err(_) => return json_response(401, r#"{"message":"Unauthorized"}"#),
+                }
+            }
+        };
+        let request = match lambda_request(
+            route,
+            &parameters,
+            claims.as_ref(),
+            method,
+            path_and_query,
+            headers,
+            body,
+            now,
+        ) {
+            Ok(request) => request,
+            Err(error) => {
+                tracing::error!(error = %error, "could not build the API Gateway event");
+                return json_response(500, r#"{"message":"Internal Server Error"}"#);
+            }
+        };
+        match self.functions.call_http(&route.function, request, now).await {
+            Some(response) => response,
+            None => json_response(404, r#"{"message":"Not Found"}"#),
+        }
+    }
 }

@@ -3,8 +3,11 @@
 //! Gateway HTTP API payload 2.0), the table declared there, and the table's
 //! stream fed to the outbox function.
 
+pub mod authorizer;
 pub mod functions;
 pub mod gateway;
+pub mod local;
+pub mod slack_standin;
 pub mod stream;
 pub mod table;
 pub mod template;

@@ -4,22 +4,21 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use chrono::{Duration as Days, Utc};
 use iln_adapters::config::SenderAddress;
 use iln_adapters::dynamodb::NominationTable;
 use iln_adapters::ses::SesMailer;
+use iln_adapters::slack::{BotToken, SlackClient};
 use iln_domain::pages::PublicBaseUrl;
+use iln_runner::authorizer::LocalAuthorizer;
+use iln_runner::gateway::Gateway;
+use iln_runner::slack_standin::{SlackStandIn, StandInConfig, StandInUser};
 use iln_runner::stream::{OutboxFeed, StreamReader};
-use iln_runner::{Functions, Template, gateway, table};
+use iln_runner::{Functions, Template, local, table};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
-
-struct Runner {
-    template: Template,
-    functions: Functions,
-}
 
 fn setting(name: &str, default: &str) -> String {
     std::env::var(name)
@@ -32,49 +31,117 @@ fn setting(name: &str, default: &str) -> String {
 async fn main() -> Result<(), Error> {
     iln_adapters::telemetry::init_for_humans("info,aws_config=warn,aws_smithy_runtime=warn");
     let port: u16 = setting("ILN_HTTP_PORT", "3000").parse()?;
+    let slack_port: u16 = setting("ILN_SLACK_PORT", "3001").parse()?;
     let table_name = setting("ILN_TABLE_NAME", "iln-nominations");
     let base_url = format!("http://127.0.0.1:{port}");
+    let slack_url = format!("http://127.0.0.1:{slack_port}");
     let mailbox_url = setting("ILN_MAILBOX_URL", "http://127.0.0.1:8005");
+    let state = std::path::PathBuf::from(setting("ILN_STATE_DIR", ".local/up"));
 
     let template = Template::load()?;
     Functions::check_routes(&template)?;
     let aws = iln_adapters::config::aws().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
     table::ensure_table(&dynamodb, &table_name, &template.table).await?;
-
     let nominations = NominationTable::new(dynamodb.clone(), &table_name);
+    let roster = local::load_demo_roster(&nominations, Utc::now()).await?;
+
+    let secrets = local::Secrets::load_or_create(&state)?;
+    let standin = SlackStandIn::new(StandInConfig {
+        signing_secret: secrets.slack_signing_secret.clone(),
+        interactions_url: format!("{base_url}/slack/interactions"),
+        vetting_channel: local::VETTING_CHANNEL.to_owned(),
+        iln_channel: local::ILN_CHANNEL.to_owned(),
+        users: local::slack_users()
+            .into_iter()
+            .map(|(id, name)| StandInUser {
+                id: id.to_owned(),
+                name: name.to_owned(),
+            })
+            .collect(),
+    });
     let sender = SenderAddress::parse(&setting(
         "SENDER_ADDRESS",
         "ILN Nominations <nominations@iln.localhost>",
     ))?;
     let functions = Functions {
         submit_nomination: submit_nomination::App::with_table(nominations.clone()),
-        outbox: outbox::App::with_parts(
-            nominations,
-            SesMailer::new(aws_sdk_ses::Client::new(&aws), sender),
-            PublicBaseUrl::parse(&base_url)?,
-        ),
+        vetting: vetting::App {
+            table: nominations.clone(),
+            thin_rationale_below: local::THIN_RATIONALE_BELOW,
+        },
+        outbox: outbox::App {
+            table: nominations,
+            mailer: SesMailer::new(aws_sdk_ses::Client::new(&aws), sender),
+            slack: SlackClient::new(
+                format!("{slack_url}/api"),
+                BotToken::new(secrets.slack_bot_token.clone()),
+            )?,
+            channels: local::channels(),
+            base_url: PublicBaseUrl::parse(&base_url)?,
+            thin_rationale_below: local::THIN_RATIONALE_BELOW,
+        },
     };
-    let runner = Arc::new(Runner { template, functions });
+    let authorizer = LocalAuthorizer::new(secrets.jwt_secret.as_bytes())?;
+    let now = Utc::now();
+    let vetter_token = authorizer.mint(
+        "local-vetter",
+        Some("vetter@iln.localhost"),
+        &["iln-vetters"],
+        now,
+        Days::days(30),
+    )?;
+    let admin_token = authorizer.mint(
+        "local-admin",
+        Some("admin@iln.localhost"),
+        &["iln-admins"],
+        now,
+        Days::days(30),
+    )?;
+    let route_count = template.routes.len();
+    let gateway = Arc::new(Gateway {
+        template,
+        authorizer,
+        functions,
+    });
 
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.map_err(|error| {
+        format!("cannot listen on 127.0.0.1:{port} ({error}); is the local stack already running? Set ILN_HTTP_PORT to use another port.")
+    })?;
+    let slack_listener = tokio::net::TcpListener::bind(("127.0.0.1", slack_port))
         .await
-        .map_err(|error| format!("cannot listen on 127.0.0.1:{port} ({error}); is the local stack already running? Set ILN_HTTP_PORT to use another port."))?;
+        .map_err(|error| {
+            format!("cannot listen on 127.0.0.1:{slack_port} ({error}); set ILN_SLACK_PORT to use another port.")
+        })?;
 
     let reader = StreamReader::open(&dynamodb, aws_sdk_dynamodbstreams::Client::new(&aws), &table_name).await?;
-    tokio::spawn(feed_outbox(runner.clone(), OutboxFeed::new(reader)));
+    tokio::spawn(feed_outbox(gateway.clone(), OutboxFeed::new(reader)));
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(slack_listener, standin.router()).await {
+            tracing::error!(error = %error, "the Slack stand-in stopped");
+        }
+    });
 
     println!();
     println!("  ILN Nominations is running on this machine.");
     println!("  Nomination form   {base_url}/nominate        (Spanish: {base_url}/nominate?lang=es)");
-    println!("  Privacy notice    {base_url}/privacy");
     println!("  Mailbox (SES)     {mailbox_url}");
-    println!("  Table             {table_name} (DynamoDB Local)");
-    println!("  Routes            {}", runner.template.routes.len());
+    println!("  Slack stand-in    {slack_url}");
+    println!("  Staff API         {base_url}/vetting/nominations   (roster: {roster} demo entries loaded)");
+    println!("  Vetter token      {vetter_token}");
+    println!("  Admin token       {admin_token}");
+    println!(
+        "                    e.g. curl -H \"Authorization: Bearer $ILN_VETTER_TOKEN\" {base_url}/vetting/nominations"
+    );
+    println!("  Table             {table_name} (DynamoDB Local), {route_count} routes");
     println!("  Stop with Ctrl-C.");
     println!();
+    std::fs::write(
+        state.join("tokens.env"),
+        format!("ILN_VETTER_TOKEN={vetter_token}\nILN_ADMIN_TOKEN={admin_token}\n"),
+    )?;
 
-    let app = Router::new().fallback(dispatch).with_state(runner);
+    let app = Router::new().fallback(dispatch).with_state(gateway);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -85,11 +152,11 @@ async fn main() -> Result<(), Error> {
 
 /// Polls the stream like Lambda's event source mapping: quickly while there
 /// is work, backing off while a delivery keeps failing.
-async fn feed_outbox(runner: Arc<Runner>, mut feed: OutboxFeed) {
+async fn feed_outbox(gateway: Arc<Gateway>, mut feed: OutboxFeed) {
     let mut pause = Duration::from_millis(250);
     loop {
         tokio::time::sleep(pause).await;
-        match feed.pump(&runner.functions.outbox, Utc::now()).await {
+        match feed.pump(&gateway.functions.outbox, Utc::now()).await {
             Ok(result) if result.retry_pending => {
                 pause = (pause * 2).min(Duration::from_secs(30));
                 tracing::warn!(retry_in = ?pause, "outbox delivery failed; will retry");
@@ -106,39 +173,22 @@ async fn feed_outbox(runner: Arc<Runner>, mut feed: OutboxFeed) {
 /// API Gateway's 10 MB payload limit.
 const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
 
-async fn dispatch(State(runner): State<Arc<Runner>>, request: axum::extract::Request) -> Response {
+async fn dispatch(State(gateway): State<Arc<Gateway>>, request: axum::extract::Request) -> Response {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
-    let method = parts.method.as_str().to_owned();
-    let path = parts.uri.path().to_owned();
-    let Some((route, parameters)) = runner.template.route(&method, &path) else {
-        return (
-            http::StatusCode::NOT_FOUND,
-            [("content-type", "application/json")],
-            r#"{"message":"Not Found"}"#,
-        )
-            .into_response();
-    };
     let body: Bytes = match axum::body::to_bytes(body, MAX_PAYLOAD).await {
         Ok(body) => body,
         Err(_) => return http::StatusCode::PAYLOAD_TOO_LARGE.into_response(),
     };
     let path_and_query = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
-    let now = Utc::now();
-    let request = match gateway::lambda_request(route, &parameters, &method, path_and_query, &parts.headers, &body, now)
-    {
-        Ok(request) => request,
-        Err(error) => {
-            tracing::error!(error = %error, "could not build the API Gateway event");
-            return http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
-    };
-    let Some(response) = runner.functions.call_http(&route.function, request, now).await else {
-        return http::StatusCode::NOT_FOUND.into_response();
-    };
+    let response = gateway
+        .handle(parts.method.as_str(), path_and_query, &parts.headers, &body, Utc::now())
+        .await;
     // The path only: queries carry tokens.
     tracing::info!(
-        "{method} {path} -> {} ({} ms)",
+        "{} {} -> {} ({} ms)",
+        parts.method,
+        parts.uri.path(),
         response.status().as_u16(),
         started.elapsed().as_millis()
     );

@@ -27,6 +27,8 @@ pub struct Route {
     pub path: String,
     /// The function's logical id.
     pub function: String,
+    /// The authorizer guarding the route; `None` for a public route.
+    pub authorizer: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -122,6 +124,14 @@ struct HttpApiEvent {
     path: String,
     #[serde(rename = "Method")]
     method: String,
+    #[serde(rename = "Auth", default)]
+    auth: Option<RouteAuth>,
+}
+
+#[derive(Deserialize)]
+struct RouteAuth {
+    #[serde(rename = "Authorizer")]
+    authorizer: Option<String>,
 }
 
 impl Template {
@@ -139,10 +149,12 @@ impl Template {
             let properties: FunctionProperties = serde_norway::from_value(resource.properties.clone())?;
             for event in properties.events.values().filter(|event| event.kind == "HttpApi") {
                 let http: HttpApiEvent = serde_norway::from_value(event.properties.clone())?;
+                let authorizer = http.auth.and_then(|auth| auth.authorizer).filter(|name| name != "NONE");
                 routes.push(Route {
                     method: http.method.to_ascii_uppercase(),
                     path: http.path,
                     function: function.clone(),
+                    authorizer,
                 });
             }
         }
@@ -217,16 +229,19 @@ mod tests {
                     method: "ANY".into(),
                     path: "/nominations".into(),
                     function: "Any".into(),
+                    authorizer: None,
                 },
                 Route {
                     method: "POST".into(),
                     path: "/nominations".into(),
                     function: "Post".into(),
+                    authorizer: None,
                 },
                 Route {
                     method: "GET".into(),
                     path: "/invitations/{token}".into(),
                     function: "Page".into(),
+                    authorizer: None,
                 },
             ],
             table: Template::load().unwrap().table,
@@ -236,5 +251,14 @@ mod tests {
         let (route, parameters) = template.route("GET", "/invitations/abc").unwrap();
         assert_eq!((route.function.as_str(), parameters["token"].as_str()), ("Page", "abc"));
         assert!(template.route("GET", "/elsewhere").is_none());
+    }
+
+    #[test]
+    fn staff_routes_are_marked_as_needing_the_jwt_authorizer() {
+        let template = Template::load().unwrap();
+        let (queue, _) = template.route("GET", "/vetting/nominations").expect("queue route");
+        assert_eq!(queue.authorizer.as_deref(), Some("StaffJwt"));
+        let (form, _) = template.route("GET", "/nominate").unwrap();
+        assert_eq!(form.authorizer, None);
     }
 }

@@ -41,3 +41,25 @@ pub fn with_header(mut response: Response<Body>, name: header::HeaderName, value
     response.headers_mut().insert(name, HeaderValue::from_static(value));
     response
 }
+
+/// The signed-in staff member, from the claims API Gateway's JWT authorizer
+/// passes on (the local runner plays that authorizer).
+pub fn staff(request: &lambda_http::Request) -> Result<iln_domain::staff::Staff, iln_domain::staff::AccessRefused> {
+    use lambda_http::RequestExt;
+    use lambda_http::request::RequestContext;
+    let claims = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.authorizer.as_ref().and_then(|a| a.jwt.as_ref()),
+        _ => None,
+    };
+    let claim = |name: &str| claims.and_then(|jwt| jwt.claims.get(name)).map(String::as_str);
+    iln_domain::staff::Staff::from_claims(claim("sub"), claim("email"), claim("cognito:groups"))
+}
+
+/// The one shape of every JSON error: `{"errors": [{"field"?, "message"}]}`.
+pub fn json_error(status: StatusCode, field: Option<&str>, message: &str) -> Response<Body> {
+    let error = match field {
+        Some(field) => serde_json::json!({ "field": field, "message": message }),
+        None => serde_json::json!({ "message": message }),
+    };
+    json(status, &serde_json::json!({ "errors": [error] }))
+}

@@ -25,7 +25,16 @@ pub enum Actor {
 pub enum Happening {
     Submitted,
     Endorsed,
-    Moved { command: Command, from: Status, to: Status },
+    InformationAdded,
+    /// One ILN confirmation short of the quorum.
+    ConfirmationRecorded,
+    /// A concern raised in the ILN channel; the reason holds it.
+    ConcernRaised,
+    Moved {
+        command: Command,
+        from: Status,
+        to: Status,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +63,33 @@ impl AuditEvent {
             actor: Actor::Endorser,
             happening: Happening::Endorsed,
             reason: None,
+        }
+    }
+
+    pub fn information_added(at: DateTime<Utc>, actor: Actor) -> Self {
+        Self {
+            at,
+            actor,
+            happening: Happening::InformationAdded,
+            reason: None,
+        }
+    }
+
+    pub fn confirmation_recorded(at: DateTime<Utc>, actor: Actor) -> Self {
+        Self {
+            at,
+            actor,
+            happening: Happening::ConfirmationRecorded,
+            reason: None,
+        }
+    }
+
+    pub fn concern_raised(at: DateTime<Utc>, actor: Actor, concern: &str) -> Self {
+        Self {
+            at,
+            actor,
+            happening: Happening::ConcernRaised,
+            reason: Some(concern.to_owned()),
         }
     }
 

@@ -5,15 +5,22 @@
 //! values.
 
 pub mod audit;
+pub mod confirmation;
+pub mod findings;
 pub mod i18n;
 pub mod intake;
 pub mod lifecycle;
+pub mod membership;
 pub mod message;
 pub mod nomination;
 pub mod pages;
 pub mod person;
+pub mod roster;
+pub mod slack;
+pub mod staff;
 pub mod token;
 pub mod verification;
+pub mod vetting;
 
 pub use i18n::Language;
 pub use lifecycle::{Command, Refusal, Status};

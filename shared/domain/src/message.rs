@@ -5,10 +5,33 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use crate::i18n::Language;
-use crate::nomination::NominationId;
+use crate::nomination::{Nomination, NominationId};
 use crate::pages::{self, PublicBaseUrl, RenderError};
 use crate::person::{EmailAddress, PersonName};
+use crate::slack::Channel;
+use crate::slack::interaction::SlackUserId;
 use crate::token::{Token, TokenPurpose};
+
+/// Who an e-mail to a nominator goes to, and in which language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Addressee {
+    pub to: EmailAddress,
+    pub language: Language,
+    pub nominator_name: PersonName,
+    pub nominee_name: PersonName,
+}
+
+impl Addressee {
+    pub fn nominator_of(nomination: &Nomination) -> Self {
+        let submission = &nomination.submission;
+        Self {
+            to: submission.nominator.email.clone(),
+            language: submission.language,
+            nominator_name: submission.nominator.name.clone(),
+            nominee_name: submission.nominee.name.clone(),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -16,11 +39,56 @@ pub enum Message {
     /// Asks the nominator to confirm their address before anyone vets.
     NominatorVerification {
         nomination_id: NominationId,
-        to: EmailAddress,
-        language: Language,
-        nominator_name: PersonName,
-        nominee_name: PersonName,
+        #[serde(flatten)]
+        addressee: Addressee,
     },
+    /// Tells the nominator the nomination will not go forward.
+    Rejection {
+        nomination_id: NominationId,
+        #[serde(flatten)]
+        addressee: Addressee,
+        /// Only when the vetter chose to share it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Asks the nominator a vetter's question, with a link to answer it.
+    InformationRequest {
+        nomination_id: NominationId,
+        /// The nomination's version when asked: one message per request.
+        request: u64,
+        #[serde(flatten)]
+        addressee: Addressee,
+        question: String,
+    },
+    /// The nomination's card in the vetting channel.
+    VettingCard { nomination_id: NominationId },
+    /// The nomination's card in the ILN channel.
+    IlnCard { nomination_id: NominationId },
+    /// A note in the vetting card's thread: the nominator answered.
+    InformationAdded { nomination_id: NominationId, request: u64 },
+    /// The card in `channel` shown again as the nomination now stands.
+    CardUpdate {
+        nomination_id: NominationId,
+        channel: Channel,
+        version: u64,
+    },
+    /// A concern an ILN member raised, posted in the ILN card's thread.
+    ConcernRaised {
+        nomination_id: NominationId,
+        by: SlackUserId,
+        concern: String,
+        key: String,
+    },
+    /// A private answer to one person's click in a channel.
+    Ephemeral {
+        nomination_id: NominationId,
+        channel: String,
+        user: SlackUserId,
+        text: String,
+        key: String,
+    },
+    /// The nominee's invitation, with the link to accept or decline.
+    Invitation { nomination_id: NominationId },
 }
 
 /// Identifies a message so that causing it twice stores it once: the
@@ -50,18 +118,82 @@ pub struct Email {
     pub html: String,
 }
 
+/// Where a message goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Email,
+    /// A card posted to a channel; its channel and timestamp are kept so it
+    /// can be updated.
+    Card(Channel),
+    /// A reply in the thread of the nomination's card in a channel.
+    Thread(Channel),
+    /// The nomination's card in a channel, updated in place.
+    CardUpdate(Channel),
+    /// A message only one person sees.
+    Ephemeral,
+    /// The invitation e-mail, rendered from the nomination.
+    Invitation,
+}
+
 impl Message {
     pub fn id(&self) -> MessageId {
-        match self {
-            Message::NominatorVerification { nomination_id, .. } => {
-                MessageId(format!("{nomination_id}.nominator_verification"))
-            }
-        }
+        let id = self.nomination_id();
+        MessageId(match self {
+            Message::NominatorVerification { .. } => format!("{id}.nominator_verification"),
+            Message::Rejection { .. } => format!("{id}.rejection"),
+            Message::InformationRequest { request, .. } => format!("{id}.information_request.{request}"),
+            Message::VettingCard { .. } => format!("{id}.vetting_card"),
+            Message::IlnCard { .. } => format!("{id}.iln_card"),
+            Message::InformationAdded { request, .. } => format!("{id}.information_added.{request}"),
+            Message::CardUpdate { channel, version, .. } => format!("{id}.card_update.{}.{version}", channel.code()),
+            Message::ConcernRaised { key, .. } => format!("{id}.concern.{key}"),
+            Message::Ephemeral { key, .. } => format!("{id}.ephemeral.{key}"),
+            Message::Invitation { .. } => format!("{id}.invitation"),
+        })
     }
 
     pub fn nomination_id(&self) -> NominationId {
         match self {
-            Message::NominatorVerification { nomination_id, .. } => *nomination_id,
+            Message::NominatorVerification { nomination_id, .. }
+            | Message::Rejection { nomination_id, .. }
+            | Message::InformationRequest { nomination_id, .. }
+            | Message::VettingCard { nomination_id }
+            | Message::IlnCard { nomination_id }
+            | Message::InformationAdded { nomination_id, .. }
+            | Message::CardUpdate { nomination_id, .. }
+            | Message::ConcernRaised { nomination_id, .. }
+            | Message::Ephemeral { nomination_id, .. }
+            | Message::Invitation { nomination_id } => *nomination_id,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Message::NominatorVerification { .. } => "nominator_verification",
+            Message::Rejection { .. } => "rejection",
+            Message::InformationRequest { .. } => "information_request",
+            Message::VettingCard { .. } => "vetting_card",
+            Message::IlnCard { .. } => "iln_card",
+            Message::InformationAdded { .. } => "information_added",
+            Message::CardUpdate { .. } => "card_update",
+            Message::ConcernRaised { .. } => "concern_raised",
+            Message::Ephemeral { .. } => "ephemeral",
+            Message::Invitation { .. } => "invitation",
+        }
+    }
+
+    pub fn route(&self) -> Route {
+        match self {
+            Message::NominatorVerification { .. } | Message::Rejection { .. } | Message::InformationRequest { .. } => {
+                Route::Email
+            }
+            Message::VettingCard { .. } => Route::Card(Channel::Vetting),
+            Message::IlnCard { .. } => Route::Card(Channel::Iln),
+            Message::InformationAdded { .. } => Route::Thread(Channel::Vetting),
+            Message::CardUpdate { channel, .. } => Route::CardUpdate(*channel),
+            Message::ConcernRaised { .. } => Route::Thread(Channel::Iln),
+            Message::Ephemeral { .. } => Route::Ephemeral,
+            Message::Invitation { .. } => Route::Invitation,
         }
     }
 
@@ -69,37 +201,82 @@ impl Message {
     pub fn token_purpose(&self) -> Option<TokenPurpose> {
         match self {
             Message::NominatorVerification { .. } => Some(TokenPurpose::VerifyNominatorEmail),
+            Message::InformationRequest { .. } => Some(TokenPurpose::ProvideInformation),
+            Message::Invitation { .. } => Some(TokenPurpose::AnswerInvitation),
+            _ => None,
         }
     }
 
-    /// The e-mail, in its reader's language, with the token's link.
-    pub fn render(&self, base_url: &PublicBaseUrl, token: Option<&Token>) -> Result<Email, RenderError> {
+    /// The text of a thread note: references only, no personal data.
+    pub fn thread_note(&self) -> Option<String> {
         match self {
-            Message::NominatorVerification {
-                to,
-                language,
-                nominator_name,
-                nominee_name,
-                ..
-            } => {
-                let token = token.ok_or(RenderError::MissingToken)?;
-                let verify_url = base_url.link("/nominations/verify", &[("token", token.as_str())]);
-                let context = minijinja::context! {
-                    nominator_name => nominator_name.as_str(),
-                    nominee_name => nominee_name.as_str(),
-                    verify_url => verify_url,
-                    valid_hours => TokenPurpose::VerifyNominatorEmail.validity().num_hours(),
-                };
-                let subject = language
-                    .text("emails.nominator_verification.subject")
-                    .replace("{nominee_name}", nominee_name.as_str());
-                Ok(Email {
-                    to: to.clone(),
-                    subject,
-                    text: pages::render_email("emails/nominator_verification.txt", *language, &context)?,
-                    html: pages::render_email("emails/nominator_verification.html", *language, &context)?,
-                })
-            }
+            Message::InformationAdded { nomination_id, .. } => Some(format!(
+                ":memo: The nominator added information to nomination {nomination_id}; it is back in the vetting queue."
+            )),
+            Message::ConcernRaised { by, concern, .. } => Some(format!(
+                ":warning: Concern raised by {}:\n>{}",
+                by.mention(),
+                crate::slack::escape(&crate::slack::truncate(concern, 2_000)).replace('\n', "\n>")
+            )),
+            _ => None,
         }
     }
+
+    /// The e-mail, in its reader's language, with the token's link; `None`
+    /// for messages that are not e-mails.
+    pub fn render_email(&self, base_url: &PublicBaseUrl, token: Option<&Token>) -> Result<Option<Email>, RenderError> {
+        let (addressee, template, context) = match self {
+            Message::NominatorVerification { addressee, .. } => {
+                let token = token.ok_or(RenderError::MissingToken)?;
+                let context = minijinja::context! {
+                    verify_url => base_url.link("/nominations/verify", &[("token", token.as_str())]),
+                    valid_hours => TokenPurpose::VerifyNominatorEmail.validity().num_hours(),
+                };
+                (addressee, "nominator_verification", context)
+            }
+            Message::Rejection { addressee, reason, .. } => {
+                (addressee, "rejection", minijinja::context! { reason => reason })
+            }
+            Message::InformationRequest {
+                addressee, question, ..
+            } => {
+                let token = token.ok_or(RenderError::MissingToken)?;
+                let context = minijinja::context! {
+                    question => question,
+                    information_url => base_url.link("/nominations/information", &[("token", token.as_str())]),
+                    valid_days => TokenPurpose::ProvideInformation.validity().num_days(),
+                };
+                (addressee, "information_request", context)
+            }
+            _ => return Ok(None),
+        };
+        let context = minijinja::context! {
+            nominator_name => addressee.nominator_name.as_str(),
+            nominee_name => addressee.nominee_name.as_str(),
+            ..context
+        };
+        let subject = [("{nominee_name}", addressee.nominee_name.as_str())];
+        email(&addressee.to, addressee.language, template, &subject, &context).map(Some)
+    }
+}
+
+/// An e-mail from `templates/emails/<template>.{txt,html}`, its subject from
+/// the catalog with `{placeholders}` filled in.
+pub fn email(
+    to: &EmailAddress,
+    language: Language,
+    template: &str,
+    subject_values: &[(&str, &str)],
+    context: &minijinja::Value,
+) -> Result<Email, RenderError> {
+    let subject = subject_values.iter().fold(
+        language.text(&format!("emails.{template}.subject")),
+        |subject, (placeholder, value)| subject.replace(placeholder, value),
+    );
+    Ok(Email {
+        to: to.clone(),
+        subject,
+        text: pages::render_email(&format!("emails/{template}.txt"), language, context)?,
+        html: pages::render_email(&format!("emails/{template}.html"), language, context)?,
+    })
 }

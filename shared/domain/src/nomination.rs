@@ -370,6 +370,18 @@ pub struct Nomination {
     pub submitted_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub submission: Submission,
+    /// Who moved it last, and when: what a losing click is told.
+    pub last_move: Option<LastMove>,
+    /// ILN confirmations gathered while in discussion.
+    pub confirmations: Vec<crate::confirmation::Confirmation>,
+}
+
+/// The latest step of a nomination along its lifecycle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastMove {
+    pub actor: crate::audit::Actor,
+    pub command: crate::lifecycle::Command,
+    pub at: DateTime<Utc>,
 }
 
 #[cfg(test)]

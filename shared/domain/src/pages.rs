@@ -67,6 +67,72 @@ const TEMPLATES: &[(&str, &str)] = &[
         "emails/nominator_verification.html",
         include_str!("../templates/emails/nominator_verification.html"),
     ),
+    (
+        "emails/rejection.txt",
+        include_str!("../templates/emails/rejection.txt"),
+    ),
+    (
+        "emails/rejection.html",
+        include_str!("../templates/emails/rejection.html"),
+    ),
+    (
+        "emails/information_request.txt",
+        include_str!("../templates/emails/information_request.txt"),
+    ),
+    (
+        "emails/information_request.html",
+        include_str!("../templates/emails/information_request.html"),
+    ),
+    (
+        "pages/information_form.html",
+        include_str!("../templates/pages/information_form.html"),
+    ),
+    (
+        "pages/information_received.html",
+        include_str!("../templates/pages/information_received.html"),
+    ),
+    (
+        "emails/invitation.txt",
+        include_str!("../templates/emails/invitation.txt"),
+    ),
+    (
+        "emails/invitation.html",
+        include_str!("../templates/emails/invitation.html"),
+    ),
+    ("emails/welcome.txt", include_str!("../templates/emails/welcome.txt")),
+    ("emails/welcome.html", include_str!("../templates/emails/welcome.html")),
+    (
+        "emails/derecognition.txt",
+        include_str!("../templates/emails/derecognition.txt"),
+    ),
+    (
+        "emails/derecognition.html",
+        include_str!("../templates/emails/derecognition.html"),
+    ),
+    (
+        "emails/iac_referral.txt",
+        include_str!("../templates/emails/iac_referral.txt"),
+    ),
+    (
+        "emails/iac_referral.html",
+        include_str!("../templates/emails/iac_referral.html"),
+    ),
+    (
+        "pages/invitation.html",
+        include_str!("../templates/pages/invitation.html"),
+    ),
+    (
+        "pages/invitation_accepted.html",
+        include_str!("../templates/pages/invitation_accepted.html"),
+    ),
+    (
+        "pages/invitation_declined.html",
+        include_str!("../templates/pages/invitation_declined.html"),
+    ),
+    (
+        "pages/invitation_problem.html",
+        include_str!("../templates/pages/invitation_problem.html"),
+    ),
 ];
 
 static TEMPLATE_ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -100,7 +166,7 @@ fn page(language: Language, path: &str, extra: Value) -> Value {
     let other = language.other();
     context! {
         other_lang => other.code(),
-        other_lang_url => format!("{path}?lang={}", other.code()),
+        other_lang_url => format!("{path}{}lang={}", if path.contains('?') { "&" } else { "?" }, other.code()),
         privacy_url => format!("/privacy?lang={}", language.code()),
         ..extra
     }
@@ -190,6 +256,40 @@ pub fn token_problem(language: Language, problem: TokenProblem) -> Result<String
     )
 }
 
+pub const INFORMATION_PATH: &str = "/nominations/information";
+
+/// The page where a nominator answers a vetter's question.
+pub fn information_form(
+    language: Language,
+    question: &str,
+    token: &str,
+    value: &str,
+    problem: Option<crate::intake::Problem>,
+) -> Result<String, RenderError> {
+    let errors: BTreeMap<&str, String> = problem
+        .map(|problem| ("information", problem.message(language)))
+        .into_iter()
+        .collect();
+    let path = format!("{INFORMATION_PATH}?token={token}");
+    render(
+        "pages/information_form.html",
+        language,
+        page(
+            language,
+            &path,
+            context! { question, token, value, errors, action => INFORMATION_PATH },
+        ),
+    )
+}
+
+pub fn information_received(language: Language) -> Result<String, RenderError> {
+    render(
+        "pages/information_received.html",
+        language,
+        page(language, FORM_PATH, context! {}),
+    )
+}
+
 pub fn privacy(language: Language) -> Result<String, RenderError> {
     render("pages/privacy.html", language, page(language, "/privacy", context! {}))
 }
@@ -220,6 +320,15 @@ mod tests {
                 token_problem(language, TokenProblem::Closed),
                 privacy(language),
                 error(language, 404, "x"),
+                information_form(language, "Which cases?", "tok", "", None),
+                information_form(
+                    language,
+                    "Which cases?",
+                    "tok",
+                    "",
+                    Some(crate::intake::Problem::Missing),
+                ),
+                information_received(language),
             ];
             for page in pages {
                 let html = page.expect("renders");

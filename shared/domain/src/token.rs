@@ -69,12 +69,18 @@ impl TokenHash {
 #[serde(rename_all = "snake_case")]
 pub enum TokenPurpose {
     VerifyNominatorEmail,
+    /// Answering a vetter's question about the nomination.
+    ProvideInformation,
+    /// The nominee accepting or declining the invitation.
+    AnswerInvitation,
 }
 
 impl TokenPurpose {
     pub fn validity(self) -> Duration {
         match self {
             TokenPurpose::VerifyNominatorEmail => Duration::hours(72),
+            TokenPurpose::ProvideInformation => Duration::days(14),
+            TokenPurpose::AnswerInvitation => Duration::days(30),
         }
     }
 

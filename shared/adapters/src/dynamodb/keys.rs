@@ -56,3 +56,43 @@ pub const UNDELIVERED_PARTITION: &str = "OUTBOX#undelivered";
 pub fn due_sort_key(since: DateTime<Utc>, id: &str) -> String {
     format!("{}#{id}", since.to_rfc3339_opts(SecondsFormat::Millis, true))
 }
+
+/// The country index: leaders and open nominations per country.
+pub const COUNTRY_INDEX: &str = "by_country";
+
+pub fn country_partition(country: &iln_domain::nomination::Country) -> String {
+    format!("COUNTRY#{}", country.alpha2())
+}
+
+/// Country-index sort key of a nomination: open ones sort after leaders, and
+/// closed ones before both, so one range read finds leaders and open ones.
+pub fn country_nomination_sort_key(status: Status, id: NominationId) -> String {
+    match status.is_open() {
+        true => format!("OPEN#{id}"),
+        false => format!("CLOSED#{id}"),
+    }
+}
+
+/// Country-index sort key of a roster leader.
+pub fn country_leader_sort_key(identity: &str) -> String {
+    format!("LEADER#ROSTER#{identity}")
+}
+
+/// Where leaders and open nominations start in a country partition.
+pub const COUNTRY_RELEVANT_FROM: &str = "LEADER#";
+
+pub fn roster(identity: &str) -> String {
+    format!("ROSTER#{identity}")
+}
+
+pub const ROSTER_SK: &str = "ROSTER";
+
+pub fn member(identity: &str) -> String {
+    format!("MEMBER#{identity}")
+}
+
+pub const MEMBER_SK: &str = "MEMBER";
+
+pub fn addition_sk(at: DateTime<Utc>) -> String {
+    format!("ADDITION#{}", ulid::Ulid::from_datetime(at.into()))
+}

@@ -7,15 +7,18 @@ mod keys;
 mod nominations;
 mod outbox;
 mod records;
+mod slack_events;
+mod vetting;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use std::collections::HashMap;
 
-pub use keys::STATUS_INDEX;
+pub use keys::{COUNTRY_INDEX, STATUS_INDEX};
 pub use nominations::{MoveError, NominationMove, StoredToken, SubmitOutcome};
-pub use outbox::{Claim, OutboxMessage, OutboxStatus, TokenToIssue};
+pub use outbox::{AfterDelivery, Claim, OutboxMessage, OutboxStatus, TokenToIssue};
+pub use vetting::{Addition, Dossier, Endorsement, InvalidCursor, QueueError, QueuePage};
 
 type Item = HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
 

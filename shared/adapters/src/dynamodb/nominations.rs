@@ -1,10 +1,12 @@
 //! Nominations: submission (or endorsement), reading, and moving them along
 //! the lifecycle with one conditional transaction each.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
-use iln_domain::audit::AuditEvent;
-use iln_domain::message::Message;
+use iln_domain::audit::{AuditEvent, Happening};
+use iln_domain::confirmation::Confirmation;
+use iln_domain::message::{Addressee, Message};
+use iln_domain::nomination::LastMove;
 use iln_domain::nomination::Submission;
 use iln_domain::token::{TokenHash, TokenPurpose};
 use iln_domain::{Nomination, NominationId, Status};
@@ -46,6 +48,8 @@ pub struct NominationMove<'a> {
     pub spends_token: Option<&'a TokenHash>,
     /// Messages this step causes, delivered by the outbox.
     pub messages: Vec<Message>,
+    /// The ILN confirmations after this step, when it changes them.
+    pub confirmations: Option<Vec<Confirmation>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +59,13 @@ pub enum MoveError {
     Conflict,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+fn attribute(value: &impl Serialize) -> Result<AttributeValue, StoreError> {
+    serde_dynamo::to_attribute_value(value).map_err(|source| StoreError::Corrupt {
+        key: "new value".to_owned(),
+        source,
+    })
 }
 
 fn item(record: &impl Serialize) -> Result<Item, StoreError> {
@@ -93,10 +104,12 @@ impl NominationTable {
         let nominator_identity = submission.nominator.email.identity();
         let message = Message::NominatorVerification {
             nomination_id: id,
-            to: submission.nominator.email.clone(),
-            language: submission.language,
-            nominator_name: submission.nominator.name.clone(),
-            nominee_name: submission.nominee.name.clone(),
+            addressee: Addressee {
+                to: submission.nominator.email.clone(),
+                language: submission.language,
+                nominator_name: submission.nominator.name.clone(),
+                nominee_name: submission.nominee.name.clone(),
+            },
         };
         let new_item = "attribute_not_exists(pk)";
         let writes = vec![
@@ -238,21 +251,24 @@ impl NominationTable {
         }))
     }
 
-    /// Moves a nomination one step: its new state, its audit event, the token
-    /// it spends and the messages it causes, all or nothing, and only if
-    /// nobody moved it since it was read.
-    #[tracing::instrument(skip_all, fields(nomination_id = %step.nomination.id, to = %step.to))]
-    pub async fn record_move(&self, step: NominationMove<'_>) -> Result<(), MoveError> {
+    /// The writes of one step: the conditional state change, its audit event,
+    /// the token it spends, the person it releases and the messages it causes.
+    pub(super) fn move_writes(&self, step: NominationMove<'_>) -> Result<Vec<TransactWriteItem>, StoreError> {
         let nomination = step.nomination;
         let id = nomination.id;
-        let update = Update::builder()
+        let mut set = vec![
+            "#status = :to",
+            "#version = :next",
+            "updated_at = :at",
+            "gsi1pk = :queue",
+            "gsi1sk = :since",
+            "gsi2sk = :in_country",
+        ];
+        let mut update = Update::builder()
             .table_name(&self.name)
             .key("pk", AttributeValue::S(keys::nomination(id)))
             .key("sk", AttributeValue::S(keys::NOMINATION_SK.to_owned()))
             .condition_expression("#status = :from AND #version = :version")
-            .update_expression(
-                "SET #status = :to, #version = :next, updated_at = :at, gsi1pk = :queue, gsi1sk = :since",
-            )
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#version", "version")
             .expression_attribute_values(":from", AttributeValue::S(nomination.status.code().to_owned()))
@@ -265,6 +281,25 @@ impl NominationTable {
                 ":since",
                 AttributeValue::S(keys::due_sort_key(step.at, &id.to_string())),
             )
+            .expression_attribute_values(
+                ":in_country",
+                AttributeValue::S(keys::country_nomination_sort_key(step.to, id)),
+            );
+        if let Happening::Moved { command, .. } = step.audit.happening {
+            let last_move = LastMove {
+                actor: step.audit.actor.clone(),
+                command,
+                at: step.at,
+            };
+            set.push("last_move = :last_move");
+            update = update.expression_attribute_values(":last_move", attribute(&last_move)?);
+        }
+        if let Some(confirmations) = &step.confirmations {
+            set.push("confirmations = :confirmations");
+            update = update.expression_attribute_values(":confirmations", attribute(confirmations)?);
+        }
+        let update = update
+            .update_expression(format!("SET {}", set.join(", ")))
             .build()
             .map_err(StoreError::call("TransactWriteItems"))?;
         let mut writes = vec![
@@ -283,9 +318,32 @@ impl NominationTable {
                 .map_err(StoreError::call("TransactWriteItems"))?;
             writes.push(TransactWriteItem::builder().update(spend).build());
         }
+        if step.to.is_closed() {
+            // A closed nomination no longer stops the person being nominated.
+            let release = Delete::builder()
+                .table_name(&self.name)
+                .key(
+                    "pk",
+                    AttributeValue::S(keys::person(&nomination.submission.nominee.email.identity())),
+                )
+                .key("sk", AttributeValue::S(keys::NOMINEE_SK.to_owned()))
+                .condition_expression("attribute_not_exists(pk) OR nomination_id = :id")
+                .expression_attribute_values(":id", AttributeValue::S(id.to_string()))
+                .build()
+                .map_err(StoreError::call("TransactWriteItems"))?;
+            writes.push(TransactWriteItem::builder().delete(release).build());
+        }
         for message in step.messages {
             writes.push(self.put(&OutboxRecord::new(message, step.at), Some("attribute_not_exists(pk)"))?);
         }
+        Ok(writes)
+    }
+
+    /// Moves a nomination one step, all or nothing, and only if nobody moved
+    /// it since it was read.
+    #[tracing::instrument(skip_all, fields(nomination_id = %step.nomination.id, to = %step.to))]
+    pub async fn record_move(&self, step: NominationMove<'_>) -> Result<(), MoveError> {
+        let writes = self.move_writes(step)?;
         let result = self
             .client
             .transact_write_items()
@@ -302,6 +360,47 @@ impl NominationTable {
                 }
                 _ => Err(StoreError::call("TransactWriteItems")(error).into()),
             },
+        }
+    }
+}
+
+impl NominationTable {
+    /// Records what changes no state: an audit event (a concern), messages
+    /// (an ephemeral answer), or both, in one write.
+    #[tracing::instrument(skip_all, fields(nomination_id = %id))]
+    pub async fn record_note(
+        &self,
+        id: NominationId,
+        audit: Option<AuditEvent>,
+        messages: Vec<Message>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut writes = Vec::new();
+        if let Some(audit) = audit {
+            writes.push(self.put(&AuditRecord::new(id, audit), None)?);
+        }
+        for message in messages {
+            writes.push(self.put(&OutboxRecord::new(message, now), Some("attribute_not_exists(pk)"))?);
+        }
+        if writes.is_empty() {
+            return Ok(());
+        }
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            // The same note (same key) was recorded already: a retry.
+            Err(error)
+                if cancellation_codes(&error)
+                    .is_some_and(|codes| codes.iter().any(|c| c == "ConditionalCheckFailed")) =>
+            {
+                Ok(())
+            }
+            Err(error) => Err(StoreError::call("TransactWriteItems")(error)),
         }
     }
 }

@@ -4,11 +4,13 @@
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use chrono::{DateTime, Duration, Utc};
 use iln_domain::message::{Message, MessageId};
+use iln_domain::slack::Channel;
 use iln_domain::token::TokenHash;
 use serde::{Deserialize, Serialize};
 
 use super::records::{OutboxRecord, TokenRecord};
 use super::{NominationTable, StoreError, cancellation_codes, conditional_check_failed, keys};
+use crate::slack::PostedMessage;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -56,6 +58,15 @@ pub enum Claim {
     Claimed,
     /// Delivered already, or held by another deliverer: nothing to do.
     Unavailable,
+}
+
+/// What a delivery changes besides the message itself, in the same write.
+pub enum AfterDelivery<'a> {
+    Nothing,
+    /// A card was posted: keep where, so it can be updated.
+    CardPosted(Channel, &'a PostedMessage),
+    /// Sending it moved the nomination (an invitation sent: `invited`).
+    Move(super::NominationMove<'a>),
 }
 
 /// A token to store, by hash, in the same write that claims its message.
@@ -132,13 +143,18 @@ impl NominationTable {
         }
     }
 
-    /// Marks a claimed message delivered; it leaves the undelivered queue.
-    #[tracing::instrument(skip_all, fields(message_id = %id))]
-    pub async fn mark_delivered(&self, id: &MessageId, now: DateTime<Utc>) -> Result<(), StoreError> {
-        self.client
-            .update_item()
+    /// Marks a claimed message delivered, so it leaves the undelivered queue;
+    /// for a card, records where it was posted in the same write.
+    #[tracing::instrument(skip_all, fields(message_id = %message.id()))]
+    pub async fn mark_delivered(
+        &self,
+        message: &Message,
+        after: AfterDelivery<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let delivered = Update::builder()
             .table_name(&self.name)
-            .key("pk", AttributeValue::S(keys::outbox(id)))
+            .key("pk", AttributeValue::S(keys::outbox(&message.id())))
             .key("sk", AttributeValue::S(keys::OUTBOX_SK.to_owned()))
             .condition_expression("#status = :sending")
             .update_expression("SET #status = :delivered, delivered_at = :now REMOVE lease_until, gsi1pk, gsi1sk")
@@ -146,9 +162,39 @@ impl NominationTable {
             .expression_attribute_values(":sending", AttributeValue::S("sending".to_owned()))
             .expression_attribute_values(":delivered", AttributeValue::S("delivered".to_owned()))
             .expression_attribute_values(":now", AttributeValue::S(now.to_rfc3339()))
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        let mut writes = vec![TransactWriteItem::builder().update(delivered).build()];
+        if let AfterDelivery::CardPosted(channel, card) = after {
+            let attribute = match channel {
+                Channel::Vetting => "vetting_card",
+                Channel::Iln => "iln_card",
+            };
+            let card = serde_dynamo::to_attribute_value(card).map_err(|source| StoreError::Corrupt {
+                key: "card".to_owned(),
+                source,
+            })?;
+            let record_card = Update::builder()
+                .table_name(&self.name)
+                .key("pk", AttributeValue::S(keys::nomination(message.nomination_id())))
+                .key("sk", AttributeValue::S(keys::NOMINATION_SK.to_owned()))
+                .condition_expression("attribute_exists(pk)")
+                .update_expression("SET #card = :card")
+                .expression_attribute_names("#card", attribute)
+                .expression_attribute_values(":card", card)
+                .build()
+                .map_err(StoreError::call("TransactWriteItems"))?;
+            writes.push(TransactWriteItem::builder().update(record_card).build());
+        }
+        if let AfterDelivery::Move(step) = after {
+            writes.extend(self.move_writes(step)?);
+        }
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
             .send()
             .await
-            .map_err(StoreError::call("UpdateItem"))?;
+            .map_err(StoreError::call("TransactWriteItems"))?;
         Ok(())
     }
 

@@ -3,14 +3,18 @@
 
 use chrono::{DateTime, Utc};
 use iln_domain::audit::AuditEvent;
+use iln_domain::confirmation::Confirmation;
 use iln_domain::message::{Message, MessageId};
+use iln_domain::nomination::LastMove;
 use iln_domain::nomination::{Links, Nominator, Nominee, Rationale, SelfIdentification, Submission};
+use iln_domain::roster::{RosterCategory, RosterEntry};
 use iln_domain::token::TokenPurpose;
 use iln_domain::{Language, Nomination, NominationId, Status};
 use serde::{Deserialize, Serialize};
 
 use super::keys;
 use super::outbox::OutboxStatus;
+use crate::slack::PostedMessage;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct NominationRecord {
@@ -31,6 +35,17 @@ pub(super) struct NominationRecord {
     pub self_identification: Option<SelfIdentification>,
     pub gsi1pk: String,
     pub gsi1sk: String,
+    pub gsi2pk: String,
+    pub gsi2sk: String,
+    /// Where the nomination's cards were posted, once they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vetting_card: Option<PostedMessage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iln_card: Option<PostedMessage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_move: Option<LastMove>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub confirmations: Vec<Confirmation>,
 }
 
 impl NominationRecord {
@@ -53,6 +68,12 @@ impl NominationRecord {
             self_identification: submission.self_identification.clone(),
             gsi1pk: keys::status_partition(status),
             gsi1sk: keys::due_sort_key(now, &id.to_string()),
+            gsi2pk: keys::country_partition(&submission.nominee.country),
+            gsi2sk: keys::country_nomination_sort_key(status, id),
+            vetting_card: None,
+            iln_card: None,
+            last_move: None,
+            confirmations: Vec::new(),
         }
     }
 
@@ -71,6 +92,8 @@ impl NominationRecord {
                 self_identification: self.self_identification,
                 language: self.language,
             },
+            last_move: self.last_move,
+            confirmations: self.confirmations,
         }
     }
 }
@@ -177,4 +200,48 @@ impl OutboxRecord {
             id,
         }
     }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct RosterRecord {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    #[serde(flatten)]
+    pub entry: RosterEntry,
+    pub imported_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2sk: Option<String>,
+}
+
+impl RosterRecord {
+    pub fn new(entry: RosterEntry, now: DateTime<Utc>) -> Self {
+        let identity = entry.email.identity();
+        // ILN members with a country lead there: the country index finds them.
+        let leads = entry.category == RosterCategory::IlnMember;
+        let country = entry.country.filter(|_| leads);
+        Self {
+            pk: keys::roster(&identity),
+            sk: keys::ROSTER_SK.to_owned(),
+            entity: "roster_entry".to_owned(),
+            gsi2pk: country.as_ref().map(keys::country_partition),
+            gsi2sk: country.map(|_| keys::country_leader_sort_key(&identity)),
+            entry,
+            imported_at: now,
+        }
+    }
+}
+
+/// Information a nominator added at a vetter's request.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct AdditionRecord {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub nomination_id: NominationId,
+    pub request: u64,
+    pub at: DateTime<Utc>,
+    pub information: String,
 }

@@ -1,0 +1,473 @@
+use chrono::{DateTime, Utc};
+use iln_adapters::dynamodb::{MoveError, NominationMove, NominationTable, StoreError};
+use iln_adapters::http::json;
+use iln_adapters::slack::SlackClient;
+use iln_adapters::telemetry::error_chain;
+use iln_domain::audit::{Actor, AuditEvent};
+use iln_domain::confirmation::{self, ClickRefused, SlackPermissions};
+use iln_domain::message::Message;
+use iln_domain::slack::interaction::{Interaction, SlackUserId, View};
+use iln_domain::slack::{ActionValue, action, modals, signature};
+use iln_domain::vetting::{self, Decision, DecisionRefused, Reason};
+use iln_domain::{Nomination, NominationId, Status};
+use lambda_http::http::{Method, StatusCode, header};
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub struct App {
+    pub table: NominationTable,
+    /// Only to open modals: `views.open` must use a click's trigger at once.
+    pub slack: SlackClient,
+    pub signing_secret: Vec<u8>,
+    pub permissions: SlackPermissions,
+}
+
+/// Every expected failure, and the one place it becomes a response.
+enum Failure {
+    Unverified(signature::SignatureRefused),
+    NotFound,
+    MethodNotAllowed,
+    BadRequest(String),
+    Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Self {
+        Failure::Internal(error.into())
+    }
+}
+
+/// Where a click came from: the channel its ephemeral answer goes to.
+struct Click<'a> {
+    user: &'a SlackUserId,
+    channel: Option<&'a str>,
+    /// Unique per click, so its answer is stored once even if Slack retries.
+    key: &'a str,
+}
+
+pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response<Body> {
+    match route(app, &request, now).await {
+        Ok(response) => response,
+        Err(failure) => respond_to_failure(failure),
+    }
+}
+
+async fn route(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
+    let path = request.uri().path();
+    if !matches!(path, "/slack/interactions" | "/slack/commands" | "/slack/events") {
+        return Err(Failure::NotFound);
+    }
+    if request.method() != Method::POST {
+        return Err(Failure::MethodNotAllowed);
+    }
+    // Verified before anything in the request is read.
+    let body = request.body().as_ref();
+    let header = |name: &str| request.headers().get(name).and_then(|value| value.to_str().ok());
+    signature::verify(
+        &app.signing_secret,
+        header("x-slack-request-timestamp"),
+        header("x-slack-signature"),
+        body,
+        now,
+    )
+    .map_err(Failure::Unverified)?;
+    match path {
+        "/slack/interactions" => interaction(app, body, now).await,
+        "/slack/commands" => command(app, body).await,
+        _ => event(app, body, now).await,
+    }
+}
+
+fn acknowledged() -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::OK;
+    response
+}
+
+#[derive(Deserialize)]
+struct InteractionForm {
+    payload: String,
+}
+
+#[tracing::instrument(skip_all)]
+async fn interaction(app: &App, body: &[u8], now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
+    let form: InteractionForm = serde_html_form::from_bytes(body)
+        .map_err(|_| Failure::BadRequest("expected a form with a payload field".into()))?;
+    let interaction: Interaction = serde_json::from_str(&form.payload)
+        .map_err(|error| Failure::BadRequest(format!("the payload is not an interaction Slack sends: {error}")))?;
+    match interaction {
+        Interaction::BlockActions {
+            user,
+            trigger_id,
+            actions,
+            container,
+            channel,
+        } => {
+            let action = actions
+                .first()
+                .ok_or_else(|| Failure::BadRequest("no action in the payload".into()))?;
+            let channel = container
+                .as_ref()
+                .and_then(|c| c.channel_id.as_deref())
+                .or(channel.as_ref().map(|c| c.id.as_str()));
+            let value = action
+                .value
+                .as_deref()
+                .and_then(ActionValue::decode)
+                .ok_or_else(|| Failure::BadRequest("the button does not name a nomination".into()))?;
+            let click = Click {
+                user: &user.id,
+                channel,
+                key: &trigger_id,
+            };
+            button(app, &action.action_id, value, &click, &trigger_id, now).await
+        }
+        Interaction::ViewSubmission { user, view } => submission(app, &user.id, &view, now).await,
+        Interaction::Other => Ok(acknowledged()),
+    }
+}
+
+async fn button(
+    app: &App,
+    action_id: &str,
+    value: ActionValue,
+    click: &Click<'_>,
+    trigger_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Response<Body>, Failure> {
+    let allowed = match action_id {
+        action::APPROVE | action::REJECT | action::REQUEST_INFORMATION => app.permissions.vetter(click.user).is_some(),
+        action::CONFIRM | action::DECLINE => app.permissions.confirmer(click.user).is_some(),
+        action::RAISE_CONCERN => true,
+        other => return Err(Failure::BadRequest(format!("unknown action {other:?}"))),
+    };
+    if !allowed {
+        tell(app, value.nomination_id, click, &ClickRefused::NotAllowed, now).await?;
+        return Ok(acknowledged());
+    }
+    // The modal carries the card's channel so its answer can go there too.
+    let metadata = format!("{}|{}", value.encode(), click.channel.unwrap_or_default());
+    if let Some(view) = modals::for_action(action_id, &metadata) {
+        if let Err(error) = app.slack.open_view(trigger_id, &view).await {
+            tracing::warn!(error = %error, "could not open the modal");
+        }
+        return Ok(acknowledged());
+    }
+    let nomination = read(app, value.nomination_id).await?;
+    match action_id {
+        action::APPROVE => {
+            vet(app, &nomination, click, &Decision::Approve, value.version, now).await?;
+        }
+        _ => {
+            let outcome = confirmation::confirm(&nomination, click.user, &app.permissions, now);
+            match outcome {
+                Ok(outcome) => {
+                    let step = NominationMove {
+                        nomination: &nomination,
+                        to: outcome.to,
+                        at: now,
+                        audit: outcome.audit,
+                        spends_token: None,
+                        messages: outcome.messages,
+                        confirmations: Some(outcome.confirmations),
+                    };
+                    record(app, step, click, now).await?;
+                }
+                Err(refused) => tell(app, nomination.id, click, &refused, now).await?,
+            }
+        }
+    }
+    Ok(acknowledged())
+}
+
+/// A vetting decision taken in Slack: the same domain decision as the staff API.
+async fn vet(
+    app: &App,
+    nomination: &Nomination,
+    click: &Click<'_>,
+    decision: &Decision,
+    expected_version: u64,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, Failure> {
+    let actor = Actor::Vetter(click.user.as_str().to_owned());
+    let email = app.permissions.vetter(click.user);
+    match vetting::decide(nomination, actor.clone(), email, decision, expected_version, now) {
+        Ok(outcome) => {
+            let step = NominationMove {
+                nomination,
+                to: outcome.to,
+                at: now,
+                audit: outcome.audit,
+                spends_token: None,
+                messages: outcome.messages,
+                confirmations: None,
+            };
+            record(app, step, click, now).await?;
+            Ok(None)
+        }
+        Err(DecisionRefused::DecidedByNominator) => {
+            tell(app, nomination.id, click, &ClickRefused::OwnNomination, now).await?;
+            Ok(ClickRefused::OwnNomination.explanation())
+        }
+        Err(DecisionRefused::Stale { .. } | DecisionRefused::Illegal(_)) => {
+            let refused = already_moved(nomination, &actor);
+            tell(app, nomination.id, click, &refused, now).await?;
+            Ok(refused.explanation())
+        }
+    }
+}
+
+/// A refusal that says who moved the nomination first, or nothing when it
+/// was this same person (a double click or Slack's retry).
+fn already_moved(nomination: &Nomination, actor: &Actor) -> ClickRefused {
+    match nomination.last_move.as_ref().is_some_and(|last| &last.actor == actor) {
+        true => ClickRefused::Repeat,
+        false => ClickRefused::AlreadyMoved {
+            status: nomination.status,
+            last_move: nomination.last_move.clone(),
+        },
+    }
+}
+
+/// Writes the step; when another click won the race, reads who and tells.
+async fn record(app: &App, step: NominationMove<'_>, click: &Click<'_>, now: DateTime<Utc>) -> Result<(), Failure> {
+    let id = step.nomination.id;
+    let actor = step.audit.actor.clone();
+    match app.table.record_move(step).await {
+        Ok(()) => Ok(()),
+        Err(MoveError::Conflict) => {
+            let current = read(app, id).await?;
+            tell(app, id, click, &already_moved(&current, &actor), now).await
+        }
+        Err(MoveError::Store(error)) => Err(error.into()),
+    }
+}
+
+/// Answers one person privately, through the outbox; a repeat gets silence.
+async fn tell(
+    app: &App,
+    nomination_id: NominationId,
+    click: &Click<'_>,
+    refused: &ClickRefused,
+    now: DateTime<Utc>,
+) -> Result<(), Failure> {
+    let (Some(text), Some(channel)) = (refused.explanation(), click.channel) else {
+        return Ok(());
+    };
+    let message = Message::Ephemeral {
+        nomination_id,
+        channel: channel.to_owned(),
+        user: click.user.clone(),
+        text,
+        key: click.key.to_owned(),
+    };
+    Ok(app.table.record_note(nomination_id, None, vec![message], now).await?)
+}
+
+async fn read(app: &App, id: NominationId) -> Result<Nomination, Failure> {
+    app.table
+        .nomination(id)
+        .await?
+        .ok_or_else(|| Failure::BadRequest(format!("no nomination {id}")))
+}
+
+/// Keeps a modal open with `message` beside its text input.
+fn modal_error(message: &str) -> Response<Body> {
+    json(
+        StatusCode::OK,
+        &json!({ "response_action": "errors", "errors": { modals::TEXT_BLOCK: message } }),
+    )
+}
+
+#[tracing::instrument(skip_all)]
+async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
+    let (value, channel) = view
+        .private_metadata
+        .split_once('|')
+        .unwrap_or((&view.private_metadata, ""));
+    let value =
+        ActionValue::decode(value).ok_or_else(|| Failure::BadRequest("the modal does not name a nomination".into()))?;
+    let text = view.text(modals::TEXT_BLOCK).unwrap_or_default();
+    let reason = match Reason::parse(text) {
+        Ok(reason) => reason,
+        Err(problem) => return Ok(modal_error(&problem.to_string())),
+    };
+    let key = format!("{}.{}", view.callback_id, now.timestamp_millis());
+    let click = Click {
+        user,
+        channel: Some(channel).filter(|c| !c.is_empty()),
+        key: &key,
+    };
+    let nomination = read(app, value.nomination_id).await?;
+    let refusal = match view.callback_id.as_str() {
+        action::REJECT | action::REQUEST_INFORMATION => {
+            if app.permissions.vetter(user).is_none() {
+                return Ok(modal_error(&ClickRefused::NotAllowed.explanation().unwrap_or_default()));
+            }
+            let decision = match view.callback_id.as_str() {
+                action::REJECT => Decision::Reject {
+                    reason,
+                    share: view.ticked(modals::SHARE_BLOCK, modals::SHARE_VALUE),
+                },
+                _ => Decision::RequestInformation { question: reason },
+            };
+            vet(app, &nomination, &click, &decision, value.version, now).await?
+        }
+        action::DECLINE => match confirmation::decline(&nomination, user, &app.permissions, &reason, now) {
+            Ok(outcome) => {
+                let step = NominationMove {
+                    nomination: &nomination,
+                    to: outcome.to,
+                    at: now,
+                    audit: outcome.audit,
+                    spends_token: None,
+                    messages: outcome.messages,
+                    confirmations: None,
+                };
+                record(app, step, &click, now).await?;
+                None
+            }
+            Err(refused) => refused.explanation(),
+        },
+        action::RAISE_CONCERN => {
+            if nomination.status != Status::InDiscussion {
+                Some(format!(
+                    "This nomination is {}; concerns are raised while it is discussed.",
+                    nomination.status
+                ))
+            } else {
+                let actor = Actor::Confirmer(user.as_str().to_owned());
+                let audit = AuditEvent::concern_raised(now, actor, reason.as_str());
+                let message = Message::ConcernRaised {
+                    nomination_id: nomination.id,
+                    by: user.clone(),
+                    concern: reason.as_str().to_owned(),
+                    key: key.clone(),
+                };
+                app.table
+                    .record_note(nomination.id, Some(audit), vec![message], now)
+                    .await?;
+                None
+            }
+        }
+        other => return Err(Failure::BadRequest(format!("unknown modal {other:?}"))),
+    };
+    Ok(match refusal {
+        Some(message) => modal_error(&message),
+        None => acknowledged(),
+    })
+}
+
+#[derive(Deserialize)]
+struct CommandForm {
+    #[serde(default)]
+    text: String,
+    user_id: String,
+}
+
+fn ephemeral(text: &str) -> Response<Body> {
+    json(StatusCode::OK, &json!({ "response_type": "ephemeral", "text": text }))
+}
+
+#[tracing::instrument(skip_all)]
+async fn command(app: &App, body: &[u8]) -> Result<Response<Body>, Failure> {
+    let form: CommandForm =
+        serde_html_form::from_bytes(body).map_err(|_| Failure::BadRequest("not a slash command".into()))?;
+    if !app.permissions.may_use_commands(&SlackUserId::new(form.user_id)) {
+        return Ok(ephemeral("Only IMI vetters and ILN confirmers may use /iln."));
+    }
+    let words: Vec<&str> = form.text.split_whitespace().collect();
+    match words.as_slice() {
+        ["pending"] => {
+            let mut lines = Vec::new();
+            for status in [Status::AwaitingVetting, Status::InDiscussion] {
+                let page = app
+                    .table
+                    .queue(status, None, 20)
+                    .await
+                    .map_err(|error| Failure::Internal(error.into()))?;
+                lines.push(format!("*{}*: {}", status, page.nominations.len()));
+                for nomination in &page.nominations {
+                    let country = nomination.submission.nominee.country.alpha2();
+                    let since = nomination.updated_at.format("%Y-%m-%d");
+                    lines.push(format!("• `{}` {country}, since {since}", nomination.id));
+                }
+            }
+            Ok(ephemeral(&lines.join("\n")))
+        }
+        ["status", reference] => {
+            let Ok(id) = reference.parse::<NominationId>() else {
+                return Ok(ephemeral(&format!("`{reference}` is not a nomination reference.")));
+            };
+            match app.table.nomination(id).await? {
+                None => Ok(ephemeral(&format!("No nomination `{id}`."))),
+                Some(nomination) => {
+                    let last = nomination.last_move.as_ref().map(|last| {
+                        format!(
+                            " ({} by {} at {})",
+                            confirmation::past_tense(last.command),
+                            confirmation::actor_name(&last.actor),
+                            last.at.format("%Y-%m-%d %H:%M UTC")
+                        )
+                    });
+                    Ok(ephemeral(&format!(
+                        "`{id}` is *{}*{}",
+                        nomination.status,
+                        last.unwrap_or_default()
+                    )))
+                }
+            }
+        }
+        _ => Ok(ephemeral("Try `/iln pending` or `/iln status <reference>`.")),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn event(app: &App, body: &[u8], now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
+    let event: Value = serde_json::from_slice(body).map_err(|_| Failure::BadRequest("the event is not JSON".into()))?;
+    match event["type"].as_str() {
+        Some("url_verification") => {
+            let challenge = event["challenge"].as_str().unwrap_or_default();
+            Ok(json(StatusCode::OK, &json!({ "challenge": challenge })))
+        }
+        Some("event_callback") => {
+            let id = event["event_id"]
+                .as_str()
+                .ok_or_else(|| Failure::BadRequest("no event_id".into()))?;
+            let first = app.table.first_sight_of_event(id, now).await?;
+            tracing::info!(first, "event received");
+            Ok(acknowledged())
+        }
+        _ => Err(Failure::BadRequest("unknown event type".into())),
+    }
+}
+
+fn respond_to_failure(failure: Failure) -> Response<Body> {
+    let (status, message) = match failure {
+        Failure::Unverified(reason) => {
+            tracing::warn!(reason = %reason, "request not verified as from Slack");
+            (
+                StatusCode::UNAUTHORIZED,
+                "request not verified as from Slack".to_owned(),
+            )
+        }
+        Failure::NotFound => (StatusCode::NOT_FOUND, "not found".to_owned()),
+        Failure::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "use POST".to_owned()),
+        Failure::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
+        Failure::Internal(cause) => {
+            tracing::error!(error = %error_chain(cause.as_ref()), "request failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "something went wrong; nothing was changed".to_owned(),
+            )
+        }
+    };
+    let mut response = iln_adapters::http::json_error(status, None, &message);
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        response
+            .headers_mut()
+            .insert(header::ALLOW, lambda_http::http::HeaderValue::from_static("POST"));
+    }
+    response
+}

@@ -1,0 +1,28 @@
+use chrono::Utc;
+use iln_adapters::dynamodb::NominationTable;
+use iln_adapters::slack::{BotToken, SlackClient};
+use lambda_http::{Error, Request, service_fn};
+use slack_webhook::{App, Config, handle};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    iln_adapters::telemetry::init();
+    let config = Config::from_env()?;
+    let aws = iln_adapters::config::aws().await;
+    // Both secrets are read once per cold start, concurrently.
+    let (bot_token, signing_secret) = tokio::try_join!(
+        iln_adapters::secrets::read(&aws, &config.slack_bot_token_parameter),
+        iln_adapters::secrets::read(&aws, &config.slack_signing_secret_parameter),
+    )?;
+    let app = App {
+        table: NominationTable::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name),
+        slack: SlackClient::new(&config.slack_api_url, BotToken::new(bot_token))?,
+        signing_secret: signing_secret.into_bytes(),
+        permissions: config.permissions,
+    };
+    let app = &app;
+    lambda_http::run(service_fn(move |request: Request| async move {
+        Ok::<_, std::convert::Infallible>(handle(app, request, Utc::now()).await)
+    }))
+    .await
+}

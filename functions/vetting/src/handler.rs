@@ -1,0 +1,319 @@
+use chrono::{DateTime, Utc};
+use iln_adapters::dynamodb::{Dossier, MoveError, NominationMove, NominationTable, QueueError, StoreError};
+use iln_adapters::http::{json, json_error, staff};
+use iln_adapters::telemetry::error_chain;
+use iln_domain::audit::Actor;
+use iln_domain::findings;
+use iln_domain::roster::{RosterFormatError, parse_roster_csv, parse_roster_json, roster_text};
+use iln_domain::staff::{AccessRefused, Staff, StaffRole};
+use iln_domain::vetting::{DecisionForm, DecisionRefused, decide};
+use iln_domain::{Language, NominationId, Status};
+use lambda_http::http::{Method, StatusCode, header};
+use lambda_http::{Body, Request, Response};
+use serde_json::{Value, json};
+
+pub struct App {
+    pub table: NominationTable,
+    pub thin_rationale_below: usize,
+}
+
+const MAX_DECISION_BYTES: usize = 16 * 1024;
+/// A roster of a few thousand people is well under this.
+const MAX_ROSTER_BYTES: usize = 2 * 1024 * 1024;
+const DEFAULT_PAGE: i32 = 20;
+const MAX_PAGE: i32 = 100;
+
+/// Every expected failure of this function, and the one place it becomes a
+/// response. Staff read English.
+enum Failure {
+    Access(AccessRefused),
+    NotFound,
+    MethodNotAllowed(&'static str),
+    UnsupportedMediaType(&'static str),
+    TooLarge,
+    BadRequest(String),
+    Invalid { field: &'static str, message: String },
+    Forbidden(String),
+    Conflict(Value),
+    Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Self {
+        Failure::Internal(error.into())
+    }
+}
+
+impl From<AccessRefused> for Failure {
+    fn from(refused: AccessRefused) -> Self {
+        Failure::Access(refused)
+    }
+}
+
+pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response<Body> {
+    let result = route(app, &request, now).await;
+    result.unwrap_or_else(respond_to_failure)
+}
+
+async fn route(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
+    let staff = staff(request)?;
+    staff.require(StaffRole::Vetter)?;
+    let segments: Vec<&str> = request.uri().path().trim_matches('/').split('/').collect();
+    let method = request.method();
+    match segments.as_slice() {
+        ["vetting", "nominations"] if method == Method::GET => queue(app, request).await,
+        ["vetting", "nominations", id] if method == Method::GET => file(app, &staff, id).await,
+        ["vetting", "nominations", id, "decision"] if method == Method::POST => {
+            decision(app, request, &staff, id, now).await
+        }
+        ["vetting", "roster"] if method == Method::PUT => import_roster(app, request, now).await,
+        ["vetting", "roster"] => Err(Failure::MethodNotAllowed("PUT")),
+        ["vetting", "nominations", _, "decision"] => Err(Failure::MethodNotAllowed("POST")),
+        ["vetting", "nominations", ..] => Err(Failure::MethodNotAllowed("GET")),
+        _ => Err(Failure::NotFound),
+    }
+}
+
+fn query<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    use lambda_http::RequestExt;
+    request
+        .query_string_parameters_ref()
+        .and_then(|query| query.first(name))
+}
+
+fn nomination_id(raw: &str) -> Result<NominationId, Failure> {
+    raw.parse().map_err(|_| Failure::NotFound)
+}
+
+fn media_type(request: &Request) -> Option<String> {
+    let content_type = request.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(
+        content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase(),
+    )
+}
+
+fn summary(nomination: &iln_domain::Nomination) -> Value {
+    let submission = &nomination.submission;
+    json!({
+        "id": nomination.id,
+        "status": nomination.status,
+        "version": nomination.version,
+        "submitted_at": nomination.submitted_at,
+        "updated_at": nomination.updated_at,
+        "nominee": { "name": submission.nominee.name, "country": submission.nominee.country, "role": submission.nominee.role },
+        "nominator_basis": submission.nominator.basis,
+        "language": submission.language,
+    })
+}
+
+#[tracing::instrument(skip_all)]
+async fn queue(app: &App, request: &Request) -> Result<Response<Body>, Failure> {
+    let status = match query(request, "status") {
+        None => Status::AwaitingVetting,
+        Some(raw) => serde_json::from_value(Value::from(raw))
+            .map_err(|_| Failure::BadRequest(format!("unknown status {raw:?}")))?,
+    };
+    let limit = match query(request, "limit") {
+        None => DEFAULT_PAGE,
+        Some(raw) => raw
+            .parse::<i32>()
+            .ok()
+            .filter(|limit| (1..=MAX_PAGE).contains(limit))
+            .ok_or_else(|| Failure::BadRequest(format!("limit must be 1 to {MAX_PAGE}")))?,
+    };
+    let page = app
+        .table
+        .queue(status, query(request, "cursor"), limit)
+        .await
+        .map_err(|error| match error {
+            QueueError::Cursor(invalid) => Failure::BadRequest(invalid.to_string()),
+            QueueError::Store(error) => error.into(),
+        })?;
+    let items: Vec<Value> = page.nominations.iter().map(summary).collect();
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "items": items, "next_cursor": page.next_cursor }),
+    ))
+}
+
+async fn load(app: &App, id: NominationId) -> Result<Dossier, Failure> {
+    app.table.dossier(id).await?.ok_or(Failure::NotFound)
+}
+
+#[tracing::instrument(skip_all, fields(nomination_id = %raw_id))]
+async fn file(app: &App, staff: &Staff, raw_id: &str) -> Result<Response<Body>, Failure> {
+    let dossier = load(app, nomination_id(raw_id)?).await?;
+    let surroundings = app.table.surroundings(&dossier).await?;
+    let findings = findings::assess(
+        &dossier.nomination,
+        &surroundings,
+        staff.email.as_ref(),
+        app.thin_rationale_below,
+    );
+    let nomination = &dossier.nomination;
+    let endorsements: Vec<Value> = dossier
+        .endorsements
+        .iter()
+        .map(|e| json!({ "at": e.at, "nominator": e.nominator, "rationale": e.rationale, "links": e.links }))
+        .collect();
+    let additions: Vec<Value> = dossier
+        .additions
+        .iter()
+        .map(|a| json!({ "at": a.at, "request": a.request, "information": a.information }))
+        .collect();
+    let mut audit = dossier.audit.clone();
+    audit.sort_by_key(|event| event.at);
+    Ok(json(
+        StatusCode::OK,
+        &json!({
+            "id": nomination.id,
+            "status": nomination.status,
+            "version": nomination.version,
+            "submitted_at": nomination.submitted_at,
+            "updated_at": nomination.updated_at,
+            "submission": nomination.submission,
+            "endorsements": endorsements,
+            "additions": additions,
+            "audit": audit,
+            "findings": findings,
+        }),
+    ))
+}
+
+#[tracing::instrument(skip_all, fields(nomination_id = %raw_id))]
+async fn decision(
+    app: &App,
+    request: &Request,
+    staff: &Staff,
+    raw_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Response<Body>, Failure> {
+    let id = nomination_id(raw_id)?;
+    if media_type(request).as_deref() != Some("application/json") {
+        return Err(Failure::UnsupportedMediaType("application/json"));
+    }
+    let body = request.body().as_ref();
+    if body.len() > MAX_DECISION_BYTES {
+        return Err(Failure::TooLarge);
+    }
+    let form: DecisionForm =
+        serde_json::from_slice(body).map_err(|error| Failure::BadRequest(format!("malformed decision: {error}")))?;
+    let decided = form.parse().map_err(|(field, problem)| Failure::Invalid {
+        field,
+        message: problem.message(Language::En),
+    })?;
+    let dossier = load(app, id).await?;
+    let actor = Actor::Vetter(staff.subject.clone());
+    let outcome = decide(
+        &dossier.nomination,
+        actor,
+        staff.email.as_ref(),
+        &decided,
+        form.expected_version,
+        now,
+    )
+    .map_err(|refused| match refused {
+        DecisionRefused::DecidedByNominator => Failure::Forbidden(refused.to_string()),
+        DecisionRefused::Stale { .. } | DecisionRefused::Illegal(_) => conflict(&dossier, &refused.to_string()),
+    })?;
+    let step = NominationMove {
+        nomination: &dossier.nomination,
+        to: outcome.to,
+        at: now,
+        audit: outcome.audit,
+        spends_token: None,
+        messages: outcome.messages,
+        confirmations: None,
+    };
+    match app.table.record_move(step).await {
+        Ok(()) => {
+            tracing::info!(command = %outcome.command, to = %outcome.to, "decision recorded");
+            Ok(json(
+                StatusCode::OK,
+                &json!({ "id": id, "status": outcome.to, "version": dossier.nomination.version + 1 }),
+            ))
+        }
+        Err(MoveError::Conflict) => {
+            let current = load(app, id).await?;
+            Err(conflict(&current, "another decision was recorded first"))
+        }
+        Err(MoveError::Store(error)) => Err(error.into()),
+    }
+}
+
+/// A 409 that says where the nomination stands now and who moved it last.
+fn conflict(dossier: &Dossier, message: &str) -> Failure {
+    let nomination = &dossier.nomination;
+    let last_move = nomination.last_move.as_ref();
+    Failure::Conflict(json!({
+        "errors": [{ "message": message }],
+        "current": {
+            "status": nomination.status,
+            "version": nomination.version,
+            "moved_by": last_move.map(|last| &last.actor),
+            "moved_at": last_move.map(|last| last.at),
+        },
+    }))
+}
+
+#[tracing::instrument(skip_all)]
+async fn import_roster(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
+    let body = request.body().as_ref();
+    if body.len() > MAX_ROSTER_BYTES {
+        return Err(Failure::TooLarge);
+    }
+    let format_error = |error: RosterFormatError| Failure::BadRequest(error.to_string());
+    let text = roster_text(body).map_err(format_error)?;
+    let import = match media_type(request).as_deref() {
+        Some("text/csv") => parse_roster_csv(text),
+        Some("application/json") => parse_roster_json(text),
+        _ => return Err(Failure::UnsupportedMediaType("text/csv or application/json")),
+    }
+    .map_err(format_error)?;
+    let accepted = import.accepted.len();
+    app.table.import_roster(import.accepted, now).await?;
+    tracing::info!(accepted, refused = import.refused.len(), "roster imported");
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "accepted": accepted, "refused": import.refused }),
+    ))
+}
+
+fn respond_to_failure(failure: Failure) -> Response<Body> {
+    let (status, message) = match failure {
+        Failure::Access(AccessRefused::NotSignedIn) => (StatusCode::UNAUTHORIZED, "sign in as IMI staff".to_owned()),
+        Failure::Access(AccessRefused::WrongGroup) => (
+            StatusCode::FORBIDDEN,
+            "this needs the iln-vetters or iln-admins group".to_owned(),
+        ),
+        Failure::NotFound => (StatusCode::NOT_FOUND, "no such nomination or route".to_owned()),
+        Failure::MethodNotAllowed(allow) => {
+            let mut response = json_error(StatusCode::METHOD_NOT_ALLOWED, None, "method not allowed");
+            if let Ok(value) = allow.parse() {
+                response.headers_mut().insert(header::ALLOW, value);
+            }
+            return response;
+        }
+        Failure::UnsupportedMediaType(expected) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("send {expected}")),
+        Failure::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "the body is too large".to_owned()),
+        Failure::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
+        Failure::Invalid { field, message } => {
+            return json_error(StatusCode::UNPROCESSABLE_ENTITY, Some(field), &message);
+        }
+        Failure::Forbidden(message) => (StatusCode::FORBIDDEN, message),
+        Failure::Conflict(body) => return json(StatusCode::CONFLICT, &body),
+        Failure::Internal(cause) => {
+            tracing::error!(error = %error_chain(cause.as_ref()), "request failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "something went wrong on our side; nothing was changed".to_owned(),
+            )
+        }
+    };
+    json_error(status, None, &message)
+}

@@ -1,0 +1,78 @@
+//! The local stack's own settings: channels, users, secrets and demo data.
+//! Nothing here is used in AWS.
+
+use chrono::{DateTime, Utc};
+use iln_adapters::dynamodb::NominationTable;
+use std::path::Path;
+
+pub const VETTING_CHANNEL: &str = "C0VETTING";
+pub const ILN_CHANNEL: &str = "C0ILN";
+pub const THIN_RATIONALE_BELOW: usize = 200;
+
+pub fn channels() -> outbox::SlackChannels {
+    outbox::SlackChannels {
+        vetting: VETTING_CHANNEL.to_owned(),
+        iln: ILN_CHANNEL.to_owned(),
+    }
+}
+
+/// Local Slack users one can act as in the stand-in.
+pub fn slack_users() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("U0VETTER", "Vera (IMI vetter)"),
+        ("U0CONFIRM1", "Carlos (ILN confirmer)"),
+        ("U0CONFIRM2", "Chiara (ILN confirmer)"),
+        ("U0MEMBER", "Mei (ILN member)"),
+    ]
+}
+
+/// Secrets of this machine's stack, made once and kept in the state folder
+/// so that tokens printed by one run work with `mint-token`.
+pub struct Secrets {
+    pub jwt_secret: String,
+    pub slack_signing_secret: String,
+    pub slack_bot_token: String,
+}
+
+fn random_hex(bytes: usize) -> Result<String, getrandom::Error> {
+    let mut buffer = vec![0u8; bytes];
+    getrandom::fill(&mut buffer)?;
+    Ok(buffer.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+impl Secrets {
+    pub fn load_or_create(state: &Path) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        std::fs::create_dir_all(state)?;
+        let read_or_make = |name: &str, make: &dyn Fn() -> Result<String, getrandom::Error>| {
+            let path = state.join(name);
+            match std::fs::read_to_string(&path) {
+                Ok(value) if !value.trim().is_empty() => {
+                    Ok::<_, Box<dyn std::error::Error + Send + Sync>>(value.trim().to_owned())
+                }
+                _ => {
+                    let value = make()?;
+                    std::fs::write(&path, &value)?;
+                    Ok(value)
+                }
+            }
+        };
+        Ok(Self {
+            jwt_secret: read_or_make("jwt-secret", &|| random_hex(32))?,
+            slack_signing_secret: read_or_make("slack-signing-secret", &|| random_hex(16))?,
+            slack_bot_token: read_or_make("slack-bot-token", &|| {
+                random_hex(12).map(|hex| format!("xoxb-local-{hex}"))
+            })?,
+        })
+    }
+}
+
+/// Loads `infra/roster-demo.csv` through the same import as `PUT /vetting/roster`.
+pub async fn load_demo_roster(
+    table: &NominationTable,
+    now: DateTime<Utc>,
+) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+    let import = iln_domain::roster::parse_roster_csv(include_str!("../../roster-demo.csv"))?;
+    let accepted = import.accepted.len();
+    table.import_roster(import.accepted, now).await?;
+    Ok(accepted)
+}

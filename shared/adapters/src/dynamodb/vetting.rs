@@ -1,0 +1,415 @@
+//! What IMI staff read and write while vetting: the queue, a nomination's
+//! whole file, what surrounds it, the roster, and the nominator's answers.
+
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, TransactWriteItem, Update, WriteRequest};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use iln_domain::audit::{Actor, AuditEvent};
+use iln_domain::findings::{Leader, LeaderSource, Surroundings};
+use iln_domain::message::Message;
+use iln_domain::nomination::{Links, Nominator, Rationale};
+use iln_domain::roster::RosterEntry;
+use iln_domain::slack::Channel;
+use iln_domain::token::TokenHash;
+use iln_domain::{Nomination, NominationId, Status};
+use std::collections::HashMap;
+
+use super::records::{AdditionRecord, AuditRecord, EndorsementRecord, NominationRecord, OutboxRecord, RosterRecord};
+use super::{Item, MoveError, NominationTable, StoreError, cancellation_codes, conflicted, keys};
+use crate::slack::PostedMessage;
+
+/// A page of a queue, oldest first.
+#[derive(Debug)]
+pub struct QueuePage {
+    pub nominations: Vec<Nomination>,
+    /// Opaque; pass back to read the next page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the cursor is not one this service gave out")]
+pub struct InvalidCursor;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endorsement {
+    pub at: DateTime<Utc>,
+    pub nominator: Nominator,
+    pub rationale: Rationale,
+    pub links: Links,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Addition {
+    pub at: DateTime<Utc>,
+    pub request: u64,
+    pub information: String,
+}
+
+/// Everything held about one nomination, read in one round trip.
+#[derive(Debug, Clone)]
+pub struct Dossier {
+    pub nomination: Nomination,
+    pub endorsements: Vec<Endorsement>,
+    pub audit: Vec<AuditEvent>,
+    pub additions: Vec<Addition>,
+    pub vetting_card: Option<PostedMessage>,
+    pub iln_card: Option<PostedMessage>,
+}
+
+impl Dossier {
+    pub fn card(&self, channel: Channel) -> Option<&PostedMessage> {
+        match channel {
+            Channel::Vetting => self.vetting_card.as_ref(),
+            Channel::Iln => self.iln_card.as_ref(),
+        }
+    }
+}
+
+fn entity(item: &Item) -> &str {
+    item.get("entity")
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        .unwrap_or_default()
+}
+
+fn corrupt(item: &Item) -> impl FnOnce(serde_dynamo::Error) -> StoreError + '_ {
+    move |source| StoreError::Corrupt {
+        key: item.get("pk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default(),
+        source,
+    }
+}
+
+fn encode_cursor(key: &Item) -> String {
+    let plain: HashMap<&str, &str> = key
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str(), value.as_s().ok()?.as_str())))
+        .collect();
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&plain).unwrap_or_default())
+}
+
+fn decode_cursor(cursor: &str) -> Result<Item, InvalidCursor> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| InvalidCursor)?;
+    let plain: HashMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| InvalidCursor)?;
+    let expected = ["pk", "sk", "gsi1pk", "gsi1sk"];
+    if plain.len() != expected.len() || !expected.iter().all(|name| plain.contains_key(*name)) {
+        return Err(InvalidCursor);
+    }
+    Ok(plain
+        .into_iter()
+        .map(|(name, value)| (name, AttributeValue::S(value)))
+        .collect())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error(transparent)]
+    Cursor(#[from] InvalidCursor),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl NominationTable {
+    /// Nominations in `status`, oldest first, from the queue index.
+    #[tracing::instrument(skip_all, fields(status = %status))]
+    pub async fn queue(&self, status: Status, cursor: Option<&str>, limit: i32) -> Result<QueuePage, QueueError> {
+        let start = cursor.map(decode_cursor).transpose()?;
+        let page = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .index_name(keys::STATUS_INDEX)
+            .key_condition_expression("gsi1pk = :queue")
+            .expression_attribute_values(":queue", AttributeValue::S(keys::status_partition(status)))
+            .scan_index_forward(true)
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(StoreError::call("Query"))?;
+        let nominations = page
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| {
+                let record: Result<NominationRecord, _> = serde_dynamo::from_item(item.clone());
+                record.map(NominationRecord::into_domain).map_err(corrupt(&item))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(QueuePage {
+            nominations,
+            next_cursor: page.last_evaluated_key.as_ref().map(encode_cursor),
+        })
+    }
+
+    /// The nomination with its endorsements, audit trail and additions.
+    #[tracing::instrument(skip_all, fields(nomination_id = %id))]
+    pub async fn dossier(&self, id: NominationId) -> Result<Option<Dossier>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.name)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", AttributeValue::S(keys::nomination(id)))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(StoreError::call("Query"))?;
+            items.extend(page.items.unwrap_or_default());
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        let mut nomination = None;
+        let (mut endorsements, mut audit, mut additions) = (Vec::new(), Vec::new(), Vec::new());
+        for item in &items {
+            match entity(item) {
+                "nomination" => {
+                    let record: NominationRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(item))?;
+                    nomination = Some(record);
+                }
+                "endorsement" => {
+                    let record: EndorsementRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(item))?;
+                    endorsements.push(Endorsement {
+                        at: record.at,
+                        nominator: record.nominator,
+                        rationale: record.rationale,
+                        links: record.links,
+                    });
+                }
+                "audit_event" => {
+                    let record: AuditRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(item))?;
+                    audit.push(record.event);
+                }
+                "addition" => {
+                    let record: AdditionRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(item))?;
+                    additions.push(Addition {
+                        at: record.at,
+                        request: record.request,
+                        information: record.information,
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(nomination.map(|record| Dossier {
+            vetting_card: record.vetting_card.clone(),
+            iln_card: record.iln_card.clone(),
+            nomination: record.into_domain(),
+            endorsements,
+            audit,
+            additions,
+        }))
+    }
+
+    /// What the findings need around `dossier`: the nominator's roster entry,
+    /// whether the nominee is a member, and the country's leaders and open
+    /// nominations. Two round trips, run together.
+    #[tracing::instrument(skip_all, fields(nomination_id = %dossier.nomination.id))]
+    pub async fn surroundings(&self, dossier: &Dossier) -> Result<Surroundings, StoreError> {
+        let submission = &dossier.nomination.submission;
+        let key = |pk: String, sk: &str| {
+            HashMap::from([
+                ("pk".to_owned(), AttributeValue::S(pk)),
+                ("sk".to_owned(), AttributeValue::S(sk.to_owned())),
+            ])
+        };
+        let people = KeysAndAttributes::builder()
+            .keys(key(
+                keys::roster(&submission.nominator.email.identity()),
+                keys::ROSTER_SK,
+            ))
+            .keys(key(keys::member(&submission.nominee.email.identity()), keys::MEMBER_SK))
+            .consistent_read(true)
+            .build()
+            .map_err(StoreError::call("BatchGetItem"))?;
+        let people = self.client.batch_get_item().request_items(&self.name, people).send();
+        let country = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .index_name(keys::COUNTRY_INDEX)
+            .key_condition_expression("gsi2pk = :country AND gsi2sk >= :from")
+            .expression_attribute_values(
+                ":country",
+                AttributeValue::S(keys::country_partition(&submission.nominee.country)),
+            )
+            .expression_attribute_values(":from", AttributeValue::S(keys::COUNTRY_RELEVANT_FROM.to_owned()))
+            .send();
+        let (people, country) = tokio::join!(people, country);
+        let people = people.map_err(StoreError::call("BatchGetItem"))?;
+        let country = country.map_err(StoreError::call("Query"))?;
+
+        let mut surroundings = Surroundings {
+            endorsements: dossier.endorsements.len(),
+            ..Surroundings::default()
+        };
+        for item in people
+            .responses
+            .unwrap_or_default()
+            .remove(&self.name)
+            .unwrap_or_default()
+        {
+            match entity(&item) {
+                "roster_entry" => {
+                    let record: RosterRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?;
+                    surroundings.nominator_on_roster = Some(record.entry);
+                }
+                "member" => {
+                    surroundings.nominee_was_derecognized = item
+                        .get("status")
+                        .and_then(|v| v.as_s().ok())
+                        .is_some_and(|s| s == "derecognized");
+                    surroundings.nominee_is_member = !surroundings.nominee_was_derecognized;
+                }
+                _ => {}
+            }
+        }
+        for item in country.items.unwrap_or_default() {
+            match entity(&item) {
+                "roster_entry" => {
+                    let record: RosterRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?;
+                    surroundings.country_leaders.push(Leader {
+                        name: record.entry.name,
+                        source: LeaderSource::Roster,
+                    });
+                }
+                "nomination" => {
+                    if let Some(id) = item
+                        .get("id")
+                        .and_then(|v| v.as_s().ok())
+                        .and_then(|id| id.parse().ok())
+                    {
+                        surroundings.country_open_nominations.push(id);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(surroundings)
+    }
+
+    /// Upserts roster entries: importing the same roster twice changes nothing.
+    #[tracing::instrument(skip_all, fields(entries = entries.len()))]
+    pub async fn import_roster(&self, entries: Vec<RosterEntry>, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut requests = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let item = serde_dynamo::to_item(RosterRecord::new(entry, now)).map_err(|source| StoreError::Corrupt {
+                key: "roster entry".to_owned(),
+                source,
+            })?;
+            let put = PutRequest::builder()
+                .set_item(Some(item))
+                .build()
+                .map_err(StoreError::call("BatchWriteItem"))?;
+            requests.push(WriteRequest::builder().put_request(put).build());
+        }
+        // BatchWriteItem takes 25 requests at a time and may hand some back.
+        for chunk in requests.chunks(25) {
+            let mut pending = chunk.to_vec();
+            for attempt in 0..super::TRANSACTION_ATTEMPTS {
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.name, pending)
+                    .send()
+                    .await
+                    .map_err(StoreError::call("BatchWriteItem"))?;
+                pending = output
+                    .unprocessed_items
+                    .unwrap_or_default()
+                    .remove(&self.name)
+                    .unwrap_or_default();
+                if pending.is_empty() {
+                    break;
+                }
+                super::back_off(attempt).await;
+            }
+            if !pending.is_empty() {
+                return Err(StoreError::Contended);
+            }
+        }
+        Ok(())
+    }
+
+    /// Records information the nominator added, spending their token, and puts
+    /// the nomination back in the vetting queue as of now.
+    #[tracing::instrument(skip_all, fields(nomination_id = %nomination.id))]
+    pub async fn add_information(
+        &self,
+        nomination: &Nomination,
+        request: u64,
+        information: &str,
+        token: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<(), MoveError> {
+        let id = nomination.id;
+        let requeue = Update::builder()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(keys::nomination(id)))
+            .key("sk", AttributeValue::S(keys::NOMINATION_SK.to_owned()))
+            .condition_expression("#status = :waiting")
+            .update_expression("SET gsi1sk = :since, updated_at = :at")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":waiting", AttributeValue::S(Status::AwaitingVetting.code().to_owned()))
+            .expression_attribute_values(":since", AttributeValue::S(keys::due_sort_key(now, &id.to_string())))
+            .expression_attribute_values(":at", AttributeValue::S(now.to_rfc3339()))
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        let spend = Update::builder()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(keys::token(token)))
+            .key("sk", AttributeValue::S(keys::TOKEN_SK.to_owned()))
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(used_at)")
+            .update_expression("SET used_at = :at")
+            .expression_attribute_values(":at", AttributeValue::S(now.to_rfc3339()))
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        let addition = AdditionRecord {
+            pk: keys::nomination(id),
+            sk: keys::addition_sk(now),
+            entity: "addition".to_owned(),
+            nomination_id: id,
+            request,
+            at: now,
+            information: information.to_owned(),
+        };
+        let audit = AuditEvent::information_added(now, Actor::Nominator);
+        let writes = vec![
+            TransactWriteItem::builder().update(requeue).build(),
+            TransactWriteItem::builder().update(spend).build(),
+            self.put(&addition, Some("attribute_not_exists(pk)"))?,
+            self.put(&AuditRecord::new(id, audit), None)?,
+            self.put(
+                &OutboxRecord::new(
+                    Message::InformationAdded {
+                        nomination_id: id,
+                        request,
+                    },
+                    now,
+                ),
+                Some("attribute_not_exists(pk)"),
+            )?,
+        ];
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(error) => match cancellation_codes(&error) {
+                Some(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") || conflicted(&codes) => {
+                    Err(MoveError::Conflict)
+                }
+                _ => Err(StoreError::call("TransactWriteItems")(error).into()),
+            },
+        }
+    }
+}

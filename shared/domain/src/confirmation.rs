@@ -1,0 +1,390 @@
+//! ILN confirmation in Slack: who may click what, the quorum of distinct
+//! confirmers, and what each click causes.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+use crate::audit::{Actor, AuditEvent};
+use crate::lifecycle::{Command, Status};
+use crate::message::Message;
+use crate::nomination::{LastMove, Nomination};
+use crate::person::EmailAddress;
+use crate::slack::Channel;
+use crate::slack::interaction::SlackUserId;
+
+/// One ILN member's confirmation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    pub by: SlackUserId,
+    pub at: DateTime<Utc>,
+}
+
+/// Who may act in Slack: allow-lists of Slack users with their e-mail (so a
+/// nominator is recognised), and how many distinct confirmations confirm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlackPermissions {
+    vetters: HashMap<SlackUserId, EmailAddress>,
+    confirmers: HashMap<SlackUserId, EmailAddress>,
+    quorum: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("allow-list entry {0:?} is not `SLACK_USER_ID=email`")]
+pub struct BadAllowList(String);
+
+fn allow_list(raw: &str) -> Result<HashMap<SlackUserId, EmailAddress>, BadAllowList> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            let (id, email) = entry.split_once('=').ok_or_else(|| BadAllowList(entry.to_owned()))?;
+            let email = EmailAddress::parse(email).map_err(|_| BadAllowList(entry.to_owned()))?;
+            match id.trim() {
+                "" => Err(BadAllowList(entry.to_owned())),
+                id => Ok((SlackUserId::new(id), email)),
+            }
+        })
+        .collect()
+}
+
+impl SlackPermissions {
+    /// `vetters` and `confirmers` as `U1=ana@imi.org,U2=bo@imi.org`.
+    pub fn parse(vetters: &str, confirmers: &str, quorum: usize) -> Result<Self, BadAllowList> {
+        Ok(Self {
+            vetters: allow_list(vetters)?,
+            confirmers: allow_list(confirmers)?,
+            quorum: quorum.max(1),
+        })
+    }
+
+    /// The vetter's e-mail, if `user` may vet.
+    pub fn vetter(&self, user: &SlackUserId) -> Option<&EmailAddress> {
+        self.vetters.get(user)
+    }
+
+    pub fn confirmer(&self, user: &SlackUserId) -> Option<&EmailAddress> {
+        self.confirmers.get(user)
+    }
+
+    pub fn may_use_commands(&self, user: &SlackUserId) -> bool {
+        self.vetters.contains_key(user) || self.confirmers.contains_key(user)
+    }
+
+    pub fn quorum(&self) -> usize {
+        self.quorum
+    }
+}
+
+/// Why a click changes nothing, in words for the person who clicked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClickRefused {
+    NotAllowed,
+    OwnNomination,
+    /// Someone moved the nomination first (or it is otherwise not open here).
+    AlreadyMoved {
+        status: Status,
+        last_move: Option<LastMove>,
+    },
+    /// A repeat of this user's own earlier click: nothing to say.
+    Repeat,
+}
+
+impl ClickRefused {
+    /// The ephemeral answer, or `None` when silence is right (a repeat).
+    pub fn explanation(&self) -> Option<String> {
+        match self {
+            ClickRefused::NotAllowed => {
+                Some("You are not on the list of people who may do this. Nothing changed.".into())
+            }
+            ClickRefused::OwnNomination => {
+                Some("You nominated this person, so you may not decide on the nomination. Nothing changed.".into())
+            }
+            ClickRefused::AlreadyMoved { status, last_move } => Some(match last_move {
+                Some(last) => format!(
+                    "Already {} by {} at {}. Nothing changed.",
+                    past_tense(last.command),
+                    actor_name(&last.actor),
+                    last.at.format("%Y-%m-%d %H:%M UTC")
+                ),
+                None => format!("This nomination is {status}. Nothing changed."),
+            }),
+            ClickRefused::Repeat => None,
+        }
+    }
+}
+
+pub fn past_tense(command: Command) -> &'static str {
+    match command {
+        Command::VerifyNominatorEmail => "verified",
+        Command::Approve => "approved",
+        Command::RequestInformation => "sent back with a question",
+        Command::Reject => "rejected",
+        Command::Confirm => "confirmed",
+        Command::Decline => "declined",
+        Command::SendInvitation => "invited",
+        Command::AcceptInvitation => "accepted",
+        Command::DeclineInvitation => "declined by the nominee",
+        Command::Expire => "expired",
+        Command::Withdraw => "withdrawn",
+    }
+}
+
+/// How an actor is named in Slack: a mention for Slack users, a role else.
+pub fn actor_name(actor: &Actor) -> String {
+    match actor {
+        Actor::Vetter(id) | Actor::Confirmer(id) if id.starts_with('U') || id.starts_with('W') => format!("<@{id}>"),
+        Actor::Vetter(_) => "IMI staff".into(),
+        Actor::Confirmer(_) => "an ILN member".into(),
+        Actor::Admin(_) => "an IMI administrator".into(),
+        Actor::Nominator => "the nominator".into(),
+        Actor::Endorser => "an endorser".into(),
+        Actor::Nominee => "the nominee".into(),
+        Actor::System => "the system".into(),
+    }
+}
+
+/// What a Confirm click does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmOutcome {
+    /// `Confirmed` when the quorum is reached, else still `InDiscussion`.
+    pub to: Status,
+    pub confirmations: Vec<Confirmation>,
+    pub audit: AuditEvent,
+    pub messages: Vec<Message>,
+}
+
+/// A Confirm click by `user` on `nomination`.
+pub fn confirm(
+    nomination: &Nomination,
+    user: &SlackUserId,
+    permissions: &SlackPermissions,
+    now: DateTime<Utc>,
+) -> Result<ConfirmOutcome, ClickRefused> {
+    let email = permissions.confirmer(user).ok_or(ClickRefused::NotAllowed)?;
+    if *email == nomination.submission.nominator.email {
+        return Err(ClickRefused::OwnNomination);
+    }
+    let confirmed_by_user = nomination.confirmations.iter().any(|c| &c.by == user);
+    if nomination.status != Status::InDiscussion {
+        let own_click = nomination
+            .last_move
+            .as_ref()
+            .is_some_and(|m| m.actor == Actor::Confirmer(user.as_str().into()));
+        return Err(match confirmed_by_user && own_click {
+            true => ClickRefused::Repeat,
+            false => ClickRefused::AlreadyMoved {
+                status: nomination.status,
+                last_move: nomination.last_move.clone(),
+            },
+        });
+    }
+    if confirmed_by_user {
+        return Err(ClickRefused::Repeat);
+    }
+    let mut confirmations = nomination.confirmations.clone();
+    confirmations.push(Confirmation {
+        by: user.clone(),
+        at: now,
+    });
+    let actor = Actor::Confirmer(user.as_str().to_owned());
+    let reached = confirmations.len() >= permissions.quorum();
+    let next_version = nomination.version + 1;
+    let update = Message::CardUpdate {
+        nomination_id: nomination.id,
+        channel: Channel::Iln,
+        version: next_version,
+    };
+    let (to, audit, messages) = match reached {
+        true => {
+            let to = nomination
+                .status
+                .apply(Command::Confirm)
+                .map_err(|refusal| ClickRefused::AlreadyMoved {
+                    status: refusal.from,
+                    last_move: nomination.last_move.clone(),
+                })?;
+            let audit = AuditEvent::moved(now, actor, Command::Confirm, nomination.status, to);
+            (
+                to,
+                audit,
+                vec![
+                    update,
+                    Message::Invitation {
+                        nomination_id: nomination.id,
+                    },
+                ],
+            )
+        }
+        false => (
+            nomination.status,
+            AuditEvent::confirmation_recorded(now, actor),
+            vec![update],
+        ),
+    };
+    Ok(ConfirmOutcome {
+        to,
+        confirmations,
+        audit,
+        messages,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intake::NominationForm;
+    use crate::{Language, NominationId};
+
+    fn in_discussion() -> Nomination {
+        let form = NominationForm {
+            nominee_name: Some("Amara Okafor".into()),
+            nominee_email: Some("amara@example.org".into()),
+            nominee_country: Some("NG".into()),
+            nominee_role: Some("mediator".into()),
+            nominator_name: Some("Lucía Fernández".into()),
+            nominator_email: Some("lucia@example.org".into()),
+            nominator_basis: Some("iln_member".into()),
+            rationale: Some("Amara built the first court-annexed mediation scheme in Lagos.".into()),
+            privacy_consent: true,
+            ..NominationForm::default()
+        };
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        Nomination {
+            id: NominationId::new(now),
+            status: Status::InDiscussion,
+            version: 3,
+            submitted_at: now,
+            updated_at: now,
+            submission: form.parse(Language::En).unwrap(),
+            last_move: None,
+            confirmations: Vec::new(),
+        }
+    }
+
+    fn permissions(quorum: usize) -> SlackPermissions {
+        SlackPermissions::parse(
+            "UV=vera@imi.org",
+            "UA=ana@imi.org, UB=bo@imi.org, UL=lucia@example.org",
+            quorum,
+        )
+        .unwrap()
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_100_000, 0).unwrap()
+    }
+
+    #[test]
+    fn with_a_quorum_of_one_the_first_confirmation_confirms_and_queues_the_invitation() {
+        let nomination = in_discussion();
+        let outcome = confirm(&nomination, &SlackUserId::new("UA"), &permissions(1), now()).unwrap();
+        assert_eq!(outcome.to, Status::Confirmed);
+        assert!(outcome.messages.contains(&Message::Invitation {
+            nomination_id: nomination.id
+        }));
+    }
+
+    #[test]
+    fn with_a_quorum_of_two_two_distinct_people_are_needed_and_a_repeat_counts_once() {
+        let mut nomination = in_discussion();
+        let first = confirm(&nomination, &SlackUserId::new("UA"), &permissions(2), now()).unwrap();
+        assert_eq!(first.to, Status::InDiscussion);
+        assert!(!first.messages.iter().any(|m| matches!(m, Message::Invitation { .. })));
+        nomination.confirmations = first.confirmations;
+        assert_eq!(
+            confirm(&nomination, &SlackUserId::new("UA"), &permissions(2), now()),
+            Err(ClickRefused::Repeat)
+        );
+        let second = confirm(&nomination, &SlackUserId::new("UB"), &permissions(2), now()).unwrap();
+        assert_eq!(second.to, Status::Confirmed);
+        assert_eq!(second.confirmations.len(), 2);
+    }
+
+    #[test]
+    fn only_listed_confirmers_who_are_not_the_nominator_may_confirm() {
+        let nomination = in_discussion();
+        assert_eq!(
+            confirm(&nomination, &SlackUserId::new("UX"), &permissions(1), now()),
+            Err(ClickRefused::NotAllowed)
+        );
+        assert_eq!(
+            confirm(&nomination, &SlackUserId::new("UL"), &permissions(1), now()),
+            Err(ClickRefused::OwnNomination)
+        );
+    }
+
+    #[test]
+    fn a_late_click_is_told_who_confirmed_and_when() {
+        let mut nomination = in_discussion();
+        nomination.status = Status::Confirmed;
+        nomination.confirmations = vec![Confirmation {
+            by: SlackUserId::new("UA"),
+            at: now(),
+        }];
+        nomination.last_move = Some(LastMove {
+            actor: Actor::Confirmer("UA".into()),
+            command: Command::Confirm,
+            at: now(),
+        });
+        let refused = confirm(&nomination, &SlackUserId::new("UB"), &permissions(1), now()).unwrap_err();
+        let text = refused.explanation().unwrap();
+        assert!(text.contains("confirmed by <@UA>"), "{text}");
+        assert_eq!(
+            confirm(&nomination, &SlackUserId::new("UA"), &permissions(1), now()),
+            Err(ClickRefused::Repeat)
+        );
+    }
+
+    #[test]
+    fn allow_lists_must_be_id_equals_email() {
+        assert!(SlackPermissions::parse("U1", "", 1).is_err());
+        assert!(SlackPermissions::parse("U1=not-an-address", "", 1).is_err());
+        assert!(SlackPermissions::parse("", "", 0).is_ok_and(|p| p.quorum() == 1));
+    }
+}
+
+/// What a Decline in the ILN channel does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclineOutcome {
+    pub to: Status,
+    pub audit: AuditEvent,
+    pub messages: Vec<Message>,
+}
+
+/// A confirmer declining `nomination` for `reason`.
+pub fn decline(
+    nomination: &Nomination,
+    user: &SlackUserId,
+    permissions: &SlackPermissions,
+    reason: &crate::vetting::Reason,
+    now: DateTime<Utc>,
+) -> Result<DeclineOutcome, ClickRefused> {
+    let email = permissions.confirmer(user).ok_or(ClickRefused::NotAllowed)?;
+    if *email == nomination.submission.nominator.email {
+        return Err(ClickRefused::OwnNomination);
+    }
+    let actor = Actor::Confirmer(user.as_str().to_owned());
+    let to = nomination.status.apply(Command::Decline).map_err(|refusal| {
+        match nomination
+            .last_move
+            .as_ref()
+            .is_some_and(|m| m.actor == actor && m.command == Command::Decline)
+        {
+            true => ClickRefused::Repeat,
+            false => ClickRefused::AlreadyMoved {
+                status: refusal.from,
+                last_move: nomination.last_move.clone(),
+            },
+        }
+    })?;
+    Ok(DeclineOutcome {
+        to,
+        audit: AuditEvent::moved(now, actor, Command::Decline, nomination.status, to).because(reason.as_str()),
+        messages: vec![Message::CardUpdate {
+            nomination_id: nomination.id,
+            channel: Channel::Iln,
+            version: nomination.version + 1,
+        }],
+    })
+}

@@ -1,0 +1,174 @@
+//! Slack messages: the cards posted to the vetting and ILN channels, with
+//! the minimum personal data, a confidentiality banner and buttons whose
+//! action ids are stable and whose values name the nomination and version.
+
+mod cards;
+pub mod interaction;
+pub mod modals;
+pub mod signature;
+
+pub use cards::{iln_card, vetting_card};
+
+use serde::{Deserialize, Serialize};
+
+use crate::NominationId;
+
+/// A message as Slack's `chat.postMessage` / `chat.update` take it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlackMessage {
+    /// Shown in notifications and to screen readers: no personal data.
+    pub text: String,
+    /// Block Kit blocks (at most 50).
+    pub blocks: serde_json::Value,
+}
+
+/// The private channels the system posts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// IMI staff vet nominations here.
+    Vetting,
+    /// ILN members discuss and confirm here.
+    Iln,
+}
+
+impl Channel {
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Vetting => "vetting",
+            Channel::Iln => "iln",
+        }
+    }
+}
+
+/// Action ids of every button; the Slack webhook dispatches on them.
+pub mod action {
+    pub const APPROVE: &str = "vetting.approve";
+    pub const REJECT: &str = "vetting.reject";
+    pub const REQUEST_INFORMATION: &str = "vetting.request_information";
+    pub const CONFIRM: &str = "iln.confirm";
+    pub const RAISE_CONCERN: &str = "iln.raise_concern";
+    pub const DECLINE: &str = "iln.decline";
+}
+
+/// The value every button carries: which nomination, at which version, so a
+/// click on a stale card is recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionValue {
+    pub nomination_id: NominationId,
+    pub version: u64,
+}
+
+impl ActionValue {
+    pub fn encode(&self) -> String {
+        format!("{}:{}", self.nomination_id, self.version)
+    }
+
+    pub fn decode(raw: &str) -> Option<Self> {
+        let (id, version) = raw.split_once(':')?;
+        Some(Self {
+            nomination_id: id.parse().ok()?,
+            version: version.parse().ok()?,
+        })
+    }
+}
+
+/// Slack's limits: 50 blocks a message, 3,000 characters a section text.
+pub const MAX_BLOCKS: usize = 50;
+pub const MAX_SECTION_TEXT: usize = 3_000;
+
+const TRUNCATION_MARKER: &str = "… [truncated]";
+
+/// `text` cut to at most `max` characters, with a visible marker when cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let keep = max.saturating_sub(TRUNCATION_MARKER.chars().count());
+    let mut cut: String = text.chars().take(keep).collect();
+    cut.push_str(TRUNCATION_MARKER);
+    cut
+}
+
+/// Escapes text for Slack's mrkdwn, so a name cannot format or mention.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+
+/// A card as the nomination now stands in `channel`: its outcome noted, and
+/// its buttons gone once the decision it asks for is taken.
+pub fn updated_card(
+    nomination: &crate::Nomination,
+    findings: &crate::findings::Findings,
+    channel: Channel,
+) -> SlackMessage {
+    use crate::lifecycle::Status;
+    let card = match channel {
+        Channel::Vetting => vetting_card(nomination, findings),
+        Channel::Iln => iln_card(nomination, findings),
+    };
+    let still_open = match channel {
+        Channel::Vetting => nomination.status == Status::AwaitingVetting,
+        Channel::Iln => nomination.status == Status::InDiscussion,
+    };
+    let mut notes = Vec::new();
+    if let Some(last) = &nomination.last_move {
+        if !still_open || channel == Channel::Vetting {
+            notes.push(format!(
+                "*{}* by {} at {}",
+                capitalised(crate::confirmation::past_tense(last.command)),
+                crate::confirmation::actor_name(&last.actor),
+                last.at.format("%Y-%m-%d %H:%M UTC")
+            ));
+        }
+    }
+    if channel == Channel::Iln && !nomination.confirmations.is_empty() {
+        let who: Vec<String> = nomination.confirmations.iter().map(|c| c.by.mention()).collect();
+        notes.push(format!("Confirmed by: {}", who.join(", ")));
+    }
+    let mut blocks: Vec<serde_json::Value> = card.blocks.as_array().cloned().unwrap_or_default();
+    if !still_open {
+        blocks.retain(|block| block["type"] != "actions");
+    }
+    if !notes.is_empty() {
+        let text = truncate(&notes.join("\n"), MAX_SECTION_TEXT);
+        blocks.push(serde_json::json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } }));
+    }
+    blocks.truncate(MAX_BLOCKS);
+    SlackMessage {
+        text: card.text,
+        blocks: serde_json::Value::Array(blocks),
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_text_is_cut_with_a_visible_marker() {
+        let cut = truncate(&"x".repeat(5_000), MAX_SECTION_TEXT);
+        assert_eq!(cut.chars().count(), MAX_SECTION_TEXT);
+        assert!(cut.ends_with(TRUNCATION_MARKER));
+        assert_eq!(truncate("short", 10), "short");
+    }
+
+    #[test]
+    fn action_values_round_trip_and_reject_garbage() {
+        let value = ActionValue {
+            nomination_id: "01JDZ8Q6N5C8W4Y3F2K9T7B1XA".parse().unwrap(),
+            version: 3,
+        };
+        assert_eq!(ActionValue::decode(&value.encode()), Some(value));
+        assert_eq!(ActionValue::decode("nonsense"), None);
+    }
+}

@@ -1,0 +1,392 @@
+//! Decisions IMI staff take on a verified nomination, and what each causes.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{Actor, AuditEvent};
+use crate::intake::Problem;
+use crate::lifecycle::{Command, Refusal, Status};
+use crate::message::{Addressee, Message};
+use crate::nomination::Nomination;
+use crate::person::{EmailAddress, parse_text};
+
+/// Why a vetter rejects, or what they ask: 1–2,000 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Reason(String);
+
+impl Reason {
+    pub const MAX: usize = 2_000;
+
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
+        parse_text(raw, 1, Self::MAX, true).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Reason {
+    type Error = Problem;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Reason> for String {
+    fn from(reason: Reason) -> Self {
+        reason.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    /// `share` tells the nominator the reason; otherwise it stays internal.
+    Reject {
+        reason: Reason,
+        share: bool,
+    },
+    RequestInformation {
+        question: Reason,
+    },
+}
+
+/// A decision as the staff API receives it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionForm {
+    pub decision: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    pub expected_version: u64,
+    #[serde(default)]
+    pub share_reason: bool,
+}
+
+impl DecisionForm {
+    /// The decision, or the field that is wrong and why.
+    pub fn parse(&self) -> Result<Decision, (&'static str, Problem)> {
+        let reason = || Reason::parse(self.reason.as_deref().unwrap_or_default()).map_err(|p| ("reason", p));
+        match self.decision.trim() {
+            "approve" => Ok(Decision::Approve),
+            "reject" => Ok(Decision::Reject {
+                reason: reason()?,
+                share: self.share_reason,
+            }),
+            "request_info" => Ok(Decision::RequestInformation { question: reason()? }),
+            "" => Err(("decision", Problem::Missing)),
+            _ => Err(("decision", Problem::UnknownChoice)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecisionRefused {
+    #[error("the nominator may not decide their own nomination")]
+    DecidedByNominator,
+    #[error("the nomination changed since it was read: it is {status} at version {version}")]
+    Stale { status: Status, version: u64 },
+    #[error(transparent)]
+    Illegal(#[from] Refusal),
+}
+
+/// What a decision does: the move, its audit event and the messages it causes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub command: Command,
+    pub to: Status,
+    pub audit: AuditEvent,
+    pub messages: Vec<Message>,
+}
+
+impl Decision {
+    pub fn command(&self) -> Command {
+        match self {
+            Decision::Approve => Command::Approve,
+            Decision::Reject { .. } => Command::Reject,
+            Decision::RequestInformation { .. } => Command::RequestInformation,
+        }
+    }
+}
+
+/// Decides `nomination` as the staff member `actor` (with `actor_email`, to
+/// refuse a nominator deciding their own nomination), who saw `expected_version`.
+pub fn decide(
+    nomination: &Nomination,
+    actor: Actor,
+    actor_email: Option<&EmailAddress>,
+    decision: &Decision,
+    expected_version: u64,
+    now: DateTime<Utc>,
+) -> Result<Outcome, DecisionRefused> {
+    let submission = &nomination.submission;
+    if actor_email.is_some_and(|email| *email == submission.nominator.email) {
+        return Err(DecisionRefused::DecidedByNominator);
+    }
+    if nomination.version != expected_version {
+        return Err(DecisionRefused::Stale {
+            status: nomination.status,
+            version: nomination.version,
+        });
+    }
+    let command = decision.command();
+    let to = nomination.status.apply(command)?;
+    let audit = AuditEvent::moved(now, actor, command, nomination.status, to);
+    let nomination_id = nomination.id;
+    let addressee = Addressee::nominator_of(nomination);
+    let (audit, messages) = match decision {
+        Decision::Approve => (audit, vec![Message::IlnCard { nomination_id }]),
+        Decision::Reject { reason, share } => (
+            audit.because(reason.as_str()),
+            vec![Message::Rejection {
+                nomination_id,
+                addressee,
+                reason: share.then(|| reason.as_str().to_owned()),
+            }],
+        ),
+        Decision::RequestInformation { question } => (
+            audit.because(question.as_str()),
+            vec![Message::InformationRequest {
+                nomination_id,
+                request: nomination.version + 1,
+                addressee,
+                question: question.as_str().to_owned(),
+            }],
+        ),
+    };
+    let mut messages = messages;
+    messages.push(Message::CardUpdate {
+        nomination_id: nomination.id,
+        channel: crate::slack::Channel::Vetting,
+        version: nomination.version + 1,
+    });
+    Ok(Outcome {
+        command,
+        to,
+        audit,
+        messages,
+    })
+}
+
+/// What a nomination's verification causes: its card in the vetting channel.
+pub fn on_verified(nomination: &Nomination) -> Vec<Message> {
+    vec![Message::VettingCard {
+        nomination_id: nomination.id,
+    }]
+}
+
+/// What a nominator adds at a vetter's request: 1–5,000 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddedInformation(String);
+
+impl AddedInformation {
+    pub const MAX: usize = 5_000;
+
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
+        parse_text(raw, 1, Self::MAX, true).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Whether a nominator's information link may still be answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answerable {
+    Yes,
+    AlreadyAnswered,
+    Expired,
+    /// The nomination left vetting (decided, withdrawn): no answer is needed.
+    Closed,
+}
+
+pub fn answerable(status: Status, token_spent: bool, valid_until: DateTime<Utc>, now: DateTime<Utc>) -> Answerable {
+    match () {
+        _ if token_spent => Answerable::AlreadyAnswered,
+        _ if status != Status::AwaitingVetting => Answerable::Closed,
+        _ if now >= valid_until => Answerable::Expired,
+        _ => Answerable::Yes,
+    }
+}
+
+/// The latest question a vetter asked, from the audit trail.
+pub fn latest_question(audit: &[AuditEvent]) -> Option<&str> {
+    audit
+        .iter()
+        .filter(|event| {
+            matches!(
+                event.happening,
+                crate::audit::Happening::Moved {
+                    command: Command::RequestInformation,
+                    ..
+                }
+            )
+        })
+        .max_by_key(|event| event.at)
+        .and_then(|event| event.reason.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intake::NominationForm;
+    use crate::{Language, NominationId};
+
+    fn nomination(status: Status, version: u64) -> Nomination {
+        let form = NominationForm {
+            nominee_name: Some("Amara Okafor".into()),
+            nominee_email: Some("amara@example.org".into()),
+            nominee_country: Some("NG".into()),
+            nominee_role: Some("mediator".into()),
+            nominator_name: Some("Lucía Fernández".into()),
+            nominator_email: Some("lucia@example.org".into()),
+            nominator_basis: Some("iln_member".into()),
+            rationale: Some("Amara built the first court-annexed mediation scheme in Lagos.".into()),
+            privacy_consent: true,
+            ..NominationForm::default()
+        };
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        Nomination {
+            id: NominationId::new(now),
+            status,
+            version,
+            submitted_at: now,
+            updated_at: now,
+            submission: form.parse(Language::Es).unwrap(),
+            last_move: None,
+            confirmations: Vec::new(),
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_100_000, 0).unwrap()
+    }
+
+    #[test]
+    fn approving_moves_to_discussion_and_posts_the_iln_card() {
+        let nomination = nomination(Status::AwaitingVetting, 2);
+        let outcome = decide(
+            &nomination,
+            Actor::Vetter("v".into()),
+            None,
+            &Decision::Approve,
+            2,
+            now(),
+        )
+        .unwrap();
+        assert_eq!(outcome.to, Status::InDiscussion);
+        assert_eq!(
+            outcome.messages[0],
+            Message::IlnCard {
+                nomination_id: nomination.id
+            }
+        );
+    }
+
+    #[test]
+    fn a_rejection_mails_the_nominator_and_shares_the_reason_only_when_asked() {
+        let nomination = nomination(Status::AwaitingVetting, 2);
+        let reason = Reason::parse("The rationale does not describe mediation work.").unwrap();
+        for share in [true, false] {
+            let decision = Decision::Reject {
+                reason: reason.clone(),
+                share,
+            };
+            let outcome = decide(&nomination, Actor::Vetter("v".into()), None, &decision, 2, now()).unwrap();
+            assert_eq!(outcome.to, Status::Rejected);
+            assert_eq!(outcome.audit.reason.as_deref(), Some(reason.as_str()), "always audited");
+            match &outcome.messages[..] {
+                [
+                    Message::Rejection {
+                        reason: shared,
+                        addressee,
+                        ..
+                    },
+                    Message::CardUpdate { .. },
+                ] => {
+                    assert_eq!(shared.is_some(), share);
+                    assert_eq!(addressee.language, Language::Es);
+                }
+                other => panic!("unexpected messages {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_nominator_may_not_decide_and_a_stale_version_is_refused() {
+        let nomination = nomination(Status::AwaitingVetting, 2);
+        let nominator = EmailAddress::parse("LUCIA@example.org").unwrap();
+        let vetter = Actor::Vetter("v".into());
+        assert_eq!(
+            decide(
+                &nomination,
+                vetter.clone(),
+                Some(&nominator),
+                &Decision::Approve,
+                2,
+                now()
+            ),
+            Err(DecisionRefused::DecidedByNominator)
+        );
+        assert_eq!(
+            decide(&nomination, vetter, None, &Decision::Approve, 1, now()),
+            Err(DecisionRefused::Stale {
+                status: Status::AwaitingVetting,
+                version: 2
+            })
+        );
+    }
+
+    #[test]
+    fn a_decision_on_a_nomination_that_moved_on_is_illegal() {
+        let nomination = nomination(Status::InDiscussion, 3);
+        let refused = decide(
+            &nomination,
+            Actor::Vetter("v".into()),
+            None,
+            &Decision::Approve,
+            3,
+            now(),
+        );
+        assert!(matches!(refused, Err(DecisionRefused::Illegal(_))));
+    }
+
+    #[test]
+    fn reject_and_request_info_need_a_reason() {
+        let form = |decision: &str, reason: Option<&str>| DecisionForm {
+            decision: decision.into(),
+            reason: reason.map(Into::into),
+            expected_version: 1,
+            share_reason: false,
+        };
+        assert_eq!(form("reject", None).parse(), Err(("reason", Problem::Missing)));
+        assert_eq!(
+            form("request_info", Some("  ")).parse(),
+            Err(("reason", Problem::Missing))
+        );
+        assert_eq!(form("approve", None).parse(), Ok(Decision::Approve));
+        assert_eq!(form("maybe", None).parse(), Err(("decision", Problem::UnknownChoice)));
+    }
+
+    #[test]
+    fn an_information_link_works_once_while_the_nomination_is_in_vetting() {
+        let until = now();
+        let before = until - chrono::Duration::hours(1);
+        assert_eq!(
+            answerable(Status::AwaitingVetting, false, until, before),
+            Answerable::Yes
+        );
+        assert_eq!(
+            answerable(Status::AwaitingVetting, true, until, before),
+            Answerable::AlreadyAnswered
+        );
+        assert_eq!(
+            answerable(Status::AwaitingVetting, false, until, until),
+            Answerable::Expired
+        );
+        assert_eq!(answerable(Status::Rejected, false, until, before), Answerable::Closed);
+    }
+}
