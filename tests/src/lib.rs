@@ -31,6 +31,40 @@ pub fn unique_address(name: &str) -> String {
 
 pub const VETTER_EMAIL: &str = "vera.vetter@imi.test";
 
+/// How a test's system differs from the default.
+pub struct Options {
+    pub ses_url: String,
+    pub quorum: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            ses_url: ses_emulator_url(),
+            quorum: 1,
+        }
+    }
+}
+
+/// The test Slack app's signing secret.
+pub const SIGNING_SECRET: &[u8] = b"iln-tests-slack-signing-secret";
+pub const VETTING_CHANNEL: &str = "C0VETTING";
+pub const ILN_CHANNEL: &str = "C0ILN";
+pub const SLACK_VETTER: &str = "UVERA";
+
+/// Allow-lists of the test Slack workspace: one vetter, twenty confirmers
+/// (`UC01`…`UC20`), and the nominator used by `nomination()` as a confirmer
+/// (`ULUCIA`) who must not confirm their own nominee.
+fn slack_permissions(quorum: usize) -> iln_domain::confirmation::SlackPermissions {
+    let confirmers: Vec<String> = (1..=20).map(|n| format!("UC{n:02}=confirmer{n}@iln.test")).collect();
+    iln_domain::confirmation::SlackPermissions::parse(
+        &format!("{SLACK_VETTER}={VETTER_EMAIL}"),
+        &confirmers.join(","),
+        quorum,
+    )
+    .expect("allow-lists")
+}
+
 pub struct TestApp {
     pub table_name: String,
     pub dynamodb: aws_sdk_dynamodb::Client,
@@ -174,13 +208,138 @@ impl TestApp {
         response.json()
     }
 
+    /// A request as Slack sends it: signed with the app's signing secret at
+    /// `self.now`, with any extra headers (such as `x-slack-retry-num`).
+    pub async fn from_slack(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+        extra: &[(&str, &str)],
+    ) -> TestResponse {
+        let timestamp = self.now.timestamp().to_string();
+        let signature = iln_domain::slack::signature::sign(SIGNING_SECRET, &timestamp, body);
+        let mut headers = vec![
+            ("content-type", content_type),
+            ("x-slack-request-timestamp", timestamp.as_str()),
+            ("x-slack-signature", signature.as_str()),
+        ];
+        headers.extend_from_slice(extra);
+        self.request("POST", path, &headers, body).await
+    }
+
+    /// The form body Slack posts for an interaction payload.
+    pub fn interaction_body(payload: &Value) -> Vec<u8> {
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("payload", &payload.to_string())
+            .finish()
+            .into_bytes()
+    }
+
+    /// `user` clicks the button `action_id` on the card of nomination `id` at
+    /// `version`, in `channel`.
+    pub async fn click(&self, user: &str, action_id: &str, id: &str, version: u64, channel: &str) -> TestResponse {
+        let payload = click_payload(user, action_id, id, version, channel);
+        self.from_slack(
+            "/slack/interactions",
+            "application/x-www-form-urlencoded",
+            &Self::interaction_body(&payload),
+            &[],
+        )
+        .await
+    }
+
+    /// `user` submits the modal `callback_id` for nomination `id` at
+    /// `version` with `text` (and the share box ticked or not).
+    pub async fn submit_modal(
+        &self,
+        user: &str,
+        callback_id: &str,
+        id: &str,
+        version: u64,
+        text: &str,
+        share: bool,
+    ) -> TestResponse {
+        let mut values = json!({ "text": { "text_input": { "type": "plain_text_input", "value": text } } });
+        if share {
+            values["share"] =
+                json!({ "share_input": { "type": "checkboxes", "selected_options": [{ "value": "share" }] } });
+        }
+        let channel = if callback_id.starts_with("iln.") {
+            ILN_CHANNEL
+        } else {
+            VETTING_CHANNEL
+        };
+        let payload = json!({
+            "type": "view_submission",
+            "user": { "id": user },
+            "view": {
+                "id": "V1",
+                "callback_id": callback_id,
+                "private_metadata": format!("{id}:{version}|{channel}"),
+                "state": { "values": values },
+            },
+        });
+        self.from_slack(
+            "/slack/interactions",
+            "application/x-www-form-urlencoded",
+            &Self::interaction_body(&payload),
+            &[],
+        )
+        .await
+    }
+
+    /// A verified nomination approved by a vetter, its ILN card posted.
+    pub async fn in_discussion(&self) -> Verified {
+        let nomination = self.verified_nomination("en").await;
+        let approved = self
+            .decide(&nomination.id, json!({ "decision": "approve", "expected_version": 2 }))
+            .await;
+        assert_eq!(approved.status, 200, "{}", approved.body);
+        self.deliver_outbox().await;
+        nomination
+    }
+
+    /// Outbox messages of one kind (`ephemeral`, `invitation`, …).
+    pub async fn outbox_of_kind(&self, kind: &str) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        self.items_of("outbox_message")
+            .await
+            .into_iter()
+            .filter(|item| {
+                item.get("message")
+                    .and_then(|m| m.as_m().ok())
+                    .and_then(|m| m.get("kind"))
+                    .and_then(|k| k.as_s().ok())
+                    == Some(&kind.to_owned())
+            })
+            .collect()
+    }
+
     /// A new system on a new table, delivering mail to the shared SES emulator.
     pub async fn spawn() -> Self {
-        Self::spawn_with_mail_to(&ses_emulator_url()).await
+        Self::spawn_with(Options::default()).await
     }
 
     /// A new system whose outbox sends mail to the SES endpoint `ses_url`.
     pub async fn spawn_with_mail_to(ses_url: &str) -> Self {
+        Self::spawn_with(Options {
+            ses_url: ses_url.to_owned(),
+            ..Options::default()
+        })
+        .await
+    }
+
+    /// A new system needing `quorum` distinct ILN confirmations.
+    pub async fn spawn_with_quorum(quorum: usize) -> Self {
+        Self::spawn_with(Options {
+            quorum,
+            ..Options::default()
+        })
+        .await
+    }
+
+    pub async fn spawn_with(options: Options) -> Self {
+        let ses_url = options.ses_url.as_str();
         // Quiet unless RUST_LOG asks.
         iln_adapters::telemetry::init_for_humans("off");
         let aws = iln_adapters::config::aws().await;
@@ -203,6 +362,12 @@ impl TestApp {
             vetting: vetting::App {
                 table: table.clone(),
                 thin_rationale_below: local::THIN_RATIONALE_BELOW,
+            },
+            slack_webhook: slack_webhook::App {
+                table: table.clone(),
+                slack: SlackClient::new(format!("{}/api", slack.uri()), BotToken::new("xoxb-test")).expect("slack"),
+                signing_secret: SIGNING_SECRET.to_vec(),
+                permissions: slack_permissions(options.quorum),
             },
             outbox: outbox::App {
                 table: table.clone(),
@@ -443,6 +608,18 @@ pub async fn mails_at(http: &reqwest::Client, url: &str, address: &str) -> Vec<M
 pub struct Verified {
     pub id: String,
     pub nominator: String,
+}
+
+/// The payload Slack sends when `user` clicks a card button.
+pub fn click_payload(user: &str, action_id: &str, id: &str, version: u64, channel: &str) -> Value {
+    json!({
+        "type": "block_actions",
+        "user": { "id": user, "name": user.to_lowercase() },
+        "trigger_id": format!("trigger.{}", ulid::Ulid::new()),
+        "container": { "type": "message", "channel_id": channel, "message_ts": "1700000000.000001" },
+        "channel": { "id": channel },
+        "actions": [{ "action_id": action_id, "value": format!("{id}:{version}"), "type": "button" }],
+    })
 }
 
 /// A valid nomination as an API client sends it.

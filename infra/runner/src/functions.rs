@@ -9,11 +9,12 @@ use crate::template::Template;
 pub struct Functions {
     pub submit_nomination: submit_nomination::App,
     pub vetting: vetting::App,
+    pub slack_webhook: slack_webhook::App,
     pub outbox: outbox::App,
 }
 
 /// Logical ids of the HTTP functions this runner can serve.
-const HTTP_FUNCTIONS: &[&str] = &["SubmitNominationFunction", "VettingFunction"];
+const HTTP_FUNCTIONS: &[&str] = &["SubmitNominationFunction", "VettingFunction", "SlackWebhookFunction"];
 
 impl Functions {
     /// Fails when the template routes to a function the runner cannot call,
@@ -37,6 +38,7 @@ impl Functions {
         match function {
             "SubmitNominationFunction" => Some(submit_nomination::handle(&self.submit_nomination, request, now).await),
             "VettingFunction" => Some(vetting::handle(&self.vetting, request, now).await),
+            "SlackWebhookFunction" => Some(slack_webhook::handle(&self.slack_webhook, request, now).await),
             _ => None,
         }
     }

@@ -26,6 +26,17 @@ pub fn slack_users() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
+/// Who may act in the stand-in: the vetter vets, the two confirmers
+/// confirm; Mei may only raise concerns.
+pub fn slack_permissions(quorum: usize) -> iln_domain::confirmation::SlackPermissions {
+    iln_domain::confirmation::SlackPermissions::parse(
+        "U0VETTER=vetter@iln.localhost",
+        "U0CONFIRM1=carlos@iln.localhost,U0CONFIRM2=chiara@iln.localhost",
+        quorum,
+    )
+    .unwrap_or_else(|_| unreachable!("the local allow-lists are well formed"))
+}
+
 /// Secrets of this machine's stack, made once and kept in the state folder
 /// so that tokens printed by one run work with `mint-token`.
 pub struct Secrets {

@@ -70,6 +70,15 @@ async fn main() -> Result<(), Error> {
             table: nominations.clone(),
             thin_rationale_below: local::THIN_RATIONALE_BELOW,
         },
+        slack_webhook: slack_webhook::App {
+            table: nominations.clone(),
+            slack: SlackClient::new(
+                format!("{slack_url}/api"),
+                BotToken::new(secrets.slack_bot_token.clone()),
+            )?,
+            signing_secret: secrets.slack_signing_secret.clone().into_bytes(),
+            permissions: local::slack_permissions(setting("ILN_CONFIRMATION_QUORUM", "1").parse()?),
+        },
         outbox: outbox::App {
             table: nominations,
             mailer: SesMailer::new(aws_sdk_ses::Client::new(&aws), sender),

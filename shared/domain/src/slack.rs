@@ -95,7 +95,6 @@ pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-
 /// A card as the nomination now stands in `channel`: its outcome noted, and
 /// its buttons gone once the decision it asks for is taken.
 pub fn updated_card(
