@@ -315,6 +315,47 @@ impl TestApp {
             .collect()
     }
 
+    /// A nomination confirmed in Slack whose invitation reached the nominee:
+    /// returns it with the path of the invitation link.
+    pub async fn invited_from(&self, body: Value) -> Invited {
+        let nominee = body["nominee_email"].as_str().expect("nominee").to_owned();
+        let nomination = self.verified_nomination_from(body).await;
+        let approved = self
+            .decide(&nomination.id, json!({ "decision": "approve", "expected_version": 2 }))
+            .await;
+        assert_eq!(approved.status, 200, "{}", approved.body);
+        self.deliver_outbox().await;
+        let confirmed = self.click("UC01", "iln.confirm", &nomination.id, 3, ILN_CHANNEL).await;
+        assert_eq!(confirmed.status, 200);
+        self.deliver_outbox().await;
+        let mails = self.mails_to(&nominee).await;
+        let link = mails.last().expect("an invitation").link_to("/invitations/");
+        Invited {
+            id: nomination.id,
+            nominee,
+            link,
+        }
+    }
+
+    pub async fn invited(&self, language: &str) -> Invited {
+        self.invited_from(nomination(language, &unique_address("amara"), &unique_address("lucia")))
+            .await
+    }
+
+    /// The nominee's answer to an invitation through its page's form.
+    pub async fn answer_invitation(&self, link: &str, answer: &str, form: &[(&str, &str)]) -> TestResponse {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        self.request(
+            "POST",
+            &format!("{link}/{answer}"),
+            &[("content-type", "application/x-www-form-urlencoded")],
+            body.as_bytes(),
+        )
+        .await
+    }
+
     /// A new system on a new table, delivering mail to the shared SES emulator.
     pub async fn spawn() -> Self {
         Self::spawn_with(Options::default()).await
@@ -368,6 +409,10 @@ impl TestApp {
                 slack: SlackClient::new(format!("{}/api", slack.uri()), BotToken::new("xoxb-test")).expect("slack"),
                 signing_secret: SIGNING_SECRET.to_vec(),
                 permissions: slack_permissions(options.quorum),
+            },
+            invitations: invitations::App {
+                table: table.clone(),
+                config: local::invitations_config(&table_name),
             },
             outbox: outbox::App {
                 table: table.clone(),
@@ -621,6 +666,22 @@ pub fn click_payload(user: &str, action_id: &str, id: &str, version: u64, channe
         "actions": [{ "action_id": action_id, "value": format!("{id}:{version}"), "type": "button" }],
     })
 }
+
+/// A nominee with an invitation in their mailbox.
+#[derive(Debug, Clone)]
+pub struct Invited {
+    pub id: String,
+    pub nominee: String,
+    /// `/invitations/<token>`
+    pub link: String,
+}
+
+pub fn admin_token() -> String {
+    staff_token("ada", Some("ada.admin@imi.test"), &["iln-admins"])
+}
+
+/// The terms version of the test system (the local one).
+pub const TERMS_VERSION: &str = "2026-11";
 
 /// A valid nomination as an API client sends it.
 pub fn nomination(language: &str, nominee_email: &str, nominator_email: &str) -> Value {

@@ -98,6 +98,7 @@ enum Prepared {
         user: String,
         text: String,
     },
+    Note(Channel, SlackMessage),
 }
 
 #[tracing::instrument(skip_all, fields(event_id = %record.event_id, message_id = tracing::field::Empty))]
@@ -158,6 +159,12 @@ async fn deliver(app: &App, record: &EventRecord, now: DateTime<Utc>) -> Result<
         Prepared::Ephemeral { channel, user, text } => app
             .slack
             .post_ephemeral(channel, user, text)
+            .await
+            .map(|_| None)
+            .map_err(slack_failure),
+        Prepared::Note(channel, note) => app
+            .slack
+            .post_message(app.channels.id(*channel), note, None)
             .await
             .map(|_| None)
             .map_err(slack_failure),
@@ -226,6 +233,16 @@ async fn prepare(app: &App, message: &Message, token: Option<&Token>) -> Result<
                 slack::updated_card(&dossier.nomination, &findings, channel),
             )))
         }
+        Route::Note(channel) => match message {
+            Message::ChannelNote { text, .. } => Ok(Some(Prepared::Note(
+                channel,
+                SlackMessage {
+                    text: text.clone(),
+                    blocks: serde_json::json!([]),
+                },
+            ))),
+            _ => Ok(None),
+        },
         Route::Ephemeral => match message {
             Message::Ephemeral {
                 channel, user, text, ..

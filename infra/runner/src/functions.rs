@@ -10,11 +10,17 @@ pub struct Functions {
     pub submit_nomination: submit_nomination::App,
     pub vetting: vetting::App,
     pub slack_webhook: slack_webhook::App,
+    pub invitations: invitations::App,
     pub outbox: outbox::App,
 }
 
 /// Logical ids of the HTTP functions this runner can serve.
-const HTTP_FUNCTIONS: &[&str] = &["SubmitNominationFunction", "VettingFunction", "SlackWebhookFunction"];
+const HTTP_FUNCTIONS: &[&str] = &[
+    "SubmitNominationFunction",
+    "VettingFunction",
+    "SlackWebhookFunction",
+    "InvitationsFunction",
+];
 
 impl Functions {
     /// Fails when the template routes to a function the runner cannot call,
@@ -39,6 +45,7 @@ impl Functions {
             "SubmitNominationFunction" => Some(submit_nomination::handle(&self.submit_nomination, request, now).await),
             "VettingFunction" => Some(vetting::handle(&self.vetting, request, now).await),
             "SlackWebhookFunction" => Some(slack_webhook::handle(&self.slack_webhook, request, now).await),
+            "InvitationsFunction" => Some(invitations::handle(&self.invitations, request, now).await),
             _ => None,
         }
     }

@@ -87,3 +87,15 @@ pub async fn load_demo_roster(
     table.import_roster(import.accepted, now).await?;
     Ok(accepted)
 }
+
+/// The invitations function's settings on this machine.
+pub fn invitations_config(table_name: &str) -> invitations::Config {
+    let address = |raw: &str| iln_domain::EmailAddress::parse(raw).unwrap_or_else(|_| unreachable!("a valid address"));
+    invitations::Config {
+        table_name: table_name.to_owned(),
+        terms_version: "2026-11".to_owned(),
+        slack_join_url: "http://127.0.0.1:3001/".to_owned(),
+        iac_address: address("iac@iln.localhost"),
+        contact_address: address("iln@iln.localhost"),
+    }
+}

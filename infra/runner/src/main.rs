@@ -79,6 +79,10 @@ async fn main() -> Result<(), Error> {
             signing_secret: secrets.slack_signing_secret.clone().into_bytes(),
             permissions: local::slack_permissions(setting("ILN_CONFIRMATION_QUORUM", "1").parse()?),
         },
+        invitations: invitations::App {
+            table: nominations.clone(),
+            config: local::invitations_config(&table_name),
+        },
         outbox: outbox::App {
             table: nominations,
             mailer: SesMailer::new(aws_sdk_ses::Client::new(&aws), sender),

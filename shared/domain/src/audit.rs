@@ -30,6 +30,8 @@ pub enum Happening {
     ConfirmationRecorded,
     /// A concern raised in the ILN channel; the reason holds it.
     ConcernRaised,
+    /// A member derecognised by an administrator; the reason says why.
+    Derecognized,
     Moved {
         command: Command,
         from: Status,
@@ -90,6 +92,15 @@ impl AuditEvent {
             actor,
             happening: Happening::ConcernRaised,
             reason: Some(concern.to_owned()),
+        }
+    }
+
+    pub fn derecognized(at: DateTime<Utc>, actor: Actor) -> Self {
+        Self {
+            at,
+            actor,
+            happening: Happening::Derecognized,
+            reason: None,
         }
     }
 

@@ -31,3 +31,341 @@ pub fn invitation_email(
         &context,
     )
 }
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::NominationId;
+use crate::audit::{Actor, AuditEvent};
+use crate::i18n::Language;
+use crate::lifecycle::{Command, Status};
+use crate::message::Message;
+use crate::nomination::{Country, NomineeRole, Region};
+use crate::person::{EmailAddress, PersonName};
+use crate::slack::Channel;
+
+/// The title a member holds.
+pub const TITLE: &str = "IMI International Leader";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct MemberId(ulid::Ulid);
+
+impl MemberId {
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Self(ulid::Ulid::from_datetime(now.into()))
+    }
+}
+
+impl std::str::FromStr for MemberId {
+    type Err = ulid::DecodeError;
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        ulid::Ulid::from_string(raw).map(Self)
+    }
+}
+
+impl TryFrom<String> for MemberId {
+    type Error = ulid::DecodeError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+
+impl From<MemberId> for String {
+    fn from(id: MemberId) -> Self {
+        id.0.to_string()
+    }
+}
+
+impl fmt::Display for MemberId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberStatus {
+    Active,
+    Derecognized,
+}
+
+impl MemberStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Derecognized => "derecognized",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "active" => Some(Self::Active),
+            "derecognized" => Some(Self::Derecognized),
+            _ => None,
+        }
+    }
+}
+
+/// Consent to the ILN terms, as given when accepting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    pub terms_version: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Derecognition {
+    pub at: DateTime<Utc>,
+    pub reason: String,
+    pub referred_to_iac: bool,
+}
+
+/// An IMI International Leader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub id: MemberId,
+    pub title: String,
+    pub name: PersonName,
+    pub email: EmailAddress,
+    pub country: Country,
+    pub region: Option<Region>,
+    pub role: NomineeRole,
+    pub languages: Vec<Language>,
+    pub since: DateTime<Utc>,
+    pub status: MemberStatus,
+    pub nomination_id: Option<NominationId>,
+    pub consent: Consent,
+    pub derecognition: Option<Derecognition>,
+}
+
+/// Where an invitation link stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationState {
+    Open,
+    /// Accepted or declined already.
+    Used,
+    /// Replaced by a newer invitation or withdrawn.
+    Revoked,
+    Expired,
+}
+
+pub fn invitation_state(
+    status: Status,
+    token_spent: bool,
+    valid_until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> InvitationState {
+    match () {
+        _ if token_spent => InvitationState::Used,
+        _ if status != Status::Invited => match status {
+            Status::Member | Status::InvitationDeclined => InvitationState::Used,
+            _ => InvitationState::Revoked,
+        },
+        _ if now >= valid_until => InvitationState::Expired,
+        _ => InvitationState::Open,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AcceptRefused {
+    #[error("the terms accepted ({given:?}) are not the current terms ({current})")]
+    OutdatedTerms { given: String, current: String },
+    #[error(transparent)]
+    Illegal(#[from] crate::lifecycle::Refusal),
+}
+
+/// What accepting does: the member, the move, and the welcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    pub member: Member,
+    pub to: Status,
+    pub audit: AuditEvent,
+    pub messages: Vec<Message>,
+}
+
+/// The nominee of `nomination` accepts, consenting to `terms_version`.
+pub fn accept(
+    nomination: &crate::Nomination,
+    terms_version: &str,
+    current_terms: &str,
+    slack_join_url: &str,
+    now: DateTime<Utc>,
+) -> Result<Accepted, AcceptRefused> {
+    if terms_version.trim() != current_terms {
+        return Err(AcceptRefused::OutdatedTerms {
+            given: terms_version.to_owned(),
+            current: current_terms.to_owned(),
+        });
+    }
+    let to = nomination.status.apply(Command::AcceptInvitation)?;
+    let nominee = &nomination.submission.nominee;
+    let language = nomination.submission.language;
+    let member = Member {
+        id: MemberId::new(now),
+        title: TITLE.to_owned(),
+        name: nominee.name.clone(),
+        email: nominee.email.clone(),
+        country: nominee.country,
+        region: nominee.region.clone(),
+        role: nominee.role,
+        languages: vec![language],
+        since: now,
+        status: MemberStatus::Active,
+        nomination_id: Some(nomination.id),
+        consent: Consent {
+            terms_version: current_terms.to_owned(),
+            at: now,
+        },
+        derecognition: None,
+    };
+    let welcome = Message::Welcome {
+        nomination_id: nomination.id,
+        to: nominee.email.clone(),
+        language,
+        member_name: nominee.name.clone(),
+        slack_join_url: slack_join_url.to_owned(),
+    };
+    let note = Message::ChannelNote {
+        nomination_id: nomination.id,
+        channel: Channel::Iln,
+        text: format!(
+            ":tada: Welcome to a new IMI International Leader: {} ({}).",
+            crate::slack::escape(nominee.name.as_str()),
+            nominee.country.name()
+        ),
+        key: "member".to_owned(),
+    };
+    Ok(Accepted {
+        member,
+        to,
+        audit: AuditEvent::moved(now, Actor::Nominee, Command::AcceptInvitation, nomination.status, to),
+        messages: vec![welcome, note],
+    })
+}
+
+/// What declining does: the move, its reason kept, the vetting channel told.
+pub fn decline(
+    nomination: &crate::Nomination,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(Status, AuditEvent, Vec<Message>), crate::lifecycle::Refusal> {
+    let to = nomination.status.apply(Command::DeclineInvitation)?;
+    let mut audit = AuditEvent::moved(now, Actor::Nominee, Command::DeclineInvitation, nomination.status, to);
+    if let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) {
+        audit = audit.because(crate::slack::truncate(reason, 2_000));
+    }
+    let note = Message::ChannelNote {
+        nomination_id: nomination.id,
+        channel: Channel::Vetting,
+        text: format!("The nominee of nomination {} declined the invitation.", nomination.id),
+        key: "invitation_declined".to_owned(),
+    };
+    Ok((to, audit, vec![note]))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the member is already derecognised")]
+pub struct AlreadyDerecognized;
+
+/// What derecognising a member does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Derecognized {
+    pub derecognition: Derecognition,
+    pub audit: AuditEvent,
+    pub messages: Vec<Message>,
+}
+
+/// An administrator derecognises `member` for `reason`, referring the case to
+/// the Independent Advisory Committee (at `iac`) when asked.
+pub fn derecognize(
+    member: &Member,
+    admin: &str,
+    reason: &crate::vetting::Reason,
+    refer_to_iac: bool,
+    iac: &EmailAddress,
+    now: DateTime<Utc>,
+) -> Result<Derecognized, AlreadyDerecognized> {
+    if member.status == MemberStatus::Derecognized {
+        return Err(AlreadyDerecognized);
+    }
+    // Members come from nominations, whose id keys every message.
+    let nomination_id = member.nomination_id.ok_or(AlreadyDerecognized)?;
+    let language = member.languages.first().copied().unwrap_or_default();
+    let mut messages = vec![
+        Message::Derecognition {
+            nomination_id,
+            to: member.email.clone(),
+            language,
+            member_name: member.name.clone(),
+            reason: reason.as_str().to_owned(),
+        },
+        Message::ChannelNote {
+            nomination_id,
+            channel: Channel::Vetting,
+            text: format!(
+                "Member {} was derecognised{}.",
+                member.id,
+                if refer_to_iac {
+                    " and referred to the Independent Advisory Committee"
+                } else {
+                    ""
+                }
+            ),
+            key: "derecognized".to_owned(),
+        },
+    ];
+    if refer_to_iac {
+        messages.push(Message::IacReferral {
+            nomination_id,
+            to: iac.clone(),
+            member_id: member.id.to_string(),
+            country: member.country.alpha2().to_owned(),
+            reason: reason.as_str().to_owned(),
+        });
+    }
+    let audit = AuditEvent::derecognized(now, Actor::Admin(admin.to_owned())).because(reason.as_str());
+    Ok(Derecognized {
+        derecognition: Derecognition {
+            at: now,
+            reason: reason.as_str().to_owned(),
+            referred_to_iac: refer_to_iac,
+        },
+        audit,
+        messages,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(hours: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap() + chrono::Duration::hours(hours)
+    }
+
+    #[test]
+    fn an_invitation_link_works_once_until_it_expires() {
+        assert_eq!(
+            invitation_state(Status::Invited, false, at(1), at(0)),
+            InvitationState::Open
+        );
+        assert_eq!(
+            invitation_state(Status::Invited, false, at(1), at(1)),
+            InvitationState::Expired
+        );
+        assert_eq!(
+            invitation_state(Status::Invited, true, at(1), at(0)),
+            InvitationState::Used
+        );
+        assert_eq!(
+            invitation_state(Status::Member, false, at(1), at(0)),
+            InvitationState::Used
+        );
+        assert_eq!(
+            invitation_state(Status::Withdrawn, false, at(1), at(0)),
+            InvitationState::Revoked
+        );
+    }
+}

@@ -89,6 +89,37 @@ pub enum Message {
     },
     /// The nominee's invitation, with the link to accept or decline.
     Invitation { nomination_id: NominationId },
+    /// Welcome to a new member, with how to join Slack.
+    Welcome {
+        nomination_id: NominationId,
+        to: EmailAddress,
+        language: Language,
+        member_name: PersonName,
+        slack_join_url: String,
+    },
+    /// Tells a member they are derecognised.
+    Derecognition {
+        nomination_id: NominationId,
+        to: EmailAddress,
+        language: Language,
+        member_name: PersonName,
+        reason: String,
+    },
+    /// Refers a derecognition to IMI's Independent Advisory Committee.
+    IacReferral {
+        nomination_id: NominationId,
+        to: EmailAddress,
+        member_id: String,
+        country: String,
+        reason: String,
+    },
+    /// A message posted in a channel (not a card, not a thread).
+    ChannelNote {
+        nomination_id: NominationId,
+        channel: Channel,
+        text: String,
+        key: String,
+    },
 }
 
 /// Identifies a message so that causing it twice stores it once: the
@@ -133,6 +164,8 @@ pub enum Route {
     Ephemeral,
     /// The invitation e-mail, rendered from the nomination.
     Invitation,
+    /// A message posted in a channel.
+    Note(Channel),
 }
 
 impl Message {
@@ -149,6 +182,10 @@ impl Message {
             Message::ConcernRaised { key, .. } => format!("{id}.concern.{key}"),
             Message::Ephemeral { key, .. } => format!("{id}.ephemeral.{key}"),
             Message::Invitation { .. } => format!("{id}.invitation"),
+            Message::Welcome { .. } => format!("{id}.welcome"),
+            Message::Derecognition { .. } => format!("{id}.derecognition"),
+            Message::IacReferral { .. } => format!("{id}.iac_referral"),
+            Message::ChannelNote { channel, key, .. } => format!("{id}.note.{}.{key}", channel.code()),
         })
     }
 
@@ -163,7 +200,11 @@ impl Message {
             | Message::CardUpdate { nomination_id, .. }
             | Message::ConcernRaised { nomination_id, .. }
             | Message::Ephemeral { nomination_id, .. }
-            | Message::Invitation { nomination_id } => *nomination_id,
+            | Message::Invitation { nomination_id }
+            | Message::Welcome { nomination_id, .. }
+            | Message::Derecognition { nomination_id, .. }
+            | Message::IacReferral { nomination_id, .. }
+            | Message::ChannelNote { nomination_id, .. } => *nomination_id,
         }
     }
 
@@ -179,6 +220,10 @@ impl Message {
             Message::ConcernRaised { .. } => "concern_raised",
             Message::Ephemeral { .. } => "ephemeral",
             Message::Invitation { .. } => "invitation",
+            Message::Welcome { .. } => "welcome",
+            Message::Derecognition { .. } => "derecognition",
+            Message::IacReferral { .. } => "iac_referral",
+            Message::ChannelNote { .. } => "channel_note",
         }
     }
 
@@ -194,6 +239,8 @@ impl Message {
             Message::ConcernRaised { .. } => Route::Thread(Channel::Iln),
             Message::Ephemeral { .. } => Route::Ephemeral,
             Message::Invitation { .. } => Route::Invitation,
+            Message::Welcome { .. } | Message::Derecognition { .. } | Message::IacReferral { .. } => Route::Email,
+            Message::ChannelNote { channel, .. } => Route::Note(*channel),
         }
     }
 
@@ -247,6 +294,44 @@ impl Message {
                     valid_days => TokenPurpose::ProvideInformation.validity().num_days(),
                 };
                 (addressee, "information_request", context)
+            }
+            Message::Welcome {
+                to,
+                language,
+                member_name,
+                slack_join_url,
+                ..
+            } => {
+                let context =
+                    minijinja::context! { member_name => member_name.as_str(), slack_join_url => slack_join_url };
+                return email(to, *language, "welcome", &[], &context).map(Some);
+            }
+            Message::Derecognition {
+                to,
+                language,
+                member_name,
+                reason,
+                ..
+            } => {
+                let context = minijinja::context! { member_name => member_name.as_str(), reason => reason };
+                return email(to, *language, "derecognition", &[], &context).map(Some);
+            }
+            Message::IacReferral {
+                to,
+                member_id,
+                country,
+                reason,
+                ..
+            } => {
+                let context = minijinja::context! { reference => member_id, country => country, reason => reason };
+                return email(
+                    to,
+                    Language::En,
+                    "iac_referral",
+                    &[("{reference}", member_id)],
+                    &context,
+                )
+                .map(Some);
             }
             _ => return Ok(None),
         };

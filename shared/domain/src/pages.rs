@@ -290,6 +290,50 @@ pub fn information_received(language: Language) -> Result<String, RenderError> {
     )
 }
 
+/// The invitation page: the terms, Accept and Decline.
+pub fn invitation(
+    language: Language,
+    invitee_name: &str,
+    token: &str,
+    terms_version: &str,
+) -> Result<String, RenderError> {
+    let path = crate::membership::invitation_path(token);
+    let context = context! {
+        invitee_name,
+        token,
+        terms_version,
+        accept_action => format!("{path}/accept"),
+        decline_action => format!("{path}/decline"),
+    };
+    render("pages/invitation.html", language, page(language, &path, context))
+}
+
+pub fn invitation_accepted(language: Language, slack_join_url: &str) -> Result<String, RenderError> {
+    render(
+        "pages/invitation_accepted.html",
+        language,
+        page(language, FORM_PATH, context! { slack_join_url }),
+    )
+}
+
+pub fn invitation_declined(language: Language) -> Result<String, RenderError> {
+    render(
+        "pages/invitation_declined.html",
+        language,
+        page(language, FORM_PATH, context! {}),
+    )
+}
+
+/// Why an invitation link does not work: `unknown`, `used`, `revoked`,
+/// `expired` (with IMI's address to ask for a new one).
+pub fn invitation_problem(language: Language, problem: &str, contact_email: &str) -> Result<String, RenderError> {
+    render(
+        "pages/invitation_problem.html",
+        language,
+        page(language, FORM_PATH, context! { problem, contact_email }),
+    )
+}
+
 pub fn privacy(language: Language) -> Result<String, RenderError> {
     render("pages/privacy.html", language, page(language, "/privacy", context! {}))
 }
@@ -329,6 +373,11 @@ mod tests {
                     Some(crate::intake::Problem::Missing),
                 ),
                 information_received(language),
+                invitation(language, "Amara", "tok", "2026-01"),
+                invitation_accepted(language, "https://join.slack.com/x"),
+                invitation_declined(language),
+                invitation_problem(language, "expired", "iln@imi.org"),
+                invitation_problem(language, "used", "iln@imi.org"),
             ];
             for page in pages {
                 let html = page.expect("renders");

@@ -87,10 +87,7 @@ pub fn roster(identity: &str) -> String {
 
 pub const ROSTER_SK: &str = "ROSTER";
 
-pub fn member(identity: &str) -> String {
-    format!("MEMBER#{identity}")
-}
-
+/// Sort key of a member record, and of the member pointer under a person.
 pub const MEMBER_SK: &str = "MEMBER";
 
 pub fn addition_sk(at: DateTime<Utc>) -> String {

@@ -4,6 +4,7 @@
 //! audit event and outbox messages.
 
 mod keys;
+mod membership;
 mod nominations;
 mod outbox;
 mod records;

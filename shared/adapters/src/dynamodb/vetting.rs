@@ -12,7 +12,7 @@ use iln_domain::nomination::{Links, Nominator, Rationale};
 use iln_domain::roster::RosterEntry;
 use iln_domain::slack::Channel;
 use iln_domain::token::TokenHash;
-use iln_domain::{Nomination, NominationId, Status};
+use iln_domain::{Nomination, NominationId, PersonName, Status};
 use std::collections::HashMap;
 
 use super::records::{AdditionRecord, AuditRecord, EndorsementRecord, NominationRecord, OutboxRecord, RosterRecord};
@@ -224,7 +224,7 @@ impl NominationTable {
                 keys::roster(&submission.nominator.email.identity()),
                 keys::ROSTER_SK,
             ))
-            .keys(key(keys::member(&submission.nominee.email.identity()), keys::MEMBER_SK))
+            .keys(key(keys::person(&submission.nominee.email.identity()), keys::MEMBER_SK))
             .consistent_read(true)
             .build()
             .map_err(StoreError::call("BatchGetItem"))?;
@@ -260,7 +260,7 @@ impl NominationTable {
                     let record: RosterRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?;
                     surroundings.nominator_on_roster = Some(record.entry);
                 }
-                "member" => {
+                "member_pointer" => {
                     surroundings.nominee_was_derecognized = item
                         .get("status")
                         .and_then(|v| v.as_s().ok())
@@ -278,6 +278,18 @@ impl NominationTable {
                         name: record.entry.name,
                         source: LeaderSource::Roster,
                     });
+                }
+                "member" => {
+                    if let Some(name) = item
+                        .get("name")
+                        .and_then(|v| v.as_s().ok())
+                        .and_then(|n| PersonName::parse(n).ok())
+                    {
+                        surroundings.country_leaders.push(Leader {
+                            name,
+                            source: LeaderSource::Member,
+                        });
+                    }
                 }
                 "nomination" => {
                     if let Some(id) = item

@@ -1,0 +1,401 @@
+use chrono::{DateTime, Utc};
+use iln_adapters::dynamodb::{MoveError, NominationMove, NominationTable, StoreError};
+use iln_adapters::http::{html, json, json_error, staff};
+use iln_adapters::telemetry::error_chain;
+use iln_domain::membership::{self, InvitationState, Member, MemberId, MemberStatus};
+use iln_domain::nomination::Country;
+use iln_domain::pages;
+use iln_domain::staff::{AccessRefused, StaffRole};
+use iln_domain::token::{TokenHash, TokenPurpose};
+use iln_domain::vetting::Reason;
+use iln_domain::{Language, Nomination};
+use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::Config;
+
+pub struct App {
+    pub table: NominationTable,
+    pub config: Config,
+}
+
+const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Every expected failure, and the one place it becomes a response.
+enum Failure {
+    Access(AccessRefused),
+    NotFound,
+    MethodNotAllowed,
+    BadRequest(String),
+    Invalid { field: &'static str, message: String },
+    Conflict(String),
+    Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Self {
+        Failure::Internal(error.into())
+    }
+}
+
+impl From<pages::RenderError> for Failure {
+    fn from(error: pages::RenderError) -> Self {
+        Failure::Internal(error.into())
+    }
+}
+
+pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response<Body> {
+    let segments: Vec<String> = request
+        .uri()
+        .path()
+        .trim_matches('/')
+        .split('/')
+        .map(str::to_owned)
+        .collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let method = request.method().clone();
+    let result = match (segments.as_slice(), method) {
+        (["invitations", token], Method::GET) => invitation_page(app, &request, token, now).await,
+        (["invitations", token, "accept"], Method::POST) => answer(app, &request, token, Answer::Accept, now).await,
+        (["invitations", token, "decline"], Method::POST) => answer(app, &request, token, Answer::Decline, now).await,
+        (["admin", "members"], Method::GET) => members(app, &request).await,
+        (["admin", "members", id], Method::GET) => member(app, &request, id).await,
+        (["admin", "members", id, "derecognize"], Method::POST) => derecognize(app, &request, id, now).await,
+        (["invitations", ..] | ["admin", ..], _) => Err(Failure::MethodNotAllowed),
+        _ => Err(Failure::NotFound),
+    };
+    result.unwrap_or_else(respond_to_failure)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    Accept,
+    Decline,
+}
+
+/// The invitation behind a link and its page language, or the page that
+/// says why the link does not work.
+enum Link {
+    Open {
+        nomination: Box<Nomination>,
+        hash: TokenHash,
+        language: Language,
+    },
+    Refused(Response<Body>),
+}
+
+async fn link(app: &App, request: &Request, presented: &str, now: DateTime<Utc>) -> Result<Link, Failure> {
+    let query = request.query_string_parameters();
+    let explicit = query.first("lang").and_then(|raw| Language::parse(raw).ok());
+    let refused = |language: Language, status: StatusCode, problem: &str| -> Result<Link, Failure> {
+        let page = pages::invitation_problem(language, problem, app.config.contact_address.as_str())?;
+        Ok(Link::Refused(html(status, page)))
+    };
+    let fallback = explicit.unwrap_or_default();
+    let Some(hash) = TokenHash::of_presented(presented) else {
+        return refused(fallback, StatusCode::NOT_FOUND, "unknown");
+    };
+    let token = app
+        .table
+        .token(&hash)
+        .await?
+        .filter(|t| t.purpose == TokenPurpose::AnswerInvitation);
+    let Some(token) = token else {
+        return refused(fallback, StatusCode::NOT_FOUND, "unknown");
+    };
+    let Some(nomination) = app.table.nomination(token.nomination_id).await? else {
+        return refused(fallback, StatusCode::NOT_FOUND, "unknown");
+    };
+    let language = explicit.unwrap_or(nomination.submission.language);
+    match membership::invitation_state(nomination.status, token.used_at.is_some(), token.valid_until, now) {
+        InvitationState::Open => Ok(Link::Open {
+            nomination: Box::new(nomination),
+            hash,
+            language,
+        }),
+        InvitationState::Used => refused(language, StatusCode::GONE, "used"),
+        InvitationState::Revoked => refused(language, StatusCode::GONE, "revoked"),
+        InvitationState::Expired => refused(language, StatusCode::GONE, "expired"),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn invitation_page(
+    app: &App,
+    request: &Request,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Response<Body>, Failure> {
+    match link(app, request, token, now).await? {
+        Link::Refused(response) => Ok(response),
+        Link::Open {
+            nomination, language, ..
+        } => {
+            let name = nomination.submission.nominee.name.as_str();
+            Ok(html(
+                StatusCode::OK,
+                pages::invitation(language, name, token, &app.config.terms_version)?,
+            ))
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct AnswerForm {
+    #[serde(default)]
+    terms_version: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[tracing::instrument(skip_all)]
+async fn answer(
+    app: &App,
+    request: &Request,
+    token: &str,
+    answer: Answer,
+    now: DateTime<Utc>,
+) -> Result<Response<Body>, Failure> {
+    let body = request.body().as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Failure::BadRequest("the form is too large".into()));
+    }
+    let form: AnswerForm = serde_html_form::from_bytes(body).map_err(|_| Failure::BadRequest("not a form".into()))?;
+    let (nomination, hash, language) = match link(app, request, token, now).await? {
+        Link::Refused(response) => return Ok(response),
+        Link::Open {
+            nomination,
+            hash,
+            language,
+        } => (nomination, hash, language),
+    };
+    let result = match answer {
+        Answer::Accept => {
+            let accepted = match membership::accept(
+                &nomination,
+                &form.terms_version,
+                &app.config.terms_version,
+                &app.config.slack_join_url,
+                now,
+            ) {
+                Ok(accepted) => accepted,
+                // The page was older than the terms: show the current ones.
+                Err(membership::AcceptRefused::OutdatedTerms { .. }) => {
+                    let name = nomination.submission.nominee.name.as_str();
+                    let page = pages::invitation(language, name, token, &app.config.terms_version)?;
+                    return Ok(html(StatusCode::CONFLICT, page));
+                }
+                Err(membership::AcceptRefused::Illegal(_)) => return Err(Failure::Conflict("already answered".into())),
+            };
+            let step = NominationMove {
+                nomination: &nomination,
+                to: accepted.to,
+                at: now,
+                audit: accepted.audit,
+                spends_token: Some(&hash),
+                messages: accepted.messages,
+                confirmations: None,
+            };
+            app.table.accept_invitation(step, &accepted.member).await
+        }
+        Answer::Decline => {
+            let reason = Some(form.reason.as_str());
+            let (to, audit, messages) = membership::decline(&nomination, reason, now)
+                .map_err(|_| Failure::Conflict("already answered".into()))?;
+            let step = NominationMove {
+                nomination: &nomination,
+                to,
+                at: now,
+                audit,
+                spends_token: Some(&hash),
+                messages,
+                confirmations: None,
+            };
+            app.table.record_move(step).await
+        }
+    };
+    match result {
+        Ok(()) => {
+            tracing::info!(nomination_id = %nomination.id, accepted = answer == Answer::Accept, "invitation answered");
+            let page = match answer {
+                Answer::Accept => pages::invitation_accepted(language, &app.config.slack_join_url)?,
+                Answer::Decline => pages::invitation_declined(language)?,
+            };
+            Ok(html(StatusCode::OK, page))
+        }
+        // Another answer won: the link now says it was used.
+        Err(MoveError::Conflict) => match link(app, request, token, now).await? {
+            Link::Refused(response) => Ok(response),
+            Link::Open { .. } => Err(Failure::Conflict("the invitation changed; try again".into())),
+        },
+        Err(MoveError::Store(error)) => Err(error.into()),
+    }
+}
+
+fn require_admin(request: &Request) -> Result<iln_domain::staff::Staff, Failure> {
+    let staff = staff(request).map_err(Failure::Access)?;
+    staff.require(StaffRole::Admin).map_err(Failure::Access)?;
+    Ok(staff)
+}
+
+fn member_json(member: &Member) -> serde_json::Value {
+    json!(member)
+}
+
+/// A CSV cell a spreadsheet will not run: formulas are neutralised.
+fn cell(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_owned(),
+    }
+}
+
+fn members_csv(members: &[Member]) -> Result<String, Failure> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let internal = |error: csv::Error| Failure::Internal(error.into());
+    writer
+        .write_record([
+            "id",
+            "title",
+            "name",
+            "email",
+            "country",
+            "region",
+            "role",
+            "languages",
+            "since",
+            "status",
+        ])
+        .map_err(internal)?;
+    for member in members {
+        let languages: Vec<&str> = member.languages.iter().map(|l| l.code()).collect();
+        writer
+            .write_record([
+                member.id.to_string(),
+                cell(&member.title),
+                cell(member.name.as_str()),
+                cell(member.email.as_str()),
+                member.country.alpha2().to_owned(),
+                cell(member.region.as_ref().map(|r| r.as_str()).unwrap_or_default()),
+                member.role.code().to_owned(),
+                languages.join(" "),
+                member.since.to_rfc3339(),
+                member.status.code().to_owned(),
+            ])
+            .map_err(internal)?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|error| Failure::Internal(error.to_string().into()))?;
+    String::from_utf8(bytes).map_err(|error| Failure::Internal(error.into()))
+}
+
+#[tracing::instrument(skip_all)]
+async fn members(app: &App, request: &Request) -> Result<Response<Body>, Failure> {
+    require_admin(request)?;
+    let query = request.query_string_parameters();
+    let status = match query.first("status") {
+        None | Some("") => None,
+        Some(raw) => {
+            Some(MemberStatus::parse(raw).ok_or_else(|| Failure::BadRequest(format!("unknown status {raw:?}")))?)
+        }
+    };
+    let country = match query.first("country") {
+        None | Some("") => None,
+        Some(raw) => Some(Country::parse(raw).map_err(|_| Failure::BadRequest(format!("unknown country {raw:?}")))?),
+    };
+    let members = app.table.members(status, country.as_ref()).await?;
+    let wants_csv = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/csv"));
+    if wants_csv {
+        let mut response = Response::new(Body::from(members_csv(&members)?));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/csv; charset=utf-8"),
+        );
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return Ok(response);
+    }
+    let items: Vec<_> = members.iter().map(member_json).collect();
+    Ok(json(StatusCode::OK, &json!({ "items": items })))
+}
+
+async fn load_member(app: &App, raw: &str) -> Result<Member, Failure> {
+    let id: MemberId = raw.parse().map_err(|_| Failure::NotFound)?;
+    app.table.member(id).await?.ok_or(Failure::NotFound)
+}
+
+#[tracing::instrument(skip_all)]
+async fn member(app: &App, request: &Request, raw: &str) -> Result<Response<Body>, Failure> {
+    require_admin(request)?;
+    let member = load_member(app, raw).await?;
+    Ok(json(StatusCode::OK, &member_json(&member)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DerecognitionForm {
+    reason: String,
+    #[serde(default)]
+    refer_to_iac: bool,
+}
+
+#[tracing::instrument(skip_all)]
+async fn derecognize(app: &App, request: &Request, raw: &str, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
+    let admin = require_admin(request)?;
+    let form: DerecognitionForm = serde_json::from_slice(request.body().as_ref())
+        .map_err(|error| Failure::BadRequest(format!("malformed derecognition: {error}")))?;
+    let reason = Reason::parse(&form.reason).map_err(|problem| Failure::Invalid {
+        field: "reason",
+        message: problem.message(Language::En),
+    })?;
+    let member = load_member(app, raw).await?;
+    let change = membership::derecognize(
+        &member,
+        &admin.subject,
+        &reason,
+        form.refer_to_iac,
+        &app.config.iac_address,
+        now,
+    )
+    .map_err(|error| Failure::Conflict(error.to_string()))?;
+    match app.table.derecognize(&member, change, now).await {
+        Ok(()) => Ok(json(
+            StatusCode::OK,
+            &json!({ "id": member.id, "status": MemberStatus::Derecognized }),
+        )),
+        Err(MoveError::Conflict) => Err(Failure::Conflict("the member is already derecognised".into())),
+        Err(MoveError::Store(error)) => Err(error.into()),
+    }
+}
+
+fn respond_to_failure(failure: Failure) -> Response<Body> {
+    let (status, message) = match failure {
+        Failure::Access(AccessRefused::NotSignedIn) => (StatusCode::UNAUTHORIZED, "sign in as IMI staff".to_owned()),
+        Failure::Access(AccessRefused::WrongGroup) => {
+            (StatusCode::FORBIDDEN, "this needs the iln-admins group".to_owned())
+        }
+        Failure::NotFound => (StatusCode::NOT_FOUND, "not found".to_owned()),
+        Failure::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method not allowed".to_owned()),
+        Failure::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
+        Failure::Invalid { field, message } => {
+            return json_error(StatusCode::UNPROCESSABLE_ENTITY, Some(field), &message);
+        }
+        Failure::Conflict(message) => (StatusCode::CONFLICT, message),
+        Failure::Internal(cause) => {
+            tracing::error!(error = %error_chain(cause.as_ref()), "request failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "something went wrong on our side; nothing was changed".to_owned(),
+            )
+        }
+    };
+    json_error(status, None, &message)
+}

@@ -1,0 +1,20 @@
+use chrono::Utc;
+use iln_adapters::dynamodb::NominationTable;
+use invitations::{App, Config, handle};
+use lambda_http::{Error, Request, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    iln_adapters::telemetry::init();
+    let config = Config::from_env()?;
+    let aws = iln_adapters::config::aws().await;
+    let app = App {
+        table: NominationTable::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name),
+        config,
+    };
+    let app = &app;
+    lambda_http::run(service_fn(move |request: Request| async move {
+        Ok::<_, std::convert::Infallible>(handle(app, request, Utc::now()).await)
+    }))
+    .await
+}

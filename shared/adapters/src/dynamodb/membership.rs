@@ -1,0 +1,232 @@
+//! Members: created when an invitation is accepted, listed for admins,
+//! derecognised. A pointer under the person's key lets vetting findings see
+//! membership without knowing the member id.
+
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
+use chrono::{DateTime, Utc};
+use iln_domain::audit::AuditEvent;
+use iln_domain::membership::{Derecognized, Member, MemberId, MemberStatus};
+use serde::{Deserialize, Serialize};
+
+use super::records::OutboxRecord;
+use super::{MoveError, NominationMove, NominationTable, StoreError, cancellation_codes, conflicted, keys};
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct MemberRecord {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    #[serde(flatten)]
+    pub member: Member,
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2sk: Option<String>,
+}
+
+fn member_key(id: MemberId) -> String {
+    format!("MEMBER#{id}")
+}
+
+fn members_partition(status: MemberStatus) -> String {
+    format!("MEMBERS#{}", status.code())
+}
+
+impl MemberRecord {
+    fn new(member: &Member) -> Self {
+        let active = member.status == MemberStatus::Active;
+        Self {
+            pk: member_key(member.id),
+            sk: keys::MEMBER_SK.to_owned(),
+            entity: "member".to_owned(),
+            gsi1pk: members_partition(member.status),
+            gsi1sk: keys::due_sort_key(member.since, &member.id.to_string()),
+            // Active members lead their country: the country index finds them.
+            gsi2pk: active.then(|| keys::country_partition(&member.country)),
+            gsi2sk: active.then(|| format!("LEADER#MEMBER#{}", member.id)),
+            member: member.clone(),
+        }
+    }
+}
+
+/// Under the person's key: whether they are a member, for the findings.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct MemberPointer {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub member_id: MemberId,
+    pub status: MemberStatus,
+}
+
+fn corrupt(source: serde_dynamo::Error) -> StoreError {
+    StoreError::Corrupt {
+        key: "member".to_owned(),
+        source,
+    }
+}
+
+impl NominationTable {
+    /// Records an accepted invitation: the nomination becomes `member`, the
+    /// token is spent, the member and the welcome are created — all or nothing.
+    #[tracing::instrument(skip_all, fields(nomination_id = %step.nomination.id))]
+    pub async fn accept_invitation(&self, step: NominationMove<'_>, member: &Member) -> Result<(), MoveError> {
+        let mut writes = self.move_writes(step)?;
+        writes.push(self.put(&MemberRecord::new(member), Some("attribute_not_exists(pk)"))?);
+        let pointer = MemberPointer {
+            pk: keys::person(&member.email.identity()),
+            sk: keys::MEMBER_SK.to_owned(),
+            entity: "member_pointer".to_owned(),
+            member_id: member.id,
+            status: member.status,
+        };
+        writes.push(self.put(&pointer, None)?);
+        self.write_all(writes).await
+    }
+
+    async fn write_all(&self, writes: Vec<TransactWriteItem>) -> Result<(), MoveError> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(error) => match cancellation_codes(&error) {
+                Some(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") || conflicted(&codes) => {
+                    Err(MoveError::Conflict)
+                }
+                _ => Err(StoreError::call("TransactWriteItems")(error).into()),
+            },
+        }
+    }
+
+    pub async fn member(&self, id: MemberId) -> Result<Option<Member>, StoreError> {
+        let record: Option<MemberRecord> = self.get(member_key(id), keys::MEMBER_SK).await?;
+        Ok(record.map(|record| record.member))
+    }
+
+    /// Members in `status` (both when `None`), oldest first, optionally of
+    /// one country; read from the index, never scanned.
+    #[tracing::instrument(skip_all)]
+    pub async fn members(
+        &self,
+        status: Option<MemberStatus>,
+        country: Option<&iln_domain::nomination::Country>,
+    ) -> Result<Vec<Member>, StoreError> {
+        let statuses = match status {
+            Some(status) => vec![status],
+            None => vec![MemberStatus::Active, MemberStatus::Derecognized],
+        };
+        let mut members = Vec::new();
+        for status in statuses {
+            let mut start = None;
+            loop {
+                let mut query = self
+                    .client
+                    .query()
+                    .table_name(&self.name)
+                    .index_name(keys::STATUS_INDEX)
+                    .key_condition_expression("gsi1pk = :members")
+                    .expression_attribute_values(":members", AttributeValue::S(members_partition(status)))
+                    .set_exclusive_start_key(start);
+                if let Some(country) = country {
+                    query = query
+                        .filter_expression("country = :country")
+                        .expression_attribute_values(":country", AttributeValue::S(country.alpha2().to_owned()));
+                }
+                let page = query.send().await.map_err(StoreError::call("Query"))?;
+                for item in page.items.unwrap_or_default() {
+                    let record: MemberRecord = serde_dynamo::from_item(item).map_err(corrupt)?;
+                    members.push(record.member);
+                }
+                start = page.last_evaluated_key;
+                if start.is_none() {
+                    break;
+                }
+            }
+        }
+        members.sort_by_key(|member| member.since);
+        Ok(members)
+    }
+
+    /// Derecognises `member`: its status and record, the pointer the findings
+    /// read, the person's release for a later nomination, the audit event and
+    /// the messages — only if still active.
+    #[tracing::instrument(skip_all, fields(member_id = %member.id))]
+    pub async fn derecognize(
+        &self,
+        member: &Member,
+        change: Derecognized,
+        now: DateTime<Utc>,
+    ) -> Result<(), MoveError> {
+        let derecognized = MemberStatus::Derecognized;
+        let derecognition = serde_dynamo::to_attribute_value(&change.derecognition).map_err(corrupt)?;
+        let update_member = Update::builder()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(member_key(member.id)))
+            .key("sk", AttributeValue::S(keys::MEMBER_SK.to_owned()))
+            .condition_expression("#status = :active")
+            .update_expression(
+                "SET #status = :derecognized, derecognition = :derecognition, gsi1pk = :members REMOVE gsi2pk, gsi2sk",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":active", AttributeValue::S(MemberStatus::Active.code().to_owned()))
+            .expression_attribute_values(":derecognized", AttributeValue::S(derecognized.code().to_owned()))
+            .expression_attribute_values(":derecognition", derecognition)
+            .expression_attribute_values(":members", AttributeValue::S(members_partition(derecognized)))
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        let person = keys::person(&member.email.identity());
+        let update_pointer = Update::builder()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(person.clone()))
+            .key("sk", AttributeValue::S(keys::MEMBER_SK.to_owned()))
+            .update_expression("SET #status = :derecognized")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":derecognized", AttributeValue::S(derecognized.code().to_owned()))
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        // A derecognised person may be nominated again; the finding shows why.
+        let release = Delete::builder()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(person))
+            .key("sk", AttributeValue::S(keys::NOMINEE_SK.to_owned()))
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        let mut writes = vec![
+            TransactWriteItem::builder().update(update_member).build(),
+            TransactWriteItem::builder().update(update_pointer).build(),
+            TransactWriteItem::builder().delete(release).build(),
+            self.put(&member_audit(member.id, change.audit), None)?,
+        ];
+        for message in change.messages {
+            writes.push(self.put(&OutboxRecord::new(message, now), Some("attribute_not_exists(pk)"))?);
+        }
+        self.write_all(writes).await
+    }
+}
+
+/// A member's audit trail lives under the member.
+fn member_audit(id: MemberId, event: AuditEvent) -> MemberAuditRecord {
+    MemberAuditRecord {
+        pk: member_key(id),
+        sk: keys::audit_sk(event.at),
+        entity: "audit_event".to_owned(),
+        member_id: id,
+        event,
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct MemberAuditRecord {
+    pk: String,
+    sk: String,
+    entity: String,
+    member_id: MemberId,
+    #[serde(flatten)]
+    event: AuditEvent,
+}
