@@ -295,3 +295,115 @@ async fn members_export_as_csv_with_formulas_neutralised_and_names_in_any_script
     assert_eq!(elsewhere.json()["items"].as_array().unwrap().len(), 0);
     assert_eq!(bad_country.status, 400);
 }
+
+#[tokio::test]
+async fn an_admin_invites_directly_and_the_invitation_is_audited_with_the_admin() {
+    let app = TestApp::spawn().await;
+    let emeritus = unique_address("emeritus");
+    let invitation = json!({
+        "name": "Hiroshi Sato", "email": emeritus, "country": "JP", "language": "en",
+        "role": "board_emeritus", "reason": "IMI Board Emeritus",
+    });
+
+    let by_vetter = app
+        .staff_request("POST", "/admin/invitations", Some(&vetter_token()), Some(&invitation))
+        .await;
+    let created = app
+        .staff_request("POST", "/admin/invitations", Some(&admin_token()), Some(&invitation))
+        .await;
+    let twice = app
+        .staff_request("POST", "/admin/invitations", Some(&admin_token()), Some(&invitation))
+        .await;
+    let mut bad = invitation.clone();
+    bad["country"] = "XX".into();
+    let invalid = app
+        .staff_request("POST", "/admin/invitations", Some(&admin_token()), Some(&bad))
+        .await;
+    app.deliver_outbox().await;
+
+    assert_eq!(by_vetter.status, 403);
+    assert_eq!(created.status, 202, "{}", created.body);
+    assert_eq!(twice.status, 409, "the same person is invited once");
+    assert_eq!(invalid.status, 422);
+    assert_eq!(invalid.json()["errors"][0]["field"], "country");
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.status_of(&id).await, "invited");
+    let mails = app.mails_to(&emeritus).await;
+    assert_eq!(mails.len(), 1);
+    let audit = app.file(&id).await["audit"].clone();
+    let direct = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["what"] == "invited_directly")
+        .expect("audited");
+    assert_eq!(direct["actor"]["role"], "admin");
+    assert_eq!(direct["actor"]["id"], "ada");
+    assert_eq!(direct["reason"], "IMI Board Emeritus");
+    let link = mails[0].link_to("/invitations/");
+    let accepted = app
+        .answer_invitation(&link, "accept", &[("terms_version", TERMS_VERSION)])
+        .await;
+    assert_eq!(accepted.status, 200);
+    assert_eq!(app.status_of(&id).await, "member");
+}
+
+#[tokio::test]
+async fn a_resent_invitation_replaces_the_old_link_and_a_revoked_one_stops_working() {
+    let app = TestApp::spawn().await;
+    let resent = app.invited("en").await;
+    let revoked = app.invited("en").await;
+    let admin = admin_token();
+
+    let resend = app
+        .staff_request(
+            "POST",
+            &format!("/admin/invitations/{}/resend", resent.id),
+            Some(&admin),
+            None,
+        )
+        .await;
+    app.deliver_outbox().await;
+    let revoke = app
+        .staff_request(
+            "POST",
+            &format!("/admin/invitations/{}/revoke", revoked.id),
+            Some(&admin),
+            None,
+        )
+        .await;
+    let revoke_again = app
+        .staff_request(
+            "POST",
+            &format!("/admin/invitations/{}/revoke", revoked.id),
+            Some(&admin),
+            None,
+        )
+        .await;
+
+    assert_eq!((resend.status, revoke.status, revoke_again.status), (202, 200, 409));
+    let mails = app.mails_to(&resent.nominee).await;
+    assert_eq!(mails.len(), 2, "the first invitation and the new one");
+    let new_link = mails[1].link_to("/invitations/");
+    assert_ne!(new_link, resent.link);
+    assert_eq!(app.get(&resent.link).await.status, 410, "the old link stops working");
+    assert_eq!(app.get(&new_link).await.status, 200);
+    assert_eq!(app.get(&revoked.link).await.status, 410);
+    assert_eq!(app.status_of(&revoked.id).await, "withdrawn");
+    let audit = app.file(&resent.id).await["audit"].clone();
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["what"] == "resend_requested" && e["actor"]["role"] == "admin")
+    );
+    let revoke_audit = app.file(&revoked.id).await["audit"].clone();
+    assert!(
+        revoke_audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["command"] == "withdraw" && e["actor"]["role"] == "admin")
+    );
+}

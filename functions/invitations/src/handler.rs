@@ -2,13 +2,15 @@ use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::{MoveError, NominationMove, NominationTable, StoreError};
 use iln_adapters::http::{html, json, json_error, staff};
 use iln_adapters::telemetry::error_chain;
+use iln_domain::audit::{Actor, AuditEvent, Happening};
 use iln_domain::membership::{self, InvitationState, Member, MemberId, MemberStatus};
+use iln_domain::message::Message;
 use iln_domain::nomination::Country;
 use iln_domain::pages;
 use iln_domain::staff::{AccessRefused, StaffRole};
 use iln_domain::token::{TokenHash, TokenPurpose};
 use iln_domain::vetting::Reason;
-use iln_domain::{Language, Nomination};
+use iln_domain::{Command, Language, Nomination, Status};
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Deserialize;
@@ -60,6 +62,9 @@ pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response
         (["invitations", token], Method::GET) => invitation_page(app, &request, token, now).await,
         (["invitations", token, "accept"], Method::POST) => answer(app, &request, token, Answer::Accept, now).await,
         (["invitations", token, "decline"], Method::POST) => answer(app, &request, token, Answer::Decline, now).await,
+        (["admin", "invitations"], Method::POST) => invite_directly(app, &request, now).await,
+        (["admin", "invitations", id, "resend"], Method::POST) => resend(app, &request, id, now).await,
+        (["admin", "invitations", id, "revoke"], Method::POST) => revoke(app, &request, id, now).await,
         (["admin", "members"], Method::GET) => members(app, &request).await,
         (["admin", "members", id], Method::GET) => member(app, &request, id).await,
         (["admin", "members", id, "derecognize"], Method::POST) => derecognize(app, &request, id, now).await,
@@ -109,7 +114,14 @@ async fn link(app: &App, request: &Request, presented: &str, now: DateTime<Utc>)
         return refused(fallback, StatusCode::NOT_FOUND, "unknown");
     };
     let language = explicit.unwrap_or(nomination.submission.language);
-    match membership::invitation_state(nomination.status, token.used_at.is_some(), token.valid_until, now) {
+    let current = nomination.invitation_token.as_ref() == Some(&hash);
+    match membership::invitation_state(
+        nomination.status,
+        token.used_at.is_some(),
+        current,
+        token.valid_until,
+        now,
+    ) {
         InvitationState::Open => Ok(Link::Open {
             nomination: Box::new(nomination),
             hash,
@@ -197,6 +209,7 @@ async fn answer(
                 spends_token: Some(&hash),
                 messages: accepted.messages,
                 confirmations: None,
+                invitation_token: None,
             };
             app.table.accept_invitation(step, &accepted.member).await
         }
@@ -212,6 +225,7 @@ async fn answer(
                 spends_token: Some(&hash),
                 messages,
                 confirmations: None,
+                invitation_token: None,
             };
             app.table.record_move(step).await
         }
@@ -230,6 +244,100 @@ async fn answer(
             Link::Refused(response) => Ok(response),
             Link::Open { .. } => Err(Failure::Conflict("the invitation changed; try again".into())),
         },
+        Err(MoveError::Store(error)) => Err(error.into()),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn invite_directly(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
+    let admin = require_admin(request)?;
+    let form: membership::DirectInvitationForm = serde_json::from_slice(request.body().as_ref())
+        .map_err(|error| Failure::BadRequest(format!("malformed invitation: {error}")))?;
+    // The admin's own address signs the invitation; IMI's if the token has none.
+    let author = admin
+        .email
+        .clone()
+        .unwrap_or_else(|| app.config.contact_address.clone());
+    let submission = form.parse(&author).map_err(|(field, problem)| Failure::Invalid {
+        field,
+        message: problem.message(Language::En),
+    })?;
+    let id = iln_domain::NominationId::new(now);
+    let audit =
+        AuditEvent::by_admin(now, &admin.subject, Happening::InvitedDirectly).because(submission.rationale.as_str());
+    if !app.table.create_direct_invitation(id, &submission, audit, now).await? {
+        return Err(Failure::Conflict("this person is already nominated or a member".into()));
+    }
+    tracing::info!(nomination_id = %id, "direct invitation created");
+    Ok(json(StatusCode::ACCEPTED, &json!({ "id": id, "status": "confirmed" })))
+}
+
+async fn invitation_of(app: &App, raw: &str) -> Result<Nomination, Failure> {
+    let id: iln_domain::NominationId = raw.parse().map_err(|_| Failure::NotFound)?;
+    app.table.nomination(id).await?.ok_or(Failure::NotFound)
+}
+
+/// Sends a new link; delivering it makes the earlier one stop working.
+#[tracing::instrument(skip_all)]
+async fn resend(app: &App, request: &Request, raw: &str, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
+    let admin = require_admin(request)?;
+    let nomination = invitation_of(app, raw).await?;
+    if nomination.status.apply(Command::ResendInvitation).is_err() {
+        return Err(Failure::Conflict(format!(
+            "the nomination is {}, not invited",
+            nomination.status
+        )));
+    }
+    // One round per version: a double click asks for one resend.
+    let round = u32::try_from(nomination.version).unwrap_or(u32::MAX);
+    let message = Message::Invitation {
+        nomination_id: nomination.id,
+        round,
+    };
+    let audit = AuditEvent::by_admin(now, &admin.subject, Happening::ResendRequested);
+    app.table
+        .record_note(nomination.id, Some(audit), vec![message], now)
+        .await?;
+    Ok(json(
+        StatusCode::ACCEPTED,
+        &json!({ "id": nomination.id, "status": nomination.status }),
+    ))
+}
+
+#[tracing::instrument(skip_all)]
+async fn revoke(app: &App, request: &Request, raw: &str, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
+    let admin = require_admin(request)?;
+    let nomination = invitation_of(app, raw).await?;
+    if nomination.status != Status::Invited && nomination.status != Status::Confirmed {
+        return Err(Failure::Conflict(format!(
+            "the nomination is {}, not invited",
+            nomination.status
+        )));
+    }
+    let to = nomination
+        .status
+        .apply(Command::Withdraw)
+        .map_err(|refusal| Failure::Conflict(refusal.to_string()))?;
+    let step = NominationMove {
+        nomination: &nomination,
+        to,
+        at: now,
+        audit: AuditEvent::moved(
+            now,
+            Actor::Admin(admin.subject.clone()),
+            Command::Withdraw,
+            nomination.status,
+            to,
+        )
+        .because("invitation revoked"),
+        spends_token: None,
+        messages: Vec::new(),
+        confirmations: None,
+        invitation_token: None,
+    };
+    match app.table.record_move(step).await {
+        Ok(()) => Ok(json(StatusCode::OK, &json!({ "id": nomination.id, "status": to }))),
+        Err(MoveError::Conflict) => Err(Failure::Conflict("the invitation changed meanwhile".into())),
         Err(MoveError::Store(error)) => Err(error.into()),
     }
 }

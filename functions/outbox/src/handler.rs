@@ -13,7 +13,7 @@ use iln_domain::membership;
 use iln_domain::message::{Email, Message, Route};
 use iln_domain::pages::PublicBaseUrl;
 use iln_domain::slack::{self, Channel, SlackMessage};
-use iln_domain::token::Token;
+use iln_domain::token::{Token, TokenHash};
 use iln_domain::{Command, Nomination, Status};
 
 /// Where the system posts in Slack: channel ids.
@@ -173,7 +173,10 @@ async fn deliver(app: &App, record: &EventRecord, now: DateTime<Utc>) -> Result<
         Ok(posted_card) => {
             let after = match (&posted_card, &prepared) {
                 (Some((channel, card)), _) => AfterDelivery::CardPosted(*channel, card),
-                (None, Prepared::Invitation(_, nomination)) => invited(nomination, now),
+                (None, Prepared::Invitation(_, nomination)) => match &hash {
+                    Some(hash) => invited(nomination, hash, now),
+                    None => AfterDelivery::Nothing,
+                },
                 _ => AfterDelivery::Nothing,
             };
             app.table.mark_delivered(&message, after, now).await?;
@@ -258,7 +261,12 @@ async fn prepare(app: &App, message: &Message, token: Option<&Token>) -> Result<
                 return Ok(parked(&NominationGone));
             };
             // Withdrawn or otherwise moved on since confirmation: no invitation.
-            if dossier.nomination.status.apply(Command::SendInvitation).is_err() {
+            if dossier
+                .nomination
+                .status
+                .apply(invitation_command(&dossier.nomination))
+                .is_err()
+            {
                 tracing::info!(status = %dossier.nomination.status, "invitation not sent: the nomination moved on");
                 return Ok(None);
             }
@@ -293,16 +301,28 @@ async fn prepare(app: &App, message: &Message, token: Option<&Token>) -> Result<
 #[error("the nomination no longer exists")]
 struct NominationGone;
 
-/// The move an invitation's delivery makes: `confirmed` → `invited`.
-fn invited(nomination: &Nomination, now: DateTime<Utc>) -> AfterDelivery<'_> {
+/// The command an invitation's delivery carries out: the first sends it,
+/// a later round replaces the link.
+fn invitation_command(nomination: &Nomination) -> Command {
+    match nomination.status {
+        Status::Invited => Command::ResendInvitation,
+        _ => Command::SendInvitation,
+    }
+}
+
+/// The move an invitation's delivery makes: `confirmed` → `invited` (or
+/// `invited` again), with the link just sent as the only one that works.
+fn invited<'a>(nomination: &'a Nomination, hash: &'a TokenHash, now: DateTime<Utc>) -> AfterDelivery<'a> {
     let to = Status::Invited;
+    let command = invitation_command(nomination);
     AfterDelivery::Move(NominationMove {
         nomination,
         to,
         at: now,
-        audit: AuditEvent::moved(now, Actor::System, Command::SendInvitation, nomination.status, to),
+        audit: AuditEvent::moved(now, Actor::System, command, nomination.status, to),
         spends_token: None,
         messages: Vec::new(),
         confirmations: None,
+        invitation_token: Some(hash),
     })
 }

@@ -171,6 +171,7 @@ async fn button(
                         spends_token: None,
                         messages: outcome.messages,
                         confirmations: Some(outcome.confirmations),
+                        invitation_token: None,
                     };
                     record(app, step, click, now).await?;
                 }
@@ -202,6 +203,7 @@ async fn vet(
                 spends_token: None,
                 messages: outcome.messages,
                 confirmations: None,
+                invitation_token: None,
             };
             record(app, step, click, now).await?;
             Ok(None)
@@ -324,6 +326,7 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
                     spends_token: None,
                     messages: outcome.messages,
                     confirmations: None,
+                    invitation_token: None,
                 };
                 record(app, step, &click, now).await?;
                 None

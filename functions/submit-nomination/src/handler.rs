@@ -234,6 +234,7 @@ async fn verify(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Resp
                     spends_token: Some(&hash),
                     messages: iln_domain::vetting::on_verified(&nomination),
                     confirmations: None,
+                    invitation_token: None,
                 };
                 match app.table.record_move(step).await {
                     Ok(()) => {

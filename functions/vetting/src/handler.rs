@@ -229,6 +229,7 @@ async fn decision(
         spends_token: None,
         messages: outcome.messages,
         confirmations: None,
+        invitation_token: None,
     };
     match app.table.record_move(step).await {
         Ok(()) => {

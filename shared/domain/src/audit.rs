@@ -32,6 +32,10 @@ pub enum Happening {
     ConcernRaised,
     /// A member derecognised by an administrator; the reason says why.
     Derecognized,
+    /// An administrator invited the person directly; the reason says why.
+    InvitedDirectly,
+    /// An administrator asked for the invitation to be sent again.
+    ResendRequested,
     Moved {
         command: Command,
         from: Status,
@@ -92,6 +96,15 @@ impl AuditEvent {
             actor,
             happening: Happening::ConcernRaised,
             reason: Some(concern.to_owned()),
+        }
+    }
+
+    pub fn by_admin(at: DateTime<Utc>, admin: &str, happening: Happening) -> Self {
+        Self {
+            at,
+            actor: Actor::Admin(admin.to_owned()),
+            happening,
+            reason: None,
         }
     }
 

@@ -123,6 +123,7 @@ pub fn past_tense(command: Command) -> &'static str {
         Command::Confirm => "confirmed",
         Command::Decline => "declined",
         Command::SendInvitation => "invited",
+        Command::ResendInvitation => "invited again",
         Command::AcceptInvitation => "accepted",
         Command::DeclineInvitation => "declined by the nominee",
         Command::Expire => "expired",
@@ -212,6 +213,7 @@ pub fn confirm(
                     update,
                     Message::Invitation {
                         nomination_id: nomination.id,
+                        round: 0,
                     },
                 ],
             )
@@ -259,6 +261,7 @@ mod tests {
             submission: form.parse(Language::En).unwrap(),
             last_move: None,
             confirmations: Vec::new(),
+            invitation_token: None,
         }
     }
 
@@ -281,7 +284,8 @@ mod tests {
         let outcome = confirm(&nomination, &SlackUserId::new("UA"), &permissions(1), now()).unwrap();
         assert_eq!(outcome.to, Status::Confirmed);
         assert!(outcome.messages.contains(&Message::Invitation {
-            nomination_id: nomination.id
+            nomination_id: nomination.id,
+            round: 0
         }));
     }
 

@@ -67,7 +67,7 @@ pub fn assess(
         NominatorBasis::IlnMember => Some(RosterCategory::IlnMember),
         NominatorBasis::ImiCertifiedMediator => Some(RosterCategory::ImiCertifiedMediator),
         NominatorBasis::ImiCertifiedAdvocate => Some(RosterCategory::ImiCertifiedAdvocate),
-        NominatorBasis::SelfNomination => None,
+        NominatorBasis::SelfNomination | NominatorBasis::DirectInvitation => None,
     };
     Findings {
         nominator_roster_category: roster_category,

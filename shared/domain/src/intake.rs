@@ -224,7 +224,10 @@ impl NominationForm {
         let role = errors.take(Field::NomineeRole, NomineeRole::parse(text(&self.nominee_role)));
         let basis = errors.take(
             Field::NominatorBasis,
-            NominatorBasis::parse(text(&self.nominator_basis)),
+            NominatorBasis::parse(text(&self.nominator_basis)).and_then(|basis| match basis {
+                NominatorBasis::DirectInvitation => Err(Problem::UnknownChoice),
+                basis => Ok(basis),
+            }),
         );
         let is_self_nomination = basis == Some(NominatorBasis::SelfNomination);
 

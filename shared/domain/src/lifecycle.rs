@@ -37,6 +37,8 @@ pub enum Command {
     Confirm,
     Decline,
     SendInvitation,
+    /// A new invitation link replaces the one sent before.
+    ResendInvitation,
     AcceptInvitation,
     DeclineInvitation,
     Expire,
@@ -79,6 +81,7 @@ impl Status {
             (S::InDiscussion, C::Confirm) => S::Confirmed,
             (S::InDiscussion, C::Decline) => S::Declined,
             (S::Confirmed, C::SendInvitation) => S::Invited,
+            (S::Invited, C::ResendInvitation) => S::Invited,
             (S::Invited, C::AcceptInvitation) => S::Member,
             (S::Invited, C::DeclineInvitation) => S::InvitationDeclined,
             (S::Invited, C::Expire) => S::Expired,
@@ -134,6 +137,7 @@ impl fmt::Display for Command {
             Command::Confirm => "confirm",
             Command::Decline => "decline",
             Command::SendInvitation => "send_invitation",
+            Command::ResendInvitation => "resend_invitation",
             Command::AcceptInvitation => "accept_invitation",
             Command::DeclineInvitation => "decline_invitation",
             Command::Expire => "expire",
@@ -149,7 +153,7 @@ mod tests {
     use Command as C;
     use Status as S;
 
-    const ALL_COMMANDS: [Command; 11] = [
+    const ALL_COMMANDS: [Command; 12] = [
         C::VerifyNominatorEmail,
         C::Approve,
         C::RequestInformation,
@@ -157,6 +161,7 @@ mod tests {
         C::Confirm,
         C::Decline,
         C::SendInvitation,
+        C::ResendInvitation,
         C::AcceptInvitation,
         C::DeclineInvitation,
         C::Expire,
@@ -176,6 +181,7 @@ mod tests {
         (S::InDiscussion, C::Decline, S::Declined),
         (S::InDiscussion, C::Withdraw, S::Withdrawn),
         (S::Confirmed, C::SendInvitation, S::Invited),
+        (S::Invited, C::ResendInvitation, S::Invited),
         (S::Confirmed, C::Withdraw, S::Withdrawn),
         (S::Invited, C::AcceptInvitation, S::Member),
         (S::Invited, C::DeclineInvitation, S::InvitationDeclined),

@@ -151,14 +151,18 @@ pub enum InvitationState {
     Expired,
 }
 
+/// `current` tells whether the link is the latest one sent (a resend
+/// replaces it).
 pub fn invitation_state(
     status: Status,
     token_spent: bool,
+    current: bool,
     valid_until: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> InvitationState {
     match () {
         _ if token_spent => InvitationState::Used,
+        _ if !current => InvitationState::Revoked,
         _ if status != Status::Invited => match status {
             Status::Member | Status::InvitationDeclined => InvitationState::Used,
             _ => InvitationState::Revoked,
@@ -337,9 +341,65 @@ pub fn derecognize(
     })
 }
 
+/// A direct invitation as an administrator sends it (IMI Board Emeriti,
+/// first-round invitations): no nomination before it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectInvitationForm {
+    pub name: String,
+    pub email: String,
+    pub country: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    pub language: String,
+    pub role: String,
+    pub reason: String,
+}
+
+impl DirectInvitationForm {
+    /// The invitation as a submission by IMI (`admin_email` as its author),
+    /// or the first field that is wrong.
+    pub fn parse(
+        &self,
+        admin_email: &EmailAddress,
+    ) -> Result<crate::nomination::Submission, (&'static str, crate::intake::Problem)> {
+        use crate::nomination::{Links, Nominator, NominatorBasis, Nominee, Rationale, Submission};
+        let region = match self.region.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => Some(Region::parse(raw).map_err(|p| ("region", p))?),
+        };
+        Ok(Submission {
+            nominee: Nominee {
+                name: PersonName::parse(&self.name).map_err(|p| ("name", p))?,
+                email: EmailAddress::parse(&self.email).map_err(|p| ("email", p))?,
+                country: Country::parse(&self.country).map_err(|p| ("country", p))?,
+                region,
+                role: NomineeRole::parse(&self.role).map_err(|p| ("role", p))?,
+            },
+            nominator: Nominator {
+                name: PersonName::parse("International Mediation Institute").map_err(|p| ("name", p))?,
+                email: admin_email.clone(),
+                basis: NominatorBasis::DirectInvitation,
+            },
+            rationale: Rationale::direct(&self.reason).map_err(|p| ("reason", p))?,
+            links: Links::default(),
+            self_identification: None,
+            language: Language::parse(&self.language).map_err(|p| ("language", p))?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_resent_invitation_revokes_the_earlier_link() {
+        assert_eq!(
+            invitation_state(Status::Invited, false, false, at(1), at(0)),
+            InvitationState::Revoked
+        );
+    }
 
     fn at(hours: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000, 0).unwrap() + chrono::Duration::hours(hours)
@@ -348,23 +408,23 @@ mod tests {
     #[test]
     fn an_invitation_link_works_once_until_it_expires() {
         assert_eq!(
-            invitation_state(Status::Invited, false, at(1), at(0)),
+            invitation_state(Status::Invited, false, true, at(1), at(0)),
             InvitationState::Open
         );
         assert_eq!(
-            invitation_state(Status::Invited, false, at(1), at(1)),
+            invitation_state(Status::Invited, false, true, at(1), at(1)),
             InvitationState::Expired
         );
         assert_eq!(
-            invitation_state(Status::Invited, true, at(1), at(0)),
+            invitation_state(Status::Invited, true, true, at(1), at(0)),
             InvitationState::Used
         );
         assert_eq!(
-            invitation_state(Status::Member, false, at(1), at(0)),
+            invitation_state(Status::Member, false, true, at(1), at(0)),
             InvitationState::Used
         );
         assert_eq!(
-            invitation_state(Status::Withdrawn, false, at(1), at(0)),
+            invitation_state(Status::Withdrawn, false, true, at(1), at(0)),
             InvitationState::Revoked
         );
     }

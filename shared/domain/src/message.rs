@@ -87,8 +87,13 @@ pub enum Message {
         text: String,
         key: String,
     },
-    /// The nominee's invitation, with the link to accept or decline.
-    Invitation { nomination_id: NominationId },
+    /// The nominee's invitation, with the link to accept or decline; each
+    /// resend is a new round with a new link.
+    Invitation {
+        nomination_id: NominationId,
+        #[serde(default)]
+        round: u32,
+    },
     /// Welcome to a new member, with how to join Slack.
     Welcome {
         nomination_id: NominationId,
@@ -181,7 +186,7 @@ impl Message {
             Message::CardUpdate { channel, version, .. } => format!("{id}.card_update.{}.{version}", channel.code()),
             Message::ConcernRaised { key, .. } => format!("{id}.concern.{key}"),
             Message::Ephemeral { key, .. } => format!("{id}.ephemeral.{key}"),
-            Message::Invitation { .. } => format!("{id}.invitation"),
+            Message::Invitation { round, .. } => format!("{id}.invitation.{round}"),
             Message::Welcome { .. } => format!("{id}.welcome"),
             Message::Derecognition { .. } => format!("{id}.derecognition"),
             Message::IacReferral { .. } => format!("{id}.iac_referral"),
@@ -200,7 +205,7 @@ impl Message {
             | Message::CardUpdate { nomination_id, .. }
             | Message::ConcernRaised { nomination_id, .. }
             | Message::Ephemeral { nomination_id, .. }
-            | Message::Invitation { nomination_id }
+            | Message::Invitation { nomination_id, .. }
             | Message::Welcome { nomination_id, .. }
             | Message::Derecognition { nomination_id, .. }
             | Message::IacReferral { nomination_id, .. }

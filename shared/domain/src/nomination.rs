@@ -148,6 +148,9 @@ pub enum NominatorBasis {
     ImiCertifiedMediator,
     ImiCertifiedAdvocate,
     SelfNomination,
+    /// IMI invited the person directly (Board Emeriti, first-round
+    /// invitations): never a choice on the public form.
+    DirectInvitation,
 }
 
 macro_rules! choice {
@@ -184,6 +187,7 @@ choice!(NominatorBasis {
     ImiCertifiedMediator = "imi_certified_mediator",
     ImiCertifiedAdvocate = "imi_certified_advocate",
     SelfNomination = "self_nomination",
+    DirectInvitation = "direct_invitation",
 });
 
 /// Why this person: 50–5,000 characters.
@@ -204,10 +208,20 @@ impl Rationale {
     }
 }
 
+impl Rationale {
+    /// The reason IMI staff give for a direct invitation: no minimum, as a
+    /// role ("IMI Board Emeritus") can say it all.
+    pub fn direct(raw: &str) -> Result<Self, Problem> {
+        parse_text(raw, 1, Self::MAX, true).map(Self)
+    }
+}
+
+/// Stored rationales were checked when written; a direct invitation's reason
+/// may be shorter than a nomination's minimum.
 impl TryFrom<String> for Rationale {
     type Error = Problem;
     fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
+        Self::direct(&value)
     }
 }
 
@@ -374,6 +388,8 @@ pub struct Nomination {
     pub last_move: Option<LastMove>,
     /// ILN confirmations gathered while in discussion.
     pub confirmations: Vec<crate::confirmation::Confirmation>,
+    /// The hash of the one invitation link that works: a resend replaces it.
+    pub invitation_token: Option<crate::token::TokenHash>,
 }
 
 /// The latest step of a nomination along its lifecycle.

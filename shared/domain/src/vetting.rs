@@ -258,6 +258,7 @@ mod tests {
             submission: form.parse(Language::Es).unwrap(),
             last_move: None,
             confirmations: Vec::new(),
+            invitation_token: None,
         }
     }
 

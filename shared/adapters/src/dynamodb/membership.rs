@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update}
 use chrono::{DateTime, Utc};
 use iln_domain::audit::AuditEvent;
 use iln_domain::membership::{Derecognized, Member, MemberId, MemberStatus};
+use iln_domain::message::Message;
 use serde::{Deserialize, Serialize};
 
 use super::records::OutboxRecord;
@@ -207,6 +208,55 @@ impl NominationTable {
             writes.push(self.put(&OutboxRecord::new(message, now), Some("attribute_not_exists(pk)"))?);
         }
         self.write_all(writes).await
+    }
+}
+
+impl NominationTable {
+    /// Creates a direct invitation: a nomination already confirmed, its audit
+    /// event with the admin and reason, the person's lock and the invitation.
+    /// `false` when the person is already nominated or a member.
+    #[tracing::instrument(skip_all, fields(nomination_id = %id))]
+    pub async fn create_direct_invitation(
+        &self,
+        id: iln_domain::NominationId,
+        submission: &iln_domain::nomination::Submission,
+        audit: AuditEvent,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        use super::records::{AuditRecord, NominationRecord, NomineeRecord};
+        let new_item = Some("attribute_not_exists(pk)");
+        let writes = vec![
+            self.put(
+                &NominationRecord::in_status(id, submission, iln_domain::Status::Confirmed, now),
+                new_item,
+            )?,
+            self.put(&AuditRecord::new(id, audit), None)?,
+            self.put(
+                &NomineeRecord {
+                    pk: keys::person(&submission.nominee.email.identity()),
+                    sk: keys::NOMINEE_SK.to_owned(),
+                    entity: "nominee".to_owned(),
+                    nomination_id: id,
+                    nominator_identity: submission.nominator.email.identity(),
+                },
+                new_item,
+            )?,
+            self.put(
+                &OutboxRecord::new(
+                    Message::Invitation {
+                        nomination_id: id,
+                        round: 0,
+                    },
+                    now,
+                ),
+                new_item,
+            )?,
+        ];
+        match self.write_all(writes).await {
+            Ok(()) => Ok(true),
+            Err(MoveError::Conflict) => Ok(false),
+            Err(MoveError::Store(error)) => Err(error),
+        }
     }
 }
 

@@ -50,6 +50,8 @@ pub struct NominationMove<'a> {
     pub messages: Vec<Message>,
     /// The ILN confirmations after this step, when it changes them.
     pub confirmations: Option<Vec<Confirmation>>,
+    /// The invitation link this step sends, replacing any earlier one.
+    pub invitation_token: Option<&'a TokenHash>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -293,6 +295,10 @@ impl NominationTable {
             };
             set.push("last_move = :last_move");
             update = update.expression_attribute_values(":last_move", attribute(&last_move)?);
+        }
+        if let Some(hash) = step.invitation_token {
+            set.push("invitation_token = :invitation");
+            update = update.expression_attribute_values(":invitation", AttributeValue::S(hash.as_str().to_owned()));
         }
         if let Some(confirmations) = &step.confirmations {
             set.push("confirmations = :confirmations");

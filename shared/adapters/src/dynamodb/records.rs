@@ -8,7 +8,7 @@ use iln_domain::message::{Message, MessageId};
 use iln_domain::nomination::LastMove;
 use iln_domain::nomination::{Links, Nominator, Nominee, Rationale, SelfIdentification, Submission};
 use iln_domain::roster::{RosterCategory, RosterEntry};
-use iln_domain::token::TokenPurpose;
+use iln_domain::token::{TokenHash, TokenPurpose};
 use iln_domain::{Language, Nomination, NominationId, Status};
 use serde::{Deserialize, Serialize};
 
@@ -46,11 +46,18 @@ pub(super) struct NominationRecord {
     pub last_move: Option<LastMove>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub confirmations: Vec<Confirmation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation_token: Option<TokenHash>,
 }
 
 impl NominationRecord {
     pub fn new(id: NominationId, submission: &Submission, now: DateTime<Utc>) -> Self {
-        let status = Status::Submitted;
+        Self::in_status(id, submission, Status::Submitted, now)
+    }
+
+    /// A nomination created already in `status` (a direct invitation starts
+    /// confirmed).
+    pub fn in_status(id: NominationId, submission: &Submission, status: Status, now: DateTime<Utc>) -> Self {
         Self {
             pk: keys::nomination(id),
             sk: keys::NOMINATION_SK.to_owned(),
@@ -74,6 +81,7 @@ impl NominationRecord {
             iln_card: None,
             last_move: None,
             confirmations: Vec::new(),
+            invitation_token: None,
         }
     }
 
@@ -94,6 +102,7 @@ impl NominationRecord {
             },
             last_move: self.last_move,
             confirmations: self.confirmations,
+            invitation_token: self.invitation_token,
         }
     }
 }

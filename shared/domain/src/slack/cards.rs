@@ -265,6 +265,7 @@ fn nominated_by(basis: NominatorBasis) -> &'static str {
         NominatorBasis::ImiCertifiedMediator => "Nominated by an IMI Certified Mediator",
         NominatorBasis::ImiCertifiedAdvocate => "Nominated by an IMI Certified Advocate",
         NominatorBasis::SelfNomination => "Self-nomination",
+        NominatorBasis::DirectInvitation => "Invited directly by IMI",
     }
 }
 
@@ -368,6 +369,7 @@ mod tests {
             submission: form.parse(Language::En).expect("a valid test nomination"),
             last_move: None,
             confirmations: Vec::new(),
+            invitation_token: None,
         }
     }
 
