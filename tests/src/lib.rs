@@ -356,6 +356,12 @@ impl TestApp {
         .await
     }
 
+    /// The reminder run as its schedule would start it at `at`.
+    pub async fn run_reminders(&self, at: DateTime<Utc>) -> reminders::Summary {
+        let app = local::reminders_app(self.table.clone(), 1);
+        reminders::run(&app, at).await.expect("reminder run")
+    }
+
     /// A new system on a new table, delivering mail to the shared SES emulator.
     pub async fn spawn() -> Self {
         Self::spawn_with(Options::default()).await

@@ -2,7 +2,8 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::{
-    AfterDelivery, Claim, NominationMove, NominationTable, OutboxMessage, OutboxStatus, StoreError, TokenToIssue,
+    AfterDelivery, Claim, Dossier, NominationMove, NominationTable, OutboxMessage, OutboxStatus, StoreError,
+    TokenToIssue,
 };
 use iln_adapters::ses::SesMailer;
 use iln_adapters::slack::{PostedMessage, SlackClient, SlackError};
@@ -210,7 +211,7 @@ async fn prepare(app: &App, message: &Message, token: Option<&Token>) -> Result<
             Err(error) => Ok(parked(&error)),
         },
         Route::Card(channel) => {
-            let Some(dossier) = app.table.dossier(message.nomination_id()).await? else {
+            let Some(dossier) = dossier_of(app, message).await? else {
                 return Ok(parked(&NominationGone));
             };
             let surroundings = app.table.surroundings(&dossier).await?;
@@ -222,7 +223,7 @@ async fn prepare(app: &App, message: &Message, token: Option<&Token>) -> Result<
             Ok(Some(Prepared::Card(channel, card)))
         }
         Route::CardUpdate(channel) => {
-            let Some(dossier) = app.table.dossier(message.nomination_id()).await? else {
+            let Some(dossier) = dossier_of(app, message).await? else {
                 return Ok(parked(&NominationGone));
             };
             let card = dossier
@@ -236,16 +237,15 @@ async fn prepare(app: &App, message: &Message, token: Option<&Token>) -> Result<
                 slack::updated_card(&dossier.nomination, &findings, channel),
             )))
         }
-        Route::Note(channel) => match message {
-            Message::ChannelNote { text, .. } => Ok(Some(Prepared::Note(
+        Route::Note(channel) => Ok(message.note_text().map(|text| {
+            Prepared::Note(
                 channel,
                 SlackMessage {
-                    text: text.clone(),
+                    text,
                     blocks: serde_json::json!([]),
                 },
-            ))),
-            _ => Ok(None),
-        },
+            )
+        })),
         Route::Ephemeral => match message {
             Message::Ephemeral {
                 channel, user, text, ..
@@ -257,7 +257,7 @@ async fn prepare(app: &App, message: &Message, token: Option<&Token>) -> Result<
             _ => Ok(None),
         },
         Route::Invitation => {
-            let Some(dossier) = app.table.dossier(message.nomination_id()).await? else {
+            let Some(dossier) = dossier_of(app, message).await? else {
                 return Ok(parked(&NominationGone));
             };
             // Withdrawn or otherwise moved on since confirmation: no invitation.
@@ -277,7 +277,7 @@ async fn prepare(app: &App, message: &Message, token: Option<&Token>) -> Result<
             }
         }
         Route::Thread(channel) => {
-            let Some(dossier) = app.table.dossier(message.nomination_id()).await? else {
+            let Some(dossier) = dossier_of(app, message).await? else {
                 return Ok(parked(&NominationGone));
             };
             // The card is posted by an earlier message; until it is, wait.
@@ -300,6 +300,14 @@ async fn prepare(app: &App, message: &Message, token: Option<&Token>) -> Result<
 #[derive(Debug, thiserror::Error)]
 #[error("the nomination no longer exists")]
 struct NominationGone;
+
+/// The file of the nomination `message` is about, if it is about one.
+async fn dossier_of(app: &App, message: &Message) -> Result<Option<Dossier>, Retry> {
+    match message.nomination_id() {
+        Some(id) => Ok(app.table.dossier(id).await?),
+        None => Ok(None),
+    }
+}
 
 /// The command an invitation's delivery carries out: the first sends it,
 /// a later round replaces the link.

@@ -99,3 +99,16 @@ pub fn invitations_config(table_name: &str) -> invitations::Config {
         contact_address: address("iln@iln.localhost"),
     }
 }
+
+/// The reminder run's settings on this machine (the template's defaults).
+pub fn reminders_app(table: NominationTable, quorum: usize) -> reminders::App {
+    reminders::App {
+        table,
+        thresholds: iln_domain::reminders::Thresholds {
+            vetting_overdue: chrono::Duration::days(5),
+            discussion_overdue: chrono::Duration::days(7),
+        },
+        vetters_address: iln_domain::EmailAddress::parse("vetters@iln.localhost").ok(),
+        quorum,
+    }
+}

@@ -129,6 +129,11 @@ async fn main() -> Result<(), Error> {
 
     let reader = StreamReader::open(&dynamodb, aws_sdk_dynamodbstreams::Client::new(&aws), &table_name).await?;
     tokio::spawn(feed_outbox(gateway.clone(), OutboxFeed::new(reader)));
+    let quorum: usize = setting("ILN_CONFIRMATION_QUORUM", "1").parse()?;
+    tokio::spawn(run_schedule(local::reminders_app(
+        NominationTable::new(dynamodb.clone(), &table_name),
+        quorum,
+    )));
     tokio::spawn(async move {
         if let Err(error) = axum::serve(slack_listener, standin.router()).await {
             tracing::error!(error = %error, "the Slack stand-in stopped");
@@ -179,6 +184,17 @@ async fn feed_outbox(gateway: Arc<Gateway>, mut feed: OutboxFeed) {
                 pause = Duration::from_secs(2);
                 tracing::warn!(error = %error, "reading the table stream failed; will retry");
             }
+        }
+    }
+}
+
+/// Plays the EventBridge schedule: the reminder run, hourly (the template
+/// runs it daily; an hourly run locally only repeats what is already done).
+async fn run_schedule(app: reminders::App) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        if let Err(error) = reminders::run(&app, Utc::now()).await {
+            tracing::warn!(error = %error, "the reminder run failed; the next one retries");
         }
     }
 }

@@ -118,6 +118,20 @@ pub enum Message {
         country: String,
         reason: String,
     },
+    /// The day's list of nominations waiting too long for vetting, posted in
+    /// the vetting channel and mailed to the vetters: references only.
+    VettingDigest {
+        date: String,
+        references: Vec<NominationId>,
+        to: Option<EmailAddress>,
+    },
+    /// A reminder in a card's thread that a decision is still due.
+    Reminder {
+        nomination_id: NominationId,
+        channel: Channel,
+        date: String,
+        text: String,
+    },
     /// A message posted in a channel (not a card, not a thread).
     ChannelNote {
         nomination_id: NominationId,
@@ -175,7 +189,13 @@ pub enum Route {
 
 impl Message {
     pub fn id(&self) -> MessageId {
-        let id = self.nomination_id();
+        let id = match self {
+            Message::VettingDigest { date, to, .. } => {
+                let kind = if to.is_some() { "mail" } else { "card" };
+                return MessageId(format!("digest.{kind}.{date}"));
+            }
+            other => other.nomination_id().map(|id| id.to_string()).unwrap_or_default(),
+        };
         MessageId(match self {
             Message::NominatorVerification { .. } => format!("{id}.nominator_verification"),
             Message::Rejection { .. } => format!("{id}.rejection"),
@@ -190,12 +210,17 @@ impl Message {
             Message::Welcome { .. } => format!("{id}.welcome"),
             Message::Derecognition { .. } => format!("{id}.derecognition"),
             Message::IacReferral { .. } => format!("{id}.iac_referral"),
+            Message::VettingDigest { .. } => unreachable!("returned above"),
+            Message::Reminder { channel, date, .. } => format!("{id}.reminder.{}.{date}", channel.code()),
             Message::ChannelNote { channel, key, .. } => format!("{id}.note.{}.{key}", channel.code()),
         })
     }
 
-    pub fn nomination_id(&self) -> NominationId {
+    /// The nomination the message is about; `None` for a digest of many.
+    pub fn nomination_id(&self) -> Option<NominationId> {
         match self {
+            Message::VettingDigest { .. } => None,
+            Message::Reminder { nomination_id, .. } => Some(*nomination_id),
             Message::NominatorVerification { nomination_id, .. }
             | Message::Rejection { nomination_id, .. }
             | Message::InformationRequest { nomination_id, .. }
@@ -209,7 +234,7 @@ impl Message {
             | Message::Welcome { nomination_id, .. }
             | Message::Derecognition { nomination_id, .. }
             | Message::IacReferral { nomination_id, .. }
-            | Message::ChannelNote { nomination_id, .. } => *nomination_id,
+            | Message::ChannelNote { nomination_id, .. } => Some(*nomination_id),
         }
     }
 
@@ -229,6 +254,8 @@ impl Message {
             Message::Derecognition { .. } => "derecognition",
             Message::IacReferral { .. } => "iac_referral",
             Message::ChannelNote { .. } => "channel_note",
+            Message::VettingDigest { .. } => "vetting_digest",
+            Message::Reminder { .. } => "reminder",
         }
     }
 
@@ -246,6 +273,9 @@ impl Message {
             Message::Invitation { .. } => Route::Invitation,
             Message::Welcome { .. } | Message::Derecognition { .. } | Message::IacReferral { .. } => Route::Email,
             Message::ChannelNote { channel, .. } => Route::Note(*channel),
+            Message::VettingDigest { to: Some(_), .. } => Route::Email,
+            Message::VettingDigest { to: None, .. } => Route::Note(Channel::Vetting),
+            Message::Reminder { channel, .. } => Route::Thread(*channel),
         }
     }
 
@@ -265,6 +295,7 @@ impl Message {
             Message::InformationAdded { nomination_id, .. } => Some(format!(
                 ":memo: The nominator added information to nomination {nomination_id}; it is back in the vetting queue."
             )),
+            Message::Reminder { text, .. } => Some(text.clone()),
             Message::ConcernRaised { by, concern, .. } => Some(format!(
                 ":warning: Concern raised by {}:\n>{}",
                 by.mention(),
@@ -338,6 +369,15 @@ impl Message {
                 )
                 .map(Some);
             }
+            Message::VettingDigest {
+                to: Some(to),
+                date,
+                references,
+            } => {
+                let references: Vec<String> = references.iter().map(ToString::to_string).collect();
+                let context = minijinja::context! { date => date, references => references };
+                return email(to, Language::En, "vetting_digest", &[("{date}", date)], &context).map(Some);
+            }
             _ => return Ok(None),
         };
         let context = minijinja::context! {
@@ -369,4 +409,23 @@ pub fn email(
         text: pages::render_email(&format!("emails/{template}.txt"), language, context)?,
         html: pages::render_email(&format!("emails/{template}.html"), language, context)?,
     })
+}
+
+impl Message {
+    /// The text of a channel note or digest card: references only.
+    pub fn note_text(&self) -> Option<String> {
+        match self {
+            Message::ChannelNote { text, .. } => Some(text.clone()),
+            Message::VettingDigest { date, references, .. } => Some(format!(
+                ":hourglass: {date}: {} nomination(s) have waited too long for vetting: {}",
+                references.len(),
+                references
+                    .iter()
+                    .map(|id| format!("`{id}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            _ => None,
+        }
+    }
 }

@@ -100,6 +100,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/emails/invitation.html"),
     ),
     ("emails/welcome.txt", include_str!("../templates/emails/welcome.txt")),
+    (
+        "emails/vetting_digest.txt",
+        include_str!("../templates/emails/vetting_digest.txt"),
+    ),
+    (
+        "emails/vetting_digest.html",
+        include_str!("../templates/emails/vetting_digest.html"),
+    ),
     ("emails/welcome.html", include_str!("../templates/emails/welcome.html")),
     (
         "emails/derecognition.txt",

@@ -111,14 +111,16 @@ impl NominationTable {
             .build()
             .map_err(StoreError::call("TransactWriteItems"))?;
         let mut writes = vec![TransactWriteItem::builder().update(claim).build()];
-        if let (Some(token), Some(purpose)) = (token, message.token_purpose()) {
+        if let (Some(token), Some(purpose), Some(nomination_id)) =
+            (token, message.token_purpose(), message.nomination_id())
+        {
             let valid_until = purpose.expires_at(token.issued_at);
             let record = TokenRecord {
                 pk: keys::token(token.hash),
                 sk: keys::TOKEN_SK.to_owned(),
                 entity: "token".to_owned(),
                 purpose,
-                nomination_id: message.nomination_id(),
+                nomination_id,
                 issued_at: token.issued_at,
                 valid_until,
                 used_at: None,
@@ -165,7 +167,8 @@ impl NominationTable {
             .build()
             .map_err(StoreError::call("TransactWriteItems"))?;
         let mut writes = vec![TransactWriteItem::builder().update(delivered).build()];
-        if let AfterDelivery::CardPosted(channel, card) = after {
+        if let (AfterDelivery::CardPosted(channel, card), Some(nomination_id)) = (&after, message.nomination_id()) {
+            let (channel, card) = (*channel, *card);
             let attribute = match channel {
                 Channel::Vetting => "vetting_card",
                 Channel::Iln => "iln_card",
@@ -176,7 +179,7 @@ impl NominationTable {
             })?;
             let record_card = Update::builder()
                 .table_name(&self.name)
-                .key("pk", AttributeValue::S(keys::nomination(message.nomination_id())))
+                .key("pk", AttributeValue::S(keys::nomination(nomination_id)))
                 .key("sk", AttributeValue::S(keys::NOMINATION_SK.to_owned()))
                 .condition_expression("attribute_exists(pk)")
                 .update_expression("SET #card = :card")

@@ -142,6 +142,37 @@ impl NominationTable {
         })
     }
 
+    /// Every nomination in `status` since before `entered_before`, oldest
+    /// first: what a reminder run acts on. Read from the queue index.
+    #[tracing::instrument(skip_all, fields(status = %status))]
+    pub async fn due(&self, status: Status, entered_before: DateTime<Utc>) -> Result<Vec<Nomination>, StoreError> {
+        let cutoff = entered_before.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let mut nominations = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.name)
+                .index_name(keys::STATUS_INDEX)
+                .key_condition_expression("gsi1pk = :queue AND gsi1sk < :cutoff")
+                .expression_attribute_values(":queue", AttributeValue::S(keys::status_partition(status)))
+                .expression_attribute_values(":cutoff", AttributeValue::S(cutoff.clone()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(StoreError::call("Query"))?;
+            for item in page.items.unwrap_or_default() {
+                let record: NominationRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?;
+                nominations.push(record.into_domain());
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(nominations);
+            }
+        }
+    }
+
     /// The nomination with its endorsements, audit trail and additions.
     #[tracing::instrument(skip_all, fields(nomination_id = %id))]
     pub async fn dossier(&self, id: NominationId) -> Result<Option<Dossier>, StoreError> {

@@ -1,0 +1,100 @@
+use chrono::{DateTime, Utc};
+use iln_adapters::dynamodb::{MoveError, NominationMove, NominationTable, StoreError};
+use iln_adapters::telemetry::error_chain;
+use iln_domain::reminders::{self, Thresholds};
+use iln_domain::{EmailAddress, Nomination, Status};
+use lambda_runtime::Diagnostic;
+use serde::Serialize;
+
+pub struct App {
+    pub table: NominationTable,
+    pub thresholds: Thresholds,
+    pub vetters_address: Option<EmailAddress>,
+    pub quorum: usize,
+}
+
+/// What a run did, for the log and the invocation result.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub expired_unverified: usize,
+    pub expired_invitations: usize,
+    pub overdue_in_vetting: usize,
+    pub discussion_reminders: usize,
+}
+
+/// A run that failed part-way: everything it did stays done, and running it
+/// again finishes the rest without repeating anything.
+#[derive(Debug, thiserror::Error)]
+#[error("the reminder run failed; it is safe to run again")]
+pub struct RunError(#[from] StoreError);
+
+impl From<RunError> for Diagnostic {
+    fn from(error: RunError) -> Self {
+        tracing::error!(error = %error_chain(&error), "reminder run failed");
+        Diagnostic {
+            error_type: "Retryable".into(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+/// Everything due at `now`, acted on once.
+pub async fn run(app: &App, now: DateTime<Utc>) -> Result<Summary, RunError> {
+    let mut summary = Summary::default();
+    for nomination in app
+        .table
+        .due(Status::Submitted, now - reminders::verification_expiry())
+        .await?
+    {
+        summary.expired_unverified += usize::from(expire(app, &nomination, now).await?);
+    }
+    for nomination in app
+        .table
+        .due(Status::Invited, now - reminders::invitation_expiry())
+        .await?
+    {
+        summary.expired_invitations += usize::from(expire(app, &nomination, now).await?);
+    }
+    let overdue = app
+        .table
+        .due(Status::AwaitingVetting, now - app.thresholds.vetting_overdue)
+        .await?;
+    summary.overdue_in_vetting = overdue.len();
+    if let Some(first) = overdue.first() {
+        let digest = reminders::vetting_digest(&overdue, app.vetters_address.as_ref(), now);
+        app.table.record_note(first.id, None, digest, now).await?;
+    }
+    for nomination in app
+        .table
+        .due(Status::InDiscussion, now - app.thresholds.discussion_overdue)
+        .await?
+    {
+        let reminder = reminders::discussion_reminder(&nomination, app.quorum, now);
+        app.table.record_note(nomination.id, None, vec![reminder], now).await?;
+        summary.discussion_reminders += 1;
+    }
+    tracing::info!(?summary, "reminder run done");
+    Ok(summary)
+}
+
+/// `true` when this run expired it; `false` when it moved meanwhile.
+async fn expire(app: &App, nomination: &Nomination, now: DateTime<Utc>) -> Result<bool, RunError> {
+    let Ok((to, audit, messages)) = reminders::expire(nomination, now) else {
+        return Ok(false);
+    };
+    let step = NominationMove {
+        nomination,
+        to,
+        at: now,
+        audit,
+        spends_token: None,
+        messages,
+        confirmations: None,
+        invitation_token: None,
+    };
+    match app.table.record_move(step).await {
+        Ok(()) => Ok(true),
+        Err(MoveError::Conflict) => Ok(false),
+        Err(MoveError::Store(error)) => Err(error.into()),
+    }
+}

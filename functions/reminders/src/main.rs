@@ -1,0 +1,30 @@
+use chrono::{DateTime, Utc};
+use iln_adapters::dynamodb::NominationTable;
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use reminders::{App, Config, run};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    iln_adapters::telemetry::init();
+    let config = Config::from_env()?;
+    let aws = iln_adapters::config::aws().await;
+    let app = App {
+        table: NominationTable::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name),
+        thresholds: config.thresholds,
+        vetters_address: config.vetters_address,
+        quorum: config.quorum,
+    };
+    let app = &app;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        // The schedule's own time: a retried or repeated event acts as of the
+        // same instant, so it sends nothing new.
+        let now = event.payload["time"]
+            .as_str()
+            .and_then(|time| DateTime::parse_from_rfc3339(time).ok())
+            .map(|time| time.with_timezone(&Utc))
+            .unwrap_or_else(Utc::now);
+        run(app, now).await
+    }))
+    .await
+}

@@ -1,0 +1,33 @@
+//! Runs the reminder function once against the local stack (`infra/up`
+//! running), as its schedule would, at the time of a scheduled event:
+//!
+//! ```sh
+//! cargo run -q -p iln-runner --bin run-reminders -- infra/events/reminders-schedule.json
+//! cargo run -q -p iln-runner --bin run-reminders -- --days-ahead 8
+//! ```
+//!
+//! The outbox of the running stack then delivers what it causes.
+
+use chrono::{DateTime, Duration, Utc};
+use iln_adapters::dynamodb::NominationTable;
+use iln_runner::local;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    let now = match arguments.as_slice() {
+        [flag, days] if flag == "--days-ahead" => Utc::now() + Duration::days(days.parse()?),
+        [event] => {
+            let event: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(event)?)?;
+            let time = event["time"].as_str().ok_or("the event has no time")?;
+            DateTime::parse_from_rfc3339(time)?.with_timezone(&Utc)
+        }
+        _ => return Err("give a scheduled event file, or --days-ahead N".into()),
+    };
+    let table = std::env::var("ILN_TABLE_NAME").unwrap_or_else(|_| "iln-nominations".to_owned());
+    let aws = iln_adapters::config::aws().await;
+    let app = local::reminders_app(NominationTable::new(aws_sdk_dynamodb::Client::new(&aws), table), 1);
+    let summary = reminders::run(&app, now).await?;
+    println!("reminder run at {now}: {}", serde_json::to_string(&summary)?);
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! Keeping the process from stalling silently: what is due at a given time,
+//! and what each due item causes. Every reminder is keyed by its day, so a
+//! run repeated that day sends nothing new.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::audit::{Actor, AuditEvent};
+use crate::lifecycle::{Command, Refusal, Status};
+use crate::message::Message;
+use crate::nomination::Nomination;
+use crate::person::EmailAddress;
+use crate::slack::Channel;
+use crate::token::TokenPurpose;
+
+/// How long each step may wait before someone is reminded or it expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thresholds {
+    /// Verified nominations waiting for vetting longer than this are listed
+    /// in the day's digest.
+    pub vetting_overdue: Duration,
+    /// ILN cards without a decision after this get a reminder in their thread.
+    pub discussion_overdue: Duration,
+}
+
+/// How long a nomination may stay unverified before it expires.
+pub fn verification_expiry() -> Duration {
+    TokenPurpose::VerifyNominatorEmail.validity()
+}
+
+/// How long an invitation may stay unanswered before it expires.
+pub fn invitation_expiry() -> Duration {
+    TokenPurpose::AnswerInvitation.validity()
+}
+
+/// The reminder key of a day: one digest and one reminder per item per day.
+pub fn day(now: DateTime<Utc>) -> String {
+    now.format("%Y-%m-%d").to_string()
+}
+
+/// Expiry by the system of an unverified nomination or an unanswered
+/// invitation; for an invitation the vetting channel is told.
+pub fn expire(nomination: &Nomination, now: DateTime<Utc>) -> Result<(Status, AuditEvent, Vec<Message>), Refusal> {
+    let to = nomination.status.apply(Command::Expire)?;
+    let audit = AuditEvent::moved(now, Actor::System, Command::Expire, nomination.status, to);
+    let messages = match nomination.status {
+        Status::Invited => vec![Message::ChannelNote {
+            nomination_id: nomination.id,
+            channel: Channel::Vetting,
+            text: format!("The invitation for nomination {} expired unanswered.", nomination.id),
+            key: "invitation_expired".to_owned(),
+        }],
+        _ => Vec::new(),
+    };
+    Ok((to, audit, messages))
+}
+
+/// The day's vetting digest: a card in the vetting channel and, when the
+/// vetters have an address, a mail.
+pub fn vetting_digest(overdue: &[Nomination], vetters: Option<&EmailAddress>, now: DateTime<Utc>) -> Vec<Message> {
+    if overdue.is_empty() {
+        return Vec::new();
+    }
+    let references: Vec<_> = overdue.iter().map(|n| n.id).collect();
+    let date = day(now);
+    let mut messages = vec![Message::VettingDigest {
+        date: date.clone(),
+        references: references.clone(),
+        to: None,
+    }];
+    if let Some(vetters) = vetters {
+        messages.push(Message::VettingDigest {
+            date,
+            references,
+            to: Some(vetters.clone()),
+        });
+    }
+    messages
+}
+
+/// A reminder in the ILN card's thread for a nomination still undecided.
+pub fn discussion_reminder(nomination: &Nomination, quorum: usize, now: DateTime<Utc>) -> Message {
+    let waiting = (now - nomination.updated_at).num_days();
+    let text = format!(
+        ":bell: This nomination has waited {waiting} day(s) for a decision: {} of {quorum} confirmation(s) so far.",
+        nomination.confirmations.len()
+    );
+    Message::Reminder {
+        nomination_id: nomination.id,
+        channel: Channel::Iln,
+        date: day(now),
+        text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limits_are_those_of_the_links() {
+        assert_eq!(verification_expiry(), Duration::hours(72));
+        assert_eq!(invitation_expiry(), Duration::days(30));
+    }
+
+    #[test]
+    fn no_overdue_nomination_means_no_digest() {
+        assert!(vetting_digest(&[], None, Utc::now()).is_empty());
+    }
+}

@@ -1,0 +1,141 @@
+//! The process does not stall silently: each rule fires when due and not
+//! before, and a run repeated at the same time sends nothing new.
+
+use chrono::Duration;
+use iln_tests::{ILN_CHANNEL, TestApp, VETTING_CHANNEL, nomination, unique_address};
+
+#[tokio::test]
+async fn a_nomination_never_verified_expires_after_72_hours_and_not_before() {
+    let app = TestApp::spawn().await;
+    let nominator = unique_address("lucia");
+    let id = app
+        .post_json(&nomination("en", &unique_address("amara"), &nominator))
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let before = app
+        .run_reminders(app.now + Duration::hours(72) - Duration::seconds(1))
+        .await;
+    let status_before = app.status_of(&id).await;
+    let due = app
+        .run_reminders(app.now + Duration::hours(72) + Duration::seconds(1))
+        .await;
+    let again = app
+        .run_reminders(app.now + Duration::hours(72) + Duration::seconds(1))
+        .await;
+
+    assert_eq!((before.expired_unverified, status_before.as_str()), (0, "submitted"));
+    assert_eq!(due.expired_unverified, 1);
+    assert_eq!(again.expired_unverified, 0, "a repeated run changes nothing");
+    assert_eq!(app.status_of(&id).await, "expired");
+    assert!(
+        app.items_of("nominee").await.is_empty(),
+        "the person may be nominated again"
+    );
+}
+
+#[tokio::test]
+async fn an_unanswered_invitation_expires_after_30_days_and_the_vetting_channel_is_told() {
+    let app = TestApp::spawn().await;
+    let invited = app.invited("en").await;
+
+    let early = app
+        .run_reminders(app.now + Duration::days(30) - Duration::minutes(1))
+        .await;
+    let due = app
+        .run_reminders(app.now + Duration::days(30) + Duration::minutes(1))
+        .await;
+    app.run_reminders(app.now + Duration::days(30) + Duration::minutes(1))
+        .await;
+    app.deliver_outbox().await;
+
+    assert_eq!((early.expired_invitations, due.expired_invitations), (0, 1));
+    assert_eq!(app.status_of(&invited.id).await, "expired");
+    let told = app
+        .posts_to(VETTING_CHANNEL)
+        .await
+        .into_iter()
+        .filter(|p| p["text"].to_string().contains("expired unanswered"))
+        .count();
+    assert_eq!(told, 1);
+    assert_eq!(app.get(&invited.link).await.status, 410);
+}
+
+#[tokio::test]
+async fn the_vetting_digest_lists_overdue_nominations_once_a_day() {
+    let app = TestApp::spawn().await;
+    let waiting = app.verified_nomination("en").await;
+
+    let not_yet = app
+        .run_reminders(app.now + Duration::days(5) - Duration::minutes(1))
+        .await;
+    let day_one = app.now + Duration::days(5) + Duration::hours(1);
+    let first = app.run_reminders(day_one).await;
+    let repeated = app.run_reminders(day_one).await;
+    app.deliver_outbox().await;
+    let digests_day_one = app.outbox_of_kind("vetting_digest").await.len();
+    app.run_reminders(day_one + Duration::days(1)).await;
+
+    assert_eq!(not_yet.overdue_in_vetting, 0);
+    assert_eq!((first.overdue_in_vetting, repeated.overdue_in_vetting), (1, 1));
+    assert_eq!(
+        digests_day_one, 2,
+        "one card and one mail for the day, however often it runs"
+    );
+    assert_eq!(
+        app.outbox_of_kind("vetting_digest").await.len(),
+        4,
+        "and again the next day"
+    );
+    let cards: Vec<_> = app
+        .posts_to(VETTING_CHANNEL)
+        .await
+        .into_iter()
+        .filter(|p| p["text"].to_string().contains("waited too long"))
+        .collect();
+    assert_eq!(cards.len(), 1);
+    assert!(
+        cards[0]["text"].as_str().unwrap().contains(&waiting.id),
+        "references only"
+    );
+    let mails = app.mails_to("vetters@iln.localhost").await;
+    assert!(mails.iter().any(|m| m.text.contains(&waiting.id)));
+}
+
+#[tokio::test]
+async fn an_undecided_iln_card_gets_a_reminder_in_its_thread_once_a_day() {
+    let app = TestApp::spawn().await;
+    let discussed = app.in_discussion().await;
+
+    let early = app
+        .run_reminders(app.now + Duration::days(7) - Duration::minutes(1))
+        .await;
+    let due_at = app.now + Duration::days(7) + Duration::minutes(1);
+    let due = app.run_reminders(due_at).await;
+    app.run_reminders(due_at).await;
+    app.deliver_outbox().await;
+
+    assert_eq!((early.discussion_reminders, due.discussion_reminders), (0, 1));
+    let card_ts = app
+        .items_of("nomination")
+        .await
+        .iter()
+        .find(|n| n["id"].as_s().unwrap() == &discussed.id)
+        .unwrap()["iln_card"]
+        .as_m()
+        .unwrap()["ts"]
+        .as_s()
+        .unwrap()
+        .clone();
+    let reminders: Vec<_> = app
+        .posts_to(ILN_CHANNEL)
+        .await
+        .into_iter()
+        .filter(|p| p["thread_ts"] == card_ts.as_str())
+        .collect();
+    assert_eq!(reminders.len(), 1);
+    assert!(reminders[0]["text"].as_str().unwrap().contains("0 of 1 confirmation"));
+}
