@@ -139,3 +139,52 @@ async fn an_undecided_iln_card_gets_a_reminder_in_its_thread_once_a_day() {
     assert_eq!(reminders.len(), 1);
     assert!(reminders[0]["text"].as_str().unwrap().contains("0 of 1 confirmation"));
 }
+
+#[tokio::test]
+async fn a_closed_nomination_gets_a_retention_ttl_and_is_invisible_once_it_has_passed() {
+    let app = TestApp::spawn().await;
+    let rejected = app.verified_nomination("en").await;
+    let decision = serde_json::json!({ "decision": "reject", "reason": "Not coherent.", "expected_version": 2 });
+    assert_eq!(app.decide(&rejected.id, decision).await.status, 200);
+
+    let stored = app.items_of("nomination").await;
+    let ttl: i64 = stored[0]["expires_at"].as_n().unwrap().parse().unwrap();
+    assert_eq!(
+        ttl,
+        (app.now + Duration::days(365)).timestamp(),
+        "kept a year after closing"
+    );
+
+    // As if the year had passed and DynamoDB had not yet deleted the item.
+    app.dynamodb
+        .update_item()
+        .table_name(&app.table_name)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("NOMINATION#{}", rejected.id)),
+        )
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("NOMINATION".into()))
+        .update_expression("SET expires_at = :past")
+        .expression_attribute_values(
+            ":past",
+            aws_sdk_dynamodb::types::AttributeValue::N((app.now.timestamp() - 1).to_string()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let token = iln_tests::vetter_token();
+    let file = app
+        .staff_request(
+            "GET",
+            &format!("/vetting/nominations/{}", rejected.id),
+            Some(&token),
+            None,
+        )
+        .await;
+    let queue = app
+        .staff_request("GET", "/vetting/nominations?status=rejected", Some(&token), None)
+        .await;
+
+    assert_eq!(file.status, 404);
+    assert!(queue.json()["items"].as_array().unwrap().is_empty());
+}

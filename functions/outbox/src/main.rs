@@ -16,7 +16,8 @@ async fn main() -> Result<(), Error> {
     let aws = iln_adapters::config::aws().await;
     let bot_token = iln_adapters::secrets::read(&aws, &config.slack_bot_token_parameter).await?;
     let app = App {
-        table: NominationTable::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name),
+        table: NominationTable::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name)
+            .with_retention_days(iln_adapters::config::retention_days()?),
         mailer: SesMailer::new(aws_sdk_ses::Client::new(&aws), config.sender.clone()),
         slack: SlackClient::new(&config.slack_api_url, bot_token.into())?,
         channels: config.channels.clone(),

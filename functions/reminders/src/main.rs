@@ -10,7 +10,8 @@ async fn main() -> Result<(), Error> {
     let config = Config::from_env()?;
     let aws = iln_adapters::config::aws().await;
     let app = App {
-        table: NominationTable::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name),
+        table: NominationTable::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name)
+            .with_retention_days(iln_adapters::config::retention_days()?),
         thresholds: config.thresholds,
         vetters_address: config.vetters_address,
         quorum: config.quorum,

@@ -15,7 +15,8 @@ async fn main() -> Result<(), Error> {
         iln_adapters::secrets::read(&aws, &config.slack_signing_secret_parameter),
     )?;
     let app = App {
-        table: NominationTable::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name),
+        table: NominationTable::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name)
+            .with_retention_days(iln_adapters::config::retention_days()?),
         slack: SlackClient::new(&config.slack_api_url, BotToken::new(bot_token))?,
         signing_secret: signing_secret.into_bytes(),
         permissions: config.permissions,

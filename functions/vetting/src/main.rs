@@ -9,7 +9,8 @@ async fn main() -> Result<(), Error> {
     let config = Config::from_env()?;
     let aws = iln_adapters::config::aws().await;
     let app = App {
-        table: NominationTable::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name),
+        table: NominationTable::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name)
+            .with_retention_days(iln_adapters::config::retention_days()?),
         thin_rationale_below: config.thin_rationale_below,
     };
     let app = &app;

@@ -53,6 +53,17 @@ impl SenderAddress {
     }
 }
 
+/// Days a closed nomination is kept (`RETENTION_DAYS`, default 365).
+pub fn retention_days() -> Result<i64, ConfigError> {
+    match std::env::var("RETENTION_DAYS") {
+        Ok(raw) if !raw.trim().is_empty() => raw.trim().parse().map_err(|_| ConfigError::Invalid {
+            name: "RETENTION_DAYS",
+            reason: "not a whole number of days".into(),
+        }),
+        _ => Ok(365),
+    }
+}
+
 /// AWS SDK configuration shared by every client of a process. Every call
 /// has a deadline: a stuck endpoint must fail a request, not hang it.
 /// Local endpoints come from the SDK's own `AWS_ENDPOINT_URL_<SERVICE>`.

@@ -55,13 +55,27 @@ impl StoreError {
 pub struct NominationTable {
     client: Client,
     name: String,
+    /// How long a closed nomination is kept before TTL removes it.
+    retention: chrono::Duration,
 }
+
+/// Closed nominations are kept a year unless configured otherwise.
+const DEFAULT_RETENTION_DAYS: i64 = 365;
 
 impl NominationTable {
     pub fn new(client: Client, name: impl Into<String>) -> Self {
         Self {
             client,
             name: name.into(),
+            retention: chrono::Duration::days(DEFAULT_RETENTION_DAYS),
+        }
+    }
+
+    /// Keeps closed nominations `days` before TTL removes them.
+    pub fn with_retention_days(self, days: i64) -> Self {
+        Self {
+            retention: chrono::Duration::days(days),
+            ..self
         }
     }
 
@@ -105,3 +119,13 @@ async fn back_off(attempt: u32) {
 }
 
 const TRANSACTION_ATTEMPTS: u32 = 8;
+
+/// An item whose TTL has passed: DynamoDB deletes it some time later, and
+/// until then every read treats it as gone.
+fn expired(item: &Item) -> bool {
+    let now = chrono::Utc::now().timestamp();
+    item.get("expires_at")
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse::<i64>().ok())
+        .is_some_and(|at| at <= now)
+}

@@ -232,6 +232,7 @@ impl NominationTable {
             .map_err(|error| StoreError::call("GetItem")(error))?;
         output
             .item
+            .filter(|item| !super::expired(item))
             .map(|item| serde_dynamo::from_item(item).map_err(|source| StoreError::Corrupt { key: pk, source }))
             .transpose()
     }
@@ -295,6 +296,12 @@ impl NominationTable {
             };
             set.push("last_move = :last_move");
             update = update.expression_attribute_values(":last_move", attribute(&last_move)?);
+        }
+        if step.to.is_closed() {
+            // Kept for the retention period, then removed by TTL.
+            set.push("expires_at = :expires");
+            let expires = (step.at + self.retention).timestamp();
+            update = update.expression_attribute_values(":expires", AttributeValue::N(expires.to_string()));
         }
         if let Some(hash) = step.invitation_token {
             set.push("invitation_token = :invitation");

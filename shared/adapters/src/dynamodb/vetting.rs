@@ -131,6 +131,7 @@ impl NominationTable {
             .items
             .unwrap_or_default()
             .into_iter()
+            .filter(|item| !super::expired(item))
             .map(|item| {
                 let record: Result<NominationRecord, _> = serde_dynamo::from_item(item.clone());
                 record.map(NominationRecord::into_domain).map_err(corrupt(&item))
@@ -162,7 +163,12 @@ impl NominationTable {
                 .send()
                 .await
                 .map_err(StoreError::call("Query"))?;
-            for item in page.items.unwrap_or_default() {
+            for item in page
+                .items
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|item| !super::expired(item))
+            {
                 let record: NominationRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?;
                 nominations.push(record.into_domain());
             }
@@ -190,7 +196,12 @@ impl NominationTable {
                 .send()
                 .await
                 .map_err(StoreError::call("Query"))?;
-            items.extend(page.items.unwrap_or_default());
+            items.extend(
+                page.items
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|item| !super::expired(item)),
+            );
             start = page.last_evaluated_key;
             if start.is_none() {
                 break;
@@ -301,7 +312,12 @@ impl NominationTable {
                 _ => {}
             }
         }
-        for item in country.items.unwrap_or_default() {
+        for item in country
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|item| !super::expired(item))
+        {
             match entity(&item) {
                 "roster_entry" => {
                     let record: RosterRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?;
