@@ -188,3 +188,62 @@ async fn a_closed_nomination_gets_a_retention_ttl_and_is_invisible_once_it_has_p
     assert_eq!(file.status, 404);
     assert!(queue.json()["items"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_message_that_keeps_failing_is_reported_once_to_the_vetting_channel_by_reference_only() {
+    use wiremock::matchers::{body_string_contains, method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    let app = TestApp::spawn().await;
+    // Slack refuses the vetting card for five deliveries (two tries each).
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .and(body_string_contains("Nomination to vet"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(10)
+        .with_priority(1)
+        .mount(&app.slack)
+        .await;
+    let nominator = unique_address("lucia");
+    app.post_json(&nomination("en", &unique_address("amara"), &nominator))
+        .await;
+    app.deliver_outbox().await;
+    let link = app.mails_to(&nominator).await[0].link_to("/nominations/verify");
+    app.get(&link).await;
+    for _ in 0..5 {
+        assert!(app.deliver_outbox().await.retry_pending);
+    }
+
+    let first = app.run_reminders(app.now).await;
+    let again = app.run_reminders(app.now).await;
+    app.deliver_outbox().await;
+
+    assert_eq!(first.failing_messages, 1);
+    assert_eq!(app.outbox_of_kind("delivery_alert").await.len(), 1, "reported once");
+    assert_eq!(again.failing_messages, 1, "still failing, still reported only once");
+    let alerts: Vec<_> = app
+        .posts_to(VETTING_CHANNEL)
+        .await
+        .into_iter()
+        .filter(|p| p["text"].to_string().contains("has failed"))
+        .collect();
+    assert_eq!(alerts.len(), 1);
+    let alert = alerts[0]["text"].as_str().unwrap();
+    assert!(alert.contains("vetting_card") && !alert.contains("Amara"), "{alert}");
+    let card_attempts = app
+        .posts_to(VETTING_CHANNEL)
+        .await
+        .iter()
+        .filter(|p| p.to_string().contains("Nomination to vet"))
+        .count();
+    assert_eq!(
+        card_attempts, 11,
+        "ten refused, then the card got through once Slack recovered"
+    );
+    let card = app
+        .items_of("outbox_message")
+        .await
+        .into_iter()
+        .find(|i| i["pk"].as_s().unwrap().ends_with("vetting_card"))
+        .unwrap();
+    assert_eq!(card["status"].as_s().unwrap(), "delivered");
+}

@@ -296,7 +296,7 @@ async fn resend(app: &App, request: &Request, raw: &str, now: DateTime<Utc>) -> 
     };
     let audit = AuditEvent::by_admin(now, &admin.subject, Happening::ResendRequested);
     app.table
-        .record_note(nomination.id, Some(audit), vec![message], now)
+        .record_note(Some((nomination.id, audit)), vec![message], now)
         .await?;
     Ok(json(
         StatusCode::ACCEPTED,

@@ -1,10 +1,14 @@
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::{MoveError, NominationMove, NominationTable, StoreError};
 use iln_adapters::telemetry::error_chain;
+use iln_domain::message::Message;
 use iln_domain::reminders::{self, Thresholds};
 use iln_domain::{EmailAddress, Nomination, Status};
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
+
+/// A message attempted this many times is reported to the vetting channel.
+pub const ALERT_AFTER_ATTEMPTS: u32 = 5;
 
 pub struct App {
     pub table: NominationTable,
@@ -20,6 +24,7 @@ pub struct Summary {
     pub expired_invitations: usize,
     pub overdue_in_vetting: usize,
     pub discussion_reminders: usize,
+    pub failing_messages: usize,
 }
 
 /// A run that failed part-way: everything it did stays done, and running it
@@ -60,9 +65,9 @@ pub async fn run(app: &App, now: DateTime<Utc>) -> Result<Summary, RunError> {
         .due(Status::AwaitingVetting, now - app.thresholds.vetting_overdue)
         .await?;
     summary.overdue_in_vetting = overdue.len();
-    if let Some(first) = overdue.first() {
+    if !overdue.is_empty() {
         let digest = reminders::vetting_digest(&overdue, app.vetters_address.as_ref(), now);
-        app.table.record_note(first.id, None, digest, now).await?;
+        app.table.record_note(None, digest, now).await?;
     }
     for nomination in app
         .table
@@ -70,8 +75,22 @@ pub async fn run(app: &App, now: DateTime<Utc>) -> Result<Summary, RunError> {
         .await?
     {
         let reminder = reminders::discussion_reminder(&nomination, app.quorum, now);
-        app.table.record_note(nomination.id, None, vec![reminder], now).await?;
+        app.table.record_note(None, vec![reminder], now).await?;
         summary.discussion_reminders += 1;
+    }
+    for failing in app.table.failing_messages(ALERT_AFTER_ATTEMPTS).await? {
+        // An alert about an alert would only repeat it.
+        if matches!(failing.message, Message::DeliveryAlert { .. }) {
+            continue;
+        }
+        let alert = Message::DeliveryAlert {
+            message_id: failing.id.to_string(),
+            failing_kind: failing.message.kind().to_owned(),
+            nomination_id: failing.message.nomination_id(),
+            attempts: failing.attempts,
+        };
+        app.table.record_note(None, vec![alert], now).await?;
+        summary.failing_messages += 1;
     }
     tracing::info!(?summary, "reminder run done");
     Ok(summary)

@@ -264,7 +264,7 @@ async fn tell(
         text,
         key: click.key.to_owned(),
     };
-    Ok(app.table.record_note(nomination_id, None, vec![message], now).await?)
+    Ok(app.table.record_note(None, vec![message], now).await?)
 }
 
 async fn read(app: &App, id: NominationId) -> Result<Nomination, Failure> {
@@ -349,7 +349,7 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
                     key: key.clone(),
                 };
                 app.table
-                    .record_note(nomination.id, Some(audit), vec![message], now)
+                    .record_note(Some((nomination.id, audit)), vec![message], now)
                     .await?;
                 None
             }

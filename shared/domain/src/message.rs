@@ -125,6 +125,14 @@ pub enum Message {
         references: Vec<NominationId>,
         to: Option<EmailAddress>,
     },
+    /// Tells the vetting channel that a message keeps failing: its kind and
+    /// nomination reference, never its content.
+    DeliveryAlert {
+        message_id: String,
+        failing_kind: String,
+        nomination_id: Option<NominationId>,
+        attempts: u32,
+    },
     /// A reminder in a card's thread that a decision is still due.
     Reminder {
         nomination_id: NominationId,
@@ -194,6 +202,7 @@ impl Message {
                 let kind = if to.is_some() { "mail" } else { "card" };
                 return MessageId(format!("digest.{kind}.{date}"));
             }
+            Message::DeliveryAlert { message_id, .. } => return MessageId(format!("alert.{message_id}")),
             other => other.nomination_id().map(|id| id.to_string()).unwrap_or_default(),
         };
         MessageId(match self {
@@ -210,7 +219,7 @@ impl Message {
             Message::Welcome { .. } => format!("{id}.welcome"),
             Message::Derecognition { .. } => format!("{id}.derecognition"),
             Message::IacReferral { .. } => format!("{id}.iac_referral"),
-            Message::VettingDigest { .. } => unreachable!("returned above"),
+            Message::VettingDigest { .. } | Message::DeliveryAlert { .. } => unreachable!("returned above"),
             Message::Reminder { channel, date, .. } => format!("{id}.reminder.{}.{date}", channel.code()),
             Message::ChannelNote { channel, key, .. } => format!("{id}.note.{}.{key}", channel.code()),
         })
@@ -220,6 +229,7 @@ impl Message {
     pub fn nomination_id(&self) -> Option<NominationId> {
         match self {
             Message::VettingDigest { .. } => None,
+            Message::DeliveryAlert { nomination_id, .. } => *nomination_id,
             Message::Reminder { nomination_id, .. } => Some(*nomination_id),
             Message::NominatorVerification { nomination_id, .. }
             | Message::Rejection { nomination_id, .. }
@@ -255,6 +265,7 @@ impl Message {
             Message::IacReferral { .. } => "iac_referral",
             Message::ChannelNote { .. } => "channel_note",
             Message::VettingDigest { .. } => "vetting_digest",
+            Message::DeliveryAlert { .. } => "delivery_alert",
             Message::Reminder { .. } => "reminder",
         }
     }
@@ -274,7 +285,7 @@ impl Message {
             Message::Welcome { .. } | Message::Derecognition { .. } | Message::IacReferral { .. } => Route::Email,
             Message::ChannelNote { channel, .. } => Route::Note(*channel),
             Message::VettingDigest { to: Some(_), .. } => Route::Email,
-            Message::VettingDigest { to: None, .. } => Route::Note(Channel::Vetting),
+            Message::VettingDigest { to: None, .. } | Message::DeliveryAlert { .. } => Route::Note(Channel::Vetting),
             Message::Reminder { channel, .. } => Route::Thread(*channel),
         }
     }
@@ -416,6 +427,17 @@ impl Message {
     pub fn note_text(&self) -> Option<String> {
         match self {
             Message::ChannelNote { text, .. } => Some(text.clone()),
+            Message::DeliveryAlert {
+                failing_kind,
+                nomination_id,
+                attempts,
+                ..
+            } => Some(format!(
+                ":warning: A {failing_kind} message{} has failed {attempts} times; it is still being retried.",
+                nomination_id
+                    .map(|id| format!(" for nomination {id}"))
+                    .unwrap_or_default()
+            )),
             Message::VettingDigest { date, references, .. } => Some(format!(
                 ":hourglass: {date}: {} nomination(s) have waited too long for vetting: {}",
                 references.len(),

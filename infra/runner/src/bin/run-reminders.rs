@@ -25,8 +25,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         _ => return Err("give a scheduled event file, or --days-ahead N".into()),
     };
     let table = std::env::var("ILN_TABLE_NAME").unwrap_or_else(|_| "iln-nominations".to_owned());
-    let aws = iln_adapters::config::aws().await;
-    let app = local::reminders_app(NominationTable::new(aws_sdk_dynamodb::Client::new(&aws), table), 1);
+    // The local stack's DynamoDB, whatever this shell's AWS settings say.
+    let port = std::env::var("ILN_DYNAMODB_PORT").unwrap_or_else(|_| "8000".to_owned());
+    let config = aws_sdk_dynamodb::config::Builder::new()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .region(aws_sdk_dynamodb::config::Region::new("eu-west-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "local", "local", None, None, "local",
+        ))
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .build();
+    let app = local::reminders_app(
+        NominationTable::new(aws_sdk_dynamodb::Client::from_conf(config), table),
+        1,
+    );
     let summary = reminders::run(&app, now).await?;
     println!("reminder run at {now}: {}", serde_json::to_string(&summary)?);
     Ok(())

@@ -380,16 +380,15 @@ impl NominationTable {
 impl NominationTable {
     /// Records what changes no state: an audit event (a concern), messages
     /// (an ephemeral answer), or both, in one write.
-    #[tracing::instrument(skip_all, fields(nomination_id = %id))]
+    #[tracing::instrument(skip_all)]
     pub async fn record_note(
         &self,
-        id: NominationId,
-        audit: Option<AuditEvent>,
+        audit: Option<(NominationId, AuditEvent)>,
         messages: Vec<Message>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut writes = Vec::new();
-        if let Some(audit) = audit {
+        if let Some((id, audit)) = audit {
             writes.push(self.put(&AuditRecord::new(id, audit), None)?);
         }
         for message in messages {
