@@ -1,7 +1,7 @@
 use aws_config::SdkConfig;
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::{Dossier, MoveError, NominationMove, NominationTable, SubmitOutcome};
-use iln_adapters::http::{html, json, with_header};
+use iln_adapters::http::{html, json, media_type, with_header};
 use iln_adapters::telemetry::error_chain;
 use iln_domain::audit::{Actor, AuditEvent};
 use iln_domain::intake::{FieldErrors, NominationForm};
@@ -90,18 +90,6 @@ fn request_language(request: &Request) -> Language {
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
     Language::negotiate(query.first("lang"), accept_language)
-}
-
-fn media_type(request: &Request) -> Option<String> {
-    let content_type = request.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
-    Some(
-        content_type
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase(),
-    )
 }
 
 fn reader(request: &Request) -> Reader {

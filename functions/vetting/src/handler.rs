@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::{Dossier, MoveError, NominationMove, NominationTable, QueueError, StoreError};
-use iln_adapters::http::{json, json_error, staff};
+use iln_adapters::http::{json, json_error, media_type, staff};
 use iln_adapters::telemetry::error_chain;
 use iln_domain::audit::Actor;
 use iln_domain::findings;
@@ -83,18 +83,6 @@ fn query<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
 
 fn nomination_id(raw: &str) -> Result<NominationId, Failure> {
     raw.parse().map_err(|_| Failure::NotFound)
-}
-
-fn media_type(request: &Request) -> Option<String> {
-    let content_type = request.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
-    Some(
-        content_type
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase(),
-    )
 }
 
 fn summary(nomination: &iln_domain::Nomination) -> Value {

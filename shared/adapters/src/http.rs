@@ -63,3 +63,16 @@ pub fn json_error(status: StatusCode, field: Option<&str>, message: &str) -> Res
     };
     json(status, &serde_json::json!({ "errors": [error] }))
 }
+
+/// The request's media type, lower case, without parameters (`charset`).
+pub fn media_type(request: &lambda_http::Request) -> Option<String> {
+    let content_type = request.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(
+        content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase(),
+    )
+}

@@ -19,6 +19,8 @@ pub mod reminders;
 pub mod roster;
 pub mod slack;
 pub mod staff;
+#[cfg(test)]
+mod test_support;
 pub mod token;
 pub mod verification;
 pub mod vetting;

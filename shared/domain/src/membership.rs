@@ -1,10 +1,21 @@
 //! From confirmation to IMI International Leader: the invitation and what
 //! answering it does.
 
+use crate::NominationId;
+use crate::audit::{Actor, AuditEvent};
+use crate::i18n::Language;
+use crate::lifecycle::{Command, Status};
+use crate::message::Message;
 use crate::message::{Email, email};
 use crate::nomination::Nomination;
+use crate::nomination::{Country, NomineeRole, Region};
 use crate::pages::{PublicBaseUrl, RenderError};
+use crate::person::{EmailAddress, PersonName};
+use crate::slack::Channel;
 use crate::token::{Token, TokenPurpose};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// The page where a nominee answers, as a path with its token.
 pub fn invitation_path(token: &str) -> String {
@@ -31,19 +42,6 @@ pub fn invitation_email(
         &context,
     )
 }
-
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use std::fmt;
-
-use crate::NominationId;
-use crate::audit::{Actor, AuditEvent};
-use crate::i18n::Language;
-use crate::lifecycle::{Command, Status};
-use crate::message::Message;
-use crate::nomination::{Country, NomineeRole, Region};
-use crate::person::{EmailAddress, PersonName};
-use crate::slack::Channel;
 
 /// The title a member holds.
 pub const TITLE: &str = "IMI International Leader";

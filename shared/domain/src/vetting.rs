@@ -232,34 +232,10 @@ pub fn latest_question(audit: &[AuditEvent]) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::intake::NominationForm;
-    use crate::{Language, NominationId};
+    use crate::Language;
 
     fn nomination(status: Status, version: u64) -> Nomination {
-        let form = NominationForm {
-            nominee_name: Some("Amara Okafor".into()),
-            nominee_email: Some("amara@example.org".into()),
-            nominee_country: Some("NG".into()),
-            nominee_role: Some("mediator".into()),
-            nominator_name: Some("Lucía Fernández".into()),
-            nominator_email: Some("lucia@example.org".into()),
-            nominator_basis: Some("iln_member".into()),
-            rationale: Some("Amara built the first court-annexed mediation scheme in Lagos.".into()),
-            privacy_consent: true,
-            ..NominationForm::default()
-        };
-        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
-        Nomination {
-            id: NominationId::new(now),
-            status,
-            version,
-            submitted_at: now,
-            updated_at: now,
-            submission: form.parse(Language::Es).unwrap(),
-            last_move: None,
-            confirmations: Vec::new(),
-            invitation_token: None,
-        }
+        crate::test_support::nomination(status, version, Language::Es)
     }
 
     fn now() -> DateTime<Utc> {

@@ -10,7 +10,7 @@ use iln_domain::message::Message;
 use serde::{Deserialize, Serialize};
 
 use super::records::OutboxRecord;
-use super::{MoveError, NominationMove, NominationTable, StoreError, cancellation_codes, conflicted, keys};
+use super::{MoveError, NominationMove, NominationTable, StoreError, keys};
 
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct MemberRecord {
@@ -84,25 +84,7 @@ impl NominationTable {
             status: member.status,
         };
         writes.push(self.put(&pointer, None)?);
-        self.write_all(writes).await
-    }
-
-    async fn write_all(&self, writes: Vec<TransactWriteItem>) -> Result<(), MoveError> {
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(error) => match cancellation_codes(&error) {
-                Some(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") || conflicted(&codes) => {
-                    Err(MoveError::Conflict)
-                }
-                _ => Err(StoreError::call("TransactWriteItems")(error).into()),
-            },
-        }
+        self.write_transaction(writes).await
     }
 
     pub async fn member(&self, id: MemberId) -> Result<Option<Member>, StoreError> {
@@ -124,30 +106,21 @@ impl NominationTable {
         };
         let mut members = Vec::new();
         for status in statuses {
-            let mut start = None;
-            loop {
-                let mut query = self
-                    .client
-                    .query()
-                    .table_name(&self.name)
-                    .index_name(keys::STATUS_INDEX)
-                    .key_condition_expression("gsi1pk = :members")
-                    .expression_attribute_values(":members", AttributeValue::S(members_partition(status)))
-                    .set_exclusive_start_key(start);
-                if let Some(country) = country {
-                    query = query
-                        .filter_expression("country = :country")
-                        .expression_attribute_values(":country", AttributeValue::S(country.alpha2().to_owned()));
-                }
-                let page = query.send().await.map_err(StoreError::call("Query"))?;
-                for item in page.items.unwrap_or_default() {
-                    let record: MemberRecord = serde_dynamo::from_item(item).map_err(corrupt)?;
-                    members.push(record.member);
-                }
-                start = page.last_evaluated_key;
-                if start.is_none() {
-                    break;
-                }
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.name)
+                .index_name(keys::STATUS_INDEX)
+                .key_condition_expression("gsi1pk = :members")
+                .expression_attribute_values(":members", AttributeValue::S(members_partition(status)));
+            if let Some(country) = country {
+                query = query
+                    .filter_expression("country = :country")
+                    .expression_attribute_values(":country", AttributeValue::S(country.alpha2().to_owned()));
+            }
+            for item in self.query_all(query).await? {
+                let record: MemberRecord = serde_dynamo::from_item(item).map_err(corrupt)?;
+                members.push(record.member);
             }
         }
         members.sort_by_key(|member| member.since);
@@ -207,7 +180,7 @@ impl NominationTable {
         for message in change.messages {
             writes.push(self.put(&OutboxRecord::new(message, now), Some("attribute_not_exists(pk)"))?);
         }
-        self.write_all(writes).await
+        self.write_transaction(writes).await
     }
 }
 
@@ -252,7 +225,7 @@ impl NominationTable {
                 new_item,
             )?,
         ];
-        match self.write_all(writes).await {
+        match self.write_transaction(writes).await {
             Ok(()) => Ok(true),
             Err(MoveError::Conflict) => Ok(false),
             Err(MoveError::Store(error)) => Err(error),

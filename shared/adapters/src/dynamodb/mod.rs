@@ -129,3 +129,50 @@ fn expired(item: &Item) -> bool {
         .and_then(|n| n.parse::<i64>().ok())
         .is_some_and(|at| at <= now)
 }
+
+impl NominationTable {
+    /// Writes one transaction; a failed condition or a conflict with a
+    /// concurrent writer is the caller's `Conflict` to re-read and explain.
+    pub(super) async fn write_transaction(
+        &self,
+        writes: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
+    ) -> Result<(), MoveError> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(error) => match cancellation_codes(&error) {
+                Some(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") || conflicted(&codes) => {
+                    Err(MoveError::Conflict)
+                }
+                _ => Err(StoreError::call("TransactWriteItems")(error).into()),
+            },
+        }
+    }
+
+    /// Every item a query finds, page after page.
+    pub(super) async fn query_all(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = query
+                .clone()
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(StoreError::call("Query"))?;
+            items.extend(page.items.unwrap_or_default().into_iter().filter(|item| !expired(item)));
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+}

@@ -357,23 +357,7 @@ impl NominationTable {
     #[tracing::instrument(skip_all, fields(nomination_id = %step.nomination.id, to = %step.to))]
     pub async fn record_move(&self, step: NominationMove<'_>) -> Result<(), MoveError> {
         let writes = self.move_writes(step)?;
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error) => match cancellation_codes(&error) {
-                // Lost to a concurrent writer, by condition or by conflict:
-                // either way the caller re-reads and sees who won.
-                Some(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") || conflicted(&codes) => {
-                    Err(MoveError::Conflict)
-                }
-                _ => Err(StoreError::call("TransactWriteItems")(error).into()),
-            },
-        }
+        self.write_transaction(writes).await
     }
 }
 

@@ -88,42 +88,32 @@ impl NominationTable {
     /// times, from the undelivered queue of the index.
     #[tracing::instrument(skip_all)]
     pub async fn failing_messages(&self, attempts: u32) -> Result<Vec<OutboxMessage>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .index_name(keys::STATUS_INDEX)
+            .key_condition_expression("gsi1pk = :undelivered")
+            .filter_expression("attempts >= :attempts")
+            .expression_attribute_values(
+                ":undelivered",
+                AttributeValue::S(keys::UNDELIVERED_PARTITION.to_owned()),
+            )
+            .expression_attribute_values(":attempts", AttributeValue::N(attempts.to_string()));
         let mut failing = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.name)
-                .index_name(keys::STATUS_INDEX)
-                .key_condition_expression("gsi1pk = :undelivered")
-                .filter_expression("attempts >= :attempts")
-                .expression_attribute_values(
-                    ":undelivered",
-                    AttributeValue::S(keys::UNDELIVERED_PARTITION.to_owned()),
-                )
-                .expression_attribute_values(":attempts", AttributeValue::N(attempts.to_string()))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(StoreError::call("Query"))?;
-            for item in page.items.unwrap_or_default() {
-                let record: OutboxRecord = serde_dynamo::from_item(item).map_err(|source| StoreError::Corrupt {
-                    key: "outbox message".to_owned(),
-                    source,
-                })?;
-                failing.push(OutboxMessage {
-                    id: record.id,
-                    status: record.status,
-                    attempts: record.attempts,
-                    message: record.message,
-                });
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(failing);
-            }
+        for item in self.query_all(query).await? {
+            let record: OutboxRecord = serde_dynamo::from_item(item).map_err(|source| StoreError::Corrupt {
+                key: "outbox message".to_owned(),
+                source,
+            })?;
+            failing.push(OutboxMessage {
+                id: record.id,
+                status: record.status,
+                attempts: record.attempts,
+                message: record.message,
+            });
         }
+        Ok(failing)
     }
 
     /// Claims `message` for delivery, and stores the hash of the token it

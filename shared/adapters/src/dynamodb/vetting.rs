@@ -16,7 +16,7 @@ use iln_domain::{Nomination, NominationId, PersonName, Status};
 use std::collections::HashMap;
 
 use super::records::{AdditionRecord, AuditRecord, EndorsementRecord, NominationRecord, OutboxRecord, RosterRecord};
-use super::{Item, MoveError, NominationTable, StoreError, cancellation_codes, conflicted, keys};
+use super::{Item, MoveError, NominationTable, StoreError, keys};
 use crate::slack::PostedMessage;
 
 /// A page of a queue, oldest first.
@@ -148,65 +148,35 @@ impl NominationTable {
     #[tracing::instrument(skip_all, fields(status = %status))]
     pub async fn due(&self, status: Status, entered_before: DateTime<Utc>) -> Result<Vec<Nomination>, StoreError> {
         let cutoff = entered_before.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let mut nominations = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.name)
-                .index_name(keys::STATUS_INDEX)
-                .key_condition_expression("gsi1pk = :queue AND gsi1sk < :cutoff")
-                .expression_attribute_values(":queue", AttributeValue::S(keys::status_partition(status)))
-                .expression_attribute_values(":cutoff", AttributeValue::S(cutoff.clone()))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(StoreError::call("Query"))?;
-            for item in page
-                .items
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|item| !super::expired(item))
-            {
-                let record: NominationRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?;
-                nominations.push(record.into_domain());
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(nominations);
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .index_name(keys::STATUS_INDEX)
+            .key_condition_expression("gsi1pk = :queue AND gsi1sk < :cutoff")
+            .expression_attribute_values(":queue", AttributeValue::S(keys::status_partition(status)))
+            .expression_attribute_values(":cutoff", AttributeValue::S(cutoff));
+        self.query_all(query)
+            .await?
+            .into_iter()
+            .map(|item| {
+                let record: Result<NominationRecord, _> = serde_dynamo::from_item(item.clone());
+                record.map(NominationRecord::into_domain).map_err(corrupt(&item))
+            })
+            .collect()
     }
 
     /// The nomination with its endorsements, audit trail and additions.
     #[tracing::instrument(skip_all, fields(nomination_id = %id))]
     pub async fn dossier(&self, id: NominationId) -> Result<Option<Dossier>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.name)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", AttributeValue::S(keys::nomination(id)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(StoreError::call("Query"))?;
-            items.extend(
-                page.items
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|item| !super::expired(item)),
-            );
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::nomination(id)))
+            .consistent_read(true);
+        let items = self.query_all(query).await?;
         let mut nomination = None;
         let (mut endorsements, mut audit, mut additions) = (Vec::new(), Vec::new(), Vec::new());
         for item in &items {
@@ -455,20 +425,6 @@ impl NominationTable {
                 Some("attribute_not_exists(pk)"),
             )?,
         ];
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(error) => match cancellation_codes(&error) {
-                Some(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") || conflicted(&codes) => {
-                    Err(MoveError::Conflict)
-                }
-                _ => Err(StoreError::call("TransactWriteItems")(error).into()),
-            },
-        }
+        self.write_transaction(writes).await
     }
 }
