@@ -73,6 +73,18 @@ async fn a_confirmed_nominee_is_invited_accepts_and_becomes_a_member_with_a_welc
         )
         .await;
     assert_eq!(one.json()["country"], "NG");
+    let next = app.verified_nomination("en").await;
+    let leaders = app.file(&next.id).await["findings"]["country_leaders"].clone();
+    let members_as_leaders = leaders
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["source"] == "member")
+        .count();
+    assert_eq!(
+        members_as_leaders, 2,
+        "members lead their country in the findings: {leaders}"
+    );
 }
 
 #[tokio::test]
