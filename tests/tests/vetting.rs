@@ -504,3 +504,37 @@ async fn a_roster_import_reports_bad_rows_by_line_is_idempotent_and_changes_find
         "iln_member"
     );
 }
+
+#[tokio::test]
+async fn an_admin_withdraws_an_open_nomination_and_its_card_shows_it() {
+    let app = TestApp::spawn().await;
+    let nomination = app.in_discussion().await;
+    let path = format!("/vetting/nominations/{}/withdraw", nomination.id);
+    let reason = json!({ "reason": "The nominator asked to withdraw." });
+
+    let by_vetter = app
+        .staff_request("POST", &path, Some(&vetter_token()), Some(&reason))
+        .await;
+    let admin = iln_tests::admin_token();
+    let withdrawn = app.staff_request("POST", &path, Some(&admin), Some(&reason)).await;
+    let again = app.staff_request("POST", &path, Some(&admin), Some(&reason)).await;
+    app.deliver_outbox().await;
+
+    assert_eq!(by_vetter.status, 403);
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
+    assert_eq!(again.status, 409);
+    assert_eq!(app.status_of(&nomination.id).await, "withdrawn");
+    let updates: Vec<Value> = app
+        .slack_calls()
+        .await
+        .into_iter()
+        .filter(|c| c.method == "chat.update" && c.body["channel"] == "C0ILN")
+        .map(|c| c.body)
+        .collect();
+    assert_eq!(updates.len(), 1);
+    assert!(updates[0].to_string().contains("Withdrawn") && !updates[0].to_string().contains("iln.confirm"));
+    assert!(
+        app.items_of("nominee").await.is_empty(),
+        "the person may be nominated again"
+    );
+}

@@ -66,9 +66,12 @@ async fn route(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Respo
         ["vetting", "nominations", id, "decision"] if method == Method::POST => {
             decision(app, request, &staff, id, now).await
         }
+        ["vetting", "nominations", id, "withdraw"] if method == Method::POST => {
+            withdraw(app, request, &staff, id, now).await
+        }
         ["vetting", "roster"] if method == Method::PUT => import_roster(app, request, now).await,
         ["vetting", "roster"] => Err(Failure::MethodNotAllowed("PUT")),
-        ["vetting", "nominations", _, "decision"] => Err(Failure::MethodNotAllowed("POST")),
+        ["vetting", "nominations", _, "decision" | "withdraw"] => Err(Failure::MethodNotAllowed("POST")),
         ["vetting", "nominations", ..] => Err(Failure::MethodNotAllowed("GET")),
         _ => Err(Failure::NotFound),
     }
@@ -230,6 +233,54 @@ async fn decision(
         Err(MoveError::Conflict) => {
             let current = load(app, id).await?;
             Err(conflict(&current, "another decision was recorded first"))
+        }
+        Err(MoveError::Store(error)) => Err(error.into()),
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WithdrawalForm {
+    reason: String,
+}
+
+/// Admins only: an open nomination withdrawn, its card updated.
+#[tracing::instrument(skip_all, fields(nomination_id = %raw_id))]
+async fn withdraw(
+    app: &App,
+    request: &Request,
+    staff: &Staff,
+    raw_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Response<Body>, Failure> {
+    staff.require(StaffRole::Admin)?;
+    let form: WithdrawalForm = serde_json::from_slice(request.body().as_ref())
+        .map_err(|error| Failure::BadRequest(format!("malformed withdrawal: {error}")))?;
+    let reason = iln_domain::vetting::Reason::parse(&form.reason).map_err(|problem| Failure::Invalid {
+        field: "reason",
+        message: problem.message(Language::En),
+    })?;
+    let dossier = load(app, nomination_id(raw_id)?).await?;
+    let outcome = iln_domain::vetting::withdraw(&dossier.nomination, &staff.subject, &reason, now)
+        .map_err(|refusal| conflict(&dossier, &refusal.to_string()))?;
+    let step = NominationMove {
+        nomination: &dossier.nomination,
+        to: outcome.to,
+        at: now,
+        audit: outcome.audit,
+        spends_token: None,
+        messages: outcome.messages,
+        confirmations: None,
+        invitation_token: None,
+    };
+    match app.table.record_move(step).await {
+        Ok(()) => Ok(json(
+            StatusCode::OK,
+            &json!({ "id": dossier.nomination.id, "status": outcome.to }),
+        )),
+        Err(MoveError::Conflict) => {
+            let current = load(app, dossier.nomination.id).await?;
+            Err(conflict(&current, "the nomination changed meanwhile"))
         }
         Err(MoveError::Store(error)) => Err(error.into()),
     }

@@ -170,6 +170,39 @@ pub fn decide(
     })
 }
 
+/// An administrator withdraws an open nomination: its cards show it.
+pub fn withdraw(nomination: &Nomination, admin: &str, reason: &Reason, now: DateTime<Utc>) -> Result<Outcome, Refusal> {
+    let to = nomination.status.apply(Command::Withdraw)?;
+    let audit = AuditEvent::moved(
+        now,
+        Actor::Admin(admin.to_owned()),
+        Command::Withdraw,
+        nomination.status,
+        to,
+    )
+    .because(reason.as_str());
+    // The card that still asks for a decision is the one to update.
+    let card = match nomination.status {
+        Status::Submitted => None,
+        Status::AwaitingVetting => Some(crate::slack::Channel::Vetting),
+        _ => Some(crate::slack::Channel::Iln),
+    };
+    let messages = card
+        .map(|channel| Message::CardUpdate {
+            nomination_id: nomination.id,
+            channel,
+            version: nomination.version + 1,
+        })
+        .into_iter()
+        .collect();
+    Ok(Outcome {
+        command: Command::Withdraw,
+        to,
+        audit,
+        messages,
+    })
+}
+
 /// What a nomination's verification causes: its card in the vetting channel.
 pub fn on_verified(nomination: &Nomination) -> Vec<Message> {
     vec![Message::VettingCard {
