@@ -44,6 +44,7 @@ impl PublicBaseUrl {
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("pages/layout.html", include_str!("../templates/pages/layout.html")),
+    ("emails/layout.html", include_str!("../templates/emails/layout.html")),
     (
         "pages/nomination_form.html",
         include_str!("../templates/pages/nomination_form.html"),
