@@ -9,6 +9,7 @@ use iln_adapters::dynamodb::NominationTable;
 use iln_adapters::ses::SesMailer;
 use iln_adapters::slack::{BotToken, SlackClient};
 use iln_domain::pages::PublicBaseUrl;
+use iln_domain::token::LinkKey;
 use iln_runner::authorizer::LocalAuthorizer;
 use iln_runner::gateway::Gateway;
 use iln_runner::stream::{OutboxFeed, PumpResult, StreamReader};
@@ -75,6 +76,8 @@ pub struct TestApp {
     feed: Mutex<OutboxFeed>,
     /// The clock every handler is given: fixed when the test starts.
     pub now: DateTime<Utc>,
+    /// The SES emulator this system's outbox sends to.
+    ses_url: String,
     http: reqwest::Client,
 }
 
@@ -426,6 +429,7 @@ impl TestApp {
                 slack: SlackClient::new(format!("{}/api", slack.uri()), BotToken::new("xoxb-test")).expect("slack"),
                 channels: local::channels(),
                 base_url: PublicBaseUrl::parse(BASE_URL).expect("base url"),
+                link_key: LinkKey::parse(&format!("test-link-key-{table_name}")).expect("link key"),
                 thin_rationale_below: local::THIN_RATIONALE_BELOW,
             },
         };
@@ -445,6 +449,7 @@ impl TestApp {
             slack,
             feed: Mutex::new(OutboxFeed::new(reader)),
             now: Utc::now().trunc_subsecs(0),
+            ses_url: ses_url.to_owned(),
             http: reqwest::Client::new(),
         }
     }
@@ -537,9 +542,9 @@ impl TestApp {
             .expect("stream readable")
     }
 
-    /// Every e-mail the shared SES emulator holds for `address`.
+    /// Every e-mail this system's SES emulator holds for `address`.
     pub async fn mails_to(&self, address: &str) -> Vec<Mail> {
-        mails_at(&self.http, &ses_emulator_url(), address).await
+        mails_at(&self.http, &self.ses_url, address).await
     }
 
     /// Every item of this test's table. Only a test may Scan.
@@ -704,4 +709,62 @@ pub fn nomination(language: &str, nominee_email: &str, nominator_email: &str) ->
         "links": ["https://example.org/amara"],
         "privacy_consent": true
     })
+}
+
+/// A private SES emulator that a test can stop and start again.
+pub struct SesEmulator {
+    port: u16,
+    process: Option<std::process::Child>,
+}
+
+impl SesEmulator {
+    pub fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    pub async fn start(port: u16) -> Self {
+        let cli = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../infra/emulators/node_modules/aws-ses-v2-local/dist/cli.js"
+        );
+        let process = std::process::Command::new("node")
+            .args([cli, "--host", "127.0.0.1", "--port", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("node runs the SES emulator");
+        // Owned from here on: dropping the emulator kills and reaps it.
+        let emulator = Self {
+            port,
+            process: Some(process),
+        };
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return emulator;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("SES emulator did not start on {port}");
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+}
+
+impl Drop for SesEmulator {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }

@@ -3,9 +3,7 @@
 
 use aws_lambda_events::event::dynamodb::Event;
 use iln_runner::stream::StreamReader;
-use iln_tests::{TestApp, mails_at, nomination, unique_address};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use iln_tests::{SesEmulator, TestApp, mails_at, nomination, unique_address};
 
 #[tokio::test]
 async fn the_same_stream_record_handed_over_three_times_sends_one_mail() {
@@ -32,71 +30,13 @@ async fn the_same_stream_record_handed_over_three_times_sends_one_mail() {
 
     assert_eq!(app.mails_to(&nominator).await.len(), 1);
     let tokens = app.items_of("token").await;
-    assert_eq!(tokens.len(), 1, "one token, for the one mail sent");
+    assert_eq!(tokens.len(), 2, "the links of the one mail sent: verify and withdraw");
     let outbox = app.items_of("outbox_message").await;
     assert_eq!(outbox[0]["status"].as_s().unwrap(), "delivered");
     assert!(
         !outbox[0].contains_key("gsi1pk"),
         "a delivered message leaves the undelivered queue"
     );
-}
-
-/// A private SES emulator that a test can stop and start again.
-struct SesEmulator {
-    port: u16,
-    process: Option<Child>,
-}
-
-impl SesEmulator {
-    fn free_port() -> u16 {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    }
-
-    async fn start(port: u16) -> Self {
-        let cli = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../infra/emulators/node_modules/aws-ses-v2-local/dist/cli.js"
-        );
-        let process = Command::new("node")
-            .args([cli, "--host", "127.0.0.1", "--port", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("node runs the SES emulator");
-        // Owned from here on: dropping the emulator kills and reaps it.
-        let emulator = Self {
-            port,
-            process: Some(process),
-        };
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return emulator;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("SES emulator did not start on {port}");
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut process) = self.process.take() {
-            let _ = process.kill();
-            let _ = process.wait();
-        }
-    }
-}
-
-impl Drop for SesEmulator {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! before, and a run repeated at the same time sends nothing new.
 
 use chrono::Duration;
-use iln_tests::{ILN_CHANNEL, TestApp, VETTING_CHANNEL, nomination, unique_address};
+use iln_tests::{ILN_CHANNEL, SesEmulator, TestApp, VETTING_CHANNEL, nomination, unique_address};
 
 #[tokio::test]
 async fn a_nomination_never_verified_expires_after_72_hours_and_not_before() {
@@ -246,4 +246,85 @@ async fn a_message_that_keeps_failing_is_reported_once_to_the_vetting_channel_by
         .find(|i| i["pk"].as_s().unwrap().ends_with("vetting_card"))
         .unwrap();
     assert_eq!(card["status"].as_s().unwrap(), "delivered");
+}
+
+#[tokio::test]
+async fn an_unanswered_invitation_is_recalled_once_after_7_days_in_spanish_with_the_same_link() {
+    let app = TestApp::spawn().await;
+    let invited = app.invited("es").await;
+
+    let early = app
+        .run_reminders(app.now + Duration::days(7) - Duration::minutes(1))
+        .await;
+    app.deliver_outbox().await;
+    let mails_before = app.mails_to(&invited.nominee).await.len();
+    let due_at = app.now + Duration::days(7) + Duration::minutes(1);
+    let due = app.run_reminders(due_at).await;
+    app.run_reminders(due_at).await;
+    app.run_reminders(due_at + Duration::days(1)).await;
+    app.deliver_outbox().await;
+
+    assert_eq!((early.invitation_reminders, due.invitation_reminders), (0, 1));
+    assert_eq!(mails_before, 1, "only the invitation before the seventh day");
+    let mails = app.mails_to(&invited.nominee).await;
+    assert_eq!(mails.len(), 2, "one reminder, however often the run repeats");
+    let reminder = &mails[1];
+    assert!(reminder.subject.starts_with("Recordatorio"), "{}", reminder.subject);
+    assert_eq!(reminder.link_to("/invitations/"), invited.link, "the same link");
+    assert_eq!(app.get(&invited.link).await.status, 200, "and it still works");
+}
+
+#[tokio::test]
+async fn an_answered_invitation_gets_no_reminder() {
+    let app = TestApp::spawn().await;
+    let invited = app.invited("en").await;
+    let accepted = app
+        .answer_invitation(&invited.link, "accept", &[("terms_version", iln_tests::TERMS_VERSION)])
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+
+    let run = app.run_reminders(app.now + Duration::days(8)).await;
+    app.deliver_outbox().await;
+
+    assert_eq!(run.invitation_reminders, 0);
+    assert!(app.outbox_of_kind("invitation_reminder").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_reminder_run_while_ses_is_down_loses_nothing_and_mails_once_when_it_is_back() {
+    let port = SesEmulator::free_port();
+    let mut ses = SesEmulator::start(port).await;
+    let app = TestApp::spawn_with_mail_to(&ses.url()).await;
+    let invited = app.invited("en").await;
+    ses.stop();
+
+    let at = app.now + Duration::days(7) + Duration::hours(1);
+    app.run_reminders(at).await;
+    let while_down = app.deliver_outbox().await;
+    app.run_reminders(at).await;
+
+    assert!(while_down.retry_pending, "the failure is reported for retry");
+    let waiting = app.outbox_of_kind("invitation_reminder").await;
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0]["status"].as_s().unwrap(), "retrying", "nothing lost");
+
+    let _ses = SesEmulator::start(port).await;
+    let back = app.deliver_outbox().await;
+    app.run_reminders(at).await;
+    app.deliver_outbox().await;
+
+    assert!(!back.retry_pending);
+    let mails = app.mails_to(&invited.nominee).await;
+    assert_eq!(
+        mails.len(),
+        1,
+        "the invitation went to the first emulator; one reminder since"
+    );
+    assert_eq!(mails[0].link_to("/invitations/"), invited.link);
+    assert_eq!(
+        app.outbox_of_kind("invitation_reminder").await[0]["status"]
+            .as_s()
+            .unwrap(),
+        "delivered"
+    );
 }

@@ -114,7 +114,7 @@ async fn link(app: &App, request: &Request, presented: &str, now: DateTime<Utc>)
         return refused(fallback, StatusCode::NOT_FOUND, "unknown");
     };
     let language = explicit.unwrap_or(nomination.submission.language);
-    let current = nomination.invitation_token.as_ref() == Some(&hash);
+    let current = nomination.invitation.as_ref().is_some_and(|sent| sent.token == hash);
     match membership::invitation_state(
         nomination.status,
         token.used_at.is_some(),
@@ -209,7 +209,7 @@ async fn answer(
                 spends_token: Some(&hash),
                 messages: accepted.messages,
                 confirmations: None,
-                invitation_token: None,
+                invitation: None,
             };
             app.table.accept_invitation(step, &accepted.member).await
         }
@@ -225,7 +225,7 @@ async fn answer(
                 spends_token: Some(&hash),
                 messages,
                 confirmations: None,
-                invitation_token: None,
+                invitation: None,
             };
             app.table.record_move(step).await
         }
@@ -333,7 +333,7 @@ async fn revoke(app: &App, request: &Request, raw: &str, now: DateTime<Utc>) -> 
         spends_token: None,
         messages: Vec::new(),
         confirmations: None,
-        invitation_token: None,
+        invitation: None,
     };
     match app.table.record_move(step).await {
         Ok(()) => Ok(json(StatusCode::OK, &json!({ "id": nomination.id, "status": to }))),

@@ -12,6 +12,8 @@ pub struct Config {
     pub slack_api_url: String,
     /// Name of the SSM SecureString holding the bot token (never the token).
     pub slack_bot_token_parameter: String,
+    /// Name of the SSM SecureString holding the key links are derived from.
+    pub link_key_parameter: String,
     pub channels: SlackChannels,
     pub thin_rationale_below: usize,
 }
@@ -24,6 +26,7 @@ impl Config {
             public_base_url: parsed("PUBLIC_BASE_URL", PublicBaseUrl::parse)?,
             slack_api_url: required("SLACK_API_URL")?,
             slack_bot_token_parameter: required("SLACK_BOT_TOKEN_PARAMETER")?,
+            link_key_parameter: required("LINK_KEY_PARAMETER")?,
             channels: SlackChannels {
                 vetting: required("SLACK_VETTING_CHANNEL")?,
                 iln: required("SLACK_ILN_CHANNEL")?,

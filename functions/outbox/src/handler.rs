@@ -2,8 +2,8 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::{
-    AfterDelivery, Claim, Dossier, NominationMove, NominationTable, OutboxMessage, OutboxStatus, StoreError,
-    TokenToIssue,
+    AfterDelivery, Claim, Dossier, LinkToStore, NominationMove, NominationTable, OutboxMessage, OutboxStatus,
+    StoreError,
 };
 use iln_adapters::ses::SesMailer;
 use iln_adapters::slack::{PostedMessage, SlackClient, SlackError};
@@ -11,10 +11,11 @@ use iln_adapters::telemetry::error_chain;
 use iln_domain::audit::{Actor, AuditEvent};
 use iln_domain::findings;
 use iln_domain::membership;
+use iln_domain::membership::SentInvitation;
 use iln_domain::message::{Email, Message, Route};
 use iln_domain::pages::PublicBaseUrl;
 use iln_domain::slack::{self, Channel, SlackMessage};
-use iln_domain::token::{Token, TokenHash};
+use iln_domain::token::{LinkKey, TokenPurpose};
 use iln_domain::{Command, Nomination, Status};
 
 /// Where the system posts in Slack: channel ids.
@@ -39,6 +40,8 @@ pub struct App {
     pub slack: SlackClient,
     pub channels: SlackChannels,
     pub base_url: PublicBaseUrl,
+    /// Derives the links e-mails carry.
+    pub link_key: LinkKey,
     /// Rationales shorter than this are flagged as thin on cards.
     pub thin_rationale_below: usize,
 }
@@ -90,7 +93,7 @@ pub async fn handle(app: &App, event: Event, now: DateTime<Utc>) -> DynamoDbEven
 enum Prepared {
     Email(Email),
     /// The invitation, which moves its nomination to `invited` once sent.
-    Invitation(Email, Box<Nomination>),
+    Invitation(Email, Box<Nomination>, SentInvitation),
     Card(Channel, SlackMessage),
     CardUpdate(PostedMessage, SlackMessage),
     Thread(PostedMessage, SlackMessage),
@@ -120,20 +123,22 @@ async fn deliver(app: &App, record: &EventRecord, now: DateTime<Utc>) -> Result<
     let message = entry.message;
     tracing::Span::current().record("message_id", entry.id.as_str());
 
-    let token = match message.token_purpose() {
-        Some(_) => Some(Token::generate().map_err(|e| Retry(e.into()))?),
-        None => None,
-    };
-    let Some(prepared) = prepare(app, &message, token.as_ref()).await? else {
+    let Some(prepared) = prepare(app, &message).await? else {
         return Ok(Outcome::Parked);
     };
-    let hash = token.as_ref().map(Token::hash);
-    let issue = hash.as_ref().map(|hash| TokenToIssue { hash, issued_at: now });
-    if app.table.claim_message(&message, issue, now).await? == Claim::Unavailable {
+    let links: Vec<LinkToStore> = message
+        .link_purposes()
+        .iter()
+        .map(|&purpose| LinkToStore {
+            purpose,
+            hash: message.link(&app.link_key, purpose).hash(),
+        })
+        .collect();
+    if app.table.claim_message(&message, &links, now).await? == Claim::Unavailable {
         return Ok(Outcome::NothingToDo);
     }
     let sent = match &prepared {
-        Prepared::Email(email) | Prepared::Invitation(email, _) => app
+        Prepared::Email(email) | Prepared::Invitation(email, ..) => app
             .mailer
             .send(email)
             .await
@@ -174,10 +179,7 @@ async fn deliver(app: &App, record: &EventRecord, now: DateTime<Utc>) -> Result<
         Ok(posted_card) => {
             let after = match (&posted_card, &prepared) {
                 (Some((channel, card)), _) => AfterDelivery::CardPosted(*channel, card),
-                (None, Prepared::Invitation(_, nomination)) => match &hash {
-                    Some(hash) => invited(nomination, hash, now),
-                    None => AfterDelivery::Nothing,
-                },
+                (None, Prepared::Invitation(_, nomination, sent)) => invited(nomination, sent, now),
                 _ => AfterDelivery::Nothing,
             };
             app.table.mark_delivered(&message, after, now).await?;
@@ -199,13 +201,13 @@ fn slack_failure(error: SlackError) -> (String, Retry) {
 }
 
 /// Renders `message`; `None` parks it (a fault retrying cannot fix).
-async fn prepare(app: &App, message: &Message, token: Option<&Token>) -> Result<Option<Prepared>, Retry> {
+async fn prepare(app: &App, message: &Message) -> Result<Option<Prepared>, Retry> {
     let parked = |error: &dyn std::error::Error| {
         tracing::error!(kind = message.kind(), error = %error, "message cannot be rendered; parked");
         None
     };
     match message.route() {
-        Route::Email => match message.render_email(&app.base_url, token) {
+        Route::Email => match message.render_email(&app.base_url, &app.link_key) {
             Ok(Some(email)) => Ok(Some(Prepared::Email(email))),
             Ok(None) => Ok(None),
             Err(error) => Ok(parked(&error)),
@@ -270,9 +272,38 @@ async fn prepare(app: &App, message: &Message, token: Option<&Token>) -> Result<
                 tracing::info!(status = %dossier.nomination.status, "invitation not sent: the nomination moved on");
                 return Ok(None);
             }
-            let token = token.ok_or_else(|| Retry("an invitation needs a token".into()))?;
-            match membership::invitation_email(&dossier.nomination, &app.base_url, token) {
-                Ok(email) => Ok(Some(Prepared::Invitation(email, Box::new(dossier.nomination)))),
+            let Message::Invitation { round, .. } = *message else {
+                return Ok(None);
+            };
+            let token = message.link(&app.link_key, TokenPurpose::AnswerInvitation);
+            let sent = SentInvitation {
+                round,
+                token: token.hash(),
+            };
+            match membership::invitation_email(&dossier.nomination, &app.base_url, &token) {
+                Ok(email) => Ok(Some(Prepared::Invitation(email, Box::new(dossier.nomination), sent))),
+                Err(error) => Ok(parked(&error)),
+            }
+        }
+        Route::InvitationReminder => {
+            let Some(dossier) = dossier_of(app, message).await? else {
+                return Ok(parked(&NominationGone));
+            };
+            let nomination = &dossier.nomination;
+            // Only the round whose link still works is reminded of: after a
+            // resend, an answer or an expiry there is nothing to remind.
+            let current = match (message, &nomination.invitation) {
+                (Message::InvitationReminder { round, .. }, Some(sent)) if sent.round == *round => sent,
+                _ => return Ok(None),
+            };
+            if nomination.status != Status::Invited {
+                return Ok(None);
+            }
+            let token = current
+                .message(nomination.id)
+                .link(&app.link_key, TokenPurpose::AnswerInvitation);
+            match membership::invitation_reminder_email(nomination, &app.base_url, &token) {
+                Ok(email) => Ok(Some(Prepared::Email(email))),
                 Err(error) => Ok(parked(&error)),
             }
         }
@@ -320,7 +351,7 @@ fn invitation_command(nomination: &Nomination) -> Command {
 
 /// The move an invitation's delivery makes: `confirmed` → `invited` (or
 /// `invited` again), with the link just sent as the only one that works.
-fn invited<'a>(nomination: &'a Nomination, hash: &'a TokenHash, now: DateTime<Utc>) -> AfterDelivery<'a> {
+fn invited<'a>(nomination: &'a Nomination, sent: &'a SentInvitation, now: DateTime<Utc>) -> AfterDelivery<'a> {
     let to = Status::Invited;
     let command = invitation_command(nomination);
     AfterDelivery::Move(NominationMove {
@@ -331,6 +362,6 @@ fn invited<'a>(nomination: &'a Nomination, hash: &'a TokenHash, now: DateTime<Ut
         spends_token: None,
         messages: Vec::new(),
         confirmations: None,
-        invitation_token: Some(hash),
+        invitation: Some(sent),
     })
 }

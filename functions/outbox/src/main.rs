@@ -6,6 +6,7 @@ use chrono::Utc;
 use iln_adapters::dynamodb::NominationTable;
 use iln_adapters::ses::SesMailer;
 use iln_adapters::slack::SlackClient;
+use iln_domain::token::LinkKey;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use outbox::{App, Config, handle};
 
@@ -14,7 +15,11 @@ async fn main() -> Result<(), Error> {
     iln_adapters::telemetry::init();
     let config = Config::from_env()?;
     let aws = iln_adapters::config::aws().await;
-    let bot_token = iln_adapters::secrets::read(&aws, &config.slack_bot_token_parameter).await?;
+    // Both secrets are read once per cold start, concurrently.
+    let (bot_token, link_key) = tokio::try_join!(
+        iln_adapters::secrets::read(&aws, &config.slack_bot_token_parameter),
+        iln_adapters::secrets::read(&aws, &config.link_key_parameter),
+    )?;
     let app = App {
         table: NominationTable::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name)
             .with_retention_days(iln_adapters::config::retention_days()?),
@@ -22,6 +27,7 @@ async fn main() -> Result<(), Error> {
         slack: SlackClient::new(&config.slack_api_url, bot_token.into())?,
         channels: config.channels.clone(),
         base_url: config.public_base_url.clone(),
+        link_key: LinkKey::parse(&link_key)?,
         thin_rationale_below: config.thin_rationale_below,
     };
     let app = &app;

@@ -21,6 +21,7 @@ impl Config {
             thresholds: Thresholds {
                 vetting_overdue: days("VETTING_OVERDUE_DAYS")?,
                 discussion_overdue: days("DISCUSSION_OVERDUE_DAYS")?,
+                invitation_unanswered: days("INVITATION_REMINDER_DAYS")?,
             },
             vetters_address: match std::env::var("VETTERS_ADDRESS").unwrap_or_default().trim() {
                 "" => None,

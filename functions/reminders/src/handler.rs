@@ -22,6 +22,7 @@ pub struct App {
 pub struct Summary {
     pub expired_unverified: usize,
     pub expired_invitations: usize,
+    pub invitation_reminders: usize,
     pub overdue_in_vetting: usize,
     pub discussion_reminders: usize,
     pub failing_messages: usize,
@@ -59,6 +60,17 @@ pub async fn run(app: &App, now: DateTime<Utc>) -> Result<Summary, RunError> {
         .await?
     {
         summary.expired_invitations += usize::from(expire(app, &nomination, now).await?);
+    }
+    for nomination in app
+        .table
+        .due(Status::Invited, now - app.thresholds.invitation_unanswered)
+        .await?
+    {
+        // Keyed by round: a repeated run, or the next day's, sends nothing new.
+        if let Some(reminder) = reminders::invitation_reminder(&nomination, now) {
+            app.table.record_note(None, vec![reminder], now).await?;
+            summary.invitation_reminders += 1;
+        }
     }
     let overdue = app
         .table
@@ -109,7 +121,7 @@ async fn expire(app: &App, nomination: &Nomination, now: DateTime<Utc>) -> Resul
         spends_token: None,
         messages,
         confirmations: None,
-        invitation_token: None,
+        invitation: None,
     };
     match app.table.record_move(step).await {
         Ok(()) => Ok(true),

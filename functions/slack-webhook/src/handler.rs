@@ -171,7 +171,7 @@ async fn button(
                         spends_token: None,
                         messages: outcome.messages,
                         confirmations: Some(outcome.confirmations),
-                        invitation_token: None,
+                        invitation: None,
                     };
                     record(app, step, click, now).await?;
                 }
@@ -203,7 +203,7 @@ async fn vet(
                 spends_token: None,
                 messages: outcome.messages,
                 confirmations: None,
-                invitation_token: None,
+                invitation: None,
             };
             record(app, step, click, now).await?;
             Ok(None)
@@ -326,7 +326,7 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
                     spends_token: None,
                     messages: outcome.messages,
                     confirmations: None,
-                    invitation_token: None,
+                    invitation: None,
                 };
                 record(app, step, &click, now).await?;
                 None

@@ -5,11 +5,11 @@ use iln_adapters::http::{html, json, media_type, with_header};
 use iln_adapters::telemetry::error_chain;
 use iln_domain::audit::{Actor, AuditEvent};
 use iln_domain::intake::{FieldErrors, NominationForm};
-use iln_domain::pages::{self, RenderError, TokenProblem};
+use iln_domain::pages::{self, RenderError, TokenProblem, WithdrawPage};
 use iln_domain::token::{TokenHash, TokenPurpose};
 use iln_domain::verification::{Verification, verify_nominator};
 use iln_domain::vetting::{AddedInformation, Answerable, answerable, latest_question};
-use iln_domain::{Command, Language, NominationId};
+use iln_domain::{Command, Language, Nomination, NominationId, Status};
 use lambda_http::http::{Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
@@ -73,6 +73,8 @@ pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response
         (&Method::GET, "/nominations/verify") => verify(app, &request, now).await,
         (&Method::GET, pages::INFORMATION_PATH) => information_page(app, &request, now).await,
         (&Method::POST, pages::INFORMATION_PATH) => add_information(app, &request, now).await,
+        (&Method::GET, pages::WITHDRAW_PATH) => withdraw_page(app, &request, now).await,
+        (&Method::POST, pages::WITHDRAW_PATH) => withdraw(app, &request, now).await,
         (&Method::GET, "/privacy") => page(pages::privacy(language)),
         _ => Err(Failure::NotFound),
     };
@@ -222,7 +224,7 @@ async fn verify(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Resp
                     spends_token: Some(&hash),
                     messages: iln_domain::vetting::on_verified(&nomination),
                     confirmations: None,
-                    invitation_token: None,
+                    invitation: None,
                 };
                 match app.table.record_move(step).await {
                     Ok(()) => {
@@ -419,4 +421,126 @@ async fn add_information(app: &App, request: &Request, now: DateTime<Utc>) -> Re
         },
         Err(MoveError::Store(error)) => Err(Failure::Internal(error.into())),
     }
+}
+
+/// Where a withdraw link stands: the nomination it would withdraw, or the
+/// page that says why there is nothing to do.
+enum WithdrawLink {
+    Open {
+        nomination: Box<Nomination>,
+        language: Language,
+    },
+    Closed(Response<Body>),
+}
+
+async fn withdraw_link(
+    app: &App,
+    request: &Request,
+    presented: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<WithdrawLink, Failure> {
+    let query = request.query_string_parameters();
+    let explicit_language = query.first("lang").and_then(|raw| Language::parse(raw).ok());
+    let fallback = request_language(request);
+    let unknown = |language: Language| {
+        Ok(WithdrawLink::Closed(html(
+            StatusCode::NOT_FOUND,
+            pages::token_problem(language, TokenProblem::Unknown)?,
+        )))
+    };
+    let Some(hash) = presented.and_then(TokenHash::of_presented) else {
+        return unknown(fallback);
+    };
+    let internal = |error: iln_adapters::dynamodb::StoreError| Failure::Internal(error.into());
+    let token = app.table.token(&hash).await.map_err(internal)?;
+    let Some(token) = token.filter(|t| t.purpose == TokenPurpose::WithdrawNomination) else {
+        return unknown(fallback);
+    };
+    let Some(nomination) = app.table.nomination(token.nomination_id).await.map_err(internal)? else {
+        return unknown(fallback);
+    };
+    let language = explicit_language.unwrap_or(nomination.submission.language);
+    if nomination.status == Status::Withdrawn {
+        // A second click, or an administrator was first: withdrawn either way.
+        let page = pages::withdraw(language, WithdrawPage::Done)?;
+        return Ok(WithdrawLink::Closed(html(StatusCode::OK, page)));
+    }
+    if !nomination.status.is_open() || now > token.valid_until {
+        let page = pages::withdraw(language, WithdrawPage::AlreadyClosed)?;
+        return Ok(WithdrawLink::Closed(html(StatusCode::GONE, page)));
+    }
+    Ok(WithdrawLink::Open {
+        nomination: Box::new(nomination),
+        language,
+    })
+}
+
+/// The nominator's withdraw link: asks before anything happens, so that a
+/// mail scanner following links withdraws nothing.
+#[tracing::instrument(skip_all)]
+async fn withdraw_page(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
+    let query = request.query_string_parameters();
+    let presented = query.first("token");
+    match withdraw_link(app, request, presented, now).await? {
+        WithdrawLink::Closed(response) => Ok(response),
+        WithdrawLink::Open { nomination, language } => {
+            let confirm = WithdrawPage::Confirm {
+                nominee_name: nomination.submission.nominee.name.as_str(),
+                token: presented.unwrap_or_default(),
+            };
+            Ok(html(StatusCode::OK, pages::withdraw(language, confirm)?))
+        }
+    }
+}
+
+/// The form sent back from the withdraw page.
+#[derive(serde::Deserialize)]
+struct WithdrawForm {
+    #[serde(default)]
+    token: String,
+}
+
+#[tracing::instrument(skip_all)]
+async fn withdraw(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
+    if media_type(request).as_deref() != Some("application/x-www-form-urlencoded") {
+        return Err(Failure::UnsupportedMediaType);
+    }
+    let body = request.body().as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Failure::TooLarge);
+    }
+    let text = std::str::from_utf8(body).map_err(|_| Failure::InvalidUtf8)?;
+    let form: WithdrawForm = serde_html_form::from_str(text).map_err(|error| Failure::Malformed(error.to_string()))?;
+    // A lost race is re-read once: by then the winner's move is visible.
+    for _ in 0..2 {
+        let (nomination, language) = match withdraw_link(app, request, Some(&form.token), now).await? {
+            WithdrawLink::Closed(response) => return Ok(response),
+            WithdrawLink::Open { nomination, language } => (nomination, language),
+        };
+        let Ok(outcome) = iln_domain::vetting::withdraw(&nomination, Actor::Nominator, None, now) else {
+            return Ok(html(
+                StatusCode::GONE,
+                pages::withdraw(language, WithdrawPage::AlreadyClosed)?,
+            ));
+        };
+        let step = NominationMove {
+            nomination: &nomination,
+            to: outcome.to,
+            at: now,
+            audit: outcome.audit,
+            spends_token: None,
+            messages: outcome.messages,
+            confirmations: None,
+            invitation: None,
+        };
+        match app.table.record_move(step).await {
+            Ok(()) => {
+                tracing::info!(nomination_id = %nomination.id, "withdrawn by the nominator");
+                return Ok(html(StatusCode::OK, pages::withdraw(language, WithdrawPage::Done)?));
+            }
+            Err(MoveError::Conflict) => continue,
+            Err(MoveError::Store(error)) => return Err(Failure::Internal(error.into())),
+        }
+    }
+    Err(Failure::Internal("withdrawal kept conflicting".into()))
 }

@@ -220,7 +220,7 @@ async fn decision(
         spends_token: None,
         messages: outcome.messages,
         confirmations: None,
-        invitation_token: None,
+        invitation: None,
     };
     match app.table.record_move(step).await {
         Ok(()) => {
@@ -261,7 +261,8 @@ async fn withdraw(
         message: problem.message(Language::En),
     })?;
     let dossier = load(app, nomination_id(raw_id)?).await?;
-    let outcome = iln_domain::vetting::withdraw(&dossier.nomination, &staff.subject, &reason, now)
+    let by = iln_domain::audit::Actor::Admin(staff.subject.clone());
+    let outcome = iln_domain::vetting::withdraw(&dossier.nomination, by, Some(&reason), now)
         .map_err(|refusal| conflict(&dossier, &refusal.to_string()))?;
     let step = NominationMove {
         nomination: &dossier.nomination,
@@ -271,7 +272,7 @@ async fn withdraw(
         spends_token: None,
         messages: outcome.messages,
         confirmations: None,
-        invitation_token: None,
+        invitation: None,
     };
     match app.table.record_move(step).await {
         Ok(()) => Ok(json(

@@ -43,6 +43,7 @@ pub struct Secrets {
     pub jwt_secret: String,
     pub slack_signing_secret: String,
     pub slack_bot_token: String,
+    pub link_key: String,
 }
 
 fn random_hex(bytes: usize) -> Result<String, getrandom::Error> {
@@ -73,6 +74,7 @@ impl Secrets {
             slack_bot_token: read_or_make("slack-bot-token", &|| {
                 random_hex(12).map(|hex| format!("xoxb-local-{hex}"))
             })?,
+            link_key: read_or_make("link-key", &|| random_hex(32))?,
         })
     }
 }
@@ -107,6 +109,7 @@ pub fn reminders_app(table: NominationTable, quorum: usize) -> reminders::App {
         thresholds: iln_domain::reminders::Thresholds {
             vetting_overdue: chrono::Duration::days(5),
             discussion_overdue: chrono::Duration::days(7),
+            invitation_unanswered: chrono::Duration::days(7),
         },
         vetters_address: iln_domain::EmailAddress::parse("vetters@iln.localhost").ok(),
         quorum,

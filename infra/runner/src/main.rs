@@ -10,6 +10,7 @@ use iln_adapters::dynamodb::NominationTable;
 use iln_adapters::ses::SesMailer;
 use iln_adapters::slack::{BotToken, SlackClient};
 use iln_domain::pages::PublicBaseUrl;
+use iln_domain::token::LinkKey;
 use iln_runner::authorizer::LocalAuthorizer;
 use iln_runner::gateway::Gateway;
 use iln_runner::slack_standin::{SlackStandIn, StandInConfig, StandInUser};
@@ -92,6 +93,7 @@ async fn main() -> Result<(), Error> {
             )?,
             channels: local::channels(),
             base_url: PublicBaseUrl::parse(&base_url)?,
+            link_key: LinkKey::parse(&secrets.link_key)?,
             thin_rationale_below: local::THIN_RATIONALE_BELOW,
         },
     };

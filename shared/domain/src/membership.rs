@@ -12,7 +12,7 @@ use crate::nomination::{Country, NomineeRole, Region};
 use crate::pages::{PublicBaseUrl, RenderError};
 use crate::person::{EmailAddress, PersonName};
 use crate::slack::Channel;
-use crate::token::{Token, TokenPurpose};
+use crate::token::{Token, TokenHash, TokenPurpose};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -38,6 +38,46 @@ pub fn invitation_email(
         &nominee.email,
         nomination.submission.language,
         "invitation",
+        &[("{nominee_name}", nominee.name.as_str())],
+        &context,
+    )
+}
+
+/// The invitation last sent: which round, and the hash of its link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentInvitation {
+    pub round: u32,
+    pub token: TokenHash,
+}
+
+impl SentInvitation {
+    /// The message that carried this round's link, from which the link is
+    /// derived again for a reminder.
+    pub fn message(&self, nomination_id: NominationId) -> Message {
+        Message::Invitation {
+            nomination_id,
+            round: self.round,
+        }
+    }
+}
+
+/// The reminder of an unanswered invitation, with the same link.
+pub fn invitation_reminder_email(
+    nomination: &Nomination,
+    base_url: &PublicBaseUrl,
+    token: &Token,
+) -> Result<Email, RenderError> {
+    let nominee = &nomination.submission.nominee;
+    let expires = nomination.updated_at + TokenPurpose::AnswerInvitation.validity();
+    let context = minijinja::context! {
+        nominee_name => nominee.name.as_str(),
+        invitation_url => base_url.link(&invitation_path(token.as_str()), &[]),
+        valid_until => expires.format("%Y-%m-%d").to_string(),
+    };
+    email(
+        &nominee.email,
+        nomination.submission.language,
+        "invitation_reminder",
         &[("{nominee_name}", nominee.name.as_str())],
         &context,
     )

@@ -10,7 +10,7 @@ use crate::pages::{self, PublicBaseUrl, RenderError};
 use crate::person::{EmailAddress, PersonName};
 use crate::slack::Channel;
 use crate::slack::interaction::SlackUserId;
-use crate::token::{Token, TokenPurpose};
+use crate::token::{LinkKey, Token, TokenPurpose};
 
 /// Who an e-mail to a nominator goes to, and in which language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +94,9 @@ pub enum Message {
         #[serde(default)]
         round: u32,
     },
+    /// Reminds the nominee of an unanswered invitation, with the link of
+    /// the round it reminds of.
+    InvitationReminder { nomination_id: NominationId, round: u32 },
     /// Welcome to a new member, with how to join Slack.
     Welcome {
         nomination_id: NominationId,
@@ -191,6 +194,9 @@ pub enum Route {
     Ephemeral,
     /// The invitation e-mail, rendered from the nomination.
     Invitation,
+    /// The invitation's reminder, sent only while its link is the one that
+    /// works.
+    InvitationReminder,
     /// A message posted in a channel.
     Note(Channel),
 }
@@ -216,6 +222,7 @@ impl Message {
             Message::ConcernRaised { key, .. } => format!("{id}.concern.{key}"),
             Message::Ephemeral { key, .. } => format!("{id}.ephemeral.{key}"),
             Message::Invitation { round, .. } => format!("{id}.invitation.{round}"),
+            Message::InvitationReminder { round, .. } => format!("{id}.invitation_reminder.{round}"),
             Message::Welcome { .. } => format!("{id}.welcome"),
             Message::Derecognition { .. } => format!("{id}.derecognition"),
             Message::IacReferral { .. } => format!("{id}.iac_referral"),
@@ -241,6 +248,7 @@ impl Message {
             | Message::ConcernRaised { nomination_id, .. }
             | Message::Ephemeral { nomination_id, .. }
             | Message::Invitation { nomination_id, .. }
+            | Message::InvitationReminder { nomination_id, .. }
             | Message::Welcome { nomination_id, .. }
             | Message::Derecognition { nomination_id, .. }
             | Message::IacReferral { nomination_id, .. }
@@ -260,6 +268,7 @@ impl Message {
             Message::ConcernRaised { .. } => "concern_raised",
             Message::Ephemeral { .. } => "ephemeral",
             Message::Invitation { .. } => "invitation",
+            Message::InvitationReminder { .. } => "invitation_reminder",
             Message::Welcome { .. } => "welcome",
             Message::Derecognition { .. } => "derecognition",
             Message::IacReferral { .. } => "iac_referral",
@@ -282,6 +291,7 @@ impl Message {
             Message::ConcernRaised { .. } => Route::Thread(Channel::Iln),
             Message::Ephemeral { .. } => Route::Ephemeral,
             Message::Invitation { .. } => Route::Invitation,
+            Message::InvitationReminder { .. } => Route::InvitationReminder,
             Message::Welcome { .. } | Message::Derecognition { .. } | Message::IacReferral { .. } => Route::Email,
             Message::ChannelNote { channel, .. } => Route::Note(*channel),
             Message::VettingDigest { to: Some(_), .. } => Route::Email,
@@ -290,14 +300,21 @@ impl Message {
         }
     }
 
-    /// The kind of token the message carries, created when it is sent.
-    pub fn token_purpose(&self) -> Option<TokenPurpose> {
+    /// The links the message carries, each stored by hash when it is sent.
+    pub fn link_purposes(&self) -> &'static [TokenPurpose] {
         match self {
-            Message::NominatorVerification { .. } => Some(TokenPurpose::VerifyNominatorEmail),
-            Message::InformationRequest { .. } => Some(TokenPurpose::ProvideInformation),
-            Message::Invitation { .. } => Some(TokenPurpose::AnswerInvitation),
-            _ => None,
+            Message::NominatorVerification { .. } => {
+                &[TokenPurpose::VerifyNominatorEmail, TokenPurpose::WithdrawNomination]
+            }
+            Message::InformationRequest { .. } => &[TokenPurpose::ProvideInformation],
+            Message::Invitation { .. } => &[TokenPurpose::AnswerInvitation],
+            _ => &[],
         }
+    }
+
+    /// The token of this message's link for `purpose`.
+    pub fn link(&self, key: &LinkKey, purpose: TokenPurpose) -> Token {
+        key.token(purpose, &self.id())
     }
 
     /// The text of a thread note: references only, no personal data.
@@ -318,12 +335,14 @@ impl Message {
 
     /// The e-mail, in its reader's language, with the token's link; `None`
     /// for messages that are not e-mails.
-    pub fn render_email(&self, base_url: &PublicBaseUrl, token: Option<&Token>) -> Result<Option<Email>, RenderError> {
+    pub fn render_email(&self, base_url: &PublicBaseUrl, key: &LinkKey) -> Result<Option<Email>, RenderError> {
         let (addressee, template, context) = match self {
             Message::NominatorVerification { addressee, .. } => {
-                let token = token.ok_or(RenderError::MissingToken)?;
+                let verify = self.link(key, TokenPurpose::VerifyNominatorEmail);
+                let withdraw = self.link(key, TokenPurpose::WithdrawNomination);
                 let context = minijinja::context! {
-                    verify_url => base_url.link("/nominations/verify", &[("token", token.as_str())]),
+                    verify_url => base_url.link("/nominations/verify", &[("token", verify.as_str())]),
+                    withdraw_url => base_url.link(pages::WITHDRAW_PATH, &[("token", withdraw.as_str())]),
                     valid_hours => TokenPurpose::VerifyNominatorEmail.validity().num_hours(),
                 };
                 (addressee, "nominator_verification", context)
@@ -334,7 +353,7 @@ impl Message {
             Message::InformationRequest {
                 addressee, question, ..
             } => {
-                let token = token.ok_or(RenderError::MissingToken)?;
+                let token = self.link(key, TokenPurpose::ProvideInformation);
                 let context = minijinja::context! {
                     question => question,
                     information_url => base_url.link("/nominations/information", &[("token", token.as_str())]),

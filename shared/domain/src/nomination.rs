@@ -388,8 +388,8 @@ pub struct Nomination {
     pub last_move: Option<LastMove>,
     /// ILN confirmations gathered while in discussion.
     pub confirmations: Vec<crate::confirmation::Confirmation>,
-    /// The hash of the one invitation link that works: a resend replaces it.
-    pub invitation_token: Option<crate::token::TokenHash>,
+    /// The one invitation link that works: a resend replaces it.
+    pub invitation: Option<crate::membership::SentInvitation>,
 }
 
 /// The latest step of a nomination along its lifecycle.

@@ -13,8 +13,6 @@ use crate::nomination::{Country, Links};
 pub enum RenderError {
     #[error("template failed")]
     Template(#[from] minijinja::Error),
-    #[error("a message that carries a token was rendered without one")]
-    MissingToken,
 }
 
 /// The public address the system answers on, as links in e-mails need it.
@@ -59,6 +57,15 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/pages/token_problem.html"),
     ),
     ("pages/privacy.html", include_str!("../templates/pages/privacy.html")),
+    ("pages/withdraw.html", include_str!("../templates/pages/withdraw.html")),
+    (
+        "emails/invitation_reminder.txt",
+        include_str!("../templates/emails/invitation_reminder.txt"),
+    ),
+    (
+        "emails/invitation_reminder.html",
+        include_str!("../templates/emails/invitation_reminder.html"),
+    ),
     ("pages/error.html", include_str!("../templates/pages/error.html")),
     (
         "emails/nominator_verification.txt",
@@ -263,6 +270,32 @@ pub fn token_problem(language: Language, problem: TokenProblem) -> Result<String
         language,
         page(language, FORM_PATH, context! { problem, form_url }),
     )
+}
+
+pub const WITHDRAW_PATH: &str = "/nominations/withdraw";
+
+/// Where a nominator's withdraw link stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WithdrawPage<'a> {
+    /// Asks before withdrawing the nomination of `nominee_name`.
+    Confirm {
+        nominee_name: &'a str,
+        token: &'a str,
+    },
+    Done,
+    AlreadyClosed,
+}
+
+pub fn withdraw(language: Language, state: WithdrawPage<'_>) -> Result<String, RenderError> {
+    let (path, extra) = match state {
+        WithdrawPage::Confirm { nominee_name, token } => (
+            format!("{WITHDRAW_PATH}?token={token}"),
+            context! { state => "confirm", nominee_name, token, action => WITHDRAW_PATH },
+        ),
+        WithdrawPage::Done => (FORM_PATH.to_owned(), context! { state => "done" }),
+        WithdrawPage::AlreadyClosed => (FORM_PATH.to_owned(), context! { state => "closed" }),
+    };
+    render("pages/withdraw.html", language, page(language, &path, extra))
 }
 
 pub const INFORMATION_PATH: &str = "/nominations/information";

@@ -20,6 +20,8 @@ pub struct Thresholds {
     pub vetting_overdue: Duration,
     /// ILN cards without a decision after this get a reminder in their thread.
     pub discussion_overdue: Duration,
+    /// Invitations unanswered after this are recalled to the nominee, once.
+    pub invitation_unanswered: Duration,
 }
 
 /// How long a nomination may stay unverified before it expires.
@@ -75,6 +77,17 @@ pub fn vetting_digest(overdue: &[Nomination], vetters: Option<&EmailAddress>, no
         });
     }
     messages
+}
+
+/// The nominee's reminder of an invitation still unanswered and still
+/// valid: one per invitation round, with that round's link.
+pub fn invitation_reminder(nomination: &Nomination, now: DateTime<Utc>) -> Option<Message> {
+    let sent = nomination.invitation.as_ref()?;
+    let still_valid = now < nomination.updated_at + invitation_expiry();
+    (nomination.status == Status::Invited && still_valid).then_some(Message::InvitationReminder {
+        nomination_id: nomination.id,
+        round: sent.round,
+    })
 }
 
 /// A reminder in the ILN card's thread for a nomination still undecided.

@@ -30,6 +30,6 @@ pub(crate) fn nomination(status: Status, version: u64, language: Language) -> No
         submission: form.parse(language).unwrap(),
         last_move: None,
         confirmations: Vec::new(),
-        invitation_token: None,
+        invitation: None,
     }
 }

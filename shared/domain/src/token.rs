@@ -1,28 +1,64 @@
-//! Single-use secrets carried by links in e-mails. Only a token's hash is
-//! ever stored, so a leaked table gives no working link.
+//! The secrets carried by links in e-mails. Only a token's hash is ever
+//! stored, so a leaked table gives no working link.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
 
-/// 256 random bits, written URL-safe.
+use crate::message::MessageId;
+
+/// 256 bits derived from the link key, written URL-safe.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Token(String);
 
-const TOKEN_BYTES: usize = 32;
 const TOKEN_LENGTH: usize = 43;
 
-impl Token {
-    /// A fresh token from the operating system's generator.
-    pub fn generate() -> Result<Self, getrandom::Error> {
-        let mut bytes = [0u8; TOKEN_BYTES];
-        getrandom::fill(&mut bytes)?;
-        Ok(Self(URL_SAFE_NO_PAD.encode(bytes)))
+/// The secret every link's token is derived from: HMAC-SHA256 of the
+/// message and what the link is for. Deriving rather than drawing at random
+/// lets a reminder carry the very link first sent, while the table still
+/// holds only hashes.
+#[derive(Clone)]
+pub struct LinkKey(Hmac<Sha256>);
+
+/// A link key shorter than 32 bytes is refused: it would be guessable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the link key must be at least {LINK_KEY_MIN_BYTES} bytes long")]
+pub struct WeakLinkKey;
+
+pub const LINK_KEY_MIN_BYTES: usize = 32;
+
+impl LinkKey {
+    pub fn parse(secret: &str) -> Result<Self, WeakLinkKey> {
+        if secret.trim().len() < LINK_KEY_MIN_BYTES {
+            return Err(WeakLinkKey);
+        }
+        Hmac::new_from_slice(secret.trim().as_bytes())
+            .map(Self)
+            .map_err(|_| WeakLinkKey)
     }
 
+    /// The token of `message`'s link for `purpose`: the same every time it
+    /// is asked for, and unguessable without the key.
+    pub fn token(&self, purpose: TokenPurpose, message: &MessageId) -> Token {
+        let mut mac = self.0.clone();
+        mac.update(purpose.code().as_bytes());
+        mac.update(b"\n");
+        mac.update(message.as_str().as_bytes());
+        Token(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+    }
+}
+
+impl fmt::Debug for LinkKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LinkKey(<secret>)")
+    }
+}
+
+impl Token {
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -73,6 +109,8 @@ pub enum TokenPurpose {
     ProvideInformation,
     /// The nominee accepting or declining the invitation.
     AnswerInvitation,
+    /// The nominator withdrawing the nomination while it is open.
+    WithdrawNomination,
 }
 
 impl TokenPurpose {
@@ -81,6 +119,17 @@ impl TokenPurpose {
             TokenPurpose::VerifyNominatorEmail => Duration::hours(72),
             TokenPurpose::ProvideInformation => Duration::days(14),
             TokenPurpose::AnswerInvitation => Duration::days(30),
+            // The nomination's state decides; a year outlasts any open one.
+            TokenPurpose::WithdrawNomination => Duration::days(365),
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            TokenPurpose::VerifyNominatorEmail => "verify_nominator_email",
+            TokenPurpose::ProvideInformation => "provide_information",
+            TokenPurpose::AnswerInvitation => "answer_invitation",
+            TokenPurpose::WithdrawNomination => "withdraw_nomination",
         }
     }
 
@@ -93,13 +142,48 @@ impl TokenPurpose {
 mod tests {
     use super::*;
 
+    fn key() -> LinkKey {
+        LinkKey::parse("a test key that is long enough for HMAC-SHA256").unwrap()
+    }
+
+    fn message(id: &str) -> MessageId {
+        serde_json::from_value(serde_json::json!(id)).unwrap()
+    }
+
     #[test]
-    fn a_token_has_256_random_bits_and_is_recognised_by_its_hash() {
-        let token = Token::generate().unwrap();
+    fn a_link_is_the_same_each_time_it_is_derived_and_recognised_by_its_hash() {
+        let token = key().token(TokenPurpose::AnswerInvitation, &message("n.invitation.0"));
         assert_eq!(token.as_str().len(), TOKEN_LENGTH);
-        assert_ne!(token, Token::generate().unwrap());
+        assert_eq!(
+            token,
+            key().token(TokenPurpose::AnswerInvitation, &message("n.invitation.0"))
+        );
         assert_eq!(TokenHash::of_presented(token.as_str()), Some(token.hash()));
         assert_ne!(token.hash().as_str(), token.as_str());
+    }
+
+    #[test]
+    fn links_differ_by_message_purpose_and_key() {
+        let token = key().token(TokenPurpose::AnswerInvitation, &message("n.invitation.0"));
+        assert_ne!(
+            token,
+            key().token(TokenPurpose::AnswerInvitation, &message("n.invitation.1"))
+        );
+        assert_ne!(
+            token,
+            key().token(TokenPurpose::WithdrawNomination, &message("n.invitation.0"))
+        );
+        let other = LinkKey::parse("another key, also long enough for HMAC-SHA256").unwrap();
+        assert_ne!(
+            token,
+            other.token(TokenPurpose::AnswerInvitation, &message("n.invitation.0"))
+        );
+    }
+
+    #[test]
+    fn a_short_link_key_is_refused() {
+        assert_eq!(LinkKey::parse("too short").unwrap_err(), WeakLinkKey);
+        assert_eq!(format!("{:?}", key()), "LinkKey(<secret>)");
     }
 
     #[test]

@@ -170,17 +170,19 @@ pub fn decide(
     })
 }
 
-/// An administrator withdraws an open nomination: its cards show it.
-pub fn withdraw(nomination: &Nomination, admin: &str, reason: &Reason, now: DateTime<Utc>) -> Result<Outcome, Refusal> {
+/// The nominator (by their link) or an administrator withdraws an open
+/// nomination: the card that still asks for a decision shows it.
+pub fn withdraw(
+    nomination: &Nomination,
+    by: Actor,
+    reason: Option<&Reason>,
+    now: DateTime<Utc>,
+) -> Result<Outcome, Refusal> {
     let to = nomination.status.apply(Command::Withdraw)?;
-    let audit = AuditEvent::moved(
-        now,
-        Actor::Admin(admin.to_owned()),
-        Command::Withdraw,
-        nomination.status,
-        to,
-    )
-    .because(reason.as_str());
+    let mut audit = AuditEvent::moved(now, by, Command::Withdraw, nomination.status, to);
+    if let Some(reason) = reason {
+        audit = audit.because(reason.as_str());
+    }
     // The card that still asks for a decision is the one to update.
     let card = match nomination.status {
         Status::Submitted => None,

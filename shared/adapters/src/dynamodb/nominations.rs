@@ -5,6 +5,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Up
 use chrono::{DateTime, Utc};
 use iln_domain::audit::{AuditEvent, Happening};
 use iln_domain::confirmation::Confirmation;
+use iln_domain::membership::SentInvitation;
 use iln_domain::message::{Addressee, Message};
 use iln_domain::nomination::LastMove;
 use iln_domain::nomination::Submission;
@@ -50,8 +51,8 @@ pub struct NominationMove<'a> {
     pub messages: Vec<Message>,
     /// The ILN confirmations after this step, when it changes them.
     pub confirmations: Option<Vec<Confirmation>>,
-    /// The invitation link this step sends, replacing any earlier one.
-    pub invitation_token: Option<&'a TokenHash>,
+    /// The invitation this step sends, its link replacing any earlier one.
+    pub invitation: Option<&'a SentInvitation>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -303,9 +304,9 @@ impl NominationTable {
             let expires = (step.at + self.retention).timestamp();
             update = update.expression_attribute_values(":expires", AttributeValue::N(expires.to_string()));
         }
-        if let Some(hash) = step.invitation_token {
-            set.push("invitation_token = :invitation");
-            update = update.expression_attribute_values(":invitation", AttributeValue::S(hash.as_str().to_owned()));
+        if let Some(invitation) = step.invitation {
+            set.push("invitation = :invitation");
+            update = update.expression_attribute_values(":invitation", attribute(invitation)?);
         }
         if let Some(confirmations) = &step.confirmations {
             set.push("confirmations = :confirmations");

@@ -3,12 +3,13 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use chrono::{DateTime, Duration, Utc};
+use iln_domain::NominationId;
 use iln_domain::message::{Message, MessageId};
 use iln_domain::slack::Channel;
-use iln_domain::token::TokenHash;
+use iln_domain::token::{TokenHash, TokenPurpose};
 use serde::{Deserialize, Serialize};
 
-use super::records::{OutboxRecord, TokenRecord};
+use super::records::OutboxRecord;
 use super::{NominationTable, StoreError, cancellation_codes, conditional_check_failed, keys};
 use crate::slack::PostedMessage;
 
@@ -69,10 +70,11 @@ pub enum AfterDelivery<'a> {
     Move(super::NominationMove<'a>),
 }
 
-/// A token to store, by hash, in the same write that claims its message.
-pub struct TokenToIssue<'a> {
-    pub hash: &'a TokenHash,
-    pub issued_at: DateTime<Utc>,
+/// A link its message carries, stored by hash in the same write that claims
+/// the message.
+pub struct LinkToStore {
+    pub purpose: TokenPurpose,
+    pub hash: TokenHash,
 }
 
 /// How long a claimed message is reserved for one delivery attempt: longer
@@ -116,14 +118,15 @@ impl NominationTable {
         Ok(failing)
     }
 
-    /// Claims `message` for delivery, and stores the hash of the token it
-    /// will carry in the same write: a token exists only if its message was
-    /// claimed.
+    /// Claims `message` for delivery, and stores the hashes of the links it
+    /// will carry in the same write: a link works only if its message was
+    /// claimed. Links are derived, so a second attempt stores the same ones:
+    /// the first issue, and any use, are kept.
     #[tracing::instrument(skip_all, fields(message_id = %message.id()))]
     pub async fn claim_message(
         &self,
         message: &Message,
-        token: Option<TokenToIssue<'_>>,
+        links: &[LinkToStore],
         now: DateTime<Utc>,
     ) -> Result<Claim, StoreError> {
         let id = message.id();
@@ -143,22 +146,10 @@ impl NominationTable {
             .build()
             .map_err(StoreError::call("TransactWriteItems"))?;
         let mut writes = vec![TransactWriteItem::builder().update(claim).build()];
-        if let (Some(token), Some(purpose), Some(nomination_id)) =
-            (token, message.token_purpose(), message.nomination_id())
-        {
-            let valid_until = purpose.expires_at(token.issued_at);
-            let record = TokenRecord {
-                pk: keys::token(token.hash),
-                sk: keys::TOKEN_SK.to_owned(),
-                entity: "token".to_owned(),
-                purpose,
-                nomination_id,
-                issued_at: token.issued_at,
-                valid_until,
-                used_at: None,
-                expires_at: (valid_until + TOKEN_KEPT_AFTER_EXPIRY).timestamp(),
-            };
-            writes.push(self.put(&record, Some("attribute_not_exists(pk)"))?);
+        if let Some(nomination_id) = message.nomination_id() {
+            for link in links {
+                writes.push(self.store_link(link, nomination_id, now)?);
+            }
         }
         match self
             .client
@@ -175,6 +166,36 @@ impl NominationTable {
                 _ => Err(StoreError::call("TransactWriteItems")(error)),
             },
         }
+    }
+
+    fn store_link(
+        &self,
+        link: &LinkToStore,
+        nomination_id: NominationId,
+        now: DateTime<Utc>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let valid_until = link.purpose.expires_at(now);
+        let store = Update::builder()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(keys::token(&link.hash)))
+            .key("sk", AttributeValue::S(keys::TOKEN_SK.to_owned()))
+            .update_expression(
+                "SET entity = :entity, purpose = :purpose, nomination_id = :nomination, \
+                 issued_at = if_not_exists(issued_at, :now), valid_until = if_not_exists(valid_until, :until), \
+                 expires_at = if_not_exists(expires_at, :expires)",
+            )
+            .expression_attribute_values(":entity", AttributeValue::S("token".to_owned()))
+            .expression_attribute_values(":purpose", AttributeValue::S(link.purpose.code().to_owned()))
+            .expression_attribute_values(":nomination", AttributeValue::S(nomination_id.to_string()))
+            .expression_attribute_values(":now", AttributeValue::S(now.to_rfc3339()))
+            .expression_attribute_values(":until", AttributeValue::S(valid_until.to_rfc3339()))
+            .expression_attribute_values(
+                ":expires",
+                AttributeValue::N((valid_until + TOKEN_KEPT_AFTER_EXPIRY).timestamp().to_string()),
+            )
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        Ok(TransactWriteItem::builder().update(store).build())
     }
 
     /// Marks a claimed message delivered, so it leaves the undelivered queue;

@@ -4,11 +4,12 @@
 use chrono::{DateTime, Utc};
 use iln_domain::audit::AuditEvent;
 use iln_domain::confirmation::Confirmation;
+use iln_domain::membership::SentInvitation;
 use iln_domain::message::{Message, MessageId};
 use iln_domain::nomination::LastMove;
 use iln_domain::nomination::{Links, Nominator, Nominee, Rationale, SelfIdentification, Submission};
 use iln_domain::roster::{RosterCategory, RosterEntry};
-use iln_domain::token::{TokenHash, TokenPurpose};
+use iln_domain::token::TokenPurpose;
 use iln_domain::{Language, Nomination, NominationId, Status};
 use serde::{Deserialize, Serialize};
 
@@ -47,7 +48,7 @@ pub(super) struct NominationRecord {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub confirmations: Vec<Confirmation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub invitation_token: Option<TokenHash>,
+    pub invitation: Option<SentInvitation>,
 }
 
 impl NominationRecord {
@@ -81,7 +82,7 @@ impl NominationRecord {
             iln_card: None,
             last_move: None,
             confirmations: Vec::new(),
-            invitation_token: None,
+            invitation: None,
         }
     }
 
@@ -102,7 +103,7 @@ impl NominationRecord {
             },
             last_move: self.last_move,
             confirmations: self.confirmations,
-            invitation_token: self.invitation_token,
+            invitation: self.invitation,
         }
     }
 }

@@ -369,7 +369,7 @@ mod tests {
             submission: form.parse(Language::En).expect("a valid test nomination"),
             last_move: None,
             confirmations: Vec::new(),
-            invitation_token: None,
+            invitation: None,
         }
     }
 

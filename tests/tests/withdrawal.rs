@@ -1,0 +1,125 @@
+//! A nominator may withdraw their nomination while it is open, with the link
+//! in the verification e-mail; the card that still asks for a decision says so.
+
+use iln_tests::{ILN_CHANNEL, TestApp, nomination, unique_address};
+use serde_json::Value;
+
+/// The path of the withdraw link in the nominator's verification e-mail.
+async fn withdraw_link(app: &TestApp, nominator: &str) -> String {
+    let mails = app.mails_to(nominator).await;
+    mails
+        .first()
+        .expect("a verification mail")
+        .link_to("/nominations/withdraw")
+}
+
+async fn confirm_withdrawal(app: &TestApp, link: &str) -> iln_tests::TestResponse {
+    let token = link.split("token=").nth(1).expect("a token in the link");
+    let body = format!("token={token}");
+    app.request(
+        "POST",
+        "/nominations/withdraw",
+        &[("content-type", "application/x-www-form-urlencoded")],
+        body.as_bytes(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_nominator_withdraws_by_the_mailed_link_after_confirming_and_the_iln_card_shows_it() {
+    let app = TestApp::spawn().await;
+    let discussed = app.in_discussion().await;
+    let link = withdraw_link(&app, &discussed.nominator).await;
+
+    let page = app.get(&link).await;
+    let status_after_page = app.status_of(&discussed.id).await;
+    let withdrawn = confirm_withdrawal(&app, &link).await;
+    let again = confirm_withdrawal(&app, &link).await;
+    app.deliver_outbox().await;
+
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Withdraw your nomination of Amara"), "{}", page.body);
+    assert_eq!(status_after_page, "in_discussion", "opening the link withdraws nothing");
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
+    assert!(withdrawn.body.contains("Your nomination has been withdrawn"));
+    assert_eq!(again.status, 200, "a second click is told the same");
+    assert_eq!(app.status_of(&discussed.id).await, "withdrawn");
+    let audit = app.items_of("audit_event").await;
+    assert!(
+        audit.iter().any(|e| e["command"].as_s().is_ok_and(|c| c == "withdraw")
+            && e["actor"].as_m().unwrap()["role"].as_s().unwrap() == "nominator"),
+        "the audit says the nominator withdrew it"
+    );
+    let updates: Vec<Value> = app
+        .slack_calls()
+        .await
+        .into_iter()
+        .filter(|c| c.method == "chat.update" && c.body["channel"] == ILN_CHANNEL)
+        .map(|c| c.body)
+        .collect();
+    assert_eq!(updates.len(), 1, "one card update for one withdrawal");
+    assert!(updates[0].to_string().contains("Withdrawn") && !updates[0].to_string().contains("iln.confirm"));
+}
+
+#[tokio::test]
+async fn a_spanish_nominator_withdraws_before_verifying_and_the_verify_link_then_says_closed() {
+    let app = TestApp::spawn().await;
+    let nominator = unique_address("lucia");
+    app.post_json(&nomination("es", &unique_address("amara"), &nominator))
+        .await;
+    app.deliver_outbox().await;
+    let link = withdraw_link(&app, &nominator).await;
+
+    let page = app.get(&link).await;
+    let withdrawn = confirm_withdrawal(&app, &link).await;
+    let verify = app.mails_to(&nominator).await[0].link_to("/nominations/verify");
+    let verified = app.get(&verify).await;
+
+    assert!(
+        page.body.contains("¿Desea retirar su nominación de Amara"),
+        "{}",
+        page.body
+    );
+    assert!(withdrawn.body.contains("Su nominación ha sido retirada"));
+    assert_eq!(verified.status, 410, "a withdrawn nomination cannot be verified");
+    assert!(
+        app.items_of("nominee").await.is_empty(),
+        "the person may be nominated again"
+    );
+}
+
+#[tokio::test]
+async fn a_withdraw_link_does_nothing_once_the_nomination_is_closed_or_if_unknown() {
+    let app = TestApp::spawn().await;
+    let rejected = app.verified_nomination("en").await;
+    let decision = serde_json::json!({ "decision": "reject", "reason": "Not coherent.", "expected_version": 2 });
+    assert_eq!(app.decide(&rejected.id, decision).await.status, 200);
+    let link = withdraw_link(&app, &rejected.nominator).await;
+
+    let page = app.get(&link).await;
+    let post = confirm_withdrawal(&app, &link).await;
+    let unknown = app
+        .get("/nominations/withdraw?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+        .await;
+    let unknown_post = confirm_withdrawal(&app, "/nominations/withdraw?token=nonsense").await;
+
+    assert_eq!((page.status, post.status), (410, 410));
+    assert!(post.body.contains("This nomination is already closed"));
+    assert_eq!(app.status_of(&rejected.id).await, "rejected");
+    assert_eq!((unknown.status, unknown_post.status), (404, 404));
+}
+
+#[tokio::test]
+async fn a_withdrawal_sent_as_anything_but_a_form_is_refused() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .request(
+            "POST",
+            "/nominations/withdraw",
+            &[("content-type", "application/json")],
+            br#"{"token":"x"}"#,
+        )
+        .await;
+
+    assert_eq!(response.status, 415);
+}
