@@ -10,7 +10,7 @@ use iln_domain::pages;
 use iln_domain::staff::{AccessRefused, StaffRole};
 use iln_domain::token::{TokenHash, TokenPurpose};
 use iln_domain::vetting::Reason;
-use iln_domain::{Command, Language, Nomination, Status};
+use iln_domain::{Command, EmailAddress, Language, Nomination, Status};
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Deserialize;
@@ -68,6 +68,8 @@ pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response
         (["admin", "members"], Method::GET) => members(app, &request).await,
         (["admin", "members", id], Method::GET) => member(app, &request, id).await,
         (["admin", "members", id, "derecognize"], Method::POST) => derecognize(app, &request, id, now).await,
+        (["admin", "people", "export"], Method::GET) => export_person(app, &request, now).await,
+        (["admin", "people", "erase"], Method::POST) => erase_person(app, &request, now).await,
         (["invitations", ..] | ["admin", ..], _) => Err(Failure::MethodNotAllowed),
         _ => Err(Failure::NotFound),
     };
@@ -482,6 +484,49 @@ async fn derecognize(app: &App, request: &Request, raw: &str, now: DateTime<Utc>
         Err(MoveError::Conflict) => Err(Failure::Conflict("the member is already derecognised".into())),
         Err(MoveError::Store(error)) => Err(error.into()),
     }
+}
+
+/// The person a data-protection request is about, by e-mail address.
+fn person_address(raw: Option<&str>) -> Result<EmailAddress, Failure> {
+    EmailAddress::parse(raw.unwrap_or_default()).map_err(|problem| Failure::Invalid {
+        field: "email",
+        message: problem.message(Language::En),
+    })
+}
+
+/// A subject-access export: everything held about one person, as JSON.
+#[tracing::instrument(skip_all)]
+async fn export_person(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
+    require_admin(request)?;
+    let query = request.query_string_parameters();
+    let email = person_address(query.first("email"))?;
+    let export = app.table.export_person(&email, now).await?;
+    let mut response = json(StatusCode::OK, &export);
+    // Personal data: no cache anywhere may keep a copy.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct ErasureRequest {
+    #[serde(default)]
+    email: Option<String>,
+}
+
+/// Erases one person's data everywhere; repeating it is harmless.
+#[tracing::instrument(skip_all)]
+async fn erase_person(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
+    let admin = require_admin(request)?;
+    if request.body().len() > MAX_BODY_BYTES {
+        return Err(Failure::BadRequest("the request is too large".into()));
+    }
+    let form: ErasureRequest = serde_json::from_slice(request.body().as_ref())
+        .map_err(|error| Failure::BadRequest(format!("malformed erasure request: {error}")))?;
+    let email = person_address(form.email.as_deref())?;
+    let erased = app.table.erase_person(&email, &admin.subject, now).await?;
+    Ok(json(StatusCode::OK, &json!({ "erased": erased })))
 }
 
 fn respond_to_failure(failure: Failure) -> Response<Body> {

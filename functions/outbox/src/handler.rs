@@ -307,6 +307,21 @@ async fn prepare(app: &App, message: &Message) -> Result<Option<Prepared>, Retry
                 Err(error) => Ok(parked(&error)),
             }
         }
+        Route::ErasedCard => match message {
+            Message::DataErased {
+                nomination_id,
+                card_channel,
+                card_ts,
+                ..
+            } => {
+                let card = PostedMessage {
+                    channel: card_channel.clone(),
+                    ts: card_ts.clone(),
+                };
+                Ok(Some(Prepared::CardUpdate(card, slack::erased_card(*nomination_id))))
+            }
+            _ => Ok(None),
+        },
         Route::Thread(channel) => {
             let Some(dossier) = dossier_of(app, message).await? else {
                 return Ok(parked(&NominationGone));

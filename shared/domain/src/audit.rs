@@ -36,6 +36,9 @@ pub enum Happening {
     InvitedDirectly,
     /// An administrator asked for the invitation to be sent again.
     ResendRequested,
+    /// An administrator erased the personal data of someone this record is
+    /// about, on their request.
+    PersonalDataErased,
     Moved {
         command: Command,
         from: Status,
@@ -124,6 +127,12 @@ impl AuditEvent {
             happening: Happening::Moved { command, from, to },
             reason: None,
         }
+    }
+
+    /// The event as kept after erasure: who, what and when, without the
+    /// free text that may name someone.
+    pub fn without_reason(self) -> Self {
+        Self { reason: None, ..self }
     }
 
     pub fn because(self, reason: impl Into<String>) -> Self {

@@ -15,6 +15,7 @@ pub mod message;
 pub mod nomination;
 pub mod pages;
 pub mod person;
+pub mod privacy;
 pub mod reminders;
 pub mod roster;
 pub mod slack;

@@ -143,6 +143,15 @@ pub enum Message {
         date: String,
         text: String,
     },
+    /// A card shown again without the personal data erased from its
+    /// nomination; where the card is travels with the message, as the
+    /// nomination no longer holds anything to render.
+    DataErased {
+        nomination_id: NominationId,
+        channel: Channel,
+        card_channel: String,
+        card_ts: String,
+    },
     /// A message posted in a channel (not a card, not a thread).
     ChannelNote {
         nomination_id: NominationId,
@@ -199,6 +208,18 @@ pub enum Route {
     InvitationReminder,
     /// A message posted in a channel.
     Note(Channel),
+    /// A card updated to show its nomination's personal data was erased.
+    ErasedCard,
+}
+
+/// Whom a message is for, as far as personal data goes: what a person's
+/// subject-access export lists as sent to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Nominator,
+    Nominee,
+    /// IMI's staff, the channels, or the IAC.
+    Staff,
 }
 
 impl Message {
@@ -229,6 +250,7 @@ impl Message {
             Message::VettingDigest { .. } | Message::DeliveryAlert { .. } => unreachable!("returned above"),
             Message::Reminder { channel, date, .. } => format!("{id}.reminder.{}.{date}", channel.code()),
             Message::ChannelNote { channel, key, .. } => format!("{id}.note.{}.{key}", channel.code()),
+            Message::DataErased { channel, .. } => format!("{id}.erased.{}", channel.code()),
         })
     }
 
@@ -252,7 +274,8 @@ impl Message {
             | Message::Welcome { nomination_id, .. }
             | Message::Derecognition { nomination_id, .. }
             | Message::IacReferral { nomination_id, .. }
-            | Message::ChannelNote { nomination_id, .. } => Some(*nomination_id),
+            | Message::ChannelNote { nomination_id, .. }
+            | Message::DataErased { nomination_id, .. } => Some(*nomination_id),
         }
     }
 
@@ -273,6 +296,7 @@ impl Message {
             Message::Derecognition { .. } => "derecognition",
             Message::IacReferral { .. } => "iac_referral",
             Message::ChannelNote { .. } => "channel_note",
+            Message::DataErased { .. } => "data_erased",
             Message::VettingDigest { .. } => "vetting_digest",
             Message::DeliveryAlert { .. } => "delivery_alert",
             Message::Reminder { .. } => "reminder",
@@ -294,9 +318,23 @@ impl Message {
             Message::InvitationReminder { .. } => Route::InvitationReminder,
             Message::Welcome { .. } | Message::Derecognition { .. } | Message::IacReferral { .. } => Route::Email,
             Message::ChannelNote { channel, .. } => Route::Note(*channel),
+            Message::DataErased { .. } => Route::ErasedCard,
             Message::VettingDigest { to: Some(_), .. } => Route::Email,
             Message::VettingDigest { to: None, .. } | Message::DeliveryAlert { .. } => Route::Note(Channel::Vetting),
             Message::Reminder { channel, .. } => Route::Thread(*channel),
+        }
+    }
+
+    pub fn reader(&self) -> Reader {
+        match self {
+            Message::NominatorVerification { .. } | Message::Rejection { .. } | Message::InformationRequest { .. } => {
+                Reader::Nominator
+            }
+            Message::Invitation { .. }
+            | Message::InvitationReminder { .. }
+            | Message::Welcome { .. }
+            | Message::Derecognition { .. } => Reader::Nominee,
+            _ => Reader::Staff,
         }
     }
 

@@ -12,7 +12,7 @@ use crate::person::{EmailAddress, PersonName, parse_text};
 
 /// A nomination's reference: a ULID, so references sort by creation time
 /// and carry 80 random bits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct NominationId(ulid::Ulid);
 

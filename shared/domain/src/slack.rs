@@ -7,7 +7,7 @@ pub mod interaction;
 pub mod modals;
 pub mod signature;
 
-pub use cards::{iln_card, vetting_card};
+pub use cards::{erased_card, iln_card, vetting_card};
 
 use serde::{Deserialize, Serialize};
 

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use iln_domain::message::MessageId;
+use iln_domain::privacy::PersonRole;
 use iln_domain::token::TokenHash;
 use iln_domain::{NominationId, Status};
 
@@ -32,6 +33,19 @@ pub fn person(identity: &str) -> String {
 }
 
 pub const NOMINEE_SK: &str = "NOMINEE";
+
+/// Under the person's key, one link per nomination they are in, so that
+/// everything about them is found without a Scan.
+pub fn person_link_sk(nomination: NominationId, role: PersonRole) -> String {
+    format!("LINK#{nomination}#{}", role.code())
+}
+
+/// The nomination index: every outbox message of one nomination.
+pub const NOMINATION_INDEX: &str = "by_nomination";
+
+pub fn outbox_by_nomination_sort_key(id: &MessageId) -> String {
+    format!("OUTBOX#{id}")
+}
 
 pub fn token(hash: &TokenHash) -> String {
     format!("TOKEN#{}", hash.as_str())

@@ -27,7 +27,7 @@ pub(super) struct MemberRecord {
     pub gsi2sk: Option<String>,
 }
 
-fn member_key(id: MemberId) -> String {
+pub(super) fn member_key(id: MemberId) -> String {
     format!("MEMBER#{id}")
 }
 
@@ -196,7 +196,8 @@ impl NominationTable {
         audit: AuditEvent,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        use super::records::{AuditRecord, NominationRecord, NomineeRecord};
+        use super::records::{AuditRecord, NominationRecord, NomineeRecord, PersonLinkRecord};
+        use iln_domain::privacy::PersonRole;
         let new_item = Some("attribute_not_exists(pk)");
         let writes = vec![
             self.put(
@@ -224,6 +225,10 @@ impl NominationTable {
                 ),
                 new_item,
             )?,
+            self.put(
+                &PersonLinkRecord::new(&submission.nominee.email.identity(), id, PersonRole::Nominee),
+                None,
+            )?,
         ];
         match self.write_transaction(writes).await {
             Ok(()) => Ok(true),
@@ -234,7 +239,7 @@ impl NominationTable {
 }
 
 /// A member's audit trail lives under the member.
-fn member_audit(id: MemberId, event: AuditEvent) -> MemberAuditRecord {
+pub(super) fn member_audit(id: MemberId, event: AuditEvent) -> MemberAuditRecord {
     MemberAuditRecord {
         pk: member_key(id),
         sk: keys::audit_sk(event.at),
@@ -244,12 +249,12 @@ fn member_audit(id: MemberId, event: AuditEvent) -> MemberAuditRecord {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct MemberAuditRecord {
-    pk: String,
-    sk: String,
-    entity: String,
-    member_id: MemberId,
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct MemberAuditRecord {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub member_id: MemberId,
     #[serde(flatten)]
-    event: AuditEvent,
+    pub event: AuditEvent,
 }

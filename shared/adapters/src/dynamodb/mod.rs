@@ -7,6 +7,7 @@ mod keys;
 mod membership;
 mod nominations;
 mod outbox;
+mod people;
 mod records;
 mod slack_events;
 mod vetting;
@@ -128,6 +129,28 @@ fn expired(item: &Item) -> bool {
         .and_then(|v| v.as_n().ok())
         .and_then(|n| n.parse::<i64>().ok())
         .is_some_and(|at| at <= now)
+}
+
+fn entity(item: &Item) -> &str {
+    item.get("entity")
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        .unwrap_or_default()
+}
+
+fn corrupt(item: &Item) -> impl FnOnce(serde_dynamo::Error) -> StoreError + '_ {
+    move |source| StoreError::Corrupt {
+        key: item.get("pk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default(),
+        source,
+    }
+}
+
+/// What is left of a record whose personal data was erased: every read by
+/// key treats it as gone.
+fn erased(item: &Item) -> bool {
+    item.get("entity")
+        .and_then(|v| v.as_s().ok())
+        .is_some_and(|entity| entity.starts_with("erased_"))
 }
 
 impl NominationTable {

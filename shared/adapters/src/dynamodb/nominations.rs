@@ -13,11 +13,14 @@ use iln_domain::token::{TokenHash, TokenPurpose};
 use iln_domain::{Nomination, NominationId, Status};
 use serde::Serialize;
 
-use super::records::{AuditRecord, EndorsementRecord, NominationRecord, NomineeRecord, OutboxRecord, TokenRecord};
+use super::records::{
+    AuditRecord, EndorsementRecord, NominationRecord, NomineeRecord, OutboxRecord, PersonLinkRecord, TokenRecord,
+};
 use super::{
     Item, NominationTable, StoreError, TRANSACTION_ATTEMPTS, back_off, cancellation_codes, conditional_check_failed,
     conflicted, keys,
 };
+use iln_domain::privacy::PersonRole;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubmitOutcome {
@@ -129,6 +132,11 @@ impl NominationTable {
                 Some(new_item),
             )?,
             self.put(&OutboxRecord::new(message, now), Some(new_item))?,
+            self.put(&PersonLinkRecord::new(&nominee_identity, id, PersonRole::Nominee), None)?,
+            self.put(
+                &PersonLinkRecord::new(&nominator_identity, id, PersonRole::Nominator),
+                None,
+            )?,
         ];
         const NOMINEE_WRITE: usize = 2;
 
@@ -192,6 +200,10 @@ impl NominationTable {
         let writes = vec![
             self.put(&endorsement, Some("attribute_not_exists(pk)"))?,
             self.put(&AuditRecord::new(existing, AuditEvent::endorsed(now)), None)?,
+            self.put(
+                &PersonLinkRecord::new(&nominator_identity, existing, PersonRole::Endorser),
+                None,
+            )?,
         ];
         for attempt in 0..TRANSACTION_ATTEMPTS {
             let result = self
@@ -233,7 +245,7 @@ impl NominationTable {
             .map_err(|error| StoreError::call("GetItem")(error))?;
         output
             .item
-            .filter(|item| !super::expired(item))
+            .filter(|item| !super::expired(item) && !super::erased(item))
             .map(|item| serde_dynamo::from_item(item).map_err(|source| StoreError::Corrupt { key: pk, source }))
             .transpose()
     }

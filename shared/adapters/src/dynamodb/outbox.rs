@@ -24,6 +24,17 @@ pub enum OutboxStatus {
     Delivered,
 }
 
+impl OutboxStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Sending => "sending",
+            OutboxStatus::Retrying => "retrying",
+            OutboxStatus::Delivered => "delivered",
+        }
+    }
+}
+
 /// A message as the outbox holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxMessage {

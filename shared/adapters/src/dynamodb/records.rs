@@ -8,6 +8,7 @@ use iln_domain::membership::SentInvitation;
 use iln_domain::message::{Message, MessageId};
 use iln_domain::nomination::LastMove;
 use iln_domain::nomination::{Links, Nominator, Nominee, Rationale, SelfIdentification, Submission};
+use iln_domain::privacy::PersonRole;
 use iln_domain::roster::{RosterCategory, RosterEntry};
 use iln_domain::token::TokenPurpose;
 use iln_domain::{Language, Nomination, NominationId, Status};
@@ -189,6 +190,11 @@ pub(super) struct OutboxRecord {
     pub gsi1pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi1sk: Option<String>,
+    /// The nomination index: what erasure and the export find by nomination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi3pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi3sk: Option<String>,
 }
 
 impl OutboxRecord {
@@ -204,9 +210,13 @@ impl OutboxRecord {
             lease_until: None,
             delivered_at: None,
             last_failure: None,
-            message,
             gsi1pk: Some(keys::UNDELIVERED_PARTITION.to_owned()),
             gsi1sk: Some(keys::due_sort_key(now, id.as_str())),
+            gsi3pk: message.nomination_id().map(keys::nomination),
+            gsi3sk: message
+                .nomination_id()
+                .map(|_| keys::outbox_by_nomination_sort_key(&id)),
+            message,
             id,
         }
     }
@@ -254,4 +264,60 @@ pub(super) struct AdditionRecord {
     pub request: u64,
     pub at: DateTime<Utc>,
     pub information: String,
+}
+
+/// Under a person's key: a nomination they are in, and how.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct PersonLinkRecord {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub nomination_id: NominationId,
+    pub role: PersonRole,
+}
+
+impl PersonLinkRecord {
+    pub fn new(identity: &str, nomination_id: NominationId, role: PersonRole) -> Self {
+        Self {
+            pk: keys::person(identity),
+            sk: keys::person_link_sk(nomination_id, role),
+            entity: "person_link".to_owned(),
+            nomination_id,
+            role,
+        }
+    }
+}
+
+/// What is left of a nomination once its personal data is erased: its
+/// reference, where it stood, and where its cards are. In no index.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct ErasedNominationRecord {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub id: NominationId,
+    pub status: Status,
+    pub version: u64,
+    pub submitted_at: DateTime<Utc>,
+    pub erased_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vetting_card: Option<PostedMessage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iln_card: Option<PostedMessage>,
+    pub expires_at: i64,
+}
+
+/// What is left of an outbox message once the personal data it carried is
+/// erased: that it existed, and when it went. Never delivered again.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct ErasedMessageRecord {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub id: MessageId,
+    pub kind: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<DateTime<Utc>>,
 }

@@ -16,7 +16,7 @@ use iln_domain::{Nomination, NominationId, PersonName, Status};
 use std::collections::HashMap;
 
 use super::records::{AdditionRecord, AuditRecord, EndorsementRecord, NominationRecord, OutboxRecord, RosterRecord};
-use super::{Item, MoveError, NominationTable, StoreError, keys};
+use super::{Item, MoveError, NominationTable, StoreError, corrupt, entity, keys};
 use crate::slack::PostedMessage;
 
 /// A page of a queue, oldest first.
@@ -63,20 +63,6 @@ impl Dossier {
             Channel::Vetting => self.vetting_card.as_ref(),
             Channel::Iln => self.iln_card.as_ref(),
         }
-    }
-}
-
-fn entity(item: &Item) -> &str {
-    item.get("entity")
-        .and_then(|v| v.as_s().ok())
-        .map(String::as_str)
-        .unwrap_or_default()
-}
-
-fn corrupt(item: &Item) -> impl FnOnce(serde_dynamo::Error) -> StoreError + '_ {
-    move |source| StoreError::Corrupt {
-        key: item.get("pk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default(),
-        source,
     }
 }
 

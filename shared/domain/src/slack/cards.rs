@@ -7,11 +7,11 @@ use serde_json::{Value, json};
 
 use super::{ActionValue, MAX_SECTION_TEXT, SlackMessage, action, escape, truncate};
 use crate::Language;
-use crate::Nomination;
 use crate::findings::Findings;
 use crate::nomination::{Country, NominatorBasis, Region};
 use crate::person::PersonName;
 use crate::roster::RosterCategory;
+use crate::{Nomination, NominationId};
 
 const VETTING_BANNER: &str = ":lock: Confidential — IMI vetting only. Do not forward.";
 const ILN_BANNER: &str = ":lock: Confidential. ILN discussions are confidential; breach of confidentiality or \
@@ -149,6 +149,17 @@ fn banner(text: &str) -> Value {
 
 /// Every section goes through here, so none exceeds Slack's limit whatever
 /// the escaping added.
+/// What a card shows once the personal data of its nomination is erased:
+/// the reference only, no buttons.
+pub fn erased_card(id: NominationId) -> SlackMessage {
+    SlackMessage {
+        text: format!("Nomination {id}: personal data erased"),
+        blocks: json!([section(format!(
+            ":wastebasket: *Nomination {id}*\nThe personal data of this nomination was erased on request. Nothing more can be done with it."
+        ))]),
+    }
+}
+
 fn section(text: String) -> Value {
     json!({
         "type": "section",

@@ -1,0 +1,566 @@
+//! Everything held about one person, found through the links under their
+//! key and the nomination index (never a Scan): exported on request, or
+//! erased with the audit trail kept.
+
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update};
+use chrono::{DateTime, Utc};
+use iln_domain::audit::AuditEvent;
+use iln_domain::membership::MemberId;
+use iln_domain::message::Message;
+use iln_domain::privacy::{
+    EndorsementHeld, Erasure, InformationHeld, MemberHeld, NominationHeld, PersonRole, SentMessage, SubjectAccessExport,
+};
+use iln_domain::slack::Channel;
+use iln_domain::{EmailAddress, NominationId};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::membership::{MemberAuditRecord, MemberPointer, MemberRecord, member_audit, member_key};
+use super::records::{
+    AdditionRecord, AuditRecord, EndorsementRecord, ErasedMessageRecord, ErasedNominationRecord, NominationRecord,
+    OutboxRecord, PersonLinkRecord, RosterRecord,
+};
+use super::{Item, MoveError, NominationTable, StoreError, corrupt, entity, keys};
+
+/// A transaction holds at most this many writes.
+const TRANSACTION_LIMIT: usize = 100;
+/// A batch read asks for at most this many keys.
+const BATCH_GET_LIMIT: usize = 100;
+/// Erasing one nomination is re-read and tried again this often when a
+/// concurrent step moves it meanwhile.
+const ERASE_ATTEMPTS: usize = 3;
+
+/// The items under one person's key.
+struct Person {
+    /// Every item's key, for the final clean-up.
+    keys: Vec<(String, String)>,
+    roles: BTreeMap<NominationId, BTreeSet<PersonRole>>,
+    member: Option<MemberId>,
+}
+
+/// One nomination's partition and its outbox messages, as stored.
+struct NominationItems {
+    nomination: Option<NominationRecord>,
+    /// Audit events with their sort keys.
+    audit: Vec<(String, AuditEvent)>,
+    endorsements: Vec<EndorsementRecord>,
+    additions: Vec<AdditionRecord>,
+    messages: Vec<OutboxRecord>,
+}
+
+fn key_of(pk: &str, sk: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        ("pk".to_owned(), AttributeValue::S(pk.to_owned())),
+        ("sk".to_owned(), AttributeValue::S(sk.to_owned())),
+    ])
+}
+
+impl NominationTable {
+    /// Everything held about the person with `email`: their part of every
+    /// nomination they are in, their endorsements, member and roster records,
+    /// and the messages sent to them. Nobody else's name or address.
+    #[tracing::instrument(skip_all)]
+    pub async fn export_person(
+        &self,
+        email: &EmailAddress,
+        now: DateTime<Utc>,
+    ) -> Result<SubjectAccessExport, StoreError> {
+        let identity = email.identity();
+        let person = self.person(&identity).await?;
+        let mut export = SubjectAccessExport {
+            email: email.clone(),
+            exported_at: now,
+            nominations: Vec::new(),
+            endorsements: Vec::new(),
+            member: None,
+            roster_entry: None,
+        };
+        for (&id, roles) in &person.roles {
+            let items = Box::pin(self.nomination_items(id)).await?;
+            if roles.contains(&PersonRole::Endorser) {
+                let own = keys::endorsement_sk(&identity);
+                export.endorsements.extend(
+                    items
+                        .endorsements
+                        .iter()
+                        .filter(|endorsement| endorsement.sk == own)
+                        .map(|endorsement| EndorsementHeld {
+                            nomination_id: id,
+                            at: endorsement.at,
+                            endorser: endorsement.nominator.clone(),
+                            rationale: endorsement.rationale.clone(),
+                            links: endorsement.links.clone(),
+                        }),
+                );
+            }
+            let owned: Vec<PersonRole> = roles.iter().copied().filter(|role| role.owns_nomination()).collect();
+            let Some(record) = items.nomination.filter(|_| !owned.is_empty()) else {
+                continue;
+            };
+            let added = items
+                .additions
+                .iter()
+                .map(|addition| InformationHeld {
+                    at: addition.at,
+                    information: addition.information.clone(),
+                })
+                .collect();
+            let audit: Vec<AuditEvent> = items.audit.into_iter().map(|(_, event)| event).collect();
+            let messages: Vec<SentMessage> = items
+                .messages
+                .into_iter()
+                .map(|record| SentMessage {
+                    message: record.message,
+                    status: record.status.code().to_owned(),
+                    created_at: record.created_at,
+                    delivered_at: record.delivered_at,
+                })
+                .collect();
+            export.nominations.push(NominationHeld::new(
+                &record.into_domain(),
+                owned,
+                added,
+                &audit,
+                &messages,
+            ));
+        }
+        if let Some(member_id) = person.member {
+            let (member, history) = self.member_items(member_id).await?;
+            export.member = member.map(|record| MemberHeld {
+                member: record.member,
+                history: history.iter().map(|audit| (&audit.event).into()).collect(),
+            });
+        }
+        let roster: Option<RosterRecord> = self.get(keys::roster(&identity), keys::ROSTER_SK).await?;
+        export.roster_entry = roster.map(|record| record.entry);
+        Ok(export)
+    }
+
+    /// Erases the person with `email`: every nomination they are the nominee
+    /// or nominator of keeps only its reference, state and audit trail (each
+    /// event without its free text); their endorsements, member record,
+    /// roster entry and links are removed; undelivered messages are
+    /// cancelled; cards are shown again without the data. Safe to repeat:
+    /// a run that fails part-way is finished by the next.
+    #[tracing::instrument(skip_all)]
+    pub async fn erase_person(
+        &self,
+        email: &EmailAddress,
+        admin: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Erasure, StoreError> {
+        let identity = email.identity();
+        let person = self.person(&identity).await?;
+        let mut erasure = Erasure::default();
+        for (&id, roles) in &person.roles {
+            if roles.iter().any(|role| role.owns_nomination()) {
+                // Boxed: each step's future is large, and they nest.
+                let erased = Box::pin(self.erase_nomination(id, admin, now)).await?;
+                erasure.nominations += usize::from(erased.is_some());
+                erasure.messages += erased.unwrap_or_default();
+            } else {
+                erasure.endorsements += usize::from(Box::pin(self.erase_endorsement(id, &identity, admin, now)).await?);
+            }
+        }
+        if let Some(member_id) = person.member {
+            erasure.member = Box::pin(self.erase_member(member_id, &identity, admin, now)).await?;
+        }
+        let roster: Option<RosterRecord> = self.get(keys::roster(&identity), keys::ROSTER_SK).await?;
+        if roster.is_some() {
+            self.write_all(vec![self.delete(keys::roster(&identity), keys::ROSTER_SK)?])
+                .await?;
+            erasure.roster_entry = true;
+        }
+        // Last, so that a run that failed earlier still finds everything.
+        let leftovers = person
+            .keys
+            .iter()
+            .map(|(pk, sk)| self.delete(pk.clone(), sk))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.write_all(leftovers).await?;
+        tracing::info!(?erasure, "personal data erased");
+        Ok(erasure)
+    }
+
+    async fn person(&self, identity: &str) -> Result<Person, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::person(identity)))
+            .consistent_read(true);
+        let mut person = Person {
+            keys: Vec::new(),
+            roles: BTreeMap::new(),
+            member: None,
+        };
+        for item in self.query_all(query).await? {
+            let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            person.keys.push((text("pk"), text("sk")));
+            match entity(&item) {
+                "person_link" => {
+                    let link: PersonLinkRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?;
+                    person.roles.entry(link.nomination_id).or_default().insert(link.role);
+                }
+                "member_pointer" => {
+                    let pointer: MemberPointer = serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?;
+                    person.member = Some(pointer.member_id);
+                }
+                _ => {}
+            }
+        }
+        Ok(person)
+    }
+
+    async fn nomination_items(&self, id: NominationId) -> Result<NominationItems, StoreError> {
+        let partition = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::nomination(id)))
+            .consistent_read(true);
+        let outbox = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .index_name(keys::NOMINATION_INDEX)
+            .key_condition_expression("gsi3pk = :nomination")
+            .expression_attribute_values(":nomination", AttributeValue::S(keys::nomination(id)));
+        let (partition, outbox) = tokio::join!(self.query_all(partition), self.query_all(outbox));
+        let mut items = NominationItems {
+            nomination: None,
+            audit: Vec::new(),
+            endorsements: Vec::new(),
+            additions: Vec::new(),
+            messages: Vec::new(),
+        };
+        for item in partition? {
+            match entity(&item) {
+                "nomination" => items.nomination = Some(serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?),
+                "audit_event" => {
+                    let record: AuditRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?;
+                    items.audit.push((record.sk, record.event));
+                }
+                "endorsement" => items
+                    .endorsements
+                    .push(serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?),
+                "addition" => items
+                    .additions
+                    .push(serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?),
+                _ => {}
+            }
+        }
+        let message_keys: Vec<_> = outbox?
+            .iter()
+            .filter_map(|key| Some(key_of(key.get("pk")?.as_s().ok()?, key.get("sk")?.as_s().ok()?)))
+            .collect();
+        for item in self.batch_get(message_keys).await? {
+            if entity(&item) == "outbox_message" {
+                items
+                    .messages
+                    .push(serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?);
+            }
+        }
+        Ok(items)
+    }
+
+    /// Every item of `keys` that exists, read consistently.
+    async fn batch_get(&self, keys: Vec<HashMap<String, AttributeValue>>) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        for chunk in keys.chunks(BATCH_GET_LIMIT) {
+            let mut wanted = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.to_vec()))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(StoreError::call("BatchGetItem"))?,
+            );
+            let mut attempt = 0;
+            while let Some(request) = wanted.take() {
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.name, request)
+                    .send()
+                    .await
+                    .map_err(StoreError::call("BatchGetItem"))?;
+                items.extend(
+                    output
+                        .responses
+                        .unwrap_or_default()
+                        .remove(&self.name)
+                        .unwrap_or_default(),
+                );
+                // Throttled keys come back unprocessed: ask again, later.
+                wanted = output
+                    .unprocessed_keys
+                    .unwrap_or_default()
+                    .remove(&self.name)
+                    .filter(|left| !left.keys.is_empty());
+                if wanted.is_some() {
+                    super::back_off(attempt).await;
+                    attempt += 1;
+                }
+            }
+        }
+        Ok(items)
+    }
+
+    async fn member_items(&self, id: MemberId) -> Result<(Option<MemberRecord>, Vec<MemberAuditRecord>), StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(member_key(id)))
+            .consistent_read(true);
+        let (mut member, mut history) = (None, Vec::new());
+        for item in self.query_all(query).await? {
+            match entity(&item) {
+                "member" => member = Some(serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?),
+                "audit_event" => history.push(serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?),
+                _ => {}
+            }
+        }
+        Ok((member, history))
+    }
+
+    /// Erases nomination `id` as a whole. The number of messages it cancelled
+    /// or emptied, or `None` when there was nothing left to erase.
+    async fn erase_nomination(
+        &self,
+        id: NominationId,
+        admin: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<usize>, StoreError> {
+        for _ in 0..ERASE_ATTEMPTS {
+            let items = Box::pin(self.nomination_items(id)).await?;
+            let Some(record) = &items.nomination else {
+                return Ok(None);
+            };
+            // What may be rewritten in any order, as often as needed.
+            let mut scrub = Vec::new();
+            for (sk, event) in &items.audit {
+                if event.reason.is_some() {
+                    scrub.push(self.remove_reason(keys::nomination(id), sk)?);
+                }
+            }
+            for addition in &items.additions {
+                scrub.push(self.delete(addition.pk.clone(), &addition.sk)?);
+            }
+            for endorsement in &items.endorsements {
+                scrub.push(self.delete(endorsement.pk.clone(), &endorsement.sk)?);
+                if let Some(endorser) = endorsement.sk.strip_prefix("ENDORSEMENT#") {
+                    scrub.push(self.delete(keys::person(endorser), &keys::person_link_sk(id, PersonRole::Endorser))?);
+                }
+            }
+            for message in &items.messages {
+                let delivered = message.delivered_at.is_some();
+                let emptied = ErasedMessageRecord {
+                    pk: message.pk.clone(),
+                    sk: message.sk.clone(),
+                    entity: "erased_message".to_owned(),
+                    id: message.id.clone(),
+                    kind: message.message.kind().to_owned(),
+                    status: if delivered { "delivered" } else { "cancelled" }.to_owned(),
+                    created_at: message.created_at,
+                    delivered_at: message.delivered_at,
+                };
+                scrub.push(self.put(&emptied, None)?);
+            }
+            self.write_all(scrub).await?;
+
+            // Then the nomination itself, in one write, only if unmoved.
+            let nominee = record.nominee.email.identity();
+            let nominator = record.nominator.email.identity();
+            let mut last = vec![
+                self.replace_nomination(
+                    &ErasedNominationRecord {
+                        pk: record.pk.clone(),
+                        sk: record.sk.clone(),
+                        entity: "erased_nomination".to_owned(),
+                        id,
+                        status: record.status,
+                        version: record.version + 1,
+                        submitted_at: record.submitted_at,
+                        erased_at: now,
+                        vetting_card: record.vetting_card.clone(),
+                        iln_card: record.iln_card.clone(),
+                        expires_at: (now + self.retention).timestamp(),
+                    },
+                    record.version,
+                )?,
+                self.put(
+                    &AuditRecord::new(id, AuditEvent::personal_data_erased(now, admin)),
+                    None,
+                )?,
+                self.delete(keys::person(&nominee), &keys::person_link_sk(id, PersonRole::Nominee))?,
+                self.delete(
+                    keys::person(&nominator),
+                    &keys::person_link_sk(id, PersonRole::Nominator),
+                )?,
+            ];
+            if record.status.is_open() {
+                last.push(self.release_nominee(&nominee, id)?);
+            }
+            for (channel, card) in [
+                (Channel::Vetting, &record.vetting_card),
+                (Channel::Iln, &record.iln_card),
+            ] {
+                if let Some(card) = card {
+                    let message = Message::DataErased {
+                        nomination_id: id,
+                        channel,
+                        card_channel: card.channel.clone(),
+                        card_ts: card.ts.clone(),
+                    };
+                    last.push(self.put(&OutboxRecord::new(message, now), Some("attribute_not_exists(pk)"))?);
+                }
+            }
+            match self.write_transaction(last).await {
+                Ok(()) => return Ok(Some(items.messages.len())),
+                Err(MoveError::Conflict) => continue,
+                Err(MoveError::Store(error)) => return Err(error),
+            }
+        }
+        Err(StoreError::Contended)
+    }
+
+    /// Removes the person's endorsement of someone else's nomination.
+    async fn erase_endorsement(
+        &self,
+        id: NominationId,
+        identity: &str,
+        admin: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let endorsement: Option<EndorsementRecord> =
+            self.get(keys::nomination(id), &keys::endorsement_sk(identity)).await?;
+        if endorsement.is_none() {
+            return Ok(false);
+        }
+        self.write_all(vec![
+            self.delete(keys::nomination(id), &keys::endorsement_sk(identity))?,
+            self.put(
+                &AuditRecord::new(id, AuditEvent::personal_data_erased(now, admin)),
+                None,
+            )?,
+        ])
+        .await?;
+        Ok(true)
+    }
+
+    /// Empties the member record: it leaves every list and index, and its
+    /// history keeps no free text.
+    async fn erase_member(
+        &self,
+        id: MemberId,
+        identity: &str,
+        admin: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let (member, history) = self.member_items(id).await?;
+        let Some(member) = member else {
+            return Ok(false);
+        };
+        let mut writes = Vec::new();
+        for audit in history.iter().filter(|audit| audit.event.reason.is_some()) {
+            writes.push(self.remove_reason(audit.pk.clone(), &audit.sk)?);
+        }
+        let emptied = ErasedMember {
+            pk: member.pk,
+            sk: member.sk,
+            entity: "erased_member".to_owned(),
+            id,
+            status: member.member.status.code().to_owned(),
+            since: member.member.since,
+            erased_at: now,
+        };
+        writes.push(self.put(&emptied, None)?);
+        writes.push(self.put(&member_audit(id, AuditEvent::personal_data_erased(now, admin)), None)?);
+        writes.push(self.delete(keys::person(identity), keys::MEMBER_SK)?);
+        self.write_all(writes).await?;
+        Ok(true)
+    }
+
+    /// The erased nomination in place of the one read, only if nobody moved
+    /// it since.
+    fn replace_nomination(
+        &self,
+        erased: &ErasedNominationRecord,
+        read_version: u64,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let item = serde_dynamo::to_item(erased).map_err(|source| StoreError::Corrupt {
+            key: erased.pk.clone(),
+            source,
+        })?;
+        let put = Put::builder()
+            .table_name(&self.name)
+            .set_item(Some(item))
+            .condition_expression("entity = :nomination AND #version = :version")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":nomination", AttributeValue::S("nomination".to_owned()))
+            .expression_attribute_values(":version", AttributeValue::N(read_version.to_string()))
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    fn delete(&self, pk: String, sk: &str) -> Result<TransactWriteItem, StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.name)
+            .set_key(Some(key_of(&pk, sk)))
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    fn remove_reason(&self, pk: String, sk: &str) -> Result<TransactWriteItem, StoreError> {
+        let update = Update::builder()
+            .table_name(&self.name)
+            .set_key(Some(key_of(&pk, sk)))
+            .condition_expression("attribute_exists(pk)")
+            .update_expression("REMOVE reason")
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Frees the person for a new nomination, if this one held them.
+    fn release_nominee(&self, identity: &str, id: NominationId) -> Result<TransactWriteItem, StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.name)
+            .set_key(Some(key_of(&keys::person(identity), keys::NOMINEE_SK)))
+            .condition_expression("attribute_not_exists(pk) OR nomination_id = :id")
+            .expression_attribute_values(":id", AttributeValue::S(id.to_string()))
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    /// Writes `writes` in as few transactions as the limit allows; each
+    /// write stands alone, so a failure part-way is finished by a retry.
+    async fn write_all(&self, writes: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        for chunk in writes.chunks(TRANSACTION_LIMIT) {
+            match self.write_transaction(chunk.to_vec()).await {
+                Ok(()) => {}
+                Err(MoveError::Conflict) => return Err(StoreError::Contended),
+                Err(MoveError::Store(error)) => return Err(error),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What is left of a member record once erased: that the membership was.
+#[derive(Debug, serde::Serialize)]
+struct ErasedMember {
+    pk: String,
+    sk: String,
+    entity: String,
+    id: MemberId,
+    status: String,
+    since: DateTime<Utc>,
+    erased_at: DateTime<Utc>,
+}
