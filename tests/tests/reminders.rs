@@ -328,3 +328,60 @@ async fn a_reminder_run_while_ses_is_down_loses_nothing_and_mails_once_when_it_i
         "delivered"
     );
 }
+
+#[tokio::test]
+async fn when_ttl_removes_a_closed_nomination_nothing_else_about_it_remains() {
+    let app = TestApp::spawn().await;
+    let nominee = unique_address("amara");
+    let rejected = app
+        .verified_nomination_from(nomination("en", &nominee, &unique_address("lucia")))
+        .await;
+    let endorser = unique_address("bruno");
+    assert_eq!(app.post_json(&nomination("en", &nominee, &endorser)).await.status, 202);
+    let decision = serde_json::json!({ "decision": "reject", "reason": "Not coherent.", "expected_version": 2 });
+    assert_eq!(app.decide(&rejected.id, decision).await.status, 200);
+    app.deliver_outbox().await;
+    let about_it = |items: Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>| {
+        items
+            .iter()
+            .filter(|item| format!("{item:?}").contains(&rejected.id))
+            .count()
+    };
+    assert!(
+        about_it(app.all_items().await) > 5,
+        "the nomination, its trail, messages and links"
+    );
+
+    // What DynamoDB's TTL does once the retention period has passed.
+    app.dynamodb
+        .delete_item()
+        .table_name(&app.table_name)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("NOMINATION#{}", rejected.id)),
+        )
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("NOMINATION".into()))
+        .send()
+        .await
+        .unwrap();
+    app.deliver_outbox().await;
+
+    let left: Vec<_> = app
+        .all_items()
+        .await
+        .into_iter()
+        .filter(|item| format!("{item:?}").contains(&rejected.id))
+        .map(|item| format!("{:?} {:?}", item["pk"], item["sk"]))
+        .collect();
+    let tokens = left.iter().filter(|key| key.contains("TOKEN#")).count();
+    assert_eq!(left.len(), tokens, "only tokens remain, under their own TTL: {left:#?}");
+    for person in [&nominee, &rejected.nominator, &endorser] {
+        assert!(
+            app.all_items()
+                .await
+                .iter()
+                .all(|item| !format!("{item:?}").contains(person.as_str())),
+            "{person} is still in the table"
+        );
+    }
+}

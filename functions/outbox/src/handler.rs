@@ -3,7 +3,7 @@ use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::{
     AfterDelivery, Claim, Dossier, LinkToStore, NominationMove, NominationTable, OutboxMessage, OutboxStatus,
-    StoreError,
+    RemovedNomination, StoreError,
 };
 use iln_adapters::ses::SesMailer;
 use iln_adapters::slack::{PostedMessage, SlackClient, SlackError};
@@ -54,6 +54,8 @@ enum Outcome {
     NothingToDo,
     /// Will not succeed by retrying now; kept in the table for a person.
     Parked,
+    /// A nomination's retention ended: the rest of its items removed.
+    Purged,
 }
 
 /// A delivery that failed for a reason that may pass (SES, Slack or DynamoDB
@@ -107,6 +109,9 @@ enum Prepared {
 
 #[tracing::instrument(skip_all, fields(event_id = %record.event_id, message_id = tracing::field::Empty))]
 async fn deliver(app: &App, record: &EventRecord, now: DateTime<Utc>) -> Result<Outcome, Retry> {
+    if record.event_name == "REMOVE" {
+        return purge(app, record).await;
+    }
     if record.event_name != "INSERT" {
         return Ok(Outcome::NothingToDo);
     }
@@ -192,6 +197,23 @@ async fn deliver(app: &App, record: &EventRecord, now: DateTime<Utc>) -> Result<
                 tracing::warn!(error = %error_chain(&release), "could not release message");
             }
             Err(retry)
+        }
+    }
+}
+
+/// TTL removed a closed nomination at the end of its retention: what else
+/// it left goes too, so nothing about its people outlives it.
+async fn purge(app: &App, record: &EventRecord) -> Result<Outcome, Retry> {
+    match RemovedNomination::from_image(record.change.old_image.clone()) {
+        Ok(Some(removed)) => {
+            let purged = app.table.purge_nomination(&removed).await?;
+            tracing::info!(nomination_id = %removed.id, purged, "retention ended; the rest of the nomination removed");
+            Ok(Outcome::Purged)
+        }
+        Ok(None) => Ok(Outcome::NothingToDo),
+        Err(error) => {
+            tracing::error!(error = %error, "removed item unreadable; skipped");
+            Ok(Outcome::Parked)
         }
     }
 }
