@@ -481,10 +481,8 @@ impl TestApp {
                 HeaderValue::from_str(value).expect("header value"),
             );
         }
-        let response = self
-            .gateway
-            .handle(method, path_and_query, &header_map, body, now)
-            .await;
+        // Boxed: the handlers' futures are large, and a test awaits many.
+        let response = Box::pin(self.gateway.handle(method, path_and_query, &header_map, body, now)).await;
         let (parts, body) = response.into_parts();
         let body = match body {
             lambda_http::Body::Text(text) => text,
@@ -534,10 +532,8 @@ impl TestApp {
 
     /// Hands every new stream record to the outbox function, as Lambda would.
     pub async fn deliver_outbox(&self) -> PumpResult {
-        self.feed
-            .lock()
-            .await
-            .pump(&self.gateway.functions.outbox, self.now)
+        let mut feed = self.feed.lock().await;
+        Box::pin(feed.pump(&self.gateway.functions.outbox, self.now))
             .await
             .expect("stream readable")
     }
