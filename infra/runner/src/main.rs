@@ -215,11 +215,15 @@ async fn dispatch(State(gateway): State<Arc<Gateway>>, request: axum::extract::R
     let response = gateway
         .handle(parts.method.as_str(), path_and_query, &parts.headers, &body, Utc::now())
         .await;
-    // The path only: queries carry tokens.
+    // The route, not the path: paths and queries carry tokens and addresses.
+    let route = gateway
+        .template
+        .route(parts.method.as_str(), parts.uri.path())
+        .map_or("(no route)", |(route, _)| route.path.as_str());
     tracing::info!(
         "{} {} -> {} ({} ms)",
         parts.method,
-        parts.uri.path(),
+        route,
         response.status().as_u16(),
         started.elapsed().as_millis()
     );

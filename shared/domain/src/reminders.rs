@@ -115,6 +115,41 @@ mod tests {
         assert_eq!(invitation_expiry(), Duration::days(30));
     }
 
+    fn invited(round: u32) -> Nomination {
+        let mut nomination = crate::test_support::nomination(Status::Invited, 5, crate::Language::Es);
+        nomination.invitation = Some(crate::membership::SentInvitation {
+            round,
+            token: crate::token::TokenHash::of_presented(&"a".repeat(43)).unwrap(),
+        });
+        nomination
+    }
+
+    #[test]
+    fn an_unanswered_invitation_is_reminded_of_its_own_round_while_its_link_works() {
+        let nomination = invited(4);
+        let reminder = invitation_reminder(&nomination, nomination.updated_at + Duration::days(8));
+        assert_eq!(
+            reminder,
+            Some(Message::InvitationReminder {
+                nomination_id: nomination.id,
+                round: 4
+            })
+        );
+        let too_late = nomination.updated_at + invitation_expiry();
+        assert_eq!(invitation_reminder(&nomination, too_late), None);
+    }
+
+    #[test]
+    fn only_an_invitation_still_waiting_is_reminded() {
+        let mut answered = invited(0);
+        answered.status = Status::Member;
+        let mut never_sent = invited(0);
+        never_sent.invitation = None;
+        let later = answered.updated_at + Duration::days(8);
+        assert_eq!(invitation_reminder(&answered, later), None);
+        assert_eq!(invitation_reminder(&never_sent, later), None);
+    }
+
     #[test]
     fn no_overdue_nomination_means_no_digest() {
         assert!(vetting_digest(&[], None, Utc::now()).is_empty());
