@@ -34,11 +34,24 @@ pub struct Summary {
 #[error("the reminder run failed; it is safe to run again")]
 pub struct RunError(#[from] StoreError);
 
+impl RunError {
+    /// DynamoDB unreachable, throttled or contended passes; an item that
+    /// does not read as a record will not read better on a retry.
+    pub fn is_retryable(&self) -> bool {
+        !matches!(self.0, StoreError::Corrupt { .. })
+    }
+}
+
 impl From<RunError> for Diagnostic {
     fn from(error: RunError) -> Self {
         tracing::error!(error = %error_chain(&error), "reminder run failed");
+        let error_type = if error.is_retryable() {
+            "Retryable"
+        } else {
+            "NotRetryable"
+        };
         Diagnostic {
-            error_type: "Retryable".into(),
+            error_type: error_type.into(),
             error_message: error.to_string(),
         }
     }

@@ -297,6 +297,19 @@ fn invalid_nomination(
     }
 }
 
+/// A form sent back from one of the nominator's pages.
+fn form_body<T: serde::de::DeserializeOwned>(request: &Request) -> Result<T, Failure> {
+    if media_type(request).as_deref() != Some("application/x-www-form-urlencoded") {
+        return Err(Failure::UnsupportedMediaType);
+    }
+    let body = request.body().as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Failure::TooLarge);
+    }
+    let text = std::str::from_utf8(body).map_err(|_| Failure::InvalidUtf8)?;
+    serde_html_form::from_str(text).map_err(|error| Failure::Malformed(error.to_string()))
+}
+
 /// The form sent back from the information page.
 #[derive(serde::Deserialize)]
 struct InformationForm {
@@ -382,16 +395,7 @@ async fn information_page(app: &App, request: &Request, now: DateTime<Utc>) -> R
 
 #[tracing::instrument(skip_all)]
 async fn add_information(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
-    if media_type(request).as_deref() != Some("application/x-www-form-urlencoded") {
-        return Err(Failure::UnsupportedMediaType);
-    }
-    let body = request.body().as_ref();
-    if body.len() > MAX_BODY_BYTES {
-        return Err(Failure::TooLarge);
-    }
-    let text = std::str::from_utf8(body).map_err(|_| Failure::InvalidUtf8)?;
-    let form: InformationForm =
-        serde_html_form::from_str(text).map_err(|error| Failure::Malformed(error.to_string()))?;
+    let form: InformationForm = form_body(request)?;
     let (dossier, hash, language) = match information_link(app, request, Some(&form.token), now).await? {
         InformationLink::Closed(response) => return Ok(response),
         InformationLink::Open {
@@ -502,15 +506,7 @@ struct WithdrawForm {
 
 #[tracing::instrument(skip_all)]
 async fn withdraw(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
-    if media_type(request).as_deref() != Some("application/x-www-form-urlencoded") {
-        return Err(Failure::UnsupportedMediaType);
-    }
-    let body = request.body().as_ref();
-    if body.len() > MAX_BODY_BYTES {
-        return Err(Failure::TooLarge);
-    }
-    let text = std::str::from_utf8(body).map_err(|_| Failure::InvalidUtf8)?;
-    let form: WithdrawForm = serde_html_form::from_str(text).map_err(|error| Failure::Malformed(error.to_string()))?;
+    let form: WithdrawForm = form_body(request)?;
     // A lost race is re-read once: by then the winner's move is visible.
     for _ in 0..2 {
         let (nomination, language) = match withdraw_link(app, request, Some(&form.token), now).await? {

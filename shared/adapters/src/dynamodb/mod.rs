@@ -178,6 +178,32 @@ impl NominationTable {
         }
     }
 
+    /// A consistent read of one partition (every item under `pk`).
+    pub(super) fn partition(&self, pk: String) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.name)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(pk))
+            .consistent_read(true)
+    }
+
+    /// The keys of every outbox message about nomination `id`.
+    pub(super) fn outbox_of(
+        &self,
+        id: iln_domain::NominationId,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.name)
+            .index_name(keys::NOMINATION_INDEX)
+            .key_condition_expression("gsi3pk = :nomination")
+            .expression_attribute_values(
+                ":nomination",
+                aws_sdk_dynamodb::types::AttributeValue::S(keys::nomination(id)),
+            )
+    }
+
     /// Every item a query finds, page after page.
     pub(super) async fn query_all(
         &self,

@@ -182,13 +182,7 @@ impl NominationTable {
     }
 
     async fn person(&self, identity: &str) -> Result<Person, StoreError> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.name)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", AttributeValue::S(keys::person(identity)))
-            .consistent_read(true);
+        let query = self.partition(keys::person(identity));
         let mut person = Person {
             keys: Vec::new(),
             roles: BTreeMap::new(),
@@ -213,21 +207,8 @@ impl NominationTable {
     }
 
     async fn nomination_items(&self, id: NominationId) -> Result<NominationItems, StoreError> {
-        let partition = self
-            .client
-            .query()
-            .table_name(&self.name)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", AttributeValue::S(keys::nomination(id)))
-            .consistent_read(true);
-        let outbox = self
-            .client
-            .query()
-            .table_name(&self.name)
-            .index_name(keys::NOMINATION_INDEX)
-            .key_condition_expression("gsi3pk = :nomination")
-            .expression_attribute_values(":nomination", AttributeValue::S(keys::nomination(id)));
-        let (partition, outbox) = tokio::join!(self.query_all(partition), self.query_all(outbox));
+        let partition = self.partition(keys::nomination(id));
+        let (partition, outbox) = tokio::join!(self.query_all(partition), self.query_all(self.outbox_of(id)));
         let mut items = NominationItems {
             nomination: None,
             audit: Vec::new(),
@@ -308,13 +289,7 @@ impl NominationTable {
     }
 
     async fn member_items(&self, id: MemberId) -> Result<(Option<MemberRecord>, Vec<MemberAuditRecord>), StoreError> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.name)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", AttributeValue::S(member_key(id)))
-            .consistent_read(true);
+        let query = self.partition(member_key(id));
         let (mut member, mut history) = (None, Vec::new());
         for item in self.query_all(query).await? {
             match entity(&item) {
@@ -609,22 +584,8 @@ impl NominationTable {
     #[tracing::instrument(skip_all, fields(nomination_id = %removed.id))]
     pub async fn purge_nomination(&self, removed: &RemovedNomination) -> Result<usize, StoreError> {
         let id = removed.id;
-        let partition = self
-            .client
-            .query()
-            .table_name(&self.name)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", AttributeValue::S(keys::nomination(id)))
-            .projection_expression("pk, sk")
-            .consistent_read(true);
-        let outbox = self
-            .client
-            .query()
-            .table_name(&self.name)
-            .index_name(keys::NOMINATION_INDEX)
-            .key_condition_expression("gsi3pk = :nomination")
-            .expression_attribute_values(":nomination", AttributeValue::S(keys::nomination(id)));
-        let (partition, outbox) = tokio::join!(self.query_all(partition), self.query_all(outbox));
+        let partition = self.partition(keys::nomination(id)).projection_expression("pk, sk");
+        let (partition, outbox) = tokio::join!(self.query_all(partition), self.query_all(self.outbox_of(id)));
         let text = |item: &Item, name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
         let mut writes = Vec::new();
         for item in partition?.iter().chain(outbox?.iter()) {

@@ -155,14 +155,7 @@ impl NominationTable {
     /// The nomination with its endorsements, audit trail and additions.
     #[tracing::instrument(skip_all, fields(nomination_id = %id))]
     pub async fn dossier(&self, id: NominationId) -> Result<Option<Dossier>, StoreError> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.name)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", AttributeValue::S(keys::nomination(id)))
-            .consistent_read(true);
-        let items = self.query_all(query).await?;
+        let items = self.query_all(self.partition(keys::nomination(id))).await?;
         let mut nomination = None;
         let (mut endorsements, mut audit, mut additions) = (Vec::new(), Vec::new(), Vec::new());
         for item in &items {
