@@ -204,14 +204,8 @@ async fn answer(
                 Err(membership::AcceptRefused::Illegal(_)) => return Err(Failure::Conflict("already answered".into())),
             };
             let step = NominationMove {
-                nomination: &nomination,
-                to: accepted.to,
-                at: now,
-                audit: accepted.audit,
                 spends_token: Some(&hash),
-                messages: accepted.messages,
-                confirmations: None,
-                invitation: None,
+                ..NominationMove::new(&nomination, accepted.to, now, accepted.audit, accepted.messages)
             };
             app.table.accept_invitation(step, &accepted.member).await
         }
@@ -220,14 +214,8 @@ async fn answer(
             let (to, audit, messages) = membership::decline(&nomination, reason, now)
                 .map_err(|_| Failure::Conflict("already answered".into()))?;
             let step = NominationMove {
-                nomination: &nomination,
-                to,
-                at: now,
-                audit,
                 spends_token: Some(&hash),
-                messages,
-                confirmations: None,
-                invitation: None,
+                ..NominationMove::new(&nomination, to, now, audit, messages)
             };
             app.table.record_move(step).await
         }

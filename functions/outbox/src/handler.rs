@@ -392,13 +392,13 @@ fn invited<'a>(nomination: &'a Nomination, sent: &'a SentInvitation, now: DateTi
     let to = Status::Invited;
     let command = invitation_command(nomination);
     AfterDelivery::Move(NominationMove {
-        nomination,
-        to,
-        at: now,
-        audit: AuditEvent::moved(now, Actor::System, command, nomination.status, to),
-        spends_token: None,
-        messages: Vec::new(),
-        confirmations: None,
         invitation: Some(sent),
+        ..NominationMove::new(
+            nomination,
+            to,
+            now,
+            AuditEvent::moved(now, Actor::System, command, nomination.status, to),
+            Vec::new(),
+        )
     })
 }

@@ -126,16 +126,7 @@ async fn expire(app: &App, nomination: &Nomination, now: DateTime<Utc>) -> Resul
     let Ok((to, audit, messages)) = reminders::expire(nomination, now) else {
         return Ok(false);
     };
-    let step = NominationMove {
-        nomination,
-        to,
-        at: now,
-        audit,
-        spends_token: None,
-        messages,
-        confirmations: None,
-        invitation: None,
-    };
+    let step = NominationMove::new(nomination, to, now, audit, messages);
     match app.table.record_move(step).await {
         Ok(()) => Ok(true),
         Err(MoveError::Conflict) => Ok(false),

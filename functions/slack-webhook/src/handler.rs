@@ -164,14 +164,8 @@ async fn button(
             match outcome {
                 Ok(outcome) => {
                     let step = NominationMove {
-                        nomination: &nomination,
-                        to: outcome.to,
-                        at: now,
-                        audit: outcome.audit,
-                        spends_token: None,
-                        messages: outcome.messages,
                         confirmations: Some(outcome.confirmations),
-                        invitation: None,
+                        ..NominationMove::new(&nomination, outcome.to, now, outcome.audit, outcome.messages)
                     };
                     record(app, step, click, now).await?;
                 }
@@ -195,16 +189,7 @@ async fn vet(
     let email = app.permissions.vetter(click.user);
     match vetting::decide(nomination, actor.clone(), email, decision, expected_version, now) {
         Ok(outcome) => {
-            let step = NominationMove {
-                nomination,
-                to: outcome.to,
-                at: now,
-                audit: outcome.audit,
-                spends_token: None,
-                messages: outcome.messages,
-                confirmations: None,
-                invitation: None,
-            };
+            let step = NominationMove::new(nomination, outcome.to, now, outcome.audit, outcome.messages);
             record(app, step, click, now).await?;
             Ok(None)
         }
@@ -318,16 +303,7 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
         }
         action::DECLINE => match confirmation::decline(&nomination, user, &app.permissions, &reason, now) {
             Ok(outcome) => {
-                let step = NominationMove {
-                    nomination: &nomination,
-                    to: outcome.to,
-                    at: now,
-                    audit: outcome.audit,
-                    spends_token: None,
-                    messages: outcome.messages,
-                    confirmations: None,
-                    invitation: None,
-                };
+                let step = NominationMove::new(&nomination, outcome.to, now, outcome.audit, outcome.messages);
                 record(app, step, &click, now).await?;
                 None
             }

@@ -519,16 +519,7 @@ async fn withdraw(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Re
                 pages::withdraw(language, WithdrawPage::AlreadyClosed)?,
             ));
         };
-        let step = NominationMove {
-            nomination: &nomination,
-            to: outcome.to,
-            at: now,
-            audit: outcome.audit,
-            spends_token: None,
-            messages: outcome.messages,
-            confirmations: None,
-            invitation: None,
-        };
+        let step = NominationMove::new(&nomination, outcome.to, now, outcome.audit, outcome.messages);
         match app.table.record_move(step).await {
             Ok(()) => {
                 tracing::info!(nomination_id = %nomination.id, "withdrawn by the nominator");

@@ -212,16 +212,7 @@ async fn decision(
         DecisionRefused::DecidedByNominator => Failure::Forbidden(refused.to_string()),
         DecisionRefused::Stale { .. } | DecisionRefused::Illegal(_) => conflict(&dossier, &refused.to_string()),
     })?;
-    let step = NominationMove {
-        nomination: &dossier.nomination,
-        to: outcome.to,
-        at: now,
-        audit: outcome.audit,
-        spends_token: None,
-        messages: outcome.messages,
-        confirmations: None,
-        invitation: None,
-    };
+    let step = NominationMove::new(&dossier.nomination, outcome.to, now, outcome.audit, outcome.messages);
     match app.table.record_move(step).await {
         Ok(()) => {
             tracing::info!(command = %outcome.command, to = %outcome.to, "decision recorded");
@@ -264,16 +255,7 @@ async fn withdraw(
     let by = iln_domain::audit::Actor::Admin(staff.subject.clone());
     let outcome = iln_domain::vetting::withdraw(&dossier.nomination, by, Some(&reason), now)
         .map_err(|refusal| conflict(&dossier, &refusal.to_string()))?;
-    let step = NominationMove {
-        nomination: &dossier.nomination,
-        to: outcome.to,
-        at: now,
-        audit: outcome.audit,
-        spends_token: None,
-        messages: outcome.messages,
-        confirmations: None,
-        invitation: None,
-    };
+    let step = NominationMove::new(&dossier.nomination, outcome.to, now, outcome.audit, outcome.messages);
     match app.table.record_move(step).await {
         Ok(()) => Ok(json(
             StatusCode::OK,

@@ -58,6 +58,29 @@ pub struct NominationMove<'a> {
     pub invitation: Option<&'a SentInvitation>,
 }
 
+impl<'a> NominationMove<'a> {
+    /// A step that spends no token and changes neither the confirmations
+    /// nor the invitation; set those fields when it does.
+    pub fn new(
+        nomination: &'a Nomination,
+        to: Status,
+        at: DateTime<Utc>,
+        audit: AuditEvent,
+        messages: Vec<Message>,
+    ) -> Self {
+        Self {
+            nomination,
+            to,
+            at,
+            audit,
+            spends_token: None,
+            messages,
+            confirmations: None,
+            invitation: None,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum MoveError {
     /// Someone else moved the nomination (or spent the token) first.
