@@ -381,3 +381,40 @@ async fn export_and_erasure_are_for_admins_and_need_a_valid_address() {
     assert_eq!(unknown.status, 200, "nothing held is an answer too");
     assert!(unknown.json()["nominations"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn five_simultaneous_erasures_of_one_person_erase_once_and_leave_nothing() {
+    let app = TestApp::spawn().await;
+    let people = amara_everywhere(&app).await;
+
+    let answers = futures::future::join_all((0..5).map(|_| erase(&app, &people.amara))).await;
+    app.deliver_outbox().await;
+
+    assert!(
+        answers.iter().all(|a| a.status == 200),
+        "{:?}",
+        answers.iter().map(|a| &a.body).collect::<Vec<_>>()
+    );
+    let nominations: u64 = answers
+        .iter()
+        .map(|a| a.json()["erased"]["nominations"].as_u64().unwrap())
+        .sum();
+    assert_eq!(nominations, 2, "each nomination is erased by one of them");
+    assert!(items_mentioning(&app, "zephyrine").await.is_empty());
+    let marks = app
+        .items_of("audit_event")
+        .await
+        .iter()
+        .filter(|e| {
+            e["what"].as_s().unwrap() == "personal_data_erased" && e["pk"].as_s().unwrap().contains(&people.as_nominee)
+        })
+        .count();
+    assert_eq!(marks, 1, "the nomination's trail records one erasure");
+    let erased_cards = app
+        .slack_calls()
+        .await
+        .into_iter()
+        .filter(|c| c.method == "chat.update" && c.body.to_string().contains("personal data erased"))
+        .count();
+    assert_eq!(erased_cards, 3, "each card updated once");
+}

@@ -385,3 +385,28 @@ async fn when_ttl_removes_a_closed_nomination_nothing_else_about_it_remains() {
         );
     }
 }
+
+#[tokio::test]
+async fn two_reminder_runs_at_the_same_time_send_one_reminder_and_one_digest() {
+    let app = TestApp::spawn().await;
+    let invited = app.invited("en").await;
+    let waiting = app.verified_nomination("en").await;
+
+    let at = app.now + Duration::days(8);
+    let (first, second) = tokio::join!(app.run_reminders(at), app.run_reminders(at));
+    app.deliver_outbox().await;
+
+    assert_eq!(
+        first.invitation_reminders + second.invitation_reminders,
+        2,
+        "both saw it due"
+    );
+    assert_eq!(
+        app.mails_to(&invited.nominee).await.len(),
+        2,
+        "the invitation and one reminder"
+    );
+    let digests = app.mails_to("vetters@iln.localhost").await;
+    let today = digests.iter().filter(|m| m.text.contains(&waiting.id)).count();
+    assert_eq!(today, 1, "one digest mail");
+}

@@ -125,3 +125,35 @@ async fn a_withdrawal_sent_as_anything_but_a_form_is_refused() {
 
     assert_eq!(response.status, 415);
 }
+
+#[tokio::test]
+async fn ten_simultaneous_withdrawals_withdraw_once_and_update_the_card_once() {
+    let app = TestApp::spawn().await;
+    let discussed = app.in_discussion().await;
+    let link = withdraw_link(&app, &discussed.nominator).await;
+
+    let answers = futures::future::join_all((0..10).map(|_| confirm_withdrawal(&app, &link))).await;
+    app.deliver_outbox().await;
+
+    assert!(
+        answers.iter().all(|a| a.status == 200),
+        "each click is told it is withdrawn"
+    );
+    let withdrawals = app
+        .items_of("audit_event")
+        .await
+        .iter()
+        .filter(|e| {
+            e.get("command")
+                .is_some_and(|c| c.as_s().is_ok_and(|c| c == "withdraw"))
+        })
+        .count();
+    assert_eq!(withdrawals, 1);
+    let updates = app
+        .slack_calls()
+        .await
+        .into_iter()
+        .filter(|c| c.method == "chat.update" && c.body["channel"] == ILN_CHANNEL)
+        .count();
+    assert_eq!(updates, 1);
+}

@@ -331,6 +331,11 @@ impl NominationTable {
                 }
             }
             for message in &items.messages {
+                // Another erasure's card updates carry no personal data and
+                // must still go out.
+                if matches!(message.message, Message::DataErased { .. }) {
+                    continue;
+                }
                 let delivered = message.delivered_at.is_some();
                 let emptied = ErasedMessageRecord {
                     pk: message.pk.clone(),
