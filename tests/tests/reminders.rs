@@ -410,3 +410,26 @@ async fn two_reminder_runs_at_the_same_time_send_one_reminder_and_one_digest() {
     let today = digests.iter().filter(|m| m.text.contains(&waiting.id)).count();
     assert_eq!(today, 1, "one digest mail");
 }
+
+#[tokio::test]
+async fn a_reminder_for_an_invitation_revoked_meanwhile_is_cancelled_not_sent() {
+    let app = TestApp::spawn().await;
+    let invited = app.invited("en").await;
+    app.run_reminders(app.now + Duration::days(8)).await;
+    let revoked = app
+        .staff_request(
+            "POST",
+            &format!("/admin/invitations/{}/revoke", invited.id),
+            Some(&iln_tests::admin_token()),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+
+    app.deliver_outbox().await;
+
+    assert_eq!(app.mails_to(&invited.nominee).await.len(), 1, "the invitation only");
+    let reminder = &app.outbox_of_kind("invitation_reminder").await[0];
+    assert_eq!(reminder["status"].as_s().unwrap(), "cancelled");
+    assert!(!reminder.contains_key("gsi1pk"), "out of the undelivered queue");
+}

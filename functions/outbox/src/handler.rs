@@ -56,6 +56,8 @@ enum Outcome {
     Parked,
     /// A nomination's retention ended: the rest of its items removed.
     Purged,
+    /// Nothing to send any more: marked cancelled, out of the undelivered queue.
+    Cancelled,
 }
 
 /// A delivery that failed for a reason that may pass (SES, Slack or DynamoDB
@@ -128,8 +130,14 @@ async fn deliver(app: &App, record: &EventRecord, now: DateTime<Utc>) -> Result<
     let message = entry.message;
     tracing::Span::current().record("message_id", entry.id.as_str());
 
-    let Some(prepared) = prepare(app, &message).await? else {
-        return Ok(Outcome::Parked);
+    let prepared = match prepare(app, &message).await? {
+        Preparation::Ready(prepared) => prepared,
+        Preparation::Parked => return Ok(Outcome::Parked),
+        Preparation::Moot(why) => {
+            app.table.cancel_message(&message.id()).await?;
+            tracing::info!(kind = message.kind(), why, "nothing to send any more; cancelled");
+            return Ok(Outcome::Cancelled);
+        }
     };
     let links: Vec<LinkToStore> = message
         .link_purposes()
@@ -222,21 +230,35 @@ fn slack_failure(error: SlackError) -> (String, Retry) {
     (error.to_string(), Retry(error.into()))
 }
 
-/// Renders `message`; `None` parks it (a fault retrying cannot fix).
-async fn prepare(app: &App, message: &Message) -> Result<Option<Prepared>, Retry> {
+/// What a message comes to before it is claimed.
+enum Preparation {
+    Ready(Prepared),
+    /// Nothing to send any more (its nomination moved on or is gone): the
+    /// message is cancelled.
+    Moot(&'static str),
+    /// A fault retrying cannot fix: kept, undelivered, for a person.
+    Parked,
+}
+
+const NOMINATION_GONE: &str = "the nomination no longer exists";
+const INVITATION_DONE: &str = "the invitation was answered, replaced, withdrawn or expired";
+
+/// Renders `message`, or says why it will not be sent.
+async fn prepare(app: &App, message: &Message) -> Result<Preparation, Retry> {
+    use Preparation::{Moot, Parked, Ready};
     let parked = |error: &dyn std::error::Error| {
         tracing::error!(kind = message.kind(), error = %error, "message cannot be rendered; parked");
-        None
+        Parked
     };
     match message.route() {
         Route::Email => match message.render_email(&app.base_url, &app.link_key) {
-            Ok(Some(email)) => Ok(Some(Prepared::Email(email))),
-            Ok(None) => Ok(None),
+            Ok(Some(email)) => Ok(Ready(Prepared::Email(email))),
+            Ok(None) => Ok(Parked),
             Err(error) => Ok(parked(&error)),
         },
         Route::Card(channel) => {
             let Some(dossier) = dossier_of(app, message).await? else {
-                return Ok(parked(&NominationGone));
+                return Ok(Moot(NOMINATION_GONE));
             };
             let surroundings = app.table.surroundings(&dossier).await?;
             let findings = findings::assess(&dossier.nomination, &surroundings, None, app.thin_rationale_below);
@@ -244,11 +266,11 @@ async fn prepare(app: &App, message: &Message) -> Result<Option<Prepared>, Retry
                 Channel::Vetting => slack::vetting_card(&dossier.nomination, &findings),
                 Channel::Iln => slack::iln_card(&dossier.nomination, &findings),
             };
-            Ok(Some(Prepared::Card(channel, card)))
+            Ok(Ready(Prepared::Card(channel, card)))
         }
         Route::CardUpdate(channel) => {
             let Some(dossier) = dossier_of(app, message).await? else {
-                return Ok(parked(&NominationGone));
+                return Ok(Moot(NOMINATION_GONE));
             };
             let card = dossier
                 .card(channel)
@@ -256,33 +278,33 @@ async fn prepare(app: &App, message: &Message) -> Result<Option<Prepared>, Retry
                 .ok_or_else(|| Retry("the card is not posted yet".into()))?;
             let surroundings = app.table.surroundings(&dossier).await?;
             let findings = findings::assess(&dossier.nomination, &surroundings, None, app.thin_rationale_below);
-            Ok(Some(Prepared::CardUpdate(
+            Ok(Ready(Prepared::CardUpdate(
                 card,
                 slack::updated_card(&dossier.nomination, &findings, channel),
             )))
         }
-        Route::Note(channel) => Ok(message.note_text().map(|text| {
-            Prepared::Note(
+        Route::Note(channel) => Ok(message.note_text().map_or(Parked, |text| {
+            Ready(Prepared::Note(
                 channel,
                 SlackMessage {
                     text,
                     blocks: serde_json::json!([]),
                 },
-            )
+            ))
         })),
         Route::Ephemeral => match message {
             Message::Ephemeral {
                 channel, user, text, ..
-            } => Ok(Some(Prepared::Ephemeral {
+            } => Ok(Ready(Prepared::Ephemeral {
                 channel: channel.clone(),
                 user: user.as_str().to_owned(),
                 text: text.clone(),
             })),
-            _ => Ok(None),
+            _ => Ok(Parked),
         },
         Route::Invitation => {
             let Some(dossier) = dossier_of(app, message).await? else {
-                return Ok(parked(&NominationGone));
+                return Ok(Moot(NOMINATION_GONE));
             };
             // Withdrawn or otherwise moved on since confirmation: no invitation.
             if dossier
@@ -291,11 +313,10 @@ async fn prepare(app: &App, message: &Message) -> Result<Option<Prepared>, Retry
                 .apply(invitation_command(&dossier.nomination))
                 .is_err()
             {
-                tracing::info!(status = %dossier.nomination.status, "invitation not sent: the nomination moved on");
-                return Ok(None);
+                return Ok(Moot("the nomination moved on"));
             }
             let Message::Invitation { round, .. } = *message else {
-                return Ok(None);
+                return Ok(Parked);
             };
             let token = message.link(&app.link_key, TokenPurpose::AnswerInvitation);
             let sent = SentInvitation {
@@ -303,29 +324,29 @@ async fn prepare(app: &App, message: &Message) -> Result<Option<Prepared>, Retry
                 token: token.hash(),
             };
             match membership::invitation_email(&dossier.nomination, &app.base_url, &token) {
-                Ok(email) => Ok(Some(Prepared::Invitation(email, Box::new(dossier.nomination), sent))),
+                Ok(email) => Ok(Ready(Prepared::Invitation(email, Box::new(dossier.nomination), sent))),
                 Err(error) => Ok(parked(&error)),
             }
         }
         Route::InvitationReminder => {
             let Some(dossier) = dossier_of(app, message).await? else {
-                return Ok(parked(&NominationGone));
+                return Ok(Moot(NOMINATION_GONE));
             };
             let nomination = &dossier.nomination;
             // Only the round whose link still works is reminded of: after a
             // resend, an answer or an expiry there is nothing to remind.
             let current = match (message, &nomination.invitation) {
                 (Message::InvitationReminder { round, .. }, Some(sent)) if sent.round == *round => sent,
-                _ => return Ok(None),
+                _ => return Ok(Moot(INVITATION_DONE)),
             };
             if nomination.status != Status::Invited {
-                return Ok(None);
+                return Ok(Moot(INVITATION_DONE));
             }
             let token = current
                 .message(nomination.id)
                 .link(&app.link_key, TokenPurpose::AnswerInvitation);
             match membership::invitation_reminder_email(nomination, &app.base_url, &token) {
-                Ok(email) => Ok(Some(Prepared::Email(email))),
+                Ok(email) => Ok(Ready(Prepared::Email(email))),
                 Err(error) => Ok(parked(&error)),
             }
         }
@@ -340,13 +361,13 @@ async fn prepare(app: &App, message: &Message) -> Result<Option<Prepared>, Retry
                     channel: card_channel.clone(),
                     ts: card_ts.clone(),
                 };
-                Ok(Some(Prepared::CardUpdate(card, slack::erased_card(*nomination_id))))
+                Ok(Ready(Prepared::CardUpdate(card, slack::erased_card(*nomination_id))))
             }
-            _ => Ok(None),
+            _ => Ok(Parked),
         },
         Route::Thread(channel) => {
             let Some(dossier) = dossier_of(app, message).await? else {
-                return Ok(parked(&NominationGone));
+                return Ok(Moot(NOMINATION_GONE));
             };
             // The card is posted by an earlier message; until it is, wait.
             let card = dossier
@@ -354,7 +375,7 @@ async fn prepare(app: &App, message: &Message) -> Result<Option<Prepared>, Retry
                 .cloned()
                 .ok_or_else(|| Retry("the card is not posted yet".into()))?;
             let text = message.thread_note().unwrap_or_default();
-            Ok(Some(Prepared::Thread(
+            Ok(Ready(Prepared::Thread(
                 card,
                 SlackMessage {
                     blocks: serde_json::json!([]),
@@ -364,10 +385,6 @@ async fn prepare(app: &App, message: &Message) -> Result<Option<Prepared>, Retry
         }
     }
 }
-
-#[derive(Debug, thiserror::Error)]
-#[error("the nomination no longer exists")]
-struct NominationGone;
 
 /// The file of the nomination `message` is about, if it is about one.
 async fn dossier_of(app: &App, message: &Message) -> Result<Option<Dossier>, Retry> {

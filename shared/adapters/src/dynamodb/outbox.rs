@@ -22,6 +22,8 @@ pub enum OutboxStatus {
     /// A delivery failed; the next attempt may claim it at once.
     Retrying,
     Delivered,
+    /// Nothing to send any more (its nomination moved on, or was erased).
+    Cancelled,
 }
 
 impl OutboxStatus {
@@ -31,6 +33,7 @@ impl OutboxStatus {
             OutboxStatus::Sending => "sending",
             OutboxStatus::Retrying => "retrying",
             OutboxStatus::Delivered => "delivered",
+            OutboxStatus::Cancelled => "cancelled",
         }
     }
 }
@@ -263,6 +266,41 @@ impl NominationTable {
             .await
             .map_err(StoreError::call("TransactWriteItems"))?;
         Ok(())
+    }
+
+    /// Cancels a message that has nothing to send any more, unless it is
+    /// being sent or was sent already: it leaves the undelivered queue.
+    #[tracing::instrument(skip_all, fields(message_id = %id))]
+    pub async fn cancel_message(&self, id: &MessageId) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(keys::outbox(id)))
+            .key("sk", AttributeValue::S(keys::OUTBOX_SK.to_owned()))
+            .condition_expression("#status IN (:pending, :retrying)")
+            .update_expression("SET #status = :cancelled REMOVE lease_until, gsi1pk, gsi1sk")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pending", AttributeValue::S(OutboxStatus::Pending.code().to_owned()))
+            .expression_attribute_values(":retrying", AttributeValue::S(OutboxStatus::Retrying.code().to_owned()))
+            .expression_attribute_values(
+                ":cancelled",
+                AttributeValue::S(OutboxStatus::Cancelled.code().to_owned()),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Claimed, sent or cancelled by someone else meanwhile.
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(error) => Err(StoreError::call("UpdateItem")(error)),
+        }
     }
 
     /// Gives a claimed message back after a failed delivery, noting why, so

@@ -15,6 +15,7 @@ use iln_domain::{EmailAddress, NominationId};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::membership::{MemberAuditRecord, MemberPointer, MemberRecord, member_audit, member_key};
+use super::outbox::OutboxStatus;
 use super::records::{
     AdditionRecord, AuditRecord, EndorsementRecord, ErasedMessageRecord, ErasedNominationRecord, NominationRecord,
     OutboxRecord, PersonLinkRecord, RosterRecord,
@@ -343,7 +344,13 @@ impl NominationTable {
                     entity: "erased_message".to_owned(),
                     id: message.id.clone(),
                     kind: message.message.kind().to_owned(),
-                    status: if delivered { "delivered" } else { "cancelled" }.to_owned(),
+                    status: if delivered {
+                        OutboxStatus::Delivered
+                    } else {
+                        OutboxStatus::Cancelled
+                    }
+                    .code()
+                    .to_owned(),
                     created_at: message.created_at,
                     delivered_at: message.delivered_at,
                 };
