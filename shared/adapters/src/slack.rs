@@ -21,6 +21,9 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 /// Slack sends Retry-After with every 429; if it ever does not, wait a second.
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 const UNAVAILABLE_PAUSE: Duration = Duration::from_millis(200);
+/// A trigger id lives 3 s, and Slack waits 3 s for the answer to the click
+/// that opens a modal: one attempt, cut off in time, never a wait.
+const MODAL_DEADLINE: Duration = Duration::from_millis(2_500);
 const MORE_BLOCKS_MARKER: &str = "… more in the vetting page";
 /// Slack's error codes that mean "try again later", not "this is wrong".
 const RETRYABLE_ERRORS: [&str; 5] = [
@@ -219,7 +222,17 @@ impl SlackClient {
     #[tracing::instrument(skip_all, fields(method = "views.open"))]
     pub async fn open_view(&self, trigger_id: &str, view: &Value) -> Result<(), SlackError> {
         let body = json!({ "trigger_id": trigger_id, "view": view });
-        self.call("views.open", &body).await.map(drop)
+        let url = format!("{}/views.open", self.base_url);
+        match tokio::time::timeout(MODAL_DEADLINE, self.attempt("views.open", &url, &body)).await {
+            Err(_) => Err(SlackError::Unavailable(
+                "views.open did not answer while the trigger was valid".to_owned(),
+            )),
+            Ok(attempt) => match attempt? {
+                Attempt::Answered(answer) => ok_or_refused("views.open", answer).map(drop),
+                Attempt::RateLimited(retry_after) => Err(SlackError::RateLimited { retry_after }),
+                Attempt::Unavailable(reason) => Err(SlackError::Unavailable(reason)),
+            },
+        }
     }
 
     /// One Web API call with the retry policy: Retry-After honoured up to
@@ -450,6 +463,45 @@ mod tests {
         assert!(matches!(error, SlackError::Unavailable(_)), "{error:?}");
         assert!(error.is_retryable());
         assert_eq!(requests(&server).await.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_modal_is_tried_once_and_never_waits_for_a_rate_limit() {
+        let server = MockServer::start().await;
+        Mock::given(path("/views.open"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+            .mount(&server)
+            .await;
+
+        let error = client_for(&server)
+            .await
+            .open_view("trigger.1", &json!({ "type": "modal" }))
+            .await
+            .unwrap_err();
+
+        assert!(matches!(error, SlackError::RateLimited { .. }), "{error:?}");
+        assert_eq!(requests(&server).await.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_modal_slack_is_slow_to_open_is_given_up_while_the_click_can_still_be_answered() {
+        let server = MockServer::start().await;
+        Mock::given(path("/views.open"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({ "ok": true }))
+                    .set_delay(Duration::from_secs(4)),
+            )
+            .mount(&server)
+            .await;
+
+        let error = client_for(&server)
+            .await
+            .open_view("trigger.1", &json!({ "type": "modal" }))
+            .await
+            .unwrap_err();
+
+        assert!(matches!(error, SlackError::Unavailable(_)), "{error:?}");
     }
 
     #[tokio::test]
