@@ -450,7 +450,7 @@ impl TestApp {
             feed: Mutex::new(OutboxFeed::new(reader)),
             now: Utc::now().trunc_subsecs(0),
             ses_url: ses_url.to_owned(),
-            http: reqwest::Client::new(),
+            http: iln_adapters::tls::client_builder().build().expect("HTTP client"),
         }
     }
 

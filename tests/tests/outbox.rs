@@ -70,7 +70,7 @@ async fn a_mail_sent_while_ses_is_down_is_delivered_exactly_once_when_it_is_back
 
     assert!(!back.retry_pending);
     assert!(!after.retry_pending, "nothing left to retry");
-    let http = reqwest::Client::new();
+    let http = iln_adapters::tls::client_builder().build().unwrap();
     assert_eq!(mails_at(&http, &ses.url(), &nominator).await.len(), 1, "delivered once");
     let outbox = app.items_of("outbox_message").await;
     assert_eq!(outbox[0]["status"].as_s().unwrap(), "delivered");

@@ -229,7 +229,7 @@ impl StandInState {
 
 impl SlackStandIn {
     pub fn new(config: StandInConfig) -> Self {
-        let http = reqwest::Client::builder()
+        let http = iln_adapters::tls::client_builder()
             .timeout(DELIVERY_TIMEOUT)
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
@@ -1376,7 +1376,7 @@ mod tests {
     }
 
     fn client() -> reqwest::Client {
-        reqwest::Client::builder()
+        iln_adapters::tls::client_builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -8,3 +8,4 @@ pub mod secrets;
 pub mod ses;
 pub mod slack;
 pub mod telemetry;
+pub mod tls;

@@ -174,7 +174,7 @@ impl SlackClient {
         let mut authorization = HeaderValue::from_str(&format!("Bearer {}", bot_token.0))
             .map_err(|_| SlackError::Invalid("the bot token is not a valid header value".to_owned()))?;
         authorization.set_sensitive(true);
-        let http = reqwest::Client::builder()
+        let http = crate::tls::client_builder()
             .timeout(TIMEOUT)
             .connect_timeout(CONNECT_TIMEOUT)
             .build()
