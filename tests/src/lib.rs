@@ -8,8 +8,9 @@ use iln_adapters::config::SenderAddress;
 use iln_adapters::dynamodb::NominationTable;
 use iln_adapters::ses::SesMailer;
 use iln_adapters::slack::{BotToken, SlackClient};
+use iln_domain::message::MailLinks;
 use iln_domain::pages::PublicBaseUrl;
-use iln_domain::token::LinkKey;
+use iln_domain::token::{LinkKey, LinkValidity};
 use iln_runner::authorizer::LocalAuthorizer;
 use iln_runner::gateway::Gateway;
 use iln_runner::stream::{OutboxFeed, PumpResult, StreamReader};
@@ -36,6 +37,8 @@ pub const VETTER_EMAIL: &str = "vera.vetter@imi.test";
 pub struct Options {
     pub ses_url: String,
     pub quorum: usize,
+    /// How long links work (`InvitationValidityDays`).
+    pub link_validity: LinkValidity,
 }
 
 impl Default for Options {
@@ -43,6 +46,7 @@ impl Default for Options {
         Self {
             ses_url: ses_emulator_url(),
             quorum: 1,
+            link_validity: LinkValidity::default(),
         }
     }
 }
@@ -78,6 +82,7 @@ pub struct TestApp {
     pub now: DateTime<Utc>,
     /// The SES emulator this system's outbox sends to.
     ses_url: String,
+    link_validity: LinkValidity,
     http: reqwest::Client,
 }
 
@@ -361,7 +366,8 @@ impl TestApp {
 
     /// The reminder run as its schedule would start it at `at`.
     pub async fn run_reminders(&self, at: DateTime<Utc>) -> reminders::Summary {
-        let app = local::reminders_app(self.table.clone(), 1);
+        let mut app = local::reminders_app(self.table.clone(), 1);
+        app.thresholds.links = self.link_validity;
         reminders::run(&app, at).await.expect("reminder run")
     }
 
@@ -428,8 +434,11 @@ impl TestApp {
                 mailer,
                 slack: SlackClient::new(format!("{}/api", slack.uri()), BotToken::new("xoxb-test")).expect("slack"),
                 channels: local::channels(),
-                base_url: PublicBaseUrl::parse(BASE_URL).expect("base url"),
-                link_key: LinkKey::parse(&format!("test-link-key-{table_name}")).expect("link key"),
+                links: MailLinks {
+                    base_url: PublicBaseUrl::parse(BASE_URL).expect("base url"),
+                    key: LinkKey::parse(&format!("test-link-key-{table_name}")).expect("link key"),
+                    validity: options.link_validity,
+                },
                 thin_rationale_below: local::THIN_RATIONALE_BELOW,
             },
         };
@@ -450,6 +459,7 @@ impl TestApp {
             feed: Mutex::new(OutboxFeed::new(reader)),
             now: Utc::now().trunc_subsecs(0),
             ses_url: ses_url.to_owned(),
+            link_validity: options.link_validity,
             http: iln_adapters::tls::client_builder().build().expect("HTTP client"),
         }
     }

@@ -433,3 +433,30 @@ async fn a_reminder_for_an_invitation_revoked_meanwhile_is_cancelled_not_sent() 
     assert_eq!(reminder["status"].as_s().unwrap(), "cancelled");
     assert!(!reminder.contains_key("gsi1pk"), "out of the undelivered queue");
 }
+
+#[tokio::test]
+async fn an_invitation_valid_for_ten_days_says_so_stops_working_and_expires_after_ten_days() {
+    let app = TestApp::spawn_with(iln_tests::Options {
+        link_validity: iln_domain::token::LinkValidity::with_invitation_days(10).unwrap(),
+        ..iln_tests::Options::default()
+    })
+    .await;
+    let invited = app.invited("en").await;
+
+    let mail = &app.mails_to(&invited.nominee).await[0];
+    let in_time = app
+        .get_at(app.now + Duration::days(10) - Duration::minutes(1), &invited.link)
+        .await;
+    let too_late = app.get_at(app.now + Duration::days(10), &invited.link).await;
+    let early = app
+        .run_reminders(app.now + Duration::days(10) - Duration::minutes(1))
+        .await;
+    let due = app
+        .run_reminders(app.now + Duration::days(10) + Duration::minutes(1))
+        .await;
+
+    assert!(mail.text.contains("valid for 10 days"), "{}", mail.text);
+    assert_eq!((in_time.status, too_late.status), (200, 410));
+    assert_eq!((early.expired_invitations, due.expired_invitations), (0, 1));
+    assert_eq!(app.status_of(&invited.id).await, "expired");
+}

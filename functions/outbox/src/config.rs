@@ -1,5 +1,7 @@
+use iln_adapters::config::link_validity;
 use iln_adapters::config::{ConfigError, SenderAddress, parsed, required};
 use iln_domain::pages::PublicBaseUrl;
+use iln_domain::token::LinkValidity;
 
 use crate::handler::SlackChannels;
 
@@ -16,6 +18,7 @@ pub struct Config {
     pub link_key_parameter: String,
     pub channels: SlackChannels,
     pub thin_rationale_below: usize,
+    pub link_validity: LinkValidity,
 }
 
 impl Config {
@@ -32,6 +35,7 @@ impl Config {
                 iln: required("SLACK_ILN_CHANNEL")?,
             },
             thin_rationale_below: parsed("THIN_RATIONALE_BELOW", str::parse::<usize>)?,
+            link_validity: link_validity()?,
         })
     }
 }

@@ -12,10 +12,9 @@ use iln_domain::audit::{Actor, AuditEvent};
 use iln_domain::findings;
 use iln_domain::membership;
 use iln_domain::membership::SentInvitation;
-use iln_domain::message::{Email, Message, Route};
-use iln_domain::pages::PublicBaseUrl;
+use iln_domain::message::{Email, MailLinks, Message, Route};
 use iln_domain::slack::{self, Channel, SlackMessage};
-use iln_domain::token::{LinkKey, TokenPurpose};
+use iln_domain::token::TokenPurpose;
 use iln_domain::{Command, Nomination, Status};
 
 /// Where the system posts in Slack: channel ids.
@@ -39,9 +38,8 @@ pub struct App {
     pub mailer: SesMailer,
     pub slack: SlackClient,
     pub channels: SlackChannels,
-    pub base_url: PublicBaseUrl,
-    /// Derives the links e-mails carry.
-    pub link_key: LinkKey,
+    /// Where links in e-mails point, their key and how long they work.
+    pub links: MailLinks,
     /// Rationales shorter than this are flagged as thin on cards.
     pub thin_rationale_below: usize,
 }
@@ -144,7 +142,8 @@ async fn deliver(app: &App, record: &EventRecord, now: DateTime<Utc>) -> Result<
         .iter()
         .map(|&purpose| LinkToStore {
             purpose,
-            hash: message.link(&app.link_key, purpose).hash(),
+            hash: message.link(&app.links.key, purpose).hash(),
+            valid_until: app.links.validity.expires_at(purpose, now),
         })
         .collect();
     if app.table.claim_message(&message, &links, now).await? == Claim::Unavailable {
@@ -251,7 +250,7 @@ async fn prepare(app: &App, message: &Message) -> Result<Preparation, Retry> {
         Parked
     };
     match message.route() {
-        Route::Email => match message.render_email(&app.base_url, &app.link_key) {
+        Route::Email => match message.render_email(&app.links) {
             Ok(Some(email)) => Ok(Ready(Prepared::Email(email))),
             Ok(None) => Ok(Parked),
             Err(error) => Ok(parked(&error)),
@@ -318,12 +317,12 @@ async fn prepare(app: &App, message: &Message) -> Result<Preparation, Retry> {
             let Message::Invitation { round, .. } = *message else {
                 return Ok(Parked);
             };
-            let token = message.link(&app.link_key, TokenPurpose::AnswerInvitation);
+            let token = message.link(&app.links.key, TokenPurpose::AnswerInvitation);
             let sent = SentInvitation {
                 round,
                 token: token.hash(),
             };
-            match membership::invitation_email(&dossier.nomination, &app.base_url, &token) {
+            match membership::invitation_email(&dossier.nomination, &app.links, &token) {
                 Ok(email) => Ok(Ready(Prepared::Invitation(email, Box::new(dossier.nomination), sent))),
                 Err(error) => Ok(parked(&error)),
             }
@@ -344,8 +343,8 @@ async fn prepare(app: &App, message: &Message) -> Result<Preparation, Retry> {
             }
             let token = current
                 .message(nomination.id)
-                .link(&app.link_key, TokenPurpose::AnswerInvitation);
-            match membership::invitation_reminder_email(nomination, &app.base_url, &token) {
+                .link(&app.links.key, TokenPurpose::AnswerInvitation);
+            match membership::invitation_reminder_email(nomination, &app.links, &token) {
                 Ok(email) => Ok(Ready(Prepared::Email(email))),
                 Err(error) => Ok(parked(&error)),
             }

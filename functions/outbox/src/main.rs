@@ -6,6 +6,7 @@ use chrono::Utc;
 use iln_adapters::dynamodb::NominationTable;
 use iln_adapters::ses::SesMailer;
 use iln_adapters::slack::SlackClient;
+use iln_domain::message::MailLinks;
 use iln_domain::token::LinkKey;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use outbox::{App, Config, handle};
@@ -26,8 +27,11 @@ async fn main() -> Result<(), Error> {
         mailer: SesMailer::new(aws_sdk_ses::Client::new(&aws), config.sender.clone()),
         slack: SlackClient::new(&config.slack_api_url, bot_token.into())?,
         channels: config.channels.clone(),
-        base_url: config.public_base_url.clone(),
-        link_key: LinkKey::parse(&link_key)?,
+        links: MailLinks {
+            base_url: config.public_base_url.clone(),
+            key: LinkKey::parse(&link_key)?,
+            validity: config.link_validity,
+        },
         thin_rationale_below: config.thin_rationale_below,
     };
     let app = &app;

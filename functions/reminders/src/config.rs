@@ -22,6 +22,7 @@ impl Config {
                 vetting_overdue: days("VETTING_OVERDUE_DAYS")?,
                 discussion_overdue: days("DISCUSSION_OVERDUE_DAYS")?,
                 invitation_unanswered: days("INVITATION_REMINDER_DAYS")?,
+                links: iln_adapters::config::link_validity()?,
             },
             vetters_address: match std::env::var("VETTERS_ADDRESS").unwrap_or_default().trim() {
                 "" => None,

@@ -62,14 +62,14 @@ pub async fn run(app: &App, now: DateTime<Utc>) -> Result<Summary, RunError> {
     let mut summary = Summary::default();
     for nomination in app
         .table
-        .due(Status::Submitted, now - reminders::verification_expiry())
+        .due(Status::Submitted, now - app.thresholds.verification_expiry())
         .await?
     {
         summary.expired_unverified += usize::from(expire(app, &nomination, now).await?);
     }
     for nomination in app
         .table
-        .due(Status::Invited, now - reminders::invitation_expiry())
+        .due(Status::Invited, now - app.thresholds.invitation_expiry())
         .await?
     {
         summary.expired_invitations += usize::from(expire(app, &nomination, now).await?);
@@ -80,7 +80,7 @@ pub async fn run(app: &App, now: DateTime<Utc>) -> Result<Summary, RunError> {
         .await?
     {
         // Keyed by round: a repeated run, or the next day's, sends nothing new.
-        if let Some(reminder) = reminders::invitation_reminder(&nomination, now) {
+        if let Some(reminder) = reminders::invitation_reminder(&nomination, &app.thresholds, now) {
             app.table.record_note(None, vec![reminder], now).await?;
             summary.invitation_reminders += 1;
         }

@@ -110,6 +110,7 @@ pub fn reminders_app(table: NominationTable, quorum: usize) -> reminders::App {
             vetting_overdue: chrono::Duration::days(5),
             discussion_overdue: chrono::Duration::days(7),
             invitation_unanswered: chrono::Duration::days(7),
+            links: iln_domain::token::LinkValidity::default(),
         },
         vetters_address: iln_domain::EmailAddress::parse("vetters@iln.localhost").ok(),
         quorum,

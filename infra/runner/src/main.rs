@@ -9,8 +9,9 @@ use iln_adapters::config::SenderAddress;
 use iln_adapters::dynamodb::NominationTable;
 use iln_adapters::ses::SesMailer;
 use iln_adapters::slack::{BotToken, SlackClient};
+use iln_domain::message::MailLinks;
 use iln_domain::pages::PublicBaseUrl;
-use iln_domain::token::LinkKey;
+use iln_domain::token::{LinkKey, LinkValidity};
 use iln_runner::authorizer::LocalAuthorizer;
 use iln_runner::gateway::Gateway;
 use iln_runner::slack_standin::{SlackStandIn, StandInConfig, StandInUser};
@@ -92,8 +93,11 @@ async fn main() -> Result<(), Error> {
                 BotToken::new(secrets.slack_bot_token.clone()),
             )?,
             channels: local::channels(),
-            base_url: PublicBaseUrl::parse(&base_url)?,
-            link_key: LinkKey::parse(&secrets.link_key)?,
+            links: MailLinks {
+                base_url: PublicBaseUrl::parse(&base_url)?,
+                key: LinkKey::parse(&secrets.link_key)?,
+                validity: LinkValidity::default(),
+            },
             thin_rationale_below: local::THIN_RATIONALE_BELOW,
         },
     };

@@ -64,6 +64,22 @@ pub fn retention_days() -> Result<i64, ConfigError> {
     }
 }
 
+/// How long links work: `INVITATION_VALIDITY_DAYS` (default 30) for the
+/// invitation, the rest fixed.
+pub fn link_validity() -> Result<iln_domain::token::LinkValidity, ConfigError> {
+    let days = match std::env::var("INVITATION_VALIDITY_DAYS") {
+        Ok(raw) if !raw.trim().is_empty() => raw.trim().parse().map_err(|_| ConfigError::Invalid {
+            name: "INVITATION_VALIDITY_DAYS",
+            reason: "not a whole number of days".into(),
+        })?,
+        _ => iln_domain::token::LinkValidity::DEFAULT_INVITATION_DAYS,
+    };
+    iln_domain::token::LinkValidity::with_invitation_days(days).map_err(|error| ConfigError::Invalid {
+        name: "INVITATION_VALIDITY_DAYS",
+        reason: error.to_string(),
+    })
+}
+
 /// AWS SDK configuration shared by every client of a process. Every call
 /// has a deadline: a stuck endpoint must fail a request, not hang it.
 /// Local endpoints come from the SDK's own `AWS_ENDPOINT_URL_<SERVICE>`.

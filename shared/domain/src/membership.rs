@@ -6,10 +6,10 @@ use crate::audit::{Actor, AuditEvent};
 use crate::i18n::Language;
 use crate::lifecycle::{Command, Status};
 use crate::message::Message;
-use crate::message::{Email, email};
+use crate::message::{Email, MailLinks, email};
 use crate::nomination::Nomination;
 use crate::nomination::{Country, NomineeRole, Region};
-use crate::pages::{PublicBaseUrl, RenderError};
+use crate::pages::RenderError;
 use crate::person::{EmailAddress, PersonName};
 use crate::slack::Channel;
 use crate::token::{Token, TokenHash, TokenPurpose};
@@ -23,16 +23,12 @@ pub fn invitation_path(token: &str) -> String {
 }
 
 /// The invitation e-mail to a confirmed nominee, in the nomination's language.
-pub fn invitation_email(
-    nomination: &Nomination,
-    base_url: &PublicBaseUrl,
-    token: &Token,
-) -> Result<Email, RenderError> {
+pub fn invitation_email(nomination: &Nomination, links: &MailLinks, token: &Token) -> Result<Email, RenderError> {
     let nominee = &nomination.submission.nominee;
     let context = minijinja::context! {
         nominee_name => nominee.name.as_str(),
-        invitation_url => base_url.link(&invitation_path(token.as_str()), &[]),
-        valid_days => TokenPurpose::AnswerInvitation.validity().num_days(),
+        invitation_url => links.base_url.link(&invitation_path(token.as_str()), &[]),
+        valid_days => links.validity.of(TokenPurpose::AnswerInvitation).num_days(),
     };
     email(
         &nominee.email,
@@ -64,14 +60,14 @@ impl SentInvitation {
 /// The reminder of an unanswered invitation, with the same link.
 pub fn invitation_reminder_email(
     nomination: &Nomination,
-    base_url: &PublicBaseUrl,
+    links: &MailLinks,
     token: &Token,
 ) -> Result<Email, RenderError> {
     let nominee = &nomination.submission.nominee;
-    let expires = nomination.updated_at + TokenPurpose::AnswerInvitation.validity();
+    let expires = nomination.updated_at + links.validity.of(TokenPurpose::AnswerInvitation);
     let context = minijinja::context! {
         nominee_name => nominee.name.as_str(),
-        invitation_url => base_url.link(&invitation_path(token.as_str()), &[]),
+        invitation_url => links.base_url.link(&invitation_path(token.as_str()), &[]),
         valid_until => expires.format("%Y-%m-%d").to_string(),
     };
     email(

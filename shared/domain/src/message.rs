@@ -10,7 +10,16 @@ use crate::pages::{self, PublicBaseUrl, RenderError};
 use crate::person::{EmailAddress, PersonName};
 use crate::slack::Channel;
 use crate::slack::interaction::SlackUserId;
-use crate::token::{LinkKey, Token, TokenPurpose};
+use crate::token::{LinkKey, LinkValidity, Token, TokenPurpose};
+
+/// What the links in e-mails are made of: where the system answers, the key
+/// their tokens are derived from, and how long each kind works.
+#[derive(Debug, Clone)]
+pub struct MailLinks {
+    pub base_url: PublicBaseUrl,
+    pub key: LinkKey,
+    pub validity: LinkValidity,
+}
 
 /// Who an e-mail to a nominator goes to, and in which language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -373,7 +382,8 @@ impl Message {
 
     /// The e-mail, in its reader's language, with the token's link; `None`
     /// for messages that are not e-mails.
-    pub fn render_email(&self, base_url: &PublicBaseUrl, key: &LinkKey) -> Result<Option<Email>, RenderError> {
+    pub fn render_email(&self, links: &MailLinks) -> Result<Option<Email>, RenderError> {
+        let (base_url, key) = (&links.base_url, &links.key);
         let (addressee, template, context) = match self {
             Message::NominatorVerification { addressee, .. } => {
                 let verify = self.link(key, TokenPurpose::VerifyNominatorEmail);
@@ -381,7 +391,7 @@ impl Message {
                 let context = minijinja::context! {
                     verify_url => base_url.link("/nominations/verify", &[("token", verify.as_str())]),
                     withdraw_url => base_url.link(pages::WITHDRAW_PATH, &[("token", withdraw.as_str())]),
-                    valid_hours => TokenPurpose::VerifyNominatorEmail.validity().num_hours(),
+                    valid_hours => links.validity.of(TokenPurpose::VerifyNominatorEmail).num_hours(),
                 };
                 (addressee, "nominator_verification", context)
             }
@@ -395,7 +405,7 @@ impl Message {
                 let context = minijinja::context! {
                     question => question,
                     information_url => base_url.link("/nominations/information", &[("token", token.as_str())]),
-                    valid_days => TokenPurpose::ProvideInformation.validity().num_days(),
+                    valid_days => links.validity.of(TokenPurpose::ProvideInformation).num_days(),
                 };
                 (addressee, "information_request", context)
             }

@@ -10,7 +10,7 @@ use crate::message::Message;
 use crate::nomination::Nomination;
 use crate::person::EmailAddress;
 use crate::slack::Channel;
-use crate::token::TokenPurpose;
+use crate::token::{LinkValidity, TokenPurpose};
 
 /// How long each step may wait before someone is reminded or it expires.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,16 +22,21 @@ pub struct Thresholds {
     pub discussion_overdue: Duration,
     /// Invitations unanswered after this are recalled to the nominee, once.
     pub invitation_unanswered: Duration,
+    /// How long links work: an unverified nomination and an unanswered
+    /// invitation expire with their link.
+    pub links: LinkValidity,
 }
 
-/// How long a nomination may stay unverified before it expires.
-pub fn verification_expiry() -> Duration {
-    TokenPurpose::VerifyNominatorEmail.validity()
-}
+impl Thresholds {
+    /// How long a nomination may stay unverified before it expires.
+    pub fn verification_expiry(&self) -> Duration {
+        self.links.of(TokenPurpose::VerifyNominatorEmail)
+    }
 
-/// How long an invitation may stay unanswered before it expires.
-pub fn invitation_expiry() -> Duration {
-    TokenPurpose::AnswerInvitation.validity()
+    /// How long an invitation may stay unanswered before it expires.
+    pub fn invitation_expiry(&self) -> Duration {
+        self.links.of(TokenPurpose::AnswerInvitation)
+    }
 }
 
 /// The reminder key of a day: one digest and one reminder per item per day.
@@ -81,9 +86,9 @@ pub fn vetting_digest(overdue: &[Nomination], vetters: Option<&EmailAddress>, no
 
 /// The nominee's reminder of an invitation still unanswered and still
 /// valid: one per invitation round, with that round's link.
-pub fn invitation_reminder(nomination: &Nomination, now: DateTime<Utc>) -> Option<Message> {
+pub fn invitation_reminder(nomination: &Nomination, thresholds: &Thresholds, now: DateTime<Utc>) -> Option<Message> {
     let sent = nomination.invitation.as_ref()?;
-    let still_valid = now < nomination.updated_at + invitation_expiry();
+    let still_valid = now < nomination.updated_at + thresholds.invitation_expiry();
     (nomination.status == Status::Invited && still_valid).then_some(Message::InvitationReminder {
         nomination_id: nomination.id,
         round: sent.round,
@@ -109,10 +114,19 @@ pub fn discussion_reminder(nomination: &Nomination, quorum: usize, now: DateTime
 mod tests {
     use super::*;
 
+    fn thresholds() -> Thresholds {
+        Thresholds {
+            vetting_overdue: Duration::days(5),
+            discussion_overdue: Duration::days(7),
+            invitation_unanswered: Duration::days(7),
+            links: LinkValidity::with_invitation_days(20).unwrap(),
+        }
+    }
+
     #[test]
     fn the_limits_are_those_of_the_links() {
-        assert_eq!(verification_expiry(), Duration::hours(72));
-        assert_eq!(invitation_expiry(), Duration::days(30));
+        assert_eq!(thresholds().verification_expiry(), Duration::hours(72));
+        assert_eq!(thresholds().invitation_expiry(), Duration::days(20));
     }
 
     fn invited(round: u32) -> Nomination {
@@ -127,7 +141,7 @@ mod tests {
     #[test]
     fn an_unanswered_invitation_is_reminded_of_its_own_round_while_its_link_works() {
         let nomination = invited(4);
-        let reminder = invitation_reminder(&nomination, nomination.updated_at + Duration::days(8));
+        let reminder = invitation_reminder(&nomination, &thresholds(), nomination.updated_at + Duration::days(8));
         assert_eq!(
             reminder,
             Some(Message::InvitationReminder {
@@ -135,8 +149,8 @@ mod tests {
                 round: 4
             })
         );
-        let too_late = nomination.updated_at + invitation_expiry();
-        assert_eq!(invitation_reminder(&nomination, too_late), None);
+        let too_late = nomination.updated_at + thresholds().invitation_expiry();
+        assert_eq!(invitation_reminder(&nomination, &thresholds(), too_late), None);
     }
 
     #[test]
@@ -146,8 +160,8 @@ mod tests {
         let mut never_sent = invited(0);
         never_sent.invitation = None;
         let later = answered.updated_at + Duration::days(8);
-        assert_eq!(invitation_reminder(&answered, later), None);
-        assert_eq!(invitation_reminder(&never_sent, later), None);
+        assert_eq!(invitation_reminder(&answered, &thresholds(), later), None);
+        assert_eq!(invitation_reminder(&never_sent, &thresholds(), later), None);
     }
 
     #[test]

@@ -113,17 +113,55 @@ pub enum TokenPurpose {
     WithdrawNomination,
 }
 
-impl TokenPurpose {
-    pub fn validity(self) -> Duration {
-        match self {
+/// How long each kind of link works. The invitation's is a setting
+/// (`InvitationValidityDays`); the others are part of the process as the
+/// pages describe it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkValidity {
+    invitation: Duration,
+}
+
+/// An invitation validity outside 1–365 days.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("an invitation must stay valid between 1 and 365 days")]
+pub struct InvalidValidity;
+
+impl LinkValidity {
+    pub const DEFAULT_INVITATION_DAYS: i64 = 30;
+
+    pub fn with_invitation_days(days: i64) -> Result<Self, InvalidValidity> {
+        match days {
+            1..=365 => Ok(Self {
+                invitation: Duration::days(days),
+            }),
+            _ => Err(InvalidValidity),
+        }
+    }
+
+    pub fn of(self, purpose: TokenPurpose) -> Duration {
+        match purpose {
             TokenPurpose::VerifyNominatorEmail => Duration::hours(72),
             TokenPurpose::ProvideInformation => Duration::days(14),
-            TokenPurpose::AnswerInvitation => Duration::days(30),
+            TokenPurpose::AnswerInvitation => self.invitation,
             // The nomination's state decides; a year outlasts any open one.
             TokenPurpose::WithdrawNomination => Duration::days(365),
         }
     }
 
+    pub fn expires_at(self, purpose: TokenPurpose, issued_at: DateTime<Utc>) -> DateTime<Utc> {
+        issued_at + self.of(purpose)
+    }
+}
+
+impl Default for LinkValidity {
+    fn default() -> Self {
+        Self {
+            invitation: Duration::days(Self::DEFAULT_INVITATION_DAYS),
+        }
+    }
+}
+
+impl TokenPurpose {
     pub fn code(self) -> &'static str {
         match self {
             TokenPurpose::VerifyNominatorEmail => "verify_nominator_email",
@@ -131,10 +169,6 @@ impl TokenPurpose {
             TokenPurpose::AnswerInvitation => "answer_invitation",
             TokenPurpose::WithdrawNomination => "withdraw_nomination",
         }
-    }
-
-    pub fn expires_at(self, issued_at: DateTime<Utc>) -> DateTime<Utc> {
-        issued_at + self.validity()
     }
 }
 
@@ -194,11 +228,18 @@ mod tests {
     }
 
     #[test]
-    fn a_verification_link_lasts_seventy_two_hours() {
+    fn a_verification_link_lasts_seventy_two_hours_and_an_invitation_as_configured() {
         let issued = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let validity = LinkValidity::with_invitation_days(45).unwrap();
         assert_eq!(
-            TokenPurpose::VerifyNominatorEmail.expires_at(issued) - issued,
+            validity.expires_at(TokenPurpose::VerifyNominatorEmail, issued) - issued,
             Duration::hours(72)
         );
+        assert_eq!(validity.of(TokenPurpose::AnswerInvitation), Duration::days(45));
+        assert_eq!(
+            LinkValidity::default().of(TokenPurpose::AnswerInvitation),
+            Duration::days(30)
+        );
+        assert_eq!(LinkValidity::with_invitation_days(0), Err(InvalidValidity));
     }
 }

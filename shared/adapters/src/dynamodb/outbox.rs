@@ -89,6 +89,8 @@ pub enum AfterDelivery<'a> {
 pub struct LinkToStore {
     pub purpose: TokenPurpose,
     pub hash: TokenHash,
+    /// When it stops working, if first stored now.
+    pub valid_until: DateTime<Utc>,
 }
 
 /// How long a claimed message is reserved for one delivery attempt: longer
@@ -188,7 +190,7 @@ impl NominationTable {
         nomination_id: NominationId,
         now: DateTime<Utc>,
     ) -> Result<TransactWriteItem, StoreError> {
-        let valid_until = link.purpose.expires_at(now);
+        let valid_until = link.valid_until;
         let store = Update::builder()
             .table_name(&self.name)
             .key("pk", AttributeValue::S(keys::token(&link.hash)))
