@@ -398,7 +398,19 @@ impl TestApp {
         let ses_url = options.ses_url.as_str();
         // Quiet unless RUST_LOG asks.
         iln_adapters::telemetry::init_for_humans("off");
-        let aws = iln_adapters::config::aws().await;
+        // DynamoDB Local runs transactions one at a time, far slower than the
+        // service: fifty at once outlast the deadlines set for AWS.
+        let aws = iln_adapters::config::aws()
+            .await
+            .into_builder()
+            .timeout_config(
+                aws_config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(std::time::Duration::from_secs(2))
+                    .operation_attempt_timeout(std::time::Duration::from_secs(30))
+                    .operation_timeout(std::time::Duration::from_secs(60))
+                    .build(),
+            )
+            .build();
         let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
         let template = Template::load().expect("template.yaml parses");
         let table_name = format!("iln-test-{}", ulid::Ulid::new().to_string().to_lowercase());
