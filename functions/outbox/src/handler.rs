@@ -13,6 +13,7 @@ use iln_domain::findings;
 use iln_domain::membership;
 use iln_domain::membership::SentInvitation;
 use iln_domain::message::{Email, MailLinks, Message, Route};
+use iln_domain::reminders;
 use iln_domain::slack::{self, Channel, SlackMessage};
 use iln_domain::token::TokenPurpose;
 use iln_domain::{Command, Nomination, Status};
@@ -240,7 +241,6 @@ enum Preparation {
 }
 
 const NOMINATION_GONE: &str = "the nomination no longer exists";
-const INVITATION_DONE: &str = "the invitation was answered, replaced, withdrawn or expired";
 
 /// Renders `message`, or says why it will not be sent.
 async fn prepare(app: &App, message: &Message) -> Result<Preparation, Retry> {
@@ -259,8 +259,7 @@ async fn prepare(app: &App, message: &Message) -> Result<Preparation, Retry> {
             let Some(dossier) = dossier_of(app, message).await? else {
                 return Ok(Moot(NOMINATION_GONE));
             };
-            let surroundings = app.table.surroundings(&dossier).await?;
-            let findings = findings::assess(&dossier.nomination, &surroundings, None, app.thin_rationale_below);
+            let findings = findings_of(app, &dossier).await?;
             let card = match channel {
                 Channel::Vetting => slack::vetting_card(&dossier.nomination, &findings),
                 Channel::Iln => slack::iln_card(&dossier.nomination, &findings),
@@ -271,12 +270,8 @@ async fn prepare(app: &App, message: &Message) -> Result<Preparation, Retry> {
             let Some(dossier) = dossier_of(app, message).await? else {
                 return Ok(Moot(NOMINATION_GONE));
             };
-            let card = dossier
-                .card(channel)
-                .cloned()
-                .ok_or_else(|| Retry("the card is not posted yet".into()))?;
-            let surroundings = app.table.surroundings(&dossier).await?;
-            let findings = findings::assess(&dossier.nomination, &surroundings, None, app.thin_rationale_below);
+            let card = posted_card(&dossier, channel)?;
+            let findings = findings_of(app, &dossier).await?;
             Ok(Ready(Prepared::CardUpdate(
                 card,
                 slack::updated_card(&dossier.nomination, &findings, channel),
@@ -332,15 +327,12 @@ async fn prepare(app: &App, message: &Message) -> Result<Preparation, Retry> {
                 return Ok(Moot(NOMINATION_GONE));
             };
             let nomination = &dossier.nomination;
-            // Only the round whose link still works is reminded of: after a
-            // resend, an answer or an expiry there is nothing to remind.
-            let current = match (message, &nomination.invitation) {
-                (Message::InvitationReminder { round, .. }, Some(sent)) if sent.round == *round => sent,
-                _ => return Ok(Moot(INVITATION_DONE)),
+            let Message::InvitationReminder { round, .. } = *message else {
+                return Ok(Parked);
             };
-            if nomination.status != Status::Invited {
-                return Ok(Moot(INVITATION_DONE));
-            }
+            let Some(current) = reminders::invitation_to_remind(nomination, round) else {
+                return Ok(Moot("the invitation was answered, replaced, withdrawn or expired"));
+            };
             let token = current
                 .message(nomination.id)
                 .link(&app.links.key, TokenPurpose::AnswerInvitation);
@@ -368,11 +360,7 @@ async fn prepare(app: &App, message: &Message) -> Result<Preparation, Retry> {
             let Some(dossier) = dossier_of(app, message).await? else {
                 return Ok(Moot(NOMINATION_GONE));
             };
-            // The card is posted by an earlier message; until it is, wait.
-            let card = dossier
-                .card(channel)
-                .cloned()
-                .ok_or_else(|| Retry("the card is not posted yet".into()))?;
+            let card = posted_card(&dossier, channel)?;
             let text = message.thread_note().unwrap_or_default();
             Ok(Ready(Prepared::Thread(
                 card,
@@ -383,6 +371,26 @@ async fn prepare(app: &App, message: &Message) -> Result<Preparation, Retry> {
             )))
         }
     }
+}
+
+/// Where the nomination's card in `channel` is. It is posted by an earlier
+/// message; until it is, the delivery waits (is retried).
+fn posted_card(dossier: &Dossier, channel: Channel) -> Result<PostedMessage, Retry> {
+    dossier
+        .card(channel)
+        .cloned()
+        .ok_or_else(|| Retry("the card is not posted yet".into()))
+}
+
+/// What a card shows about the nomination beside its own data.
+async fn findings_of(app: &App, dossier: &Dossier) -> Result<findings::Findings, Retry> {
+    let surroundings = app.table.surroundings(dossier).await?;
+    Ok(findings::assess(
+        &dossier.nomination,
+        &surroundings,
+        None,
+        app.thin_rationale_below,
+    ))
 }
 
 /// The file of the nomination `message` is about, if it is about one.

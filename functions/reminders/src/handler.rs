@@ -133,3 +133,22 @@ async fn expire(app: &App, nomination: &Nomination, now: DateTime<Utc>) -> Resul
         Err(MoveError::Store(error)) => Err(error.into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::de::Error as _;
+
+    #[test]
+    fn a_contended_run_is_retried_and_an_unreadable_item_is_not() {
+        let contended: Diagnostic = RunError(StoreError::Contended).into();
+        let unreadable: Diagnostic = RunError(StoreError::Corrupt {
+            key: "NOMINATION#x".to_owned(),
+            source: serde_dynamo::Error::custom("missing field `status`"),
+        })
+        .into();
+
+        assert_eq!(contended.error_type, "Retryable");
+        assert_eq!(unreadable.error_type, "NotRetryable");
+    }
+}

@@ -8,8 +8,8 @@ use iln_domain::intake::{FieldErrors, NominationForm};
 use iln_domain::pages::{self, RenderError, TokenProblem, WithdrawPage};
 use iln_domain::token::{TokenHash, TokenPurpose};
 use iln_domain::verification::{Verification, verify_nominator};
-use iln_domain::vetting::{AddedInformation, Answerable, answerable, latest_question};
-use iln_domain::{Command, Language, Nomination, NominationId, Status};
+use iln_domain::vetting::{AddedInformation, Answerable, Withdrawable, answerable, latest_question, withdrawable};
+use iln_domain::{Command, Language, Nomination, NominationId};
 use lambda_http::http::{Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
@@ -464,19 +464,17 @@ async fn withdraw_link(
         return unknown(fallback);
     };
     let language = explicit_language.unwrap_or(nomination.submission.language);
-    if nomination.status == Status::Withdrawn {
-        // A second click, or an administrator was first: withdrawn either way.
-        let page = pages::withdraw(language, WithdrawPage::Done)?;
-        return Ok(WithdrawLink::Closed(html(StatusCode::OK, page)));
+    let closed = |status: StatusCode, page: WithdrawPage| {
+        Ok(WithdrawLink::Closed(html(status, pages::withdraw(language, page)?)))
+    };
+    match withdrawable(nomination.status, token.valid_until, now) {
+        Withdrawable::AlreadyWithdrawn => closed(StatusCode::OK, WithdrawPage::Done),
+        Withdrawable::Closed => closed(StatusCode::GONE, WithdrawPage::AlreadyClosed),
+        Withdrawable::Yes => Ok(WithdrawLink::Open {
+            nomination: Box::new(nomination),
+            language,
+        }),
     }
-    if !nomination.status.is_open() || now > token.valid_until {
-        let page = pages::withdraw(language, WithdrawPage::AlreadyClosed)?;
-        return Ok(WithdrawLink::Closed(html(StatusCode::GONE, page)));
-    }
-    Ok(WithdrawLink::Open {
-        nomination: Box::new(nomination),
-        language,
-    })
 }
 
 /// The nominator's withdraw link: asks before anything happens, so that a

@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::audit::{Actor, AuditEvent};
 use crate::lifecycle::{Command, Refusal, Status};
+use crate::membership::SentInvitation;
 use crate::message::Message;
 use crate::nomination::Nomination;
 use crate::person::EmailAddress;
@@ -95,6 +96,16 @@ pub fn invitation_reminder(nomination: &Nomination, thresholds: &Thresholds, now
     })
 }
 
+/// The invitation a reminder of `round` may still be sent for: only the
+/// round whose link works, while the nominee has not answered. After a
+/// resend, an answer, a withdrawal or an expiry there is nothing to remind.
+pub fn invitation_to_remind(nomination: &Nomination, round: u32) -> Option<&SentInvitation> {
+    nomination
+        .invitation
+        .as_ref()
+        .filter(|sent| sent.round == round && nomination.status == Status::Invited)
+}
+
 /// A reminder in the ILN card's thread for a nomination still undecided.
 pub fn discussion_reminder(nomination: &Nomination, quorum: usize, now: DateTime<Utc>) -> Message {
     let waiting = (now - nomination.updated_at).num_days();
@@ -151,6 +162,16 @@ mod tests {
         );
         let too_late = nomination.updated_at + thresholds().invitation_expiry();
         assert_eq!(invitation_reminder(&nomination, &thresholds(), too_late), None);
+    }
+
+    #[test]
+    fn a_reminder_is_sent_only_for_the_round_whose_link_works() {
+        let nomination = invited(3);
+        assert!(invitation_to_remind(&nomination, 3).is_some());
+        assert!(invitation_to_remind(&nomination, 2).is_none(), "replaced by a resend");
+        let mut withdrawn = invited(3);
+        withdrawn.status = Status::Withdrawn;
+        assert!(invitation_to_remind(&withdrawn, 3).is_none());
     }
 
     #[test]

@@ -247,6 +247,24 @@ pub fn answerable(status: Status, token_spent: bool, valid_until: DateTime<Utc>,
     }
 }
 
+/// Whether a nominator's withdraw link may still withdraw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Withdrawable {
+    Yes,
+    /// A second click, or an administrator was first: withdrawn either way.
+    AlreadyWithdrawn,
+    /// Decided, expired or otherwise closed: nothing to withdraw.
+    Closed,
+}
+
+pub fn withdrawable(status: Status, valid_until: DateTime<Utc>, now: DateTime<Utc>) -> Withdrawable {
+    match () {
+        _ if status == Status::Withdrawn => Withdrawable::AlreadyWithdrawn,
+        _ if !status.is_open() || now > valid_until => Withdrawable::Closed,
+        _ => Withdrawable::Yes,
+    }
+}
+
 /// The latest question a vetter asked, from the audit trail.
 pub fn latest_question(audit: &[AuditEvent]) -> Option<&str> {
     audit
@@ -400,5 +418,23 @@ mod tests {
             Answerable::Expired
         );
         assert_eq!(answerable(Status::Rejected, false, until, before), Answerable::Closed);
+    }
+
+    #[test]
+    fn a_withdraw_link_withdraws_only_an_open_nomination_in_time() {
+        let until = Utc::now();
+        let before = until - chrono::Duration::days(1);
+        assert_eq!(withdrawable(Status::InDiscussion, until, before), Withdrawable::Yes);
+        assert_eq!(withdrawable(Status::Invited, until, before), Withdrawable::Yes);
+        assert_eq!(
+            withdrawable(Status::Withdrawn, until, before),
+            Withdrawable::AlreadyWithdrawn
+        );
+        assert_eq!(withdrawable(Status::Rejected, until, before), Withdrawable::Closed);
+        assert_eq!(withdrawable(Status::Member, until, before), Withdrawable::Closed);
+        assert_eq!(
+            withdrawable(Status::InDiscussion, until, until + chrono::Duration::seconds(1)),
+            Withdrawable::Closed
+        );
     }
 }
