@@ -13,6 +13,7 @@ use iln_domain::pages::PublicBaseUrl;
 use iln_domain::token::{LinkKey, LinkValidity};
 use iln_runner::authorizer::LocalAuthorizer;
 use iln_runner::gateway::Gateway;
+use iln_runner::mailbox_simulator::MailboxSimulator;
 use iln_runner::stream::{OutboxFeed, PumpResult, StreamReader};
 use iln_runner::{Functions, Template, local, table};
 use serde_json::{Value, json};
@@ -78,6 +79,8 @@ pub struct TestApp {
     /// Records every Slack Web API call; answers like Slack.
     pub slack: wiremock::MockServer,
     feed: Mutex<OutboxFeed>,
+    /// SES's mailbox simulator: bounces and complaints for its addresses.
+    mailbox: MailboxSimulator,
     /// The clock every handler is given: fixed when the test starts.
     pub now: DateTime<Utc>,
     /// The SES emulator this system's outbox sends to.
@@ -418,7 +421,11 @@ impl TestApp {
             .await
             .expect("table created from template.yaml");
         let table = NominationTable::new(dynamodb.clone(), &table_name);
-        let ses_config = aws_sdk_ses::config::Builder::from(&aws).endpoint_url(ses_url).build();
+        let mailbox = MailboxSimulator::default();
+        let ses_config = aws_sdk_ses::config::Builder::from(&aws)
+            .endpoint_url(ses_url)
+            .interceptor(mailbox.clone())
+            .build();
         let mailer = SesMailer::new(
             aws_sdk_ses::Client::from_conf(ses_config),
             SenderAddress::parse("ILN Nominations <nominations@iln.test>").expect("sender"),
@@ -469,6 +476,7 @@ impl TestApp {
             gateway,
             slack,
             feed: Mutex::new(OutboxFeed::new(reader)),
+            mailbox,
             now: Utc::now().trunc_subsecs(0),
             ses_url: ses_url.to_owned(),
             link_validity: options.link_validity,
@@ -558,6 +566,29 @@ impl TestApp {
         Box::pin(feed.pump(&self.gateway.functions.outbox, self.now))
             .await
             .expect("stream readable")
+    }
+
+    /// The outbox's sweeper as its schedule would start it at `at`.
+    pub async fn sweep_outbox(&self, at: DateTime<Utc>) -> outbox::SweepSummary {
+        let deadline = outbox::Deadline::after(iln_runner::stream::OUTBOX_TIMEOUT);
+        Box::pin(outbox::sweep(&self.gateway.functions.outbox, at, deadline))
+            .await
+            .expect("sweep")
+    }
+
+    /// Hands the SES events that mail to the mailbox simulator's addresses
+    /// caused to the outbox, as SNS would; `None` when there were none.
+    pub async fn deliver_mail_events(&self) -> Option<outbox::MailEventsSummary> {
+        let event = self.mailbox.take_event()?;
+        Some(
+            Box::pin(outbox::handle_mail_events(
+                &self.gateway.functions.outbox,
+                event,
+                self.now,
+            ))
+            .await
+            .expect("SES events applied"),
+        )
     }
 
     /// Every e-mail this system's SES emulator holds for `address`.

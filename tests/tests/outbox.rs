@@ -24,7 +24,8 @@ async fn the_same_stream_record_handed_over_three_times_sends_one_mail() {
     assert!(!event.records.is_empty());
 
     for _ in 0..3 {
-        let response = outbox::handle(&app.gateway.functions.outbox, event.clone(), app.now).await;
+        let deadline = outbox::Deadline::after(std::time::Duration::from_secs(120));
+        let response = outbox::handle(&app.gateway.functions.outbox, event.clone(), app.now, deadline).await;
         assert!(response.batch_item_failures.is_empty());
     }
 

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::Config;
+use crate::outbox_admin;
 
 pub struct App {
     pub table: NominationTable,
@@ -26,7 +27,7 @@ pub struct App {
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Every expected failure, and the one place it becomes a response.
-enum Failure {
+pub(crate) enum Failure {
     Access(AccessRefused),
     NotFound,
     MethodNotAllowed,
@@ -70,6 +71,9 @@ pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response
         (["admin", "members", id, "derecognize"], Method::POST) => derecognize(app, &request, id, now).await,
         (["admin", "people", "export"], Method::GET) => export_person(app, &request, now).await,
         (["admin", "people", "erase"], Method::POST) => erase_person(app, &request, now).await,
+        (["admin", "outbox"], Method::GET) => outbox_admin::list(app, &request).await,
+        (["admin", "outbox", id, "retry"], Method::POST) => outbox_admin::retry(app, &request, id, now).await,
+        (["admin", "outbox", id, "cancel"], Method::POST) => outbox_admin::cancel(app, &request, id).await,
         (["invitations", ..] | ["admin", ..], _) => Err(Failure::MethodNotAllowed),
         _ => Err(Failure::NotFound),
     };
@@ -332,7 +336,7 @@ async fn revoke(app: &App, request: &Request, raw: &str, now: DateTime<Utc>) -> 
     }
 }
 
-fn require_admin(request: &Request) -> Result<iln_domain::staff::Staff, Failure> {
+pub(crate) fn require_admin(request: &Request) -> Result<iln_domain::staff::Staff, Failure> {
     let staff = staff(request).map_err(Failure::Access)?;
     staff.require(StaffRole::Admin).map_err(Failure::Access)?;
     Ok(staff)

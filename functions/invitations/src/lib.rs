@@ -4,6 +4,7 @@
 
 mod config;
 mod handler;
+mod outbox_admin;
 
 pub use config::Config;
 pub use handler::{App, handle};

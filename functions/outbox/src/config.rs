@@ -19,6 +19,8 @@ pub struct Config {
     pub channels: SlackChannels,
     pub thin_rationale_below: usize,
     pub link_validity: LinkValidity,
+    /// The SES configuration set whose events report bounces and complaints.
+    pub configuration_set: Option<String>,
 }
 
 impl Config {
@@ -36,6 +38,9 @@ impl Config {
             },
             thin_rationale_below: parsed("THIN_RATIONALE_BELOW", str::parse::<usize>)?,
             link_validity: link_validity()?,
+            configuration_set: std::env::var("SES_CONFIGURATION_SET")
+                .ok()
+                .filter(|name| !name.is_empty()),
         })
     }
 }

@@ -1,7 +1,6 @@
 // The runtime, SDK and handler futures nest deeper than the default limit.
 #![recursion_limit = "256"]
 
-use aws_lambda_events::event::dynamodb::Event;
 use chrono::Utc;
 use iln_adapters::dynamodb::NominationTable;
 use iln_adapters::ses::SesMailer;
@@ -9,7 +8,7 @@ use iln_adapters::slack::SlackClient;
 use iln_domain::message::MailLinks;
 use iln_domain::token::LinkKey;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use outbox::{App, Config, handle};
+use outbox::{App, Config, Deadline, Trigger};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -24,7 +23,8 @@ async fn main() -> Result<(), Error> {
     let app = App {
         table: NominationTable::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name)
             .with_retention_days(iln_adapters::config::retention_days()?),
-        mailer: SesMailer::new(aws_sdk_ses::Client::new(&aws), config.sender.clone()),
+        mailer: SesMailer::new(aws_sdk_ses::Client::new(&aws), config.sender.clone())
+            .with_configuration_set(config.configuration_set.clone()),
         slack: SlackClient::new(&config.slack_api_url, bot_token.into())?,
         channels: config.channels.clone(),
         links: MailLinks {
@@ -35,8 +35,10 @@ async fn main() -> Result<(), Error> {
         thin_rationale_below: config.thin_rationale_below,
     };
     let app = &app;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
-        Ok::<_, std::convert::Infallible>(handle(app, event.payload, Utc::now()).await)
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
+        let deadline = Deadline::at_epoch_millis(event.context.deadline);
+        let trigger = Trigger::from_event(event.payload)?;
+        outbox::run(app, trigger, Utc::now(), deadline).await
     }))
     .await
 }

@@ -105,7 +105,10 @@ pub async fn run(app: &App, now: DateTime<Utc>) -> Result<Summary, RunError> {
     }
     for failing in app.table.failing_messages(ALERT_AFTER_ATTEMPTS).await? {
         // An alert about an alert would only repeat it.
-        if matches!(failing.message, Message::DeliveryAlert { .. }) {
+        if matches!(
+            failing.message,
+            Message::DeliveryAlert { .. } | Message::DeliveryFailed { .. }
+        ) {
             continue;
         }
         let alert = Message::DeliveryAlert {

@@ -7,6 +7,7 @@ pub mod authorizer;
 pub mod functions;
 pub mod gateway;
 pub mod local;
+pub mod mailbox_simulator;
 pub mod slack_standin;
 pub mod stream;
 pub mod table;

@@ -14,6 +14,7 @@ use iln_domain::pages::PublicBaseUrl;
 use iln_domain::token::{LinkKey, LinkValidity};
 use iln_runner::authorizer::LocalAuthorizer;
 use iln_runner::gateway::Gateway;
+use iln_runner::mailbox_simulator::MailboxSimulator;
 use iln_runner::slack_standin::{SlackStandIn, StandInConfig, StandInUser};
 use iln_runner::stream::{OutboxFeed, StreamReader};
 use iln_runner::{Functions, Template, local, table};
@@ -66,6 +67,7 @@ async fn main() -> Result<(), Error> {
         "SENDER_ADDRESS",
         "ILN Nominations <nominations@iln.localhost>",
     ))?;
+    let mailbox_simulator = MailboxSimulator::default();
     let functions = Functions {
         submit_nomination: submit_nomination::App::with_table(nominations.clone()),
         vetting: vetting::App {
@@ -87,7 +89,14 @@ async fn main() -> Result<(), Error> {
         },
         outbox: outbox::App {
             table: nominations,
-            mailer: SesMailer::new(aws_sdk_ses::Client::new(&aws), sender),
+            mailer: SesMailer::new(
+                aws_sdk_ses::Client::from_conf(
+                    aws_sdk_ses::config::Builder::from(&aws)
+                        .interceptor(mailbox_simulator.clone())
+                        .build(),
+                ),
+                sender,
+            ),
             slack: SlackClient::new(
                 format!("{slack_url}/api"),
                 BotToken::new(secrets.slack_bot_token.clone()),
@@ -135,6 +144,8 @@ async fn main() -> Result<(), Error> {
 
     let reader = StreamReader::open(&dynamodb, aws_sdk_dynamodbstreams::Client::new(&aws), &table_name).await?;
     tokio::spawn(feed_outbox(gateway.clone(), OutboxFeed::new(reader)));
+    tokio::spawn(sweep_outbox(gateway.clone()));
+    tokio::spawn(feed_mail_events(gateway.clone(), mailbox_simulator));
     let quorum: usize = setting("ILN_CONFIRMATION_QUORUM", "1").parse()?;
     tokio::spawn(run_schedule(local::reminders_app(
         NominationTable::new(dynamodb.clone(), &table_name),
@@ -190,6 +201,36 @@ async fn feed_outbox(gateway: Arc<Gateway>, mut feed: OutboxFeed) {
                 pause = Duration::from_secs(2);
                 tracing::warn!(error = %error, "reading the table stream failed; will retry");
             }
+        }
+    }
+}
+
+/// Plays the outbox's sweeper schedule (every five minutes on AWS; every
+/// half minute here, so a message the stream gave up on shows up soon).
+async fn sweep_outbox(gateway: Arc<Gateway>) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        let deadline = outbox::Deadline::after(iln_runner::stream::OUTBOX_TIMEOUT);
+        match outbox::sweep(&gateway.functions.outbox, Utc::now(), deadline).await {
+            Ok(summary) if summary != outbox::SweepSummary::default() => {
+                tracing::info!(?summary, "outbox sweep");
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(error = %error, "the outbox sweep failed; the next one retries"),
+        }
+    }
+}
+
+/// Plays SNS: what the mailbox simulator turned into SES events reaches the
+/// outbox as the topic subscription would deliver it.
+async fn feed_mail_events(gateway: Arc<Gateway>, simulator: MailboxSimulator) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let Some(event) = simulator.take_event() else {
+            continue;
+        };
+        if let Err(error) = outbox::handle_mail_events(&gateway.functions.outbox, event, Utc::now()).await {
+            tracing::warn!(error = %error, "SES events could not be applied");
         }
     }
 }

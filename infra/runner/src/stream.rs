@@ -8,6 +8,10 @@ use std::collections::BTreeMap;
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
+/// The outbox function's `Timeout` in template.yaml: each invocation gets
+/// that long, as on Lambda.
+pub const OUTBOX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// A reader positioned in every shard of one table's stream, from its start.
 pub struct StreamReader {
     client: Client,
@@ -139,7 +143,8 @@ impl OutboxFeed {
         let handed_over = batch.len();
         let mut event = Event::default();
         event.records = batch.clone();
-        let response = outbox::handle(outbox, event, now).await;
+        let deadline = outbox::Deadline::after(OUTBOX_TIMEOUT);
+        let response = outbox::handle(outbox, event, now, deadline).await;
         let first_failure = response
             .batch_item_failures
             .iter()

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+use crate::delivery::FailureReason;
 use crate::i18n::Language;
 use crate::nomination::{Nomination, NominationId};
 use crate::pages::{self, PublicBaseUrl, RenderError};
@@ -145,6 +146,15 @@ pub enum Message {
         nomination_id: Option<NominationId>,
         attempts: u32,
     },
+    /// Tells the vetting channel that a message was set aside for a person
+    /// (`GET /admin/outbox?status=failed`): its kind, nomination reference
+    /// and why, never its content or address.
+    DeliveryFailed {
+        message_id: String,
+        failing_kind: String,
+        nomination_id: Option<NominationId>,
+        reason: FailureReason,
+    },
     /// A reminder in a card's thread that a decision is still due.
     Reminder {
         nomination_id: NominationId,
@@ -179,6 +189,12 @@ pub struct MessageId(String);
 impl MessageId {
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// An id as a request or a mail service hands it back: it only names a
+    /// message, so an unknown one simply finds nothing.
+    pub fn from_reference(reference: &str) -> Self {
+        Self(reference.to_owned())
     }
 }
 
@@ -239,6 +255,7 @@ impl Message {
                 return MessageId(format!("digest.{kind}.{date}"));
             }
             Message::DeliveryAlert { message_id, .. } => return MessageId(format!("alert.{message_id}")),
+            Message::DeliveryFailed { message_id, .. } => return MessageId(format!("alert.failed.{message_id}")),
             other => other.nomination_id().map(|id| id.to_string()).unwrap_or_default(),
         };
         MessageId(match self {
@@ -256,7 +273,9 @@ impl Message {
             Message::Welcome { .. } => format!("{id}.welcome"),
             Message::Derecognition { .. } => format!("{id}.derecognition"),
             Message::IacReferral { .. } => format!("{id}.iac_referral"),
-            Message::VettingDigest { .. } | Message::DeliveryAlert { .. } => unreachable!("returned above"),
+            Message::VettingDigest { .. } | Message::DeliveryAlert { .. } | Message::DeliveryFailed { .. } => {
+                unreachable!("returned above")
+            }
             Message::Reminder { channel, date, .. } => format!("{id}.reminder.{}.{date}", channel.code()),
             Message::ChannelNote { channel, key, .. } => format!("{id}.note.{}.{key}", channel.code()),
             Message::DataErased { channel, .. } => format!("{id}.erased.{}", channel.code()),
@@ -267,7 +286,9 @@ impl Message {
     pub fn nomination_id(&self) -> Option<NominationId> {
         match self {
             Message::VettingDigest { .. } => None,
-            Message::DeliveryAlert { nomination_id, .. } => *nomination_id,
+            Message::DeliveryAlert { nomination_id, .. } | Message::DeliveryFailed { nomination_id, .. } => {
+                *nomination_id
+            }
             Message::Reminder { nomination_id, .. } => Some(*nomination_id),
             Message::NominatorVerification { nomination_id, .. }
             | Message::Rejection { nomination_id, .. }
@@ -308,6 +329,7 @@ impl Message {
             Message::DataErased { .. } => "data_erased",
             Message::VettingDigest { .. } => "vetting_digest",
             Message::DeliveryAlert { .. } => "delivery_alert",
+            Message::DeliveryFailed { .. } => "delivery_failed",
             Message::Reminder { .. } => "reminder",
         }
     }
@@ -329,7 +351,9 @@ impl Message {
             Message::ChannelNote { channel, .. } => Route::Note(*channel),
             Message::DataErased { .. } => Route::ErasedCard,
             Message::VettingDigest { to: Some(_), .. } => Route::Email,
-            Message::VettingDigest { to: None, .. } | Message::DeliveryAlert { .. } => Route::Note(Channel::Vetting),
+            Message::VettingDigest { to: None, .. }
+            | Message::DeliveryAlert { .. }
+            | Message::DeliveryFailed { .. } => Route::Note(Channel::Vetting),
             Message::Reminder { channel, .. } => Route::Thread(*channel),
         }
     }
@@ -500,10 +524,20 @@ impl Message {
                 attempts,
                 ..
             } => Some(format!(
-                ":warning: A {failing_kind} message{} has failed {attempts} times; it is still being retried.",
-                nomination_id
-                    .map(|id| format!(" for nomination {id}"))
-                    .unwrap_or_default()
+                ":warning: A {failing_kind} message{} has failed {attempts} times; the outbox tries it again with \
+                 growing pauses and sets it aside for an admin if it keeps failing.",
+                for_nomination(*nomination_id)
+            )),
+            Message::DeliveryFailed {
+                message_id,
+                failing_kind,
+                nomination_id,
+                reason,
+            } => Some(format!(
+                ":x: A {failing_kind} message{} could not be delivered: {}. It is set aside for an admin \
+                 (`GET /admin/outbox?status=failed`, message `{message_id}`).",
+                for_nomination(*nomination_id),
+                reason.describe()
             )),
             Message::VettingDigest { date, references, .. } => Some(format!(
                 ":hourglass: {date}: {} nomination(s) have waited too long for vetting: {}",
@@ -517,4 +551,8 @@ impl Message {
             _ => None,
         }
     }
+}
+
+fn for_nomination(id: Option<NominationId>) -> String {
+    id.map(|id| format!(" for nomination {id}")).unwrap_or_default()
 }

@@ -65,6 +65,23 @@ pub fn status_partition(status: Status) -> String {
 
 pub const UNDELIVERED_PARTITION: &str = "OUTBOX#undelivered";
 
+/// Messages set aside for a person after a permanent failure.
+pub const FAILED_PARTITION: &str = "OUTBOX#failed";
+
+/// Every index sort key of `due_sort_key` form at or before `at`: `$` sorts
+/// right after the `#` that ends the time.
+pub fn due_by(at: DateTime<Utc>) -> String {
+    format!("{}$", at.to_rfc3339_opts(SecondsFormat::Millis, true))
+}
+
+/// One item per address nothing more may be mailed to (it bounced for good,
+/// or its owner complained). Addresses are compared in lower case.
+pub fn suppression(address: &str) -> String {
+    format!("SUPPRESSED#{}", address.to_lowercase())
+}
+
+pub const SUPPRESSION_SK: &str = "SUPPRESSED";
+
 /// Index sort key: when the item entered its state, then its id, so the
 /// oldest comes first and keys never collide.
 pub fn due_sort_key(since: DateTime<Utc>, id: &str) -> String {

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 pub use keys::{COUNTRY_INDEX, STATUS_INDEX};
 pub use nominations::{MoveError, NominationMove, StoredToken, SubmitOutcome};
-pub use outbox::{AfterDelivery, Claim, LinkToStore, OutboxMessage, OutboxStatus};
+pub use outbox::{AdminChange, AfterDelivery, Claim, DueCursor, LEASE, LinkToStore, OutboxMessage, OutboxStatus};
 pub use people::RemovedNomination;
 pub use vetting::{Addition, Dossier, Endorsement, InvalidCursor, QueueError, QueuePage};
 

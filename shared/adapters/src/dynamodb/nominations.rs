@@ -43,6 +43,7 @@ pub struct StoredToken {
 }
 
 /// One step of a nomination along its lifecycle, as the domain decided it.
+#[derive(Clone)]
 pub struct NominationMove<'a> {
     pub nomination: &'a Nomination,
     pub to: Status,

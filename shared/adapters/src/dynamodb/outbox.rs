@@ -1,10 +1,12 @@
 //! The outbox: messages waiting to be delivered, claimed one at a time so
 //! that each is sent once.
 
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Duration, Utc};
 use iln_domain::NominationId;
+use iln_domain::delivery::FailureReason;
 use iln_domain::message::{Message, MessageId};
+use iln_domain::person::EmailAddress;
 use iln_domain::slack::Channel;
 use iln_domain::token::{TokenHash, TokenPurpose};
 use serde::{Deserialize, Serialize};
@@ -24,6 +26,9 @@ pub enum OutboxStatus {
     Delivered,
     /// Nothing to send any more (its nomination moved on, or was erased).
     Cancelled,
+    /// Set aside for a person after a permanent failure; an admin retries
+    /// or cancels it.
+    Failed,
 }
 
 impl OutboxStatus {
@@ -34,6 +39,7 @@ impl OutboxStatus {
             OutboxStatus::Retrying => "retrying",
             OutboxStatus::Delivered => "delivered",
             OutboxStatus::Cancelled => "cancelled",
+            OutboxStatus::Failed => "failed",
         }
     }
 }
@@ -44,7 +50,23 @@ pub struct OutboxMessage {
     pub id: MessageId,
     pub status: OutboxStatus,
     pub attempts: u32,
+    pub created_at: DateTime<Utc>,
+    /// Why it was set aside, if it was.
+    pub failure_reason: Option<FailureReason>,
     pub message: Message,
+}
+
+impl From<OutboxRecord> for OutboxMessage {
+    fn from(record: OutboxRecord) -> Self {
+        Self {
+            id: record.id,
+            status: record.status,
+            attempts: record.attempts,
+            created_at: record.created_at,
+            failure_reason: record.failure_reason,
+            message: record.message,
+        }
+    }
 }
 
 impl OutboxMessage {
@@ -58,12 +80,7 @@ impl OutboxMessage {
             return Ok(None);
         }
         let record: OutboxRecord = serde_dynamo::from_item(image)?;
-        Ok(Some(Self {
-            id: record.id,
-            status: record.status,
-            attempts: record.attempts,
-            message: record.message,
-        }))
+        Ok(Some(record.into()))
     }
 }
 
@@ -71,11 +88,30 @@ impl OutboxMessage {
 pub enum Claim {
     /// This deliverer holds the message until the lease ends.
     Claimed,
-    /// Delivered already, or held by another deliverer: nothing to do.
+    /// Delivered, cancelled or set aside already, or held by another
+    /// deliverer (which delivers it, or the sweeper does once its lease
+    /// lapses): nothing to do here.
     Unavailable,
+    /// The e-mail's address is suppressed: nothing may be sent to it.
+    Suppressed,
+}
+
+/// Where the next page of due messages starts.
+#[derive(Debug, Clone)]
+pub struct DueCursor(super::Item);
+
+/// What an admin's retry or cancel found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminChange {
+    Done,
+    NotFound,
+    /// The message is in a state that does not allow it (being sent,
+    /// delivered, cancelled).
+    Refused(OutboxStatus),
 }
 
 /// What a delivery changes besides the message itself, in the same write.
+#[derive(Clone)]
 pub enum AfterDelivery<'a> {
     Nothing,
     /// A card was posted: keep where, so it can be updated.
@@ -94,8 +130,11 @@ pub struct LinkToStore {
 }
 
 /// How long a claimed message is reserved for one delivery attempt: longer
-/// than the SES call's own deadline.
-const LEASE: Duration = Duration::seconds(60);
+/// than any one send may take (`outbox::SEND_TIME_LIMIT`).
+pub const LEASE: Duration = Duration::seconds(60);
+
+/// How long a new message is left to the stream before the sweeper takes it.
+pub const STREAM_GRACE: Duration = Duration::minutes(2);
 
 /// Expired tokens are kept a while, so that a late click is told "expired"
 /// rather than "unknown"; then TTL removes them.
@@ -124,14 +163,105 @@ impl NominationTable {
                 key: "outbox message".to_owned(),
                 source,
             })?;
-            failing.push(OutboxMessage {
-                id: record.id,
-                status: record.status,
-                attempts: record.attempts,
-                message: record.message,
-            });
+            failing.push(record.into());
         }
         Ok(failing)
+    }
+
+    /// One page of the undelivered messages due at `now` (their next attempt
+    /// is due, or the lease of the delivery that claimed them lapsed),
+    /// oldest first, and where the next page starts. Unreadable items are
+    /// logged and skipped: retrying cannot mend them.
+    #[tracing::instrument(skip_all)]
+    pub async fn due_messages(
+        &self,
+        now: DateTime<Utc>,
+        page_size: i32,
+        start: Option<DueCursor>,
+    ) -> Result<(Vec<OutboxMessage>, Option<DueCursor>), StoreError> {
+        let page = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .index_name(keys::STATUS_INDEX)
+            .key_condition_expression("gsi1pk = :undelivered AND gsi1sk < :due")
+            .expression_attribute_values(
+                ":undelivered",
+                AttributeValue::S(keys::UNDELIVERED_PARTITION.to_owned()),
+            )
+            .expression_attribute_values(":due", AttributeValue::S(keys::due_by(now)))
+            .limit(page_size)
+            .set_exclusive_start_key(start.map(|cursor| cursor.0))
+            .send()
+            .await
+            .map_err(StoreError::call("Query"))?;
+        let messages = page
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|item| match serde_dynamo::from_item::<_, OutboxRecord>(item) {
+                Ok(record) => Some(record.into()),
+                Err(error) => {
+                    tracing::error!(error = %error, "outbox item unreadable; skipped");
+                    None
+                }
+            })
+            .collect();
+        Ok((messages, page.last_evaluated_key.map(DueCursor)))
+    }
+
+    /// Messages in the undelivered or the failed queue, oldest first.
+    #[tracing::instrument(skip_all)]
+    pub async fn messages_in(&self, failed: bool) -> Result<Vec<OutboxMessage>, StoreError> {
+        let partition = match failed {
+            true => keys::FAILED_PARTITION,
+            false => keys::UNDELIVERED_PARTITION,
+        };
+        let query = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .index_name(keys::STATUS_INDEX)
+            .key_condition_expression("gsi1pk = :partition")
+            .expression_attribute_values(":partition", AttributeValue::S(partition.to_owned()));
+        self.query_all(query)
+            .await?
+            .into_iter()
+            .map(|item| {
+                serde_dynamo::from_item::<_, OutboxRecord>(item)
+                    .map(OutboxMessage::from)
+                    .map_err(|source| StoreError::Corrupt {
+                        key: "outbox message".to_owned(),
+                        source,
+                    })
+            })
+            .collect()
+    }
+
+    /// One outbox message by id.
+    #[tracing::instrument(skip_all)]
+    pub async fn outbox_message(&self, id: &MessageId) -> Result<Option<OutboxMessage>, StoreError> {
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(keys::outbox(id)))
+            .key("sk", AttributeValue::S(keys::OUTBOX_SK.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::call("GetItem"))?
+            .item;
+        match item {
+            Some(item) if super::entity(&item) == "outbox_message" => {
+                let record: OutboxRecord = serde_dynamo::from_item(item).map_err(|source| StoreError::Corrupt {
+                    key: "outbox message".to_owned(),
+                    source,
+                })?;
+                Ok(Some(record.into()))
+            }
+            _ => Ok(None),
+        }
     }
 
     /// Claims `message` for delivery, and stores the hashes of the links it
@@ -139,29 +269,46 @@ impl NominationTable {
     /// claimed. Links are derived, so a second attempt stores the same ones:
     /// the first issue, and any use, are kept.
     #[tracing::instrument(skip_all, fields(message_id = %message.id()))]
+    /// An e-mail is claimed only while its address is not suppressed: the
+    /// check rides in the same write, costing no round trip.
     pub async fn claim_message(
         &self,
         message: &Message,
         links: &[LinkToStore],
+        mailed_to: Option<&EmailAddress>,
         now: DateTime<Utc>,
     ) -> Result<Claim, StoreError> {
         let id = message.id();
+        let lease_until = now + LEASE;
         let claim = Update::builder()
             .table_name(&self.name)
             .key("pk", AttributeValue::S(keys::outbox(&id)))
             .key("sk", AttributeValue::S(keys::OUTBOX_SK.to_owned()))
             .condition_expression("#status IN (:pending, :retrying) OR (#status = :sending AND lease_until < :now)")
-            .update_expression("SET #status = :sending, lease_until = :lease ADD attempts :one")
+            // Due for the sweeper when the lease lapses: a delivery that dies
+            // holding it loses nothing.
+            .update_expression("SET #status = :sending, lease_until = :lease, gsi1sk = :due ADD attempts :one")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":pending", AttributeValue::S("pending".to_owned()))
             .expression_attribute_values(":retrying", AttributeValue::S("retrying".to_owned()))
             .expression_attribute_values(":sending", AttributeValue::S("sending".to_owned()))
             .expression_attribute_values(":now", AttributeValue::S(now.to_rfc3339()))
-            .expression_attribute_values(":lease", AttributeValue::S((now + LEASE).to_rfc3339()))
+            .expression_attribute_values(":lease", AttributeValue::S(lease_until.to_rfc3339()))
+            .expression_attribute_values(":due", AttributeValue::S(keys::due_sort_key(lease_until, id.as_str())))
             .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
             .build()
             .map_err(StoreError::call("TransactWriteItems"))?;
         let mut writes = vec![TransactWriteItem::builder().update(claim).build()];
+        if let Some(address) = mailed_to {
+            let not_suppressed = ConditionCheck::builder()
+                .table_name(&self.name)
+                .key("pk", AttributeValue::S(keys::suppression(address.as_str())))
+                .key("sk", AttributeValue::S(keys::SUPPRESSION_SK.to_owned()))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(StoreError::call("TransactWriteItems"))?;
+            writes.push(TransactWriteItem::builder().condition_check(not_suppressed).build());
+        }
         if let Some(nomination_id) = message.nomination_id() {
             for link in links {
                 writes.push(self.store_link(link, nomination_id, now)?);
@@ -177,7 +324,9 @@ impl NominationTable {
             Ok(_) => Ok(Claim::Claimed),
             Err(error) => match cancellation_codes(&error) {
                 Some(codes) if conditional_check_failed(&codes, 0) => Ok(Claim::Unavailable),
-                // Another deliverer is claiming it right now.
+                Some(codes) if mailed_to.is_some() && conditional_check_failed(&codes, 1) => Ok(Claim::Suppressed),
+                // Another deliverer is claiming it right now; if that one
+                // fails, the message is still due for the sweeper.
                 Some(codes) if super::conflicted(&codes) => Ok(Claim::Unavailable),
                 _ => Err(StoreError::call("TransactWriteItems")(error)),
             },
@@ -274,13 +423,208 @@ impl NominationTable {
     /// being sent or was sent already: it leaves the undelivered queue.
     #[tracing::instrument(skip_all, fields(message_id = %id))]
     pub async fn cancel_message(&self, id: &MessageId) -> Result<(), StoreError> {
+        match self.cancel(id, false).await {
+            Ok(()) => Ok(()),
+            // Claimed, sent or cancelled by someone else meanwhile.
+            Err(error) if error.is_conditional_check_failed_exception() => Ok(()),
+            Err(error) => Err(StoreError::call("UpdateItem")(error)),
+        }
+    }
+
+    /// Gives a claimed message back after a transient failure, noting why:
+    /// a redelivery of its stream record may claim it at once, the sweeper
+    /// from `retry_at` on.
+    #[tracing::instrument(skip_all, fields(message_id = %id))]
+    pub async fn release_message(
+        &self,
+        id: &MessageId,
+        failure: &str,
+        retry_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(keys::outbox(id)))
+            .key("sk", AttributeValue::S(keys::OUTBOX_SK.to_owned()))
+            .condition_expression("#status = :sending")
+            .update_expression("SET #status = :retrying, last_failure = :failure, gsi1sk = :due REMOVE lease_until")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":sending", AttributeValue::S("sending".to_owned()))
+            .expression_attribute_values(":retrying", AttributeValue::S("retrying".to_owned()))
+            .expression_attribute_values(":failure", AttributeValue::S(failure.to_owned()))
+            .expression_attribute_values(":due", AttributeValue::S(keys::due_sort_key(retry_at, id.as_str())))
+            .send()
+            .await
+            .map_err(StoreError::call("UpdateItem"))?;
+        Ok(())
+    }
+
+    /// Sets a message aside after a permanent failure: out of the undelivered
+    /// queue, into the failed one, with its reason; `alert` (a note to the
+    /// vetting channel) is stored in the same write, so the failure is
+    /// reported once however often this runs. `detail` (the service's own
+    /// words, which may quote an address) stays on the item, never in logs.
+    #[tracing::instrument(skip_all, fields(message_id = %id, reason = reason.code()))]
+    pub async fn set_aside(
+        &self,
+        id: &MessageId,
+        reason: FailureReason,
+        detail: &str,
+        alert: Option<Message>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let failed = Update::builder()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(keys::outbox(id)))
+            .key("sk", AttributeValue::S(keys::OUTBOX_SK.to_owned()))
+            // Delivered too: SES reports a bounce after it accepted the mail.
+            .condition_expression("#status IN (:pending, :retrying, :sending, :delivered)")
+            .update_expression(
+                "SET #status = :failed, failure_reason = :reason, last_failure = :detail, failed_at = :now, \
+                 gsi1pk = :failed_queue, gsi1sk = :since REMOVE lease_until",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pending", AttributeValue::S(OutboxStatus::Pending.code().to_owned()))
+            .expression_attribute_values(":retrying", AttributeValue::S(OutboxStatus::Retrying.code().to_owned()))
+            .expression_attribute_values(":sending", AttributeValue::S(OutboxStatus::Sending.code().to_owned()))
+            .expression_attribute_values(
+                ":delivered",
+                AttributeValue::S(OutboxStatus::Delivered.code().to_owned()),
+            )
+            .expression_attribute_values(":failed", AttributeValue::S(OutboxStatus::Failed.code().to_owned()))
+            .expression_attribute_values(":reason", AttributeValue::S(reason.code().to_owned()))
+            .expression_attribute_values(":detail", AttributeValue::S(detail.to_owned()))
+            .expression_attribute_values(":now", AttributeValue::S(now.to_rfc3339()))
+            .expression_attribute_values(":failed_queue", AttributeValue::S(keys::FAILED_PARTITION.to_owned()))
+            .expression_attribute_values(":since", AttributeValue::S(keys::due_sort_key(now, id.as_str())))
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        let mut writes = vec![TransactWriteItem::builder().update(failed).build()];
+        if let Some(alert) = alert {
+            let item = serde_dynamo::to_item(OutboxRecord::new(alert, now)).map_err(|source| StoreError::Corrupt {
+                key: "outbox message".to_owned(),
+                source,
+            })?;
+            let put = Put::builder()
+                .table_name(&self.name)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(StoreError::call("TransactWriteItems"))?;
+            writes.push(TransactWriteItem::builder().put(put).build());
+        }
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            // Set aside, delivered or cancelled by someone else meanwhile.
+            Err(error) if cancellation_codes(&error).is_some_and(|codes| conditional_check_failed(&codes, 0)) => {
+                Ok(false)
+            }
+            Err(error) => Err(StoreError::call("TransactWriteItems")(error)),
+        }
+    }
+
+    /// Nothing more is mailed to these addresses (checked when a message is
+    /// claimed). Kept until erased: forgetting a complaint would mail the
+    /// person again.
+    #[tracing::instrument(skip_all, fields(count = addresses.len()))]
+    pub async fn suppress(
+        &self,
+        addresses: &[EmailAddress],
+        reason: FailureReason,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        for address in addresses {
+            self.client
+                .put_item()
+                .table_name(&self.name)
+                .item("pk", AttributeValue::S(keys::suppression(address.as_str())))
+                .item("sk", AttributeValue::S(keys::SUPPRESSION_SK.to_owned()))
+                .item("entity", AttributeValue::S("suppression".to_owned()))
+                .item("reason", AttributeValue::S(reason.code().to_owned()))
+                .item("since", AttributeValue::S(now.to_rfc3339()))
+                .send()
+                .await
+                .map_err(StoreError::call("PutItem"))?;
+        }
+        Ok(())
+    }
+
+    /// An admin's retry: a set-aside (or waiting) message goes back into the
+    /// undelivered queue, due now, its attempts counted afresh.
+    #[tracing::instrument(skip_all, fields(message_id = %id))]
+    pub async fn retry_message(&self, id: &MessageId, now: DateTime<Utc>) -> Result<AdminChange, StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.name)
             .key("pk", AttributeValue::S(keys::outbox(id)))
             .key("sk", AttributeValue::S(keys::OUTBOX_SK.to_owned()))
-            .condition_expression("#status IN (:pending, :retrying)")
+            .condition_expression("#status IN (:failed, :retrying, :pending)")
+            .update_expression(
+                "SET #status = :retrying, attempts = :zero, gsi1pk = :undelivered, gsi1sk = :due \
+                 REMOVE failure_reason, failed_at, lease_until",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":failed", AttributeValue::S(OutboxStatus::Failed.code().to_owned()))
+            .expression_attribute_values(":retrying", AttributeValue::S(OutboxStatus::Retrying.code().to_owned()))
+            .expression_attribute_values(":pending", AttributeValue::S(OutboxStatus::Pending.code().to_owned()))
+            .expression_attribute_values(":zero", AttributeValue::N("0".to_owned()))
+            .expression_attribute_values(
+                ":undelivered",
+                AttributeValue::S(keys::UNDELIVERED_PARTITION.to_owned()),
+            )
+            .expression_attribute_values(":due", AttributeValue::S(keys::due_sort_key(now, id.as_str())))
+            .send()
+            .await;
+        self.admin_change(id, result.map(|_| ()).map_err(|e| e.into_service_error()))
+            .await
+    }
+
+    /// An admin's cancel: a message not being sent nor sent leaves both
+    /// queues for good.
+    #[tracing::instrument(skip_all, fields(message_id = %id))]
+    pub async fn cancel_by_admin(&self, id: &MessageId) -> Result<AdminChange, StoreError> {
+        let result = self.cancel(id, true).await;
+        self.admin_change(id, result).await
+    }
+
+    async fn admin_change(
+        &self,
+        id: &MessageId,
+        result: Result<(), aws_sdk_dynamodb::operation::update_item::UpdateItemError>,
+    ) -> Result<AdminChange, StoreError> {
+        match result {
+            Ok(()) => Ok(AdminChange::Done),
+            Err(error) if error.is_conditional_check_failed_exception() => Ok(match self.outbox_message(id).await? {
+                Some(message) => AdminChange::Refused(message.status),
+                None => AdminChange::NotFound,
+            }),
+            Err(error) => Err(StoreError::call("UpdateItem")(error)),
+        }
+    }
+
+    async fn cancel(
+        &self,
+        id: &MessageId,
+        set_aside_too: bool,
+    ) -> Result<(), aws_sdk_dynamodb::operation::update_item::UpdateItemError> {
+        let statuses = match set_aside_too {
+            true => "#status IN (:pending, :retrying, :failed)",
+            false => "#status IN (:pending, :retrying)",
+        };
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(keys::outbox(id)))
+            .key("sk", AttributeValue::S(keys::OUTBOX_SK.to_owned()))
+            .condition_expression(statuses)
             .update_expression("SET #status = :cancelled REMOVE lease_until, gsi1pk, gsi1sk")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":pending", AttributeValue::S(OutboxStatus::Pending.code().to_owned()))
@@ -288,41 +632,14 @@ impl NominationTable {
             .expression_attribute_values(
                 ":cancelled",
                 AttributeValue::S(OutboxStatus::Cancelled.code().to_owned()),
-            )
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            // Claimed, sent or cancelled by someone else meanwhile.
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(error) => Err(StoreError::call("UpdateItem")(error)),
+            );
+        if set_aside_too {
+            update = update
+                .expression_attribute_values(":failed", AttributeValue::S(OutboxStatus::Failed.code().to_owned()));
         }
-    }
-
-    /// Gives a claimed message back after a failed delivery, noting why, so
-    /// the next attempt can claim it at once.
-    #[tracing::instrument(skip_all, fields(message_id = %id))]
-    pub async fn release_message(&self, id: &MessageId, failure: &str) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.name)
-            .key("pk", AttributeValue::S(keys::outbox(id)))
-            .key("sk", AttributeValue::S(keys::OUTBOX_SK.to_owned()))
-            .condition_expression("#status = :sending")
-            .update_expression("SET #status = :retrying, last_failure = :failure REMOVE lease_until")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":sending", AttributeValue::S("sending".to_owned()))
-            .expression_attribute_values(":retrying", AttributeValue::S("retrying".to_owned()))
-            .expression_attribute_values(":failure", AttributeValue::S(failure.to_owned()))
-            .send()
-            .await
-            .map_err(StoreError::call("UpdateItem"))?;
-        Ok(())
+        match update.send().await {
+            Ok(_) => Ok(()),
+            Err(error) => Err(error.into_service_error()),
+        }
     }
 }

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::keys;
 use super::outbox::OutboxStatus;
 use crate::slack::PostedMessage;
+use iln_domain::delivery::FailureReason;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct NominationRecord {
@@ -185,6 +186,9 @@ pub(super) struct OutboxRecord {
     pub delivered_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_failure: Option<String>,
+    /// Why it was set aside, once it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<FailureReason>,
     pub message: Message,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi1pk: Option<String>,
@@ -210,8 +214,11 @@ impl OutboxRecord {
             lease_until: None,
             delivered_at: None,
             last_failure: None,
+            failure_reason: None,
             gsi1pk: Some(keys::UNDELIVERED_PARTITION.to_owned()),
-            gsi1sk: Some(keys::due_sort_key(now, id.as_str())),
+            // The stream delivers it within seconds; the sweeper takes it only
+            // if that did not happen.
+            gsi1sk: Some(keys::due_sort_key(now + super::outbox::STREAM_GRACE, id.as_str())),
             gsi3pk: message.nomination_id().map(keys::nomination),
             gsi3sk: message
                 .nomination_id()
