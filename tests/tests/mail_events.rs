@@ -9,7 +9,10 @@ use serde_json::json;
 /// A mailbox-simulator address no other test uses (AWS's simulator accepts
 /// `+labels`).
 fn simulator(outcome: &str) -> String {
-    format!("{outcome}+{}@simulator.amazonses.com", ulid::Ulid::new().to_string().to_lowercase())
+    format!(
+        "{outcome}+{}@simulator.amazonses.com",
+        ulid::Ulid::new().to_string().to_lowercase()
+    )
 }
 
 #[tokio::test]
@@ -17,14 +20,20 @@ async fn a_verification_mail_that_bounces_closes_the_nomination_and_suppresses_t
     for outcome in ["bounce", "suppressionlist"] {
         let app = TestApp::spawn().await;
         let nominator = simulator(outcome);
-        let submitted = app.post_json(&nomination("en", &unique_address("amara"), &nominator)).await;
+        let submitted = app
+            .post_json(&nomination("en", &unique_address("amara"), &nominator))
+            .await;
         let id = submitted.json()["id"].as_str().unwrap().to_owned();
         app.deliver_outbox().await;
 
         let events = app.deliver_mail_events().await.expect("SES reported the bounce");
         app.deliver_outbox().await;
 
-        assert_eq!((events.events, events.suppressed, events.set_aside), (1, 1, 1), "{outcome}");
+        assert_eq!(
+            (events.events, events.suppressed, events.set_aside),
+            (1, 1, 1),
+            "{outcome}"
+        );
         assert_eq!(app.status_of(&id).await, "expired", "{outcome}: nobody can verify it");
         let verification = &app.outbox_of_kind("nominator_verification").await[0];
         assert_eq!(verification["failure_reason"].as_s().unwrap(), "bounced", "{outcome}");
@@ -39,9 +48,20 @@ async fn a_verification_mail_that_bounces_closes_the_nomination_and_suppresses_t
             .staff_request("GET", "/admin/outbox?status=failed", Some(&admin_token()), None)
             .await;
         assert_eq!(failed.status, 200);
-        assert!(failed.body.contains(&id) && failed.body.contains("\"bounced\""), "{}", failed.body);
-        assert!(!failed.body.contains("simulator"), "no address in the admin view: {}", failed.body);
-        assert!(app.deliver_mail_events().await.is_none(), "{outcome}: nothing more from SES");
+        assert!(
+            failed.body.contains(&id) && failed.body.contains("\"bounced\""),
+            "{}",
+            failed.body
+        );
+        assert!(
+            !failed.body.contains("simulator"),
+            "no address in the admin view: {}",
+            failed.body
+        );
+        assert!(
+            app.deliver_mail_events().await.is_none(),
+            "{outcome}: nothing more from SES"
+        );
     }
 }
 
@@ -64,7 +84,11 @@ async fn after_a_complaint_nothing_more_is_mailed_to_the_address() {
     assert_eq!(rejected.status, 200, "{}", rejected.body);
     app.deliver_outbox().await;
 
-    assert_eq!(app.mails_to(&nominator).await.len(), 1, "only the verification mail was ever sent");
+    assert_eq!(
+        app.mails_to(&nominator).await.len(),
+        1,
+        "only the verification mail was ever sent"
+    );
     let rejection = &app.outbox_of_kind("rejection").await[0];
     assert_eq!(rejection["status"].as_s().unwrap(), "failed");
     assert_eq!(rejection["failure_reason"].as_s().unwrap(), "suppressed");
@@ -75,9 +99,15 @@ async fn after_a_complaint_nothing_more_is_mailed_to_the_address() {
 async fn mail_to_a_simulator_address_that_succeeds_changes_nothing() {
     let app = TestApp::spawn().await;
     let nominator = simulator("success");
-    app.post_json(&nomination("en", &unique_address("amara"), &nominator)).await;
+    app.post_json(&nomination("en", &unique_address("amara"), &nominator))
+        .await;
     app.deliver_outbox().await;
 
     assert!(app.deliver_mail_events().await.is_none());
-    assert_eq!(app.outbox_of_kind("nominator_verification").await[0]["status"].as_s().unwrap(), "delivered");
+    assert_eq!(
+        app.outbox_of_kind("nominator_verification").await[0]["status"]
+            .as_s()
+            .unwrap(),
+        "delivered"
+    );
 }

@@ -7,9 +7,10 @@
 //! and the tests hand the queue to the outbox as Lambda would.
 
 use aws_lambda_events::event::sns::SnsEvent;
-use aws_sdk_ses::config::interceptors::FinalizerInterceptorContextRef;
+use aws_sdk_ses::config::interceptors::{BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef};
 use aws_sdk_ses::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_ses::error::BoxError;
+use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use chrono::{SecondsFormat, Utc};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -49,26 +50,41 @@ impl Intercept for MailboxSimulator {
         "MailboxSimulator"
     }
 
+    /// The request is handed to the connection when it is sent: what it
+    /// carried is kept in this call's own state until its answer is known.
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        config: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let Some(body) = context.request().body().bytes() else {
+            return Ok(());
+        };
+        let parameters: BTreeMap<String, String> = url::form_urlencoded::parse(body).into_owned().collect();
+        if parameters.get("Action").map(String::as_str) == Some("SendEmail") {
+            config
+                .interceptor_state()
+                .store_put(SentEmail::from_parameters(&parameters));
+        }
+        Ok(())
+    }
+
     fn read_after_execution(
         &self,
         context: &FinalizerInterceptorContextRef<'_>,
         _components: &RuntimeComponents,
-        _config: &mut ConfigBag,
+        config: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let (Some(request), Some(response)) = (context.request(), context.response()) else {
+        let accepted = context
+            .response()
+            .is_some_and(|response| response.status().is_success());
+        let Some(send) = config.load::<SentEmail>() else {
             return Ok(());
         };
-        if !response.status().is_success() {
+        if !accepted {
             return Ok(());
         }
-        let Some(body) = request.body().bytes() else {
-            return Ok(());
-        };
-        let parameters: BTreeMap<String, String> = url::form_urlencoded::parse(body).into_owned().collect();
-        if parameters.get("Action").map(String::as_str) != Some("SendEmail") {
-            return Ok(());
-        }
-        let send = SentEmail::from_parameters(&parameters);
         for recipient in &send.to {
             if let Some(notification) = send.outcome_for(recipient) {
                 self.queue(notification);
@@ -79,10 +95,15 @@ impl Intercept for MailboxSimulator {
 }
 
 /// What the Query-protocol SendEmail request carried.
+#[derive(Debug, Clone)]
 struct SentEmail {
     source: String,
     to: Vec<String>,
     tags: BTreeMap<String, Vec<String>>,
+}
+
+impl Storable for SentEmail {
+    type Storer = StoreReplace<Self>;
 }
 
 impl SentEmail {
