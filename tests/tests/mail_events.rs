@@ -111,3 +111,97 @@ async fn mail_to_a_simulator_address_that_succeeds_changes_nothing() {
         "delivered"
     );
 }
+
+#[tokio::test]
+async fn a_bounced_invitation_is_reported_and_reaches_the_nominee_once_an_admin_corrects_the_address() {
+    let app = TestApp::spawn().await;
+    let bouncing = simulator("bounce");
+    let invited = app
+        .invited_from(nomination("es", &bouncing, &unique_address("lucia")))
+        .await;
+    let events = app.deliver_mail_events().await.expect("SES reported the bounce");
+    app.deliver_outbox().await;
+    assert_eq!(events.set_aside, 1);
+    assert_eq!(
+        app.outbox_of_kind("invitation").await[0]["failure_reason"]
+            .as_s()
+            .unwrap(),
+        "bounced"
+    );
+    let alerts: Vec<_> = app
+        .posts_to(VETTING_CHANNEL)
+        .await
+        .into_iter()
+        .filter(|post| post["text"].as_str().unwrap_or_default().contains("invitation message"))
+        .collect();
+    assert_eq!(alerts.len(), 1, "the vetting channel is told once");
+    let admin = admin_token();
+    let corrected = unique_address("amara.corrected");
+    let path = format!("/admin/invitations/{}/address", invited.id);
+
+    let correction = app
+        .staff_request("POST", &path, Some(&admin), Some(&json!({ "email": corrected })))
+        .await;
+    let resend = app
+        .staff_request(
+            "POST",
+            &format!("/admin/invitations/{}/resend", invited.id),
+            Some(&admin),
+            None,
+        )
+        .await;
+    app.deliver_outbox().await;
+
+    assert_eq!(correction.status, 200, "{}", correction.body);
+    assert_eq!(resend.status, 202, "{}", resend.body);
+    let mails = app.mails_to(&corrected).await;
+    assert_eq!(mails.len(), 1, "the invitation reaches the corrected address");
+    let link = mails[0].link_to("/invitations/");
+    assert_eq!(app.get(&link).await.status, 200, "its link works");
+    assert_eq!(
+        app.get(&invited.link).await.status,
+        410,
+        "the bounced link no longer does"
+    );
+    let audit = app.items_of("audit_event").await;
+    let corrections: Vec<_> = audit
+        .iter()
+        .filter(|event| {
+            event.get("what").and_then(|h| h.as_s().ok()).map(String::as_str) == Some("nominee_address_corrected")
+        })
+        .collect();
+    assert_eq!(corrections.len(), 1, "audited once");
+    assert!(!format!("{:?}", corrections[0]).contains('@'), "without either address");
+}
+
+#[tokio::test]
+async fn an_address_correction_is_refused_precisely() {
+    let app = TestApp::spawn().await;
+    let invited = app.invited("en").await;
+    let other = app.verified_nomination("en").await;
+
+    let invalid = correct(&app, &invited.id, "not an address").await;
+    let same = correct(&app, &invited.id, &invited.nominee.to_uppercase()).await;
+    let not_invited = correct(&app, &other.id, &unique_address("someone")).await;
+    let unknown = correct(&app, "01JD5Z7XKQ3V8N2M4P6R8T0W2Y", &unique_address("someone")).await;
+    let vetter = app
+        .staff_request(
+            "POST",
+            &format!("/admin/invitations/{}/address", invited.id),
+            Some(&iln_tests::vetter_token()),
+            Some(&json!({ "email": unique_address("someone") })),
+        )
+        .await;
+
+    assert_eq!(invalid.status, 422, "{}", invalid.body);
+    assert_eq!(same.status, 409, "{}", same.body);
+    assert_eq!(not_invited.status, 409, "{}", not_invited.body);
+    assert_eq!(unknown.status, 404);
+    assert_eq!(vetter.status, 403);
+}
+
+async fn correct(app: &TestApp, id: &str, email: &str) -> iln_tests::TestResponse {
+    let path = format!("/admin/invitations/{id}/address");
+    app.staff_request("POST", &path, Some(&admin_token()), Some(&json!({ "email": email })))
+        .await
+}

@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::{MoveError, NominationMove, NominationTable, StoreError};
+use iln_adapters::dynamodb::{Correction, MoveError, NominationMove, NominationTable, StoreError};
 use iln_adapters::http::{html, json, json_error, staff};
 use iln_adapters::telemetry::error_chain;
 use iln_domain::audit::{Actor, AuditEvent, Happening};
@@ -66,6 +66,7 @@ pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response
         (["admin", "invitations"], Method::POST) => invite_directly(app, &request, now).await,
         (["admin", "invitations", id, "resend"], Method::POST) => resend(app, &request, id, now).await,
         (["admin", "invitations", id, "revoke"], Method::POST) => revoke(app, &request, id, now).await,
+        (["admin", "invitations", id, "address"], Method::POST) => correct_address(app, &request, id, now).await,
         (["admin", "members"], Method::GET) => members(app, &request).await,
         (["admin", "members", id], Method::GET) => member(app, &request, id).await,
         (["admin", "members", id, "derecognize"], Method::POST) => derecognize(app, &request, id, now).await,
@@ -475,6 +476,45 @@ async fn derecognize(app: &App, request: &Request, raw: &str, now: DateTime<Utc>
         )),
         Err(MoveError::Conflict) => Err(Failure::Conflict("the member is already derecognised".into())),
         Err(MoveError::Store(error)) => Err(error.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct AddressCorrection {
+    email: String,
+}
+
+/// The nominee's address corrected after mail to it could not be delivered;
+/// a resend (or a retry of the invitation set aside) then reaches them.
+#[tracing::instrument(skip_all)]
+async fn correct_address(
+    app: &App,
+    request: &Request,
+    raw: &str,
+    now: DateTime<Utc>,
+) -> Result<Response<Body>, Failure> {
+    let admin = require_admin(request)?;
+    let form: AddressCorrection = serde_json::from_slice(request.body().as_ref())
+        .map_err(|error| Failure::BadRequest(format!("malformed correction: {error}")))?;
+    let corrected = person_address(Some(&form.email))?;
+    let nomination = invitation_of(app, raw).await?;
+    let audit = membership::correct_nominee_address(&nomination, &corrected, &admin.subject, now)
+        .map_err(|refused| Failure::Conflict(refused.to_string()))?;
+    match app
+        .table
+        .correct_nominee_address(&nomination, &corrected, audit, now)
+        .await?
+    {
+        Correction::Done => Ok(json(
+            StatusCode::OK,
+            &json!({ "id": nomination.id, "status": nomination.status, "version": nomination.version + 1 }),
+        )),
+        Correction::Stale => Err(Failure::Conflict(
+            "the nomination changed meanwhile; read it again".into(),
+        )),
+        Correction::AddressTaken => Err(Failure::Conflict(
+            "someone with that address is nominated already".into(),
+        )),
     }
 }
 

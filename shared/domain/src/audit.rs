@@ -36,6 +36,9 @@ pub enum Happening {
     InvitedDirectly,
     /// An administrator asked for the invitation to be sent again.
     ResendRequested,
+    /// An administrator corrected the nominee's address after mail to it
+    /// could not be delivered (neither address is kept here).
+    NomineeAddressCorrected,
     /// An administrator erased the personal data of someone this record is
     /// about, on their request.
     PersonalDataErased,

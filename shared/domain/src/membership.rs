@@ -2,7 +2,7 @@
 //! answering it does.
 
 use crate::NominationId;
-use crate::audit::{Actor, AuditEvent};
+use crate::audit::{Actor, AuditEvent, Happening};
 use crate::i18n::Language;
 use crate::lifecycle::{Command, Status};
 use crate::message::Message;
@@ -460,6 +460,82 @@ mod tests {
         assert_eq!(
             invitation_state(Status::Withdrawn, false, true, at(1), at(0)),
             InvitationState::Revoked
+        );
+    }
+}
+
+/// Why a nominee's address cannot be corrected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CorrectionRefused {
+    #[error("the nomination is {0}; only a confirmed or invited nominee's address is corrected")]
+    NotInvitable(Status),
+    #[error("that is the address already held")]
+    SameAddress,
+}
+
+/// An admin corrects the nominee's address once mail to it could not be
+/// delivered (a bounce, a refused address): allowed while the invitation is
+/// due or open, audited without either address. The invitation then goes
+/// to the corrected address by a resend, or by retrying the one set aside.
+pub fn correct_nominee_address(
+    nomination: &Nomination,
+    corrected: &EmailAddress,
+    admin: &str,
+    now: DateTime<Utc>,
+) -> Result<AuditEvent, CorrectionRefused> {
+    if !matches!(nomination.status, Status::Confirmed | Status::Invited) {
+        return Err(CorrectionRefused::NotInvitable(nomination.status));
+    }
+    if nomination.submission.nominee.email.identity() == corrected.identity() {
+        return Err(CorrectionRefused::SameAddress);
+    }
+    Ok(AuditEvent::by_admin(now, admin, Happening::NomineeAddressCorrected))
+}
+
+#[cfg(test)]
+mod correction_tests {
+    use super::*;
+    use crate::test_support::nomination;
+
+    fn admin_corrects(status: Status, to: &str) -> Result<AuditEvent, CorrectionRefused> {
+        let nomination = nomination(status, 4, Language::En);
+        correct_nominee_address(
+            &nomination,
+            &EmailAddress::parse(to).expect("address"),
+            "ada",
+            Utc::now(),
+        )
+    }
+
+    #[test]
+    fn an_invited_or_confirmed_nominee_address_is_corrected_and_audited_without_addresses() {
+        for status in [Status::Confirmed, Status::Invited] {
+            let audit = admin_corrects(status, "amara.corrected@example.org").expect("corrected");
+            assert_eq!(audit.happening, Happening::NomineeAddressCorrected);
+            let recorded = serde_json::to_string(&audit).expect("serialises");
+            assert!(!recorded.contains('@'), "no address in the audit trail: {recorded}");
+        }
+    }
+
+    #[test]
+    fn a_correction_is_refused_before_confirmation_after_an_answer_and_for_the_same_address() {
+        for status in [
+            Status::AwaitingVetting,
+            Status::InDiscussion,
+            Status::Member,
+            Status::Withdrawn,
+        ] {
+            assert_eq!(
+                admin_corrects(status, "amara.corrected@example.org"),
+                Err(CorrectionRefused::NotInvitable(status)),
+                "{status}"
+            );
+        }
+        let nomination = nomination(Status::Invited, 4, Language::En);
+        let same = nomination.submission.nominee.email.as_str().to_uppercase();
+        assert_eq!(
+            admin_corrects(Status::Invited, &same),
+            Err(CorrectionRefused::SameAddress)
         );
     }
 }

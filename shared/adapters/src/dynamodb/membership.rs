@@ -258,3 +258,97 @@ pub(super) struct MemberAuditRecord {
     #[serde(flatten)]
     pub event: AuditEvent,
 }
+
+/// What an address correction came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Correction {
+    Done,
+    /// The nomination moved since it was read.
+    Stale,
+    /// Someone with that address is nominated already.
+    AddressTaken,
+}
+
+impl NominationTable {
+    /// Gives the nominee of `nomination` the `corrected` address, in one
+    /// write: the nomination (at the version read), the person lock and the
+    /// person link move to the new address, and the audit event.
+    #[tracing::instrument(skip_all, fields(nomination_id = %nomination.id))]
+    pub async fn correct_nominee_address(
+        &self,
+        nomination: &iln_domain::Nomination,
+        corrected: &iln_domain::EmailAddress,
+        audit: AuditEvent,
+        now: DateTime<Utc>,
+    ) -> Result<Correction, StoreError> {
+        use super::records::{AuditRecord, NomineeRecord, PersonLinkRecord};
+        use iln_domain::privacy::PersonRole;
+        let id = nomination.id;
+        let old = nomination.submission.nominee.email.identity();
+        let new = corrected.identity();
+        let update = Update::builder()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(keys::nomination(id)))
+            .key("sk", AttributeValue::S(keys::NOMINATION_SK.to_owned()))
+            .condition_expression("#status = :status AND #version = :version")
+            .update_expression("SET nominee.email = :email, #version = :next, updated_at = :now")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":status", AttributeValue::S(nomination.status.code().to_owned()))
+            .expression_attribute_values(":version", AttributeValue::N(nomination.version.to_string()))
+            .expression_attribute_values(":next", AttributeValue::N((nomination.version + 1).to_string()))
+            .expression_attribute_values(":email", AttributeValue::S(corrected.as_str().to_owned()))
+            .expression_attribute_values(":now", AttributeValue::S(now.to_rfc3339()))
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        let release = Delete::builder()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(keys::person(&old)))
+            .key("sk", AttributeValue::S(keys::NOMINEE_SK.to_owned()))
+            .condition_expression("attribute_not_exists(pk) OR nomination_id = :id")
+            .expression_attribute_values(":id", AttributeValue::S(id.to_string()))
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        let nominator_identity = nomination.submission.nominator.email.identity();
+        let old_link = Delete::builder()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(keys::person(&old)))
+            .key("sk", AttributeValue::S(keys::person_link_sk(id, PersonRole::Nominee)))
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        let writes = vec![
+            TransactWriteItem::builder().update(update).build(),
+            TransactWriteItem::builder().delete(release).build(),
+            self.put(
+                &NomineeRecord {
+                    pk: keys::person(&new),
+                    sk: keys::NOMINEE_SK.to_owned(),
+                    entity: "nominee".to_owned(),
+                    nomination_id: id,
+                    nominator_identity,
+                },
+                Some("attribute_not_exists(pk)"),
+            )?,
+            TransactWriteItem::builder().delete(old_link).build(),
+            self.put(&PersonLinkRecord::new(&new, id, PersonRole::Nominee), None)?,
+            self.put(&AuditRecord::new(id, audit), None)?,
+        ];
+        const NEW_LOCK: usize = 2;
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(Correction::Done),
+            Err(error) => match super::cancellation_codes(&error) {
+                Some(codes) if super::conditional_check_failed(&codes, NEW_LOCK) => Ok(Correction::AddressTaken),
+                Some(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") || super::conflicted(&codes) => {
+                    Ok(Correction::Stale)
+                }
+                _ => Err(StoreError::call("TransactWriteItems")(error)),
+            },
+        }
+    }
+}

@@ -18,6 +18,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use std::collections::HashMap;
 
 pub use keys::{COUNTRY_INDEX, STATUS_INDEX};
+pub use membership::Correction;
 pub use nominations::{MoveError, NominationMove, StoredToken, SubmitOutcome};
 pub use outbox::{AdminChange, AfterDelivery, Claim, DueCursor, LEASE, LinkToStore, OutboxMessage, OutboxStatus};
 pub use people::RemovedNomination;
