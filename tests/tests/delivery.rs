@@ -45,11 +45,17 @@ fn ses_rejected() -> ResponseTemplate {
 
 /// An SES endpoint that refuses mail to `refused` and accepts the rest.
 async fn ses_refusing(refused: &str) -> MockServer {
+    ses_refusing_times(refused, u64::MAX).await
+}
+
+/// An SES endpoint that refuses the first `times` mails to `refused`.
+async fn ses_refusing_times(refused: &str, times: u64) -> MockServer {
     let ses = MockServer::start().await;
     let encoded: String = url::form_urlencoded::byte_serialize(refused.as_bytes()).collect();
     Mock::given(method("POST"))
         .and(body_string_contains(encoded))
         .respond_with(ses_rejected())
+        .up_to_n_times(times)
         .with_priority(1)
         .mount(&ses)
         .await;
@@ -370,20 +376,8 @@ async fn with_ses_and_slack_down_for_a_while_every_mail_and_card_arrives_exactly
 #[tokio::test]
 async fn an_admin_sees_a_set_aside_mail_retries_it_and_the_sweeper_delivers_it_once() {
     let refused = unique_address("refused");
-    let ses = MockServer::start().await;
-    let encoded: String = url::form_urlencoded::byte_serialize(refused.as_bytes()).collect();
     // Refused once (say a mistyped domain that is fixed since), then accepted.
-    Mock::given(method("POST"))
-        .and(body_string_contains(encoded))
-        .respond_with(ses_rejected())
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&ses)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(ses_accepted())
-        .mount(&ses)
-        .await;
+    let ses = ses_refusing_times(&refused, 1).await;
     let app = TestApp::spawn_with_mail_to(&ses.uri()).await;
     app.post_json(&nomination("en", &unique_address("amara"), &refused))
         .await;
