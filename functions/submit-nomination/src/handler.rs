@@ -47,16 +47,35 @@ enum Failure {
     Malformed(String),
     Invalid(Box<NominationForm>, FieldErrors),
     /// The table did not answer in time: what was sent may or may not have
-    /// been recorded.
-    Unavailable(StoreError),
+    /// been recorded. `language`: one the request chose in its body.
+    Unavailable {
+        cause: StoreError,
+        language: Option<Language>,
+    },
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl From<StoreError> for Failure {
     fn from(error: StoreError) -> Self {
         match error.is_unavailable() {
-            true => Failure::Unavailable(error),
+            true => Failure::Unavailable {
+                cause: error,
+                language: None,
+            },
             false => Failure::Internal(error.into()),
+        }
+    }
+}
+
+impl Failure {
+    /// The nominator chose a language in the nomination itself.
+    fn in_language(self, chosen: Language) -> Self {
+        match self {
+            Failure::Unavailable { cause, .. } => Failure::Unavailable {
+                cause,
+                language: Some(chosen),
+            },
+            other => other,
         }
     }
 }
@@ -171,7 +190,11 @@ async fn submit(
     let id = NominationId::new(now);
     // Safe to repeat: the same nominator nominating the same person again
     // is recorded once (`AlreadyRecorded`), with no second e-mail.
-    let outcome = app.table.submit(id, &submission, now).await?;
+    let outcome = app
+        .table
+        .submit(id, &submission, now)
+        .await
+        .map_err(|error| Failure::from(error).in_language(language))?;
     // An endorsement gets its own fresh reference: the answer must not tell
     // whether the person was already nominated.
     let reference = match outcome {
@@ -285,8 +308,12 @@ fn respond_to_failure(
         Failure::Invalid(form, errors) => {
             return invalid_nomination(form, errors, form.language_or(language), reader);
         }
-        Failure::Unavailable(cause) => {
+        Failure::Unavailable {
+            cause,
+            language: chosen,
+        } => {
             tracing::warn!(error = %error_chain(cause), "the table did not answer; outcome unknown");
+            let language = chosen.unwrap_or(language);
             return match reader {
                 Reader::Program => json_unavailable(&interrupted.message(language)),
                 Reader::Person => match pages::unavailable(language, interrupted) {
