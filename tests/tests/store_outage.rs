@@ -78,15 +78,21 @@ async fn until_stored(app: &TestApp, entity: &str, count: usize) -> usize {
 async fn a_nomination_sent_while_the_store_is_paused_is_answered_503_and_sending_it_again_makes_no_duplicate() {
     let store = DynamoDbLocal::start().await;
     let app = spawn_on(&store).await;
-    let nominator = unique_address("lucia");
-    let form = spanish_form(&unique_address("amara"), &nominator);
+    let (nominee, nominator) = (unique_address("amara"), unique_address("lucia"));
+    let form = spanish_form(&nominee, &nominator);
     let pairs: Vec<(&str, &str)> = form.iter().map(|(name, value)| (*name, value.as_str())).collect();
+
+    let by_api = iln_tests::nomination("es", &nominee, &nominator);
+    // Shaped like a real link's token (43 characters): only the table knows it.
+    let invitation = format!("/invitations/{}?lang=es", "x".repeat(43));
 
     store.pause();
     let unanswered = app.post_form(&pairs).await;
+    let unanswered_api = app.post_json(&by_api).await;
     let queue = app
         .staff_request("GET", "/vetting/nominations", Some(&iln_tests::vetter_token()), None)
         .await;
+    let invitation_page = app.get(&invitation).await;
     store.resume();
 
     assert_try_again_later(&unanswered, "the form");
@@ -96,6 +102,12 @@ async fn a_nomination_sent_while_the_store_is_paused_is_answered_503_and_sending
         "says it may have been recorded and that sending it again is safe: {}",
         unanswered.body
     );
+    assert_try_again_later(&unanswered_api, "the API");
+    let error = &unanswered_api.json()["errors"][0];
+    assert_eq!(error["code"], "store_unavailable", "{}", unanswered_api.body);
+    assert!(error["message"].as_str().unwrap_or_default().contains("es seguro"));
+    assert_try_again_later(&invitation_page, "the invitation page");
+    assert!(invitation_page.body.contains("lang=\"es\""), "{}", invitation_page.body);
     assert_try_again_later(&queue, "the staff queue");
     assert_eq!(queue.json()["errors"][0]["code"], "store_unavailable", "{}", queue.body);
     assert_eq!(
@@ -110,7 +122,11 @@ async fn a_nomination_sent_while_the_store_is_paused_is_answered_503_and_sending
 
     assert_eq!(again.status, 200, "{}", again.body);
     assert!(again.body.contains("lang=\"es\""));
-    assert_eq!(app.items_of("nomination").await.len(), 1, "one nomination");
+    assert_eq!(
+        app.items_of("nomination").await.len(),
+        1,
+        "one nomination from three sendings (two held by the paused store)"
+    );
     assert_eq!(
         app.items_of("endorsement").await.len(),
         0,
