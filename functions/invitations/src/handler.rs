@@ -51,6 +51,12 @@ impl From<StoreError> for Failure {
     }
 }
 
+impl From<pages::RenderError> for Failure {
+    fn from(error: pages::RenderError) -> Self {
+        Failure::Internal(error.into())
+    }
+}
+
 /// Who reads the answer to a failure: the nominee reads a page in their
 /// language, admins read JSON.
 #[derive(Clone, Copy)]
@@ -62,12 +68,6 @@ enum Reader {
     Admin {
         reads_only: bool,
     },
-}
-
-impl From<pages::RenderError> for Failure {
-    fn from(error: pages::RenderError) -> Self {
-        Failure::Internal(error.into())
-    }
 }
 
 pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response<Body> {
