@@ -40,6 +40,11 @@ pub struct Options {
     pub quorum: usize,
     /// How long links work (`InvitationValidityDays`).
     pub link_validity: LinkValidity,
+    /// A DynamoDB endpoint of the test's own (`None`: the shared one).
+    pub dynamodb_url: Option<String>,
+    /// The functions' SDK deadlines (`None`: sized for the shared DynamoDB
+    /// Local); the harness's own calls keep those.
+    pub function_timeouts: Option<aws_config::timeout::TimeoutConfig>,
 }
 
 impl Default for Options {
@@ -48,6 +53,8 @@ impl Default for Options {
             ses_url: ses_emulator_url(),
             quorum: 1,
             link_validity: LinkValidity::default(),
+            dynamodb_url: None,
+            function_timeouts: None,
         }
     }
 }
@@ -414,13 +421,26 @@ impl TestApp {
                     .build(),
             )
             .build();
-        let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+        let on_endpoint = |config: aws_sdk_dynamodb::config::Builder| match &options.dynamodb_url {
+            Some(url) => config.endpoint_url(url),
+            None => config,
+        };
+        let dynamodb =
+            aws_sdk_dynamodb::Client::from_conf(on_endpoint(aws_sdk_dynamodb::config::Builder::from(&aws)).build());
+        let functions_dynamodb = match &options.function_timeouts {
+            Some(timeouts) => aws_sdk_dynamodb::Client::from_conf(
+                on_endpoint(aws_sdk_dynamodb::config::Builder::from(&aws))
+                    .timeout_config(timeouts.clone())
+                    .build(),
+            ),
+            None => dynamodb.clone(),
+        };
         let template = Template::load().expect("template.yaml parses");
         let table_name = format!("iln-test-{}", ulid::Ulid::new().to_string().to_lowercase());
         table::ensure_table(&dynamodb, &table_name, &template.table)
             .await
             .expect("table created from template.yaml");
-        let table = NominationTable::new(dynamodb.clone(), &table_name);
+        let table = NominationTable::new(functions_dynamodb, &table_name);
         let mailbox = MailboxSimulator::default();
         let ses_config = aws_sdk_ses::config::Builder::from(&aws)
             .endpoint_url(ses_url)
@@ -466,9 +486,17 @@ impl TestApp {
             authorizer: LocalAuthorizer::new(TEST_JWT_SECRET).expect("authorizer"),
             functions,
         };
-        let reader = StreamReader::open(&dynamodb, aws_sdk_dynamodbstreams::Client::new(&aws), &table_name)
-            .await
-            .expect("the table has a stream");
+        let streams = match &options.dynamodb_url {
+            Some(url) => aws_sdk_dynamodbstreams::config::Builder::from(&aws).endpoint_url(url),
+            None => aws_sdk_dynamodbstreams::config::Builder::from(&aws),
+        };
+        let reader = StreamReader::open(
+            &dynamodb,
+            aws_sdk_dynamodbstreams::Client::from_conf(streams.build()),
+            &table_name,
+        )
+        .await
+        .expect("the table has a stream");
         Self {
             table_name,
             dynamodb,
@@ -815,5 +843,72 @@ impl SesEmulator {
 impl Drop for SesEmulator {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// A private DynamoDB Local, launched as `infra/emulators/start` launches
+/// the shared one, that a test can pause (SIGSTOP) and resume (SIGCONT).
+pub struct DynamoDbLocal {
+    port: u16,
+    process: std::process::Child,
+}
+
+impl DynamoDbLocal {
+    pub async fn start() -> Self {
+        let emulators = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/emulators");
+        let jar = format!("{emulators}/node_modules/amplify-dynamodb-simulator/emulator");
+        let port = SesEmulator::free_port();
+        let process = std::process::Command::new("java")
+            .env("DDB_LOCAL_TELEMETRY", "0")
+            .arg("-Xms64m")
+            .arg(format!("-Djava.library.path={jar}/DynamoDBLocal_lib"))
+            .arg("-cp")
+            .arg(format!("{jar}/DynamoDBLocal.jar:{jar}/DynamoDBLocal_lib/*"))
+            .arg(format!("{emulators}/DynamoDbLocalOnLoopback.java"))
+            .arg(port.to_string())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("java runs DynamoDB Local (run infra/emulators/start once to install it)");
+        // Owned from here on: dropping it kills and reaps the process.
+        let emulator = Self { port, process };
+        // The launcher compiles itself first: allow for a busy machine.
+        for _ in 0..600 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return emulator;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("DynamoDB Local did not start on {port}");
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Stops the process where it stands: connections are still accepted
+    /// by the kernel, but nothing is answered until [`Self::resume`].
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let sent = std::process::Command::new("kill")
+            .args([signal, &self.process.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill {signal} failed");
+    }
+}
+
+impl Drop for DynamoDbLocal {
+    fn drop(&mut self) {
+        // SIGKILL ends a stopped process too.
+        let _ = self.process.kill();
+        let _ = self.process.wait();
     }
 }

@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::{Correction, MoveError, NominationMove, NominationTable, StoreError};
-use iln_adapters::http::{html, json, json_error, staff};
+use iln_adapters::http::{html, json, json_error, json_unavailable, staff, unavailable};
 use iln_adapters::telemetry::error_chain;
 use iln_domain::audit::{Actor, AuditEvent, Happening};
 use iln_domain::membership::{self, InvitationState, Member, MemberId, MemberStatus};
@@ -32,14 +32,23 @@ pub(crate) enum Failure {
     NotFound,
     MethodNotAllowed,
     BadRequest(String),
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     Conflict(String),
+    /// The table did not answer in time: a change may or may not have been
+    /// recorded.
+    Unavailable(StoreError),
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl From<StoreError> for Failure {
     fn from(error: StoreError) -> Self {
-        Failure::Internal(error.into())
+        match error.is_unavailable() {
+            true => Failure::Unavailable(error),
+            false => Failure::Internal(error.into()),
+        }
     }
 }
 
@@ -47,6 +56,19 @@ impl From<pages::RenderError> for Failure {
     fn from(error: pages::RenderError) -> Self {
         Failure::Internal(error.into())
     }
+}
+
+/// Who reads the answer to a failure: the nominee reads a page in their
+/// language, admins read JSON.
+#[derive(Clone, Copy)]
+enum Reader {
+    Nominee {
+        language: Language,
+        interrupted: pages::Interrupted,
+    },
+    Admin {
+        reads_only: bool,
+    },
 }
 
 pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response<Body> {
@@ -59,6 +81,26 @@ pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response
         .collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let method = request.method().clone();
+    let reader = match segments.as_slice() {
+        ["invitations", ..] => Reader::Nominee {
+            // Without the table the invitation's language is unknown: the
+            // link's `?lang=` or the browser's choice stands in.
+            language: Language::negotiate(
+                request.query_string_parameters().first("lang"),
+                request
+                    .headers()
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok()),
+            ),
+            interrupted: match method {
+                Method::GET => pages::Interrupted::Page,
+                _ => pages::Interrupted::Answer,
+            },
+        },
+        _ => Reader::Admin {
+            reads_only: method == Method::GET,
+        },
+    };
     let result = match (segments.as_slice(), method) {
         (["invitations", token], Method::GET) => invitation_page(app, &request, token, now).await,
         (["invitations", token, "accept"], Method::POST) => answer(app, &request, token, Answer::Accept, now).await,
@@ -78,7 +120,7 @@ pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response
         (["invitations", ..] | ["admin", ..], _) => Err(Failure::MethodNotAllowed),
         _ => Err(Failure::NotFound),
     };
-    result.unwrap_or_else(respond_to_failure)
+    result.unwrap_or_else(|failure| respond_to_failure(failure, reader))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -561,7 +603,7 @@ async fn erase_person(app: &App, request: &Request, now: DateTime<Utc>) -> Resul
     Ok(json(StatusCode::OK, &json!({ "erased": erased })))
 }
 
-fn respond_to_failure(failure: Failure) -> Response<Body> {
+fn respond_to_failure(failure: Failure, reader: Reader) -> Response<Body> {
     let (status, message) = match failure {
         Failure::Access(AccessRefused::NotSignedIn) => (StatusCode::UNAUTHORIZED, "sign in as IMI staff".to_owned()),
         Failure::Access(AccessRefused::WrongGroup) => {
@@ -574,6 +616,24 @@ fn respond_to_failure(failure: Failure) -> Response<Body> {
             return json_error(StatusCode::UNPROCESSABLE_ENTITY, Some(field), &message);
         }
         Failure::Conflict(message) => (StatusCode::CONFLICT, message),
+        Failure::Unavailable(cause) => {
+            tracing::warn!(error = %error_chain(&cause), "the table did not answer; outcome unknown");
+            return match reader {
+                Reader::Nominee { language, interrupted } => match pages::unavailable(language, interrupted) {
+                    Ok(page) => unavailable(html(StatusCode::SERVICE_UNAVAILABLE, page)),
+                    Err(_) => unavailable(html(StatusCode::SERVICE_UNAVAILABLE, interrupted.message(language))),
+                },
+                // Every admin command is conditional or keyed (a resend by
+                // the nomination's version, an erasure repeats harmlessly).
+                Reader::Admin { reads_only: true } => json_unavailable(
+                    "the nominations table did not answer in time; nothing was changed; try again shortly",
+                ),
+                Reader::Admin { reads_only: false } => json_unavailable(
+                    "the nominations table did not answer in time; the change may or may not have been recorded; \
+                     sending the same request again is safe: it cannot be applied twice",
+                ),
+            };
+        }
         Failure::Internal(cause) => {
             tracing::error!(error = %error_chain(cause.as_ref()), "request failed");
             (

@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::{MoveError, NominationMove, NominationTable, StoreError};
-use iln_adapters::http::json;
+use iln_adapters::http::{json, json_unavailable};
 use iln_adapters::slack::SlackClient;
 use iln_adapters::telemetry::error_chain;
 use iln_domain::audit::{Actor, AuditEvent};
@@ -29,12 +29,40 @@ enum Failure {
     NotFound,
     MethodNotAllowed,
     BadRequest(String),
+    /// The table did not answer in time: what the request asked may or may
+    /// not have been recorded. How Slack is told depends on the surface.
+    Unavailable(StoreError, Surface),
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl From<StoreError> for Failure {
     fn from(error: StoreError) -> Self {
-        Failure::Internal(error.into())
+        match error.is_unavailable() {
+            true => Failure::Unavailable(error, Surface::Retried),
+            false => Failure::Internal(error.into()),
+        }
+    }
+}
+
+/// Where the person (or Slack) reads the answer to an unanswered request.
+#[derive(Clone, Copy)]
+enum Surface {
+    /// A non-2xx: Slack retries an event (deduplicated by its id) and shows
+    /// the clicker of a button that it did not work; clicking again is safe,
+    /// every move being conditional on the card's version.
+    Retried,
+    /// An open modal: it stays open with the explanation beside the text.
+    Modal { concern: bool },
+    /// A slash command, which only reads: an ephemeral answer.
+    Command,
+}
+
+impl Failure {
+    fn seen_in(self, surface: Surface) -> Self {
+        match self {
+            Failure::Unavailable(error, _) => Failure::Unavailable(error, surface),
+            other => other,
+        }
     }
 }
 
@@ -74,7 +102,9 @@ async fn route(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Respo
     .map_err(Failure::Unverified)?;
     match path {
         "/slack/interactions" => interaction(app, body, now).await,
-        "/slack/commands" => command(app, body).await,
+        "/slack/commands" => command(app, body)
+            .await
+            .map_err(|failure| failure.seen_in(Surface::Command)),
         _ => event(app, body, now).await,
     }
 }
@@ -123,7 +153,14 @@ async fn interaction(app: &App, body: &[u8], now: DateTime<Utc>) -> Result<Respo
             };
             button(app, &action.action_id, value, &click, &trigger_id, now).await
         }
-        Interaction::ViewSubmission { user, view } => submission(app, &user.id, &view, now).await,
+        Interaction::ViewSubmission { user, view } => {
+            let surface = Surface::Modal {
+                concern: view.callback_id == action::RAISE_CONCERN,
+            };
+            submission(app, &user.id, &view, now)
+                .await
+                .map_err(|failure| failure.seen_in(surface))
+        }
         Interaction::Other => Ok(acknowledged()),
     }
 }
@@ -361,11 +398,10 @@ async fn command(app: &App, body: &[u8]) -> Result<Response<Body>, Failure> {
         ["pending"] => {
             let mut lines = Vec::new();
             for status in [Status::AwaitingVetting, Status::InDiscussion] {
-                let page = app
-                    .table
-                    .queue(status, None, 20)
-                    .await
-                    .map_err(|error| Failure::Internal(error.into()))?;
+                let page = app.table.queue(status, None, 20).await.map_err(|error| match error {
+                    iln_adapters::dynamodb::QueueError::Store(error) => Failure::from(error),
+                    cursor => Failure::Internal(cursor.into()),
+                })?;
                 lines.push(format!("*{}*: {}", status, page.nominations.len()));
                 for nomination in &page.nominations {
                     let country = nomination.submission.nominee.country.alpha2();
@@ -434,6 +470,28 @@ fn respond_to_failure(failure: Failure) -> Response<Body> {
         Failure::NotFound => (StatusCode::NOT_FOUND, "not found".to_owned()),
         Failure::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "use POST".to_owned()),
         Failure::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
+        Failure::Unavailable(cause, surface) => {
+            tracing::warn!(error = %error_chain(&cause), "the table did not answer; outcome unknown");
+            return match surface {
+                Surface::Retried => json_unavailable(
+                    "the nominations table did not answer in time; this may or may not have been recorded; \
+                     sending it again is safe",
+                ),
+                // A concern is keyed by the moment it is sent: a second one
+                // would be recorded beside the first, so the person looks first.
+                Surface::Modal { concern: true } => modal_error(
+                    "Our records did not answer in time: your concern may or may not have been recorded. \
+                     If it does not appear in the card's thread within a few minutes, submit it again.",
+                ),
+                Surface::Modal { concern: false } => modal_error(
+                    "Our records did not answer in time: this may or may not have been recorded. \
+                     Submitting again is safe: it cannot be recorded twice.",
+                ),
+                Surface::Command => {
+                    ephemeral("Our records did not answer in time; nothing was changed. Try again in a minute.")
+                }
+            };
+        }
         Failure::Internal(cause) => {
             tracing::error!(error = %error_chain(cause.as_ref()), "request failed");
             (

@@ -14,8 +14,11 @@ async fn main() -> Result<(), Error> {
         iln_adapters::secrets::read(&aws, &config.slack_bot_token_parameter),
         iln_adapters::secrets::read(&aws, &config.slack_signing_secret_parameter),
     )?;
+    let dynamodb = aws_sdk_dynamodb::config::Builder::from(&aws)
+        .timeout_config(iln_adapters::config::slack_acknowledgement_timeouts())
+        .build();
     let app = App {
-        table: NominationTable::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name)
+        table: NominationTable::new(aws_sdk_dynamodb::Client::from_conf(dynamodb), &config.table_name)
             .with_retention_days(iln_adapters::config::retention_days()?),
         slack: SlackClient::new(&config.slack_api_url, BotToken::new(bot_token))?,
         signing_secret: signing_secret.into_bytes(),

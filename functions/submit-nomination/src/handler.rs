@@ -1,11 +1,11 @@
 use aws_config::SdkConfig;
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::{Dossier, MoveError, NominationMove, NominationTable, SubmitOutcome};
-use iln_adapters::http::{html, json, media_type, with_header};
+use iln_adapters::dynamodb::{Dossier, MoveError, NominationMove, NominationTable, StoreError, SubmitOutcome};
+use iln_adapters::http::{html, json, json_unavailable, media_type, unavailable, with_header};
 use iln_adapters::telemetry::error_chain;
 use iln_domain::audit::{Actor, AuditEvent};
 use iln_domain::intake::{FieldErrors, NominationForm};
-use iln_domain::pages::{self, RenderError, TokenProblem, WithdrawPage};
+use iln_domain::pages::{self, Interrupted, RenderError, TokenProblem, WithdrawPage};
 use iln_domain::token::{TokenHash, TokenPurpose};
 use iln_domain::verification::{Verification, verify_nominator};
 use iln_domain::vetting::{AddedInformation, Answerable, Withdrawable, answerable, latest_question, withdrawable};
@@ -46,7 +46,38 @@ enum Failure {
     InvalidUtf8,
     Malformed(String),
     Invalid(Box<NominationForm>, FieldErrors),
+    /// The table did not answer in time: what was sent may or may not have
+    /// been recorded. `language`: one the request chose in its body.
+    Unavailable {
+        cause: StoreError,
+        language: Option<Language>,
+    },
     Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Self {
+        match error.is_unavailable() {
+            true => Failure::Unavailable {
+                cause: error,
+                language: None,
+            },
+            false => Failure::Internal(error.into()),
+        }
+    }
+}
+
+impl Failure {
+    /// The nominator chose a language in the nomination itself.
+    fn in_language(self, chosen: Language) -> Self {
+        match self {
+            Failure::Unavailable { cause, .. } => Failure::Unavailable {
+                cause,
+                language: Some(chosen),
+            },
+            other => other,
+        }
+    }
 }
 
 impl From<RenderError> for Failure {
@@ -66,6 +97,7 @@ enum Reader {
 pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response<Body> {
     let language = request_language(&request);
     let reader = reader(&request);
+    let interrupted = interrupted(request.method(), request.uri().path());
     let result = match (request.method(), request.uri().path()) {
         (&Method::GET, "/nominate") => page(pages::nomination_form(language, None, None)),
         (&Method::POST, "/nominations") => submit(app, &request, language, reader, now).await,
@@ -78,7 +110,19 @@ pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response
         (&Method::GET, "/privacy") => page(pages::privacy(language)),
         _ => Err(Failure::NotFound),
     };
-    result.unwrap_or_else(|failure| respond_to_failure(failure, language, reader))
+    result.unwrap_or_else(|failure| respond_to_failure(failure, language, reader, interrupted))
+}
+
+/// What a request was doing, should the table not answer it.
+fn interrupted(method: &Method, path: &str) -> Interrupted {
+    match (method, path) {
+        (&Method::POST, "/nominations") => Interrupted::Nomination,
+        // The link in the e-mail verifies on opening.
+        (&Method::GET, "/nominations/verify") => Interrupted::Verification,
+        (&Method::POST, pages::INFORMATION_PATH) => Interrupted::Answer,
+        (&Method::POST, pages::WITHDRAW_PATH) => Interrupted::Withdrawal,
+        _ => Interrupted::Page,
+    }
 }
 
 fn page(rendered: Result<String, RenderError>) -> Result<Response<Body>, Failure> {
@@ -144,11 +188,13 @@ async fn submit(
     };
 
     let id = NominationId::new(now);
+    // Safe to repeat: the same nominator nominating the same person again
+    // is recorded once (`AlreadyRecorded`), with no second e-mail.
     let outcome = app
         .table
         .submit(id, &submission, now)
         .await
-        .map_err(|error| Failure::Internal(error.into()))?;
+        .map_err(|error| Failure::from(error).in_language(language))?;
     // An endorsement gets its own fresh reference: the answer must not tell
     // whether the person was already nominated.
     let reference = match outcome {
@@ -187,12 +233,11 @@ async fn verify(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Resp
 
     // A lost race is re-read once: by then the winner's write is visible.
     for _ in 0..2 {
-        let internal = |error: iln_adapters::dynamodb::StoreError| Failure::Internal(error.into());
-        let token = app.table.token(&hash).await.map_err(internal)?;
+        let token = app.table.token(&hash).await?;
         let Some(token) = token.filter(|t| t.purpose == TokenPurpose::VerifyNominatorEmail) else {
             return problem(fallback_language, StatusCode::NOT_FOUND, TokenProblem::Unknown);
         };
-        let Some(nomination) = app.table.nomination(token.nomination_id).await.map_err(internal)? else {
+        let Some(nomination) = app.table.nomination(token.nomination_id).await? else {
             return problem(fallback_language, StatusCode::NOT_FOUND, TokenProblem::Unknown);
         };
         // The nominator chose a language when nominating; a `?lang=` still wins.
@@ -232,7 +277,7 @@ async fn verify(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Resp
                         return Ok(html(StatusCode::OK, pages::verified(language, false)?));
                     }
                     Err(MoveError::Conflict) => continue,
-                    Err(MoveError::Store(error)) => return Err(internal(error)),
+                    Err(MoveError::Store(error)) => return Err(error.into()),
                 }
             }
         }
@@ -240,7 +285,12 @@ async fn verify(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Resp
     Err(Failure::Internal("verification kept conflicting".into()))
 }
 
-fn respond_to_failure(failure: Failure, language: Language, reader: Reader) -> Response<Body> {
+fn respond_to_failure(
+    failure: Failure,
+    language: Language,
+    reader: Reader,
+    interrupted: Interrupted,
+) -> Response<Body> {
     let (status, message) = match &failure {
         Failure::NotFound => (StatusCode::NOT_FOUND, language.text("http.not_found")),
         Failure::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, language.text("http.method_not_allowed")),
@@ -257,6 +307,20 @@ fn respond_to_failure(failure: Failure, language: Language, reader: Reader) -> R
         // The nominator chose a language in the nomination itself.
         Failure::Invalid(form, errors) => {
             return invalid_nomination(form, errors, form.language_or(language), reader);
+        }
+        Failure::Unavailable {
+            cause,
+            language: chosen,
+        } => {
+            tracing::warn!(error = %error_chain(cause), "the table did not answer; outcome unknown");
+            let language = chosen.unwrap_or(language);
+            return match reader {
+                Reader::Program => json_unavailable(&interrupted.message(language)),
+                Reader::Person => match pages::unavailable(language, interrupted) {
+                    Ok(page) => unavailable(html(StatusCode::SERVICE_UNAVAILABLE, page)),
+                    Err(_) => unavailable(html(StatusCode::SERVICE_UNAVAILABLE, interrupted.message(language))),
+                },
+            };
         }
         Failure::Internal(cause) => {
             tracing::error!(error = %error_chain(cause.as_ref()), "request failed");
@@ -292,7 +356,12 @@ fn invalid_nomination(
         }
         Reader::Person => match pages::nomination_form(language, Some(form), Some(errors)) {
             Ok(page) => html(StatusCode::UNPROCESSABLE_ENTITY, page),
-            Err(error) => respond_to_failure(Failure::Internal(error.into()), language, reader),
+            Err(error) => respond_to_failure(
+                Failure::Internal(error.into()),
+                language,
+                reader,
+                Interrupted::Nomination,
+            ),
         },
     }
 }
@@ -348,12 +417,11 @@ async fn information_link(
     let Some(hash) = presented.and_then(TokenHash::of_presented) else {
         return closed(fallback, StatusCode::NOT_FOUND, TokenProblem::Unknown);
     };
-    let internal = |error: iln_adapters::dynamodb::StoreError| Failure::Internal(error.into());
-    let token = app.table.token(&hash).await.map_err(internal)?;
+    let token = app.table.token(&hash).await?;
     let Some(token) = token.filter(|t| t.purpose == TokenPurpose::ProvideInformation) else {
         return closed(fallback, StatusCode::NOT_FOUND, TokenProblem::Unknown);
     };
-    let Some(dossier) = app.table.dossier(token.nomination_id).await.map_err(internal)? else {
+    let Some(dossier) = app.table.dossier(token.nomination_id).await? else {
         return closed(fallback, StatusCode::NOT_FOUND, TokenProblem::Unknown);
     };
     let language = explicit_language.unwrap_or(dossier.nomination.submission.language);
@@ -423,7 +491,7 @@ async fn add_information(app: &App, request: &Request, now: DateTime<Utc>) -> Re
             InformationLink::Closed(response) => Ok(response),
             InformationLink::Open { .. } => Err(Failure::Internal("the information was not recorded".into())),
         },
-        Err(MoveError::Store(error)) => Err(Failure::Internal(error.into())),
+        Err(MoveError::Store(error)) => Err(error.into()),
     }
 }
 
@@ -455,12 +523,11 @@ async fn withdraw_link(
     let Some(hash) = presented.and_then(TokenHash::of_presented) else {
         return unknown(fallback);
     };
-    let internal = |error: iln_adapters::dynamodb::StoreError| Failure::Internal(error.into());
-    let token = app.table.token(&hash).await.map_err(internal)?;
+    let token = app.table.token(&hash).await?;
     let Some(token) = token.filter(|t| t.purpose == TokenPurpose::WithdrawNomination) else {
         return unknown(fallback);
     };
-    let Some(nomination) = app.table.nomination(token.nomination_id).await.map_err(internal)? else {
+    let Some(nomination) = app.table.nomination(token.nomination_id).await? else {
         return unknown(fallback);
     };
     let language = explicit_language.unwrap_or(nomination.submission.language);
@@ -524,7 +591,7 @@ async fn withdraw(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Re
                 return Ok(html(StatusCode::OK, pages::withdraw(language, WithdrawPage::Done)?));
             }
             Err(MoveError::Conflict) => continue,
-            Err(MoveError::Store(error)) => return Err(Failure::Internal(error.into())),
+            Err(MoveError::Store(error)) => return Err(error.into()),
         }
     }
     Err(Failure::Internal("withdrawal kept conflicting".into()))

@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::{Dossier, MoveError, NominationMove, NominationTable, QueueError, StoreError};
-use iln_adapters::http::{json, json_error, media_type, staff};
+use iln_adapters::http::{json, json_error, json_unavailable, media_type, staff};
 use iln_adapters::telemetry::error_chain;
 use iln_domain::audit::Actor;
 use iln_domain::findings;
@@ -32,15 +32,24 @@ enum Failure {
     UnsupportedMediaType(&'static str),
     TooLarge,
     BadRequest(String),
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     Forbidden(String),
     Conflict(Value),
+    /// The table did not answer in time: a change may or may not have been
+    /// recorded.
+    Unavailable(StoreError),
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl From<StoreError> for Failure {
     fn from(error: StoreError) -> Self {
-        Failure::Internal(error.into())
+        match error.is_unavailable() {
+            true => Failure::Unavailable(error),
+            false => Failure::Internal(error.into()),
+        }
     }
 }
 
@@ -52,7 +61,8 @@ impl From<AccessRefused> for Failure {
 
 pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response<Body> {
     let result = route(app, &request, now).await;
-    result.unwrap_or_else(respond_to_failure)
+    let reads_only = request.method() == Method::GET;
+    result.unwrap_or_else(|failure| respond_to_failure(failure, reads_only))
 }
 
 async fn route(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
@@ -307,7 +317,21 @@ async fn import_roster(app: &App, request: &Request, now: DateTime<Utc>) -> Resu
     ))
 }
 
-fn respond_to_failure(failure: Failure) -> Response<Body> {
+/// What staff are told when the table did not answer: every command here is
+/// conditional on the nomination's version or keyed (the roster upserts), so
+/// sending it again cannot apply it twice; a repeat that finds it applied is
+/// answered 409 with where the nomination stands.
+fn unavailable_message(reads_only: bool) -> &'static str {
+    match reads_only {
+        true => "the nominations table did not answer in time; nothing was changed; try again shortly",
+        false => {
+            "the nominations table did not answer in time; the change may or may not have been recorded; \
+             sending the same request again is safe: it cannot be applied twice"
+        }
+    }
+}
+
+fn respond_to_failure(failure: Failure, reads_only: bool) -> Response<Body> {
     let (status, message) = match failure {
         Failure::Access(AccessRefused::NotSignedIn) => (StatusCode::UNAUTHORIZED, "sign in as IMI staff".to_owned()),
         Failure::Access(AccessRefused::WrongGroup) => (
@@ -330,6 +354,10 @@ fn respond_to_failure(failure: Failure) -> Response<Body> {
         }
         Failure::Forbidden(message) => (StatusCode::FORBIDDEN, message),
         Failure::Conflict(body) => return json(StatusCode::CONFLICT, &body),
+        Failure::Unavailable(cause) => {
+            tracing::warn!(error = %error_chain(&cause), "the table did not answer; outcome unknown");
+            return json_unavailable(unavailable_message(reads_only));
+        }
         Failure::Internal(cause) => {
             tracing::error!(error = %error_chain(cause.as_ref()), "request failed");
             (

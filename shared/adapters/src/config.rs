@@ -85,15 +85,30 @@ pub fn link_validity() -> Result<iln_domain::token::LinkValidity, ConfigError> {
 /// Local endpoints come from the SDK's own `AWS_ENDPOINT_URL_<SERVICE>`.
 pub async fn aws() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .operation_attempt_timeout(Duration::from_secs(3))
-                .operation_timeout(Duration::from_secs(8))
-                .build(),
-        )
+        .timeout_config(timeouts())
         .load()
         .await
+}
+
+/// The deadlines of every AWS call (see [`aws`]).
+pub fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .operation_attempt_timeout(Duration::from_secs(3))
+        .operation_timeout(Duration::from_secs(8))
+        .build()
+}
+
+/// The deadlines of the Slack webhook's table calls. Slack waits 3 s for an
+/// acknowledgement: with the 8 s above, a table that does not answer would
+/// leave Slack with no answer at all; with these the webhook can still say
+/// so (in about 2 s, one retry included).
+pub fn slack_acknowledgement_timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_millis(500))
+        .operation_attempt_timeout(Duration::from_secs(1))
+        .operation_timeout(Duration::from_secs(2))
+        .build()
 }
 
 #[cfg(test)]

@@ -55,13 +55,36 @@ pub fn staff(request: &lambda_http::Request) -> Result<iln_domain::staff::Staff,
     iln_domain::staff::Staff::from_claims(claim("sub"), claim("email"), claim("cognito:groups"))
 }
 
-/// The one shape of every JSON error: `{"errors": [{"field"?, "message"}]}`.
+/// The one shape of every JSON error: `{"errors": [{"field"?, "code"?, "message"}]}`.
 pub fn json_error(status: StatusCode, field: Option<&str>, message: &str) -> Response<Body> {
     let error = match field {
         Some(field) => serde_json::json!({ "field": field, "message": message }),
         None => serde_json::json!({ "message": message }),
     };
     json(status, &serde_json::json!({ "errors": [error] }))
+}
+
+/// How long a client is asked to wait when the table did not answer:
+/// throttling and restarts pass in seconds, and sooner only adds load.
+pub const RETRY_AFTER_SECONDS: &str = "30";
+
+/// The `code` of a JSON error for a table that did not answer in time.
+pub const STORE_UNAVAILABLE: &str = "store_unavailable";
+
+/// `503 Service Unavailable` with `Retry-After`: the answer when the table
+/// did not answer in time and whether the request took effect is unknown.
+pub fn unavailable(mut response: Response<Body>) -> Response<Body> {
+    *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    with_header(response, header::RETRY_AFTER, RETRY_AFTER_SECONDS)
+}
+
+/// The JSON error for a table that did not answer, with a stable `code`.
+pub fn json_unavailable(message: &str) -> Response<Body> {
+    let error = serde_json::json!({ "code": STORE_UNAVAILABLE, "message": message });
+    unavailable(json(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &serde_json::json!({ "errors": [error] }),
+    ))
 }
 
 /// The request's media type, lower case, without parameters (`charset`).

@@ -68,6 +68,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("pages/error.html", include_str!("../templates/pages/error.html")),
     (
+        "pages/unavailable.html",
+        include_str!("../templates/pages/unavailable.html"),
+    ),
+    (
         "emails/nominator_verification.txt",
         include_str!("../templates/emails/nominator_verification.txt"),
     ),
@@ -388,6 +392,51 @@ pub fn error(language: Language, status: u16, message: &str) -> Result<String, R
     )
 }
 
+/// What a reader was doing when our records did not answer in time. The
+/// page says what may or may not have happened and that doing it again is
+/// safe: every one of these is recorded at most once however often it is
+/// sent (a nomination by nominee and nominator, the others by their link).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interrupted {
+    /// Sending the nomination form (or the API's `POST /nominations`).
+    Nomination,
+    /// Opening the link that confirms the nominator's address.
+    Verification,
+    /// Answering a question or an invitation.
+    Answer,
+    /// Withdrawing a nomination by its link.
+    Withdrawal,
+    /// Opening a page that only reads.
+    Page,
+}
+
+impl Interrupted {
+    fn key(self) -> &'static str {
+        match self {
+            Interrupted::Nomination => "unavailable.nomination",
+            Interrupted::Verification => "unavailable.verification",
+            Interrupted::Answer => "unavailable.answer",
+            Interrupted::Withdrawal => "unavailable.withdrawal",
+            Interrupted::Page => "unavailable.page",
+        }
+    }
+
+    /// The whole explanation as one text, for an answer in JSON.
+    pub fn message(self, language: Language) -> String {
+        format!("{} {}", language.text(self.key()), language.text("unavailable.retry"))
+    }
+}
+
+/// The page for a request our records did not answer in time.
+pub fn unavailable(language: Language, interrupted: Interrupted) -> Result<String, RenderError> {
+    let message = language.text(interrupted.key());
+    render(
+        "pages/unavailable.html",
+        language,
+        page(language, FORM_PATH, context! { message }),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -406,6 +455,8 @@ mod tests {
                 token_problem(language, TokenProblem::Closed),
                 privacy(language),
                 error(language, 404, "x"),
+                unavailable(language, Interrupted::Nomination),
+                unavailable(language, Interrupted::Page),
                 information_form(language, "Which cases?", "tok", "", None),
                 information_form(
                     language,
@@ -450,6 +501,16 @@ mod tests {
         assert!(html.contains("&lt;script&gt;"));
         assert!(html.contains(&crate::intake::Problem::Missing.message(Language::En)));
         assert!(errors.get(Field::NomineeEmail).is_some());
+    }
+
+    #[test]
+    fn a_reader_whose_request_went_unanswered_is_told_it_may_have_been_recorded_and_may_be_sent_again() {
+        let english = unavailable(Language::En, Interrupted::Nomination).unwrap();
+        let spanish = unavailable(Language::Es, Interrupted::Nomination).unwrap();
+        assert!(english.contains("may or may not have been") && english.contains("again is safe"));
+        assert!(spanish.contains("puede que sí o puede que no") && spanish.contains("es seguro"));
+        let read_only = Interrupted::Page.message(Language::En);
+        assert!(read_only.contains("Nothing was changed"), "{read_only}");
     }
 
     #[test]

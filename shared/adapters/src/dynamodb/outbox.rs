@@ -96,6 +96,17 @@ pub enum Claim {
     Suppressed,
 }
 
+type UpdateFailure = aws_sdk_dynamodb::error::SdkError<
+    aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+    aws_sdk_dynamodb::config::http::HttpResponse,
+>;
+
+fn condition_failed(error: &UpdateFailure) -> bool {
+    error
+        .as_service_error()
+        .is_some_and(|e| e.is_conditional_check_failed_exception())
+}
+
 /// Where the next page of due messages starts.
 #[derive(Debug, Clone)]
 pub struct DueCursor(super::Item);
@@ -426,7 +437,7 @@ impl NominationTable {
         match self.cancel(id, false).await {
             Ok(()) => Ok(()),
             // Claimed, sent or cancelled by someone else meanwhile.
-            Err(error) if error.is_conditional_check_failed_exception() => Ok(()),
+            Err(error) if condition_failed(&error) => Ok(()),
             Err(error) => Err(StoreError::call("UpdateItem")(error)),
         }
     }
@@ -582,8 +593,7 @@ impl NominationTable {
             .expression_attribute_values(":due", AttributeValue::S(keys::due_sort_key(now, id.as_str())))
             .send()
             .await;
-        self.admin_change(id, result.map(|_| ()).map_err(|e| e.into_service_error()))
-            .await
+        self.admin_change(id, result.map(|_| ())).await
     }
 
     /// An admin's cancel: a message not being sent nor sent leaves both
@@ -594,14 +604,10 @@ impl NominationTable {
         self.admin_change(id, result).await
     }
 
-    async fn admin_change(
-        &self,
-        id: &MessageId,
-        result: Result<(), aws_sdk_dynamodb::operation::update_item::UpdateItemError>,
-    ) -> Result<AdminChange, StoreError> {
+    async fn admin_change(&self, id: &MessageId, result: Result<(), UpdateFailure>) -> Result<AdminChange, StoreError> {
         match result {
             Ok(()) => Ok(AdminChange::Done),
-            Err(error) if error.is_conditional_check_failed_exception() => Ok(match self.outbox_message(id).await? {
+            Err(error) if condition_failed(&error) => Ok(match self.outbox_message(id).await? {
                 Some(message) => AdminChange::Refused(message.status),
                 None => AdminChange::NotFound,
             }),
@@ -609,11 +615,7 @@ impl NominationTable {
         }
     }
 
-    async fn cancel(
-        &self,
-        id: &MessageId,
-        set_aside_too: bool,
-    ) -> Result<(), aws_sdk_dynamodb::operation::update_item::UpdateItemError> {
+    async fn cancel(&self, id: &MessageId, set_aside_too: bool) -> Result<(), UpdateFailure> {
         let statuses = match set_aside_too {
             true => "#status IN (:pending, :retrying, :failed)",
             false => "#status IN (:pending, :retrying)",
@@ -639,7 +641,7 @@ impl NominationTable {
         }
         match update.send().await {
             Ok(_) => Ok(()),
-            Err(error) => Err(error.into_service_error()),
+            Err(error) => Err(error),
         }
     }
 }
