@@ -4,6 +4,7 @@
 //! stream fed to the outbox function.
 
 pub mod authorizer;
+pub mod event_filter;
 pub mod functions;
 pub mod gateway;
 pub mod local;
