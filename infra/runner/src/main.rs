@@ -118,6 +118,7 @@ async fn main() -> Result<(), Error> {
         Days::days(30),
     )?;
     let route_count = template.routes.len();
+    let outbox_stream = template.outbox_stream.clone();
     let gateway = Arc::new(Gateway {
         template,
         authorizer,
@@ -134,7 +135,7 @@ async fn main() -> Result<(), Error> {
         })?;
 
     let reader = StreamReader::open(&dynamodb, aws_sdk_dynamodbstreams::Client::new(&aws), &table_name).await?;
-    tokio::spawn(feed_outbox(gateway.clone(), OutboxFeed::new(reader)));
+    tokio::spawn(feed_outbox(gateway.clone(), OutboxFeed::new(reader, outbox_stream)));
     let quorum: usize = setting("ILN_CONFIRMATION_QUORUM", "1").parse()?;
     tokio::spawn(run_schedule(local::reminders_app(
         NominationTable::new(dynamodb.clone(), &table_name),
