@@ -224,16 +224,17 @@ pub struct EventSourceMapping {
     source: StreamEventSource,
     /// Admitted records not yet handed over, in stream order.
     waiting: VecDeque<EventRecord>,
-    /// The batch that failed and how many invocations of it failed.
-    retrying: Option<Retrying>,
+    /// The batch that failed, to be retried first.
+    retrying: Option<Batch>,
     /// The batch handed over and not yet settled.
-    in_flight: Option<Vec<EventRecord>>,
+    in_flight: Option<Batch>,
     tally: PumpResult,
 }
 
 #[derive(Debug)]
-struct Retrying {
-    batch: Vec<EventRecord>,
+struct Batch {
+    records: Vec<EventRecord>,
+    /// Invocations of this batch that failed so far.
     failed_invocations: u32,
 }
 
@@ -282,57 +283,50 @@ impl EventSourceMapping {
     /// `MaximumRecordAgeInSeconds` are discarded first.
     pub fn next_batch(&mut self, now: DateTime<Utc>) -> Option<Vec<EventRecord>> {
         loop {
-            let (mut batch, failed_invocations) = match self.retrying.take() {
-                Some(retrying) => (retrying.batch, retrying.failed_invocations),
+            let mut batch = match self.retrying.take() {
+                Some(retry) => retry,
                 None => {
                     let size = self.source.batch_size.min(self.waiting.len());
-                    (self.waiting.drain(..size).collect::<Vec<_>>(), 0)
+                    Batch {
+                        records: self.waiting.drain(..size).collect(),
+                        failed_invocations: 0,
+                    }
                 }
             };
-            if batch.is_empty() {
+            if batch.records.is_empty() {
                 return None;
             }
             if let Some(limit) = self.source.maximum_record_age {
-                let (too_old, young): (Vec<_>, Vec<_>) = batch
+                let (too_old, young): (Vec<_>, Vec<_>) = std::mem::take(&mut batch.records)
                     .into_iter()
                     .partition(|record| now - record.change.approximate_creation_date_time > limit);
                 if !too_old.is_empty() {
                     self.discard(&too_old, Discard::RecordTooOld);
                 }
-                batch = young;
+                batch.records = young;
             }
-            if batch.is_empty() {
+            if batch.records.is_empty() {
                 continue;
             }
-            if failed_invocations > 0 {
-                // Kept until settled: a retry that fails again adds to it.
-                self.retrying = Some(Retrying {
-                    batch: Vec::new(),
-                    failed_invocations,
-                });
-            }
-            self.tally.handed_over += batch.len();
-            self.in_flight = Some(batch.clone());
-            return Some(batch);
+            let records = batch.records.clone();
+            self.tally.handed_over += records.len();
+            self.in_flight = Some(batch);
+            return Some(records);
         }
     }
 
     /// What the function answered for the batch last handed over.
     pub fn settle(&mut self, response: &DynamoDbEventResponse) -> Settled {
-        let previous = self.retrying.take();
         let Some(batch) = self.in_flight.take() else {
             return Settled::Delivered;
         };
-        let Some(from) = self.first_failure(&batch, response) else {
+        let Some(from) = self.first_failure(&batch.records, response) else {
             return Settled::Delivered;
         };
-        let remaining = batch[from..].to_vec();
+        let remaining = batch.records[from..].to_vec();
         // The same first record failing again is the same batch retried;
         // a failure further on is a new batch from a new checkpoint.
-        let failed_invocations = match previous {
-            Some(retrying) if from == 0 => retrying.failed_invocations + 1,
-            _ => 1,
-        };
+        let failed_invocations = if from == 0 { batch.failed_invocations + 1 } else { 1 };
         let retries_made = failed_invocations - 1;
         if self
             .source
@@ -342,8 +336,8 @@ impl EventSourceMapping {
             self.discard(&remaining, Discard::RetriesExhausted);
             return Settled::Discarded(Discard::RetriesExhausted);
         }
-        self.retrying = Some(Retrying {
-            batch: remaining,
+        self.retrying = Some(Batch {
+            records: remaining,
             failed_invocations,
         });
         Settled::WillRetry
