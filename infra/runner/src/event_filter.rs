@@ -195,8 +195,9 @@ fn same(a: &Value, b: &Value) -> bool {
 }
 
 /// The number a leaf holds for `numeric`. DynamoDB JSON writes a number as a
-/// string under `N` (`{"N": "101"}`); the DynamoDB filtering page applies
-/// `numeric` to such values, so a string directly under `N` counts.
+/// string under `N` (`{"N": "101"}`), and the examples of the DynamoDB
+/// filtering page put `numeric` rules under `N`, so a string directly under
+/// `N` counts. (Read from the page's examples; not tried against AWS.)
 fn number(key: &str, value: &Value) -> Option<f64> {
     match value {
         Value::Number(n) => n.as_f64(),

@@ -1,4 +1,7 @@
-//! A stand-in for DynamoDB's TTL process, for the local stack and tests.
+//! A stand-in for DynamoDB's TTL process, used by the test harness
+//! (`TestApp::remove_by_ttl`). `infra/up` does not run one: locally, closed
+//! nominations stay, and every read already ignores an item whose TTL has
+//! passed.
 //!
 //! DynamoDB Local (1.25.1, the jar in `infra/emulators`) has a TTL job: it
 //! deletes expired items about every 10 seconds and marks their stream
