@@ -15,6 +15,7 @@ use iln_runner::authorizer::LocalAuthorizer;
 use iln_runner::gateway::Gateway;
 use iln_runner::mailbox_simulator::MailboxSimulator;
 use iln_runner::stream::{OutboxFeed, PumpResult, StreamReader};
+use iln_runner::ttl::{TtlDeletes, TtlStandIn};
 use iln_runner::{Functions, Template, local, table};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -45,6 +46,8 @@ pub struct Options {
     /// The functions' SDK deadlines (`None`: sized for the shared DynamoDB
     /// Local); the harness's own calls keep those.
     pub function_timeouts: Option<aws_config::timeout::TimeoutConfig>,
+    /// Filter patterns for the outbox's stream instead of the template's.
+    pub outbox_filter_patterns: Option<Vec<String>>,
 }
 
 impl Default for Options {
@@ -55,6 +58,7 @@ impl Default for Options {
             link_validity: LinkValidity::default(),
             dynamodb_url: None,
             function_timeouts: None,
+            outbox_filter_patterns: None,
         }
     }
 }
@@ -88,6 +92,8 @@ pub struct TestApp {
     feed: Mutex<OutboxFeed>,
     /// SES's mailbox simulator: bounces and complaints for its addresses.
     mailbox: MailboxSimulator,
+    /// Plays DynamoDB's TTL process on this table.
+    ttl: TtlStandIn,
     /// The clock every handler is given: fixed when the test starts.
     pub now: DateTime<Utc>,
     /// The SES emulator this system's outbox sends to.
@@ -481,6 +487,13 @@ impl TestApp {
                 thin_rationale_below: local::THIN_RATIONALE_BELOW,
             },
         };
+        let outbox_stream = match &options.outbox_filter_patterns {
+            Some(patterns) => template
+                .outbox_stream
+                .with_filter_patterns(patterns)
+                .expect("filter patterns AWS would accept"),
+            None => template.outbox_stream.clone(),
+        };
         let gateway = Gateway {
             template,
             authorizer: LocalAuthorizer::new(TEST_JWT_SECRET).expect("authorizer"),
@@ -490,21 +503,33 @@ impl TestApp {
             Some(url) => aws_sdk_dynamodbstreams::config::Builder::from(&aws).endpoint_url(url),
             None => aws_sdk_dynamodbstreams::config::Builder::from(&aws),
         };
-        let reader = StreamReader::open(
-            &dynamodb,
-            aws_sdk_dynamodbstreams::Client::from_conf(streams.build()),
-            &table_name,
-        )
-        .await
-        .expect("the table has a stream");
+        let streams = aws_sdk_dynamodbstreams::Client::from_conf(streams.build());
+        let ttl = TtlStandIn {
+            tables: dynamodb.clone(),
+            streams: streams.clone(),
+            table: table_name.clone(),
+            attribute: gateway
+                .template
+                .table
+                .time_to_live_specification
+                .as_ref()
+                .map(|ttl| ttl.attribute_name.clone())
+                .expect("the table declares its TTL attribute"),
+            deletes: TtlDeletes::default(),
+        };
+        let reader = StreamReader::open(&dynamodb, streams, &table_name)
+            .await
+            .expect("the table has a stream")
+            .with_ttl_deletes(ttl.deletes.clone());
         Self {
             table_name,
             dynamodb,
             table,
             gateway,
             slack,
-            feed: Mutex::new(OutboxFeed::new(reader)),
+            feed: Mutex::new(OutboxFeed::new(reader, outbox_stream)),
             mailbox,
+            ttl,
             now: Utc::now().trunc_subsecs(0),
             ses_url: ses_url.to_owned(),
             link_validity: options.link_validity,
@@ -617,6 +642,39 @@ impl TestApp {
             .await
             .expect("SES events applied"),
         )
+    }
+
+    /// A reader of this table's stream from its start, apart from the one
+    /// feeding the outbox: what the stream holds, not what was delivered.
+    pub async fn stream_from_start(&self) -> StreamReader {
+        let aws = iln_adapters::config::aws().await;
+        StreamReader::open(
+            &self.dynamodb,
+            aws_sdk_dynamodbstreams::Client::new(&aws),
+            &self.table_name,
+        )
+        .await
+        .expect("the table has a stream")
+        .with_ttl_deletes(self.ttl.deletes.clone())
+    }
+
+    /// DynamoDB's TTL process running at `at`: the item goes only if its
+    /// `expires_at` has passed by then, and the stream record of its delete
+    /// carries the service identity AWS puts on TTL's deletes. A stand-in
+    /// (`iln_runner::ttl`): DynamoDB Local's own TTL never deletes from a
+    /// table with indexes. Returns whether the item was removed.
+    pub async fn remove_by_ttl(&self, pk: &str, sk: &str, at: DateTime<Utc>) -> bool {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        let key = HashMap::from([
+            ("pk".to_owned(), AttributeValue::S(pk.to_owned())),
+            ("sk".to_owned(), AttributeValue::S(sk.to_owned())),
+        ]);
+        self.ttl.remove_if_expired(key, at).await.expect("TTL's delete")
+    }
+
+    /// TTL at `at` for nomination `id` (see `remove_by_ttl`).
+    pub async fn remove_nomination_by_ttl(&self, id: &str, at: DateTime<Utc>) -> bool {
+        self.remove_by_ttl(&format!("NOMINATION#{id}"), "NOMINATION", at).await
     }
 
     /// Every e-mail this system's SES emulator holds for `address`.

@@ -156,7 +156,7 @@ async fn an_iln_card_slack_refuses_for_good_is_set_aside_and_the_next_card_is_po
         .and(path("/api/chat.postMessage"))
         .and(body_string_contains(ILN_CHANNEL))
         .and(body_string_contains(refused.id.as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "ok": false, "error": "not_in_channel" })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "ok": false, "error": "channel_not_found" })))
         .with_priority(1)
         .mount(&app.slack)
         .await;

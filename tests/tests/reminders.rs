@@ -352,19 +352,14 @@ async fn when_ttl_removes_a_closed_nomination_nothing_else_about_it_remains() {
         "the nomination, its trail, messages and links"
     );
 
-    // What DynamoDB's TTL does once the retention period has passed.
-    app.dynamodb
-        .delete_item()
-        .table_name(&app.table_name)
-        .key(
-            "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("NOMINATION#{}", rejected.id)),
-        )
-        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("NOMINATION".into()))
-        .send()
-        .await
-        .unwrap();
-    app.deliver_outbox().await;
+    // A year later, once the retention period has passed, TTL deletes it.
+    let removed = app
+        .remove_nomination_by_ttl(&rejected.id, app.now + Duration::days(366))
+        .await;
+    let purged = app.deliver_outbox().await;
+
+    assert!(removed, "the nomination had expired");
+    assert_eq!(purged.handed_over, 1, "TTL's delete reached the outbox");
 
     let left: Vec<_> = app
         .all_items()

@@ -127,6 +127,7 @@ async fn main() -> Result<(), Error> {
         Days::days(30),
     )?;
     let route_count = template.routes.len();
+    let outbox_stream = template.outbox_stream.clone();
     let gateway = Arc::new(Gateway {
         template,
         authorizer,
@@ -143,7 +144,7 @@ async fn main() -> Result<(), Error> {
         })?;
 
     let reader = StreamReader::open(&dynamodb, aws_sdk_dynamodbstreams::Client::new(&aws), &table_name).await?;
-    tokio::spawn(feed_outbox(gateway.clone(), OutboxFeed::new(reader)));
+    tokio::spawn(feed_outbox(gateway.clone(), OutboxFeed::new(reader, outbox_stream)));
     tokio::spawn(sweep_outbox(gateway.clone()));
     tokio::spawn(feed_mail_events(gateway.clone(), mailbox_simulator));
     let quorum: usize = setting("ILN_CONFIRMATION_QUORUM", "1").parse()?;
