@@ -88,12 +88,22 @@ pub struct TableDeclaration {
 pub struct Template {
     pub routes: Vec<Route>,
     pub table: TableDeclaration,
+    /// Each parameter's `Default`, as text: the local stack's settings.
+    pub defaults: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
 struct TemplateFile {
+    #[serde(rename = "Parameters", default)]
+    parameters: BTreeMap<String, Parameter>,
     #[serde(rename = "Resources")]
     resources: BTreeMap<String, Resource>,
+}
+
+#[derive(Deserialize)]
+struct Parameter {
+    #[serde(rename = "Default", default)]
+    default: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -163,7 +173,30 @@ impl Template {
             .get(TABLE_RESOURCE)
             .ok_or(TemplateError::MissingTable(TABLE_RESOURCE))?;
         let table = serde_norway::from_value(table.properties.clone())?;
-        Ok(Self { routes, table })
+        let defaults = file
+            .parameters
+            .into_iter()
+            .filter_map(|(name, parameter)| {
+                let text = match parameter.default? {
+                    Value::String(text) => text,
+                    Value::Number(number) => number.to_string(),
+                    Value::Bool(flag) => flag.to_string(),
+                    _ => return None,
+                };
+                Some((name, text))
+            })
+            .collect();
+        Ok(Self {
+            routes,
+            table,
+            defaults,
+        })
+    }
+
+    /// The default of parameter `name`, parsed; `None` when it has none or
+    /// it does not parse.
+    pub fn default_of<T: std::str::FromStr>(&self, name: &str) -> Option<T> {
+        self.defaults.get(name)?.parse().ok()
     }
 
     /// The route API Gateway would choose: an exact method beats `ANY`, a
@@ -245,12 +278,24 @@ mod tests {
                 },
             ],
             table: Template::load().unwrap().table,
+            defaults: BTreeMap::new(),
         };
         assert_eq!(template.route("POST", "/nominations").unwrap().0.function, "Post");
         assert_eq!(template.route("DELETE", "/nominations").unwrap().0.function, "Any");
         let (route, parameters) = template.route("GET", "/invitations/abc").unwrap();
         assert_eq!((route.function.as_str(), parameters["token"].as_str()), ("Page", "abc"));
         assert!(template.route("GET", "/elsewhere").is_none());
+    }
+
+    #[test]
+    fn parameter_defaults_are_read_as_the_local_settings() {
+        let template = Template::load().unwrap();
+        assert_eq!(template.default_of::<u32>("SubmissionsPerSourcePerHour"), Some(20));
+        assert_eq!(
+            template.default_of::<String>("TermsVersion").as_deref(),
+            Some("2026-11")
+        );
+        assert_eq!(template.default_of::<u32>("SenderAddress"), None, "no default");
     }
 
     #[test]
