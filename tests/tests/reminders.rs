@@ -208,7 +208,7 @@ async fn a_message_that_keeps_failing_is_reported_once_to_the_vetting_channel_by
         .await;
     app.deliver_outbox().await;
     let link = app.mails_to(&nominator).await[0].link_to("/nominations/verify");
-    app.get(&link).await;
+    app.verify(&link).await;
     for _ in 0..5 {
         assert!(app.deliver_outbox().await.retry_pending);
     }
@@ -337,7 +337,10 @@ async fn when_ttl_removes_a_closed_nomination_nothing_else_about_it_remains() {
         .verified_nomination_from(nomination("en", &nominee, &unique_address("lucia")))
         .await;
     let endorser = unique_address("bruno");
-    assert_eq!(app.post_json(&nomination("en", &nominee, &endorser)).await.status, 202);
+    // Verified, so merged into the nomination as its endorsement.
+    let merged = app
+        .verified_nomination_from(nomination("en", &nominee, &endorser))
+        .await;
     let decision = serde_json::json!({ "decision": "reject", "reason": "Not coherent.", "expected_version": 2 });
     assert_eq!(app.decide(&rejected.id, decision).await.status, 200);
     app.deliver_outbox().await;
@@ -352,18 +355,21 @@ async fn when_ttl_removes_a_closed_nomination_nothing_else_about_it_remains() {
         "the nomination, its trail, messages and links"
     );
 
-    // What DynamoDB's TTL does once the retention period has passed.
-    app.dynamodb
-        .delete_item()
-        .table_name(&app.table_name)
-        .key(
-            "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("NOMINATION#{}", rejected.id)),
-        )
-        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("NOMINATION".into()))
-        .send()
-        .await
-        .unwrap();
+    // What DynamoDB's TTL does once the retention period has passed: for
+    // the rejected nomination and for the endorser's own, merged into it.
+    for closed in [&rejected.id, &merged.id] {
+        app.dynamodb
+            .delete_item()
+            .table_name(&app.table_name)
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("NOMINATION#{closed}")),
+            )
+            .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("NOMINATION".into()))
+            .send()
+            .await
+            .unwrap();
+    }
     app.deliver_outbox().await;
 
     let left: Vec<_> = app
