@@ -108,8 +108,12 @@ impl Field {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Problem {
     Missing,
-    TooShort { min: usize },
-    TooLong { max: usize },
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
     ControlCharacters,
     /// Bidirectional embedding, override or isolate controls.
     DirectionControls,
@@ -120,7 +124,9 @@ pub enum Problem {
     UndeliverableEmail,
     UnknownCountry,
     UnknownChoice,
-    TooManyLinks { max: usize },
+    TooManyLinks {
+        max: usize,
+    },
     InvalidLink,
     SelfIdentificationNeedsSelfNomination,
     ConsentRequired,

@@ -43,8 +43,13 @@ impl SubmissionLimits {
 
     /// The counters one submission from `source` by `nominator` at `now`
     /// adds to; it is accepted only if none of them is full.
-    pub fn counters(&self, source: Option<&SourceNetwork>, nominator: &EmailAddress, now: DateTime<Utc>) -> Vec<Counter> {
-        let address = Counted::Address(nominator.identity());
+    pub fn counters(
+        &self,
+        source: Option<&SourceNetwork>,
+        nominator: &EmailAddress,
+        now: DateTime<Utc>,
+    ) -> Vec<Counter> {
+        let address = Counted::Address(address_digest(nominator));
         let mut counters = Vec::with_capacity(4);
         if let Some(source) = source {
             let source = Counted::Source(source.clone());
@@ -57,11 +62,21 @@ impl SubmissionLimits {
     }
 }
 
-/// What is counted: a source network or a nominator address (its identity).
+/// What is counted: a source network, or a nominator address by its
+/// [`address_digest`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Counted {
     Source(SourceNetwork),
     Address(String),
+}
+
+/// An address as its counters are keyed: SHA-256 of its identity, so that
+/// a counter does not hold the address itself (erasure still finds it by
+/// computing the same digest).
+pub fn address_digest(address: &EmailAddress) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(address.identity().as_bytes()))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,8 +207,13 @@ mod tests {
         assert_eq!(hour.since, at("2026-12-01T10:00:00Z"));
         assert_eq!(hour.retry_after(now), Duration::seconds(14 * 60 + 30));
         assert_eq!(counters[1].since, at("2026-12-01T00:00:00Z"));
-        assert_eq!(counters[3].retry_after(now), Duration::seconds(13 * 3600 + 14 * 60 + 30));
-        assert_eq!(counters[2].counted, Counted::Address("lucia@example.org".into()));
+        assert_eq!(
+            counters[3].retry_after(now),
+            Duration::seconds(13 * 3600 + 14 * 60 + 30)
+        );
+        let same = EmailAddress::parse("lucia@example.org").unwrap();
+        assert_eq!(counters[2].counted, Counted::Address(address_digest(&same)));
+        assert!(!address_digest(&same).contains("lucia"));
         assert_eq!(counters[2].limit, 5);
     }
 

@@ -238,16 +238,44 @@ mod tests {
     fn addresses_ses_cannot_send_to_are_refused_and_international_domains_become_ascii() {
         let cases: &[(&str, Result<&str, Problem>, &str)] = &[
             ("lucia@example.org", Ok("lucia@example.org"), "a plain address"),
-            (" x@bücher.de ", Ok("x@xn--bcher-kva.de"), "an IDN domain in its ASCII form"),
+            (
+                " x@bücher.de ",
+                Ok("x@xn--bcher-kva.de"),
+                "an IDN domain in its ASCII form",
+            ),
             ("ana@BÜCHER.de", Ok("ana@xn--bcher-kva.de"), "IDNA folds case"),
-            ("x@例え.テスト", Ok("x@xn--r8jz45g.xn--zckzah"), "a domain in another script"),
-            ("lucía@example.org", Err(Problem::UndeliverableEmail), "a non-ASCII local part"),
+            (
+                "x@例え.テスト",
+                Ok("x@xn--r8jz45g.xn--zckzah"),
+                "a domain in another script",
+            ),
+            (
+                "lucía@example.org",
+                Err(Problem::UndeliverableEmail),
+                "a non-ASCII local part",
+            ),
             ("x@[10.0.0.1]", Err(Problem::UndeliverableEmail), "an IPv4 literal"),
-            ("x@[IPv6:2001:db8::1]", Err(Problem::UndeliverableEmail), "an IPv6 literal"),
-            ("x@10.0.0.1", Err(Problem::UndeliverableEmail), "an IP address without brackets"),
-            ("x@localhost", Err(Problem::UndeliverableEmail), "a domain without a dot"),
+            (
+                "x@[IPv6:2001:db8::1]",
+                Err(Problem::UndeliverableEmail),
+                "an IPv6 literal",
+            ),
+            (
+                "x@10.0.0.1",
+                Err(Problem::UndeliverableEmail),
+                "an IP address without brackets",
+            ),
+            (
+                "x@localhost",
+                Err(Problem::UndeliverableEmail),
+                "a domain without a dot",
+            ),
             ("x@example.", Err(Problem::UndeliverableEmail), "an empty last label"),
-            ("x@exa\u{202e}mple.org", Err(Problem::InvalidEmail), "a direction control in the domain"),
+            (
+                "x@exa\u{202e}mple.org",
+                Err(Problem::InvalidEmail),
+                "a direction control in the domain",
+            ),
         ];
         for (raw, expected, case) in cases {
             let parsed = EmailAddress::parse(raw);
@@ -262,19 +290,33 @@ mod tests {
     #[test]
     fn names_that_cannot_be_displayed_as_written_are_refused() {
         let cases: &[(&str, Problem, &str)] = &[
-            ("\u{202e}evil\u{202c}", Problem::DirectionControls, "right-to-left override"),
+            (
+                "\u{202e}evil\u{202c}",
+                Problem::DirectionControls,
+                "right-to-left override",
+            ),
             ("Ana\u{202a}", Problem::DirectionControls, "left-to-right embedding"),
             ("Ana\u{2066}x\u{2069}", Problem::DirectionControls, "an isolate"),
             ("\u{200b}", Problem::NothingVisible, "a zero-width space only"),
-            ("\u{200b}\u{200d}\u{feff}\u{2060}", Problem::NothingVisible, "zero-width characters only"),
+            (
+                "\u{200b}\u{200d}\u{feff}\u{2060}",
+                Problem::NothingVisible,
+                "zero-width characters only",
+            ),
             ("\u{3164}", Problem::NothingVisible, "a Hangul filler"),
             ("Ana\u{0007}", Problem::ControlCharacters, "a bell"),
         ];
         for (raw, problem, case) in cases {
             assert_eq!(PersonName::parse(raw), Err(*problem), "{case}");
         }
-        assert!(PersonName::parse("محمد علي").is_ok(), "right-to-left scripts are welcome");
-        assert!(PersonName::parse("Ana\u{200d}María").is_ok(), "a joiner inside visible text");
+        assert!(
+            PersonName::parse("محمد علي").is_ok(),
+            "right-to-left scripts are welcome"
+        );
+        assert!(
+            PersonName::parse("Ana\u{200d}María").is_ok(),
+            "a joiner inside visible text"
+        );
     }
 
     #[test]

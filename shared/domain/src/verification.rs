@@ -64,10 +64,7 @@ pub fn verify_nominator(
     let status = nomination.status;
     let (command, messages) = match holder {
         Some(holder) if holder.nomination_id != nomination.id => (Command::Merge, Vec::new()),
-        _ => (
-            Command::VerifyNominatorEmail,
-            crate::vetting::on_verified(nomination),
-        ),
+        _ => (Command::VerifyNominatorEmail, crate::vetting::on_verified(nomination)),
     };
     match status.apply(command) {
         _ if token_spent => Verification::AlreadyVerified,
@@ -144,7 +141,10 @@ mod tests {
         else {
             panic!("merges: {verification:?}");
         };
-        assert_eq!((outcome.to, holder, endorses), (Status::Merged, held.nomination_id, true));
+        assert_eq!(
+            (outcome.to, holder, endorses),
+            (Status::Merged, held.nomination_id, true)
+        );
         assert!(outcome.messages.is_empty(), "no card for a merged nomination");
     }
 
