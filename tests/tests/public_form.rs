@@ -128,6 +128,8 @@ async fn a_nomination_verified_after_another_becomes_its_endorsement_and_its_pag
     assert_eq!(file["endorsement_count"], 1);
     assert_eq!(file["endorsements"][0]["nominator"]["email"], second.as_str());
     assert_eq!(file["findings"]["endorsements"], 1);
+    let endorser = iln_domain::EmailAddress::parse(&second).unwrap();
+    assert!(app.table.endorses(a.parse().unwrap(), &endorser).await.unwrap());
     assert_eq!(queue_ids(&app).await, [a.to_owned()], "one nomination to vet");
     let cards = app.posts_to(VETTING_CHANNEL).await;
     assert!(

@@ -253,15 +253,14 @@ impl NominationTable {
                 Ok(_) => return Ok(SubmitOutcome::AlreadyPending),
                 Err(error) => error,
             };
-            match cancellation_codes(&error) {
-                Some(codes) if full_counter(&codes, 0, counters).is_some() => {
-                    return Ok(SubmitOutcome::Limited(
-                        full_counter(&codes, 0, counters).unwrap_or_else(|| unreachable!("checked just above")),
-                    ));
-                }
-                Some(codes) if conflicted(&codes) => back_off(attempt).await,
-                _ => return Err(StoreError::call("TransactWriteItems")(error)),
+            let codes = cancellation_codes(&error).unwrap_or_default();
+            if let Some(full) = full_counter(&codes, 0, counters) {
+                return Ok(SubmitOutcome::Limited(full));
             }
+            if !conflicted(&codes) {
+                return Err(StoreError::call("TransactWriteItems")(error));
+            }
+            back_off(attempt).await;
         }
         Err(StoreError::Contended)
     }

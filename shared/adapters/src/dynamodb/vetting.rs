@@ -225,6 +225,16 @@ impl NominationTable {
         }))
     }
 
+    /// Whether `person` endorses nomination `id` (endorsements are recorded
+    /// only once verified): one read, whatever the number of endorsements.
+    #[tracing::instrument(skip_all, fields(nomination_id = %id))]
+    pub async fn endorses(&self, id: NominationId, person: &iln_domain::EmailAddress) -> Result<bool, StoreError> {
+        let endorsement: Option<EndorsementRecord> = self
+            .get(keys::nomination(id), &keys::endorsement_sk(&person.identity()))
+            .await?;
+        Ok(endorsement.is_some())
+    }
+
     /// One page of nomination `id`'s endorsements, `limit` at most.
     #[tracing::instrument(skip_all, fields(nomination_id = %id))]
     pub async fn endorsements(
