@@ -48,6 +48,8 @@ pub struct Options {
     pub function_timeouts: Option<aws_config::timeout::TimeoutConfig>,
     /// Filter patterns for the outbox's stream instead of the template's.
     pub outbox_filter_patterns: Option<Vec<String>>,
+    /// How often the form may be used; `None`: the template's defaults.
+    pub limits: Option<iln_domain::limits::SubmissionLimits>,
 }
 
 impl Default for Options {
@@ -59,6 +61,7 @@ impl Default for Options {
             dynamodb_url: None,
             function_timeouts: None,
             outbox_filter_patterns: None,
+            limits: None,
         }
     }
 }
@@ -205,9 +208,34 @@ impl TestApp {
         self.deliver_outbox().await;
         let mails = self.mails_to(&nominator).await;
         let link = mails.last().expect("verification mail").link_to("/nominations/verify");
-        assert_eq!(self.get(&link).await.status, 200);
+        assert_eq!(self.verify(&link).await.status, 200);
         self.deliver_outbox().await;
         Verified { id, nominator }
+    }
+
+    /// The nominator opens the verification link (`/nominations/verify?token=…`)
+    /// and presses the page's button, as a person does.
+    pub async fn verify(&self, link: &str) -> TestResponse {
+        self.verify_at(self.now, link).await
+    }
+
+    pub async fn verify_at(&self, now: DateTime<Utc>, link: &str) -> TestResponse {
+        let page = self.request_at(now, "GET", link, &[], b"").await;
+        if page.status != 200 || !page.body.contains("<form") {
+            return page;
+        }
+        let token = link.split("token=").nth(1).unwrap_or_default();
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("token", token)
+            .finish();
+        self.request_at(
+            now,
+            "POST",
+            "/nominations/verify",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            body.as_bytes(),
+        )
+        .await
     }
 
     /// A decision as the test vetter.
@@ -458,8 +486,9 @@ impl TestApp {
         );
         let slack = wiremock::MockServer::start().await;
         answer_like_slack(&slack).await;
+        let limits = options.limits.unwrap_or_else(|| local::submission_limits(&template));
         let functions = Functions {
-            submit_nomination: submit_nomination::App::with_table(table.clone()),
+            submit_nomination: submit_nomination::App::with_table(table.clone(), limits),
             vetting: vetting::App {
                 table: table.clone(),
                 thin_rationale_below: local::THIN_RATIONALE_BELOW,
@@ -557,6 +586,28 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> TestResponse {
+        self.request_from(
+            iln_runner::gateway::LOOPBACK,
+            now,
+            method,
+            path_and_query,
+            headers,
+            body,
+        )
+        .await
+    }
+
+    /// A request from `source_ip`, as API Gateway reports it.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn request_from(
+        &self,
+        source_ip: &str,
+        now: DateTime<Utc>,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> TestResponse {
         let mut header_map = HeaderMap::new();
         for (name, value) in headers {
             header_map.append(
@@ -565,7 +616,11 @@ impl TestApp {
             );
         }
         // Boxed: the handlers' futures are large, and a test awaits many.
-        let response = Box::pin(self.gateway.handle(method, path_and_query, &header_map, body, now)).await;
+        let response = Box::pin(
+            self.gateway
+                .handle_from(source_ip, method, path_and_query, &header_map, body, now),
+        )
+        .await;
         let (parts, body) = response.into_parts();
         let body = match body {
             lambda_http::Body::Text(text) => text,

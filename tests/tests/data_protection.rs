@@ -23,6 +23,8 @@ struct Scenario {
     as_nominator: String,
     /// The nomination Amara endorsed.
     endorsed: String,
+    /// Amara's own submission of it, merged into it once verified.
+    merged: String,
     /// Nothing to do with Amara.
     unrelated: String,
 }
@@ -99,10 +101,10 @@ async fn amara_everywhere(app: &TestApp) -> Scenario {
     let endorsed = app
         .verified_nomination_from(nomination_of("Bruno Silva", &bruno, "Carmen López", &carmen))
         .await;
-    let endorsement = app
-        .post_json(&nomination_of("Bruno Silva", &bruno, "Amara Zephyrine", &amara))
+    // An endorsement counts once its endorser verified it.
+    let merged = app
+        .verified_nomination_from(nomination_of("Bruno Silva", &bruno, "Amara Zephyrine", &amara))
         .await;
-    assert_eq!(endorsement.status, 202, "{}", endorsement.body);
 
     let unrelated = app
         .verified_nomination_from(nomination_of(
@@ -123,6 +125,7 @@ async fn amara_everywhere(app: &TestApp) -> Scenario {
         as_nominee: invited.id,
         as_nominator: made.id,
         endorsed: endorsed.id,
+        merged: merged.id,
         unrelated: unrelated.id,
     }
 }
@@ -174,9 +177,10 @@ async fn the_export_holds_everything_about_the_person_and_nothing_about_anyone_e
             .unwrap_or_else(|| panic!("nomination {id} in the export"))["roles"]
             .clone()
     };
-    assert_eq!(nominations.len(), 2);
+    assert_eq!(nominations.len(), 3);
     assert_eq!(roles_of(&people.as_nominee), json!(["nominee"]));
     assert_eq!(roles_of(&people.as_nominator), json!(["nominator"]));
+    assert_eq!(roles_of(&people.merged), json!(["nominator"]), "her submission, merged");
     let own = nominations
         .iter()
         .find(|n| n["id"] == people.as_nominee.as_str())
@@ -244,7 +248,7 @@ async fn after_erasure_the_person_occurs_nowhere_in_the_table_but_the_audit_trai
     assert_eq!(erased.status, 200, "{}", erased.body);
     assert_eq!(
         erased.json()["erased"],
-        json!({ "nominations": 2, "endorsements": 1, "messages": erased.json()["erased"]["messages"], "member": true, "roster_entry": true })
+        json!({ "nominations": 3, "endorsements": 1, "messages": erased.json()["erased"]["messages"], "member": true, "roster_entry": true })
     );
     assert!(erased.json()["erased"]["messages"].as_u64().unwrap() >= 4);
     assert_eq!(again.status, 200);
@@ -268,8 +272,8 @@ async fn after_erasure_the_person_occurs_nowhere_in_the_table_but_the_audit_trai
         .filter(|e| e["what"].as_s().unwrap() == "personal_data_erased")
         .count();
     assert_eq!(
-        erasures, 4,
-        "each of the two nominations, the endorsed one and the member"
+        erasures, 5,
+        "each of the three nominations (one merged), the endorsed one and the member"
     );
     assert!(
         audit
@@ -399,7 +403,7 @@ async fn five_simultaneous_erasures_of_one_person_erase_once_and_leave_nothing()
         .iter()
         .map(|a| a.json()["erased"]["nominations"].as_u64().unwrap())
         .sum();
-    assert_eq!(nominations, 2, "each nomination is erased by one of them");
+    assert_eq!(nominations, 3, "each nomination is erased by one of them");
     assert!(items_mentioning(&app, "zephyrine").await.is_empty());
     let marks = app
         .items_of("audit_event")

@@ -228,7 +228,7 @@ async fn a_message_claimed_by_a_delivery_that_died_is_delivered_once_after_its_l
     assert_eq!(after_lease.delivered, 1, "taken over once the lease lapsed");
     assert_eq!(app.mails_to(&nominator).await.len(), 1);
     let verify = app.mails_to(&nominator).await[0].link_to("/nominations/verify");
-    assert_eq!(app.get(&verify).await.status, 200, "its links work");
+    assert_eq!(app.verify(&verify).await.status, 200, "its links work");
 }
 
 /// Fails the first `TransactWriteItems` that marks a message delivered, as a
@@ -333,7 +333,7 @@ async fn with_ses_and_slack_down_for_a_while_every_mail_and_card_arrives_exactly
         let http = iln_adapters::tls::client_builder().build().unwrap();
         for nominator in &nominators {
             if let Some(mail) = mails_at(&http, &ses.url(), nominator).await.first() {
-                app.get(&mail.link_to("/nominations/verify")).await;
+                app.verify(&mail.link_to("/nominations/verify")).await;
             }
         }
         app.sweep_outbox(app.now + Duration::hours(round + 1)).await;

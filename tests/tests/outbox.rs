@@ -77,7 +77,7 @@ async fn a_mail_sent_while_ses_is_down_is_delivered_exactly_once_when_it_is_back
     assert_eq!(outbox[0]["status"].as_s().unwrap(), "delivered");
     let verify = mails_at(&http, &ses.url(), &nominator).await[0].link_to("/nominations/verify");
     assert_eq!(
-        app.get(&verify).await.status,
+        app.verify(&verify).await.status,
         200,
         "the token of the mail that was sent works"
     );

@@ -208,7 +208,7 @@ async fn a_message_that_keeps_failing_is_reported_once_to_the_vetting_channel_by
         .await;
     app.deliver_outbox().await;
     let link = app.mails_to(&nominator).await[0].link_to("/nominations/verify");
-    app.get(&link).await;
+    app.verify(&link).await;
     for _ in 0..5 {
         assert!(app.deliver_outbox().await.retry_pending);
     }
@@ -337,7 +337,10 @@ async fn when_ttl_removes_a_closed_nomination_nothing_else_about_it_remains() {
         .verified_nomination_from(nomination("en", &nominee, &unique_address("lucia")))
         .await;
     let endorser = unique_address("bruno");
-    assert_eq!(app.post_json(&nomination("en", &nominee, &endorser)).await.status, 202);
+    // Verified, so merged into the nomination as its endorsement.
+    let merged = app
+        .verified_nomination_from(nomination("en", &nominee, &endorser))
+        .await;
     let decision = serde_json::json!({ "decision": "reject", "reason": "Not coherent.", "expected_version": 2 });
     assert_eq!(app.decide(&rejected.id, decision).await.status, 200);
     app.deliver_outbox().await;
@@ -352,14 +355,17 @@ async fn when_ttl_removes_a_closed_nomination_nothing_else_about_it_remains() {
         "the nomination, its trail, messages and links"
     );
 
-    // A year later, once the retention period has passed, TTL deletes it.
-    let removed = app
-        .remove_nomination_by_ttl(&rejected.id, app.now + Duration::days(366))
-        .await;
+    // A year later, once the retention period has passed, TTL deletes them:
+    // the rejected nomination and the endorser's own, merged into it.
+    for closed in [&rejected.id, &merged.id] {
+        let removed = app
+            .remove_nomination_by_ttl(closed, app.now + Duration::days(366))
+            .await;
+        assert!(removed, "the nomination had expired");
+    }
     let purged = app.deliver_outbox().await;
 
-    assert!(removed, "the nomination had expired");
-    assert_eq!(purged.handed_over, 1, "TTL's delete reached the outbox");
+    assert_eq!(purged.handed_over, 2, "TTL's deletes reached the outbox");
 
     let left: Vec<_> = app
         .all_items()

@@ -136,19 +136,43 @@ async fn a_nomination_sent_while_the_store_is_paused_is_answered_503_and_sending
     assert_eq!(mails.len(), 1, "one verification mail");
     let verify = mails[0].link_to("/nominations/verify");
 
+    let token = verify.split("token=").nth(1).unwrap_or_default().to_owned();
+    let button = format!("token={token}");
+
     store.pause();
     let link_unanswered = app
         .request("GET", &verify, &[("accept-language", "es-ES,es;q=0.9")], b"")
         .await;
+    let button_unanswered = app
+        .request(
+            "POST",
+            "/nominations/verify",
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("accept-language", "es-ES,es;q=0.9"),
+            ],
+            button.as_bytes(),
+        )
+        .await;
     store.resume();
-    let link_again = app.get(&verify).await;
+    let link_again = app.verify(&verify).await;
 
     assert_try_again_later(&link_unanswered, "the verification link");
     assert!(
         link_unanswered.body.contains("lang=\"es\""),
         "in the browser's language"
     );
-    assert!(link_unanswered.body.contains("enlace"), "{}", link_unanswered.body);
+    assert!(
+        link_unanswered.body.contains("No se modificó nada"),
+        "opening the page changes nothing: {}",
+        link_unanswered.body
+    );
+    assert_try_again_later(&button_unanswered, "the verification button");
+    assert!(
+        button_unanswered.body.contains("enlace") && button_unanswered.body.contains("es seguro"),
+        "{}",
+        button_unanswered.body
+    );
     assert_eq!(link_again.status, 200, "{}", link_again.body);
     let nominations = app.items_of("nomination").await;
     let id = nominations[0]["pk"]

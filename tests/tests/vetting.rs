@@ -25,7 +25,7 @@ async fn the_queue_lists_verified_nominations_oldest_first_across_pages() {
         app.deliver_outbox().await;
         let link = app.mails_to(&nominator).await[0].link_to("/nominations/verify");
         assert_eq!(
-            app.get_at(app.now + Duration::minutes(minutes), &link).await.status,
+            app.verify_at(app.now + Duration::minutes(minutes), &link).await.status,
             200
         );
         verified.push((minutes, id));
@@ -419,7 +419,7 @@ async fn a_card_is_posted_once_when_slack_fails_then_recovers() {
         .await;
     app.deliver_outbox().await;
     let link = app.mails_to(&nominator).await[0].link_to("/nominations/verify");
-    app.get(&link).await;
+    app.verify(&link).await;
 
     let during_outage = app.deliver_outbox().await;
     let after_outage = app.deliver_outbox().await;

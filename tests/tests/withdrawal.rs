@@ -75,7 +75,7 @@ async fn a_spanish_nominator_withdraws_before_verifying_and_the_verify_link_then
     let page = app.get(&link).await;
     let withdrawn = confirm_withdrawal(&app, &link).await;
     let verify = app.mails_to(&nominator).await[0].link_to("/nominations/verify");
-    let verified = app.get(&verify).await;
+    let verified = app.verify(&verify).await;
 
     assert!(
         page.body.contains("¿Desea retirar su nominación de Amara"),

@@ -1,15 +1,18 @@
 use aws_config::SdkConfig;
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::{Dossier, MoveError, NominationMove, NominationTable, StoreError, SubmitOutcome};
-use iln_adapters::http::{html, json, json_unavailable, media_type, unavailable, with_header};
+use iln_adapters::dynamodb::{
+    Dossier, Holding, MoveError, NominationMove, NominationTable, StoreError, StoredToken, SubmitOutcome,
+};
+use iln_adapters::http::{html, json, json_unavailable, media_type, source_ip, unavailable, with_header};
 use iln_adapters::telemetry::error_chain;
-use iln_domain::audit::{Actor, AuditEvent};
+use iln_domain::audit::Actor;
 use iln_domain::intake::{FieldErrors, NominationForm};
+use iln_domain::limits::{SourceNetwork, SubmissionLimits};
 use iln_domain::pages::{self, Interrupted, RenderError, TokenProblem, WithdrawPage};
 use iln_domain::token::{TokenHash, TokenPurpose};
 use iln_domain::verification::{Verification, verify_nominator};
 use iln_domain::vetting::{AddedInformation, Answerable, Withdrawable, answerable, latest_question, withdrawable};
-use iln_domain::{Command, Language, Nomination, NominationId};
+use iln_domain::{Language, Nomination, NominationId};
 use lambda_http::http::{Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
@@ -21,18 +24,19 @@ const MAX_BODY_BYTES: usize = 16 * 1024;
 
 pub struct App {
     table: NominationTable,
+    limits: SubmissionLimits,
 }
 
 impl App {
     pub fn new(aws: &SdkConfig, config: &Config) -> Self {
-        Self::with_table(NominationTable::new(
-            aws_sdk_dynamodb::Client::new(aws),
-            &config.table_name,
-        ))
+        Self::with_table(
+            NominationTable::new(aws_sdk_dynamodb::Client::new(aws), &config.table_name),
+            config.limits,
+        )
     }
 
-    pub fn with_table(table: NominationTable) -> Self {
-        Self { table }
+    pub fn with_table(table: NominationTable, limits: SubmissionLimits) -> Self {
+        Self { table, limits }
     }
 }
 
@@ -46,6 +50,12 @@ enum Failure {
     InvalidUtf8,
     Malformed(String),
     Invalid(Box<NominationForm>, FieldErrors),
+    /// A submission limit is reached: try again after `retry_after`;
+    /// `language`: the one chosen in the form.
+    TooMany {
+        retry_after: chrono::Duration,
+        language: Language,
+    },
     /// The table did not answer in time: what was sent may or may not have
     /// been recorded. `language`: one the request chose in its body.
     Unavailable {
@@ -102,7 +112,8 @@ pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response
         (&Method::GET, "/nominate") => page(pages::nomination_form(language, None, None)),
         (&Method::POST, "/nominations") => submit(app, &request, language, reader, now).await,
         (_, "/nominations") => Err(Failure::MethodNotAllowed),
-        (&Method::GET, "/nominations/verify") => verify(app, &request, now).await,
+        (&Method::GET, pages::VERIFY_PATH) => verify_page(app, &request, now).await,
+        (&Method::POST, pages::VERIFY_PATH) => verify(app, &request, now).await,
         (&Method::GET, pages::INFORMATION_PATH) => information_page(app, &request, now).await,
         (&Method::POST, pages::INFORMATION_PATH) => add_information(app, &request, now).await,
         (&Method::GET, pages::WITHDRAW_PATH) => withdraw_page(app, &request, now).await,
@@ -117,8 +128,7 @@ pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response
 fn interrupted(method: &Method, path: &str) -> Interrupted {
     match (method, path) {
         (&Method::POST, "/nominations") => Interrupted::Nomination,
-        // The link in the e-mail verifies on opening.
-        (&Method::GET, "/nominations/verify") => Interrupted::Verification,
+        (&Method::POST, pages::VERIFY_PATH) => Interrupted::Verification,
         (&Method::POST, pages::INFORMATION_PATH) => Interrupted::Answer,
         (&Method::POST, pages::WITHDRAW_PATH) => Interrupted::Withdrawal,
         _ => Interrupted::Page,
@@ -182,26 +192,39 @@ async fn submit(
         serde_html_form::from_str(text).map_err(|error| Failure::Malformed(error.to_string()))?
     };
     let language = form.language_or(request_language);
+    if form.is_bait_taken() {
+        // Answered as if accepted, so that the program learns nothing.
+        tracing::info!("the hidden field was filled in: nothing recorded or sent");
+        return accepted(reader, NominationId::new(now), language);
+    }
     let submission = match form.parse(language) {
         Ok(submission) => submission,
         Err(errors) => return Err(Failure::Invalid(Box::new(form), errors)),
     };
 
     let id = NominationId::new(now);
-    // Safe to repeat: the same nominator nominating the same person again
-    // is recorded once (`AlreadyRecorded`), with no second e-mail.
+    let source = source_ip(request).and_then(SourceNetwork::of);
+    let counters = app.limits.counters(source.as_ref(), &submission.nominator.email, now);
     let outcome = app
         .table
-        .submit(id, &submission, now)
+        .submit(id, &submission, &counters, now)
         .await
+        // Safe to repeat: the same nominator nominating the same person
+        // again records and mails nothing new.
         .map_err(|error| Failure::from(error).in_language(language))?;
-    // An endorsement gets its own fresh reference: the answer must not tell
-    // whether the person was already nominated.
-    let reference = match outcome {
-        SubmitOutcome::Created(id) | SubmitOutcome::AlreadyRecorded(id) => id,
-        SubmitOutcome::Endorsed(_) => id,
-    };
-    tracing::info!(reference = %reference, outcome = outcome_name(outcome), "nomination received");
+    tracing::info!(reference = %id, outcome = outcome_name(&outcome), "nomination received");
+    match outcome {
+        // Every accepted submission is answered alike, with a reference of
+        // its own: the answer tells nothing about anyone else's nomination.
+        SubmitOutcome::Created | SubmitOutcome::AlreadyPending => accepted(reader, id, language),
+        SubmitOutcome::Limited(counter) => Err(Failure::TooMany {
+            retry_after: counter.retry_after(now),
+            language,
+        }),
+    }
+}
+
+fn accepted(reader: Reader, reference: NominationId, language: Language) -> Result<Response<Body>, Failure> {
     match reader {
         Reader::Program => Ok(json(
             StatusCode::ACCEPTED,
@@ -211,75 +234,143 @@ async fn submit(
     }
 }
 
-fn outcome_name(outcome: SubmitOutcome) -> &'static str {
+fn outcome_name(outcome: &SubmitOutcome) -> &'static str {
     match outcome {
-        SubmitOutcome::Created(_) => "created",
-        SubmitOutcome::Endorsed(_) => "endorsed",
-        SubmitOutcome::AlreadyRecorded(_) => "already_recorded",
+        SubmitOutcome::Created => "created",
+        SubmitOutcome::AlreadyPending => "already_pending",
+        SubmitOutcome::Limited(_) => "limited",
     }
 }
 
+/// Where a verification link stands: the nomination it would verify, or
+/// the page that says why there is nothing to do.
+enum VerifyLink {
+    Open {
+        nomination: Box<Nomination>,
+        token: StoredToken,
+        hash: TokenHash,
+        language: Language,
+    },
+    Closed(Response<Body>),
+}
+
+async fn verify_link(
+    app: &App,
+    request: &Request,
+    presented: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<VerifyLink, Failure> {
+    let query = request.query_string_parameters();
+    let explicit_language = query.first("lang").and_then(|raw| Language::parse(raw).ok());
+    let fallback = request_language(request);
+    let closed = |language: Language, status: StatusCode, problem: TokenProblem| {
+        Ok(VerifyLink::Closed(html(
+            status,
+            pages::token_problem(language, problem)?,
+        )))
+    };
+    let Some(hash) = presented.and_then(TokenHash::of_presented) else {
+        return closed(fallback, StatusCode::NOT_FOUND, TokenProblem::Unknown);
+    };
+    let token = app.table.token(&hash).await?;
+    let Some(token) = token.filter(|t| t.purpose == TokenPurpose::VerifyNominatorEmail) else {
+        return closed(fallback, StatusCode::NOT_FOUND, TokenProblem::Unknown);
+    };
+    let Some(nomination) = app.table.nomination(token.nomination_id).await? else {
+        return closed(fallback, StatusCode::NOT_FOUND, TokenProblem::Unknown);
+    };
+    // The nominator chose a language when nominating; a `?lang=` still wins.
+    let language = explicit_language.unwrap_or(nomination.submission.language);
+    // Without the holder: only whether there is anything left to verify.
+    match verify_nominator(&nomination, token.used_at.is_some(), token.valid_until, None, now) {
+        Verification::AlreadyVerified => Ok(VerifyLink::Closed(html(
+            StatusCode::OK,
+            pages::verified(language, true)?,
+        ))),
+        Verification::Expired => closed(language, StatusCode::GONE, TokenProblem::Expired),
+        Verification::Closed => closed(language, StatusCode::GONE, TokenProblem::Closed),
+        Verification::Verify(_) | Verification::Merge { .. } => Ok(VerifyLink::Open {
+            nomination: Box::new(nomination),
+            token,
+            hash,
+            language,
+        }),
+    }
+}
+
+/// The nominator's verification link: a page with a button, so that a mail
+/// scanner following links verifies nothing.
+#[tracing::instrument(skip_all)]
+async fn verify_page(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
+    let query = request.query_string_parameters();
+    let presented = query.first("token");
+    match verify_link(app, request, presented, now).await? {
+        VerifyLink::Closed(response) => Ok(response),
+        VerifyLink::Open { language, .. } => Ok(html(
+            StatusCode::OK,
+            pages::verify(language, presented.unwrap_or_default())?,
+        )),
+    }
+}
+
+/// The form sent back from a link's page: its token.
+#[derive(serde::Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    token: String,
+}
+
+/// The verification page's button: the first verified nomination of a
+/// person holds them; one verified later merges into it as an endorsement.
+/// The page says the same either way.
 #[tracing::instrument(skip_all)]
 async fn verify(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
-    let query = request.query_string_parameters();
-    let explicit_language = query.first("lang");
-    let fallback_language = request_language(request);
-    let problem = |language: Language, status: StatusCode, problem: TokenProblem| {
-        Ok(html(status, pages::token_problem(language, problem)?))
-    };
-    let Some(hash) = query.first("token").and_then(TokenHash::of_presented) else {
-        return problem(fallback_language, StatusCode::NOT_FOUND, TokenProblem::Unknown);
-    };
-
-    // A lost race is re-read once: by then the winner's write is visible.
-    for _ in 0..2 {
-        let token = app.table.token(&hash).await?;
-        let Some(token) = token.filter(|t| t.purpose == TokenPurpose::VerifyNominatorEmail) else {
-            return problem(fallback_language, StatusCode::NOT_FOUND, TokenProblem::Unknown);
+    let form: TokenForm = form_body(request)?;
+    // A lost race is re-read: by then the winner's write is visible, and
+    // the person may have been taken meanwhile.
+    for _ in 0..3 {
+        let (nomination, token, hash, language) = match verify_link(app, request, Some(&form.token), now).await? {
+            VerifyLink::Closed(response) => return Ok(response),
+            VerifyLink::Open {
+                nomination,
+                token,
+                hash,
+                language,
+            } => (nomination, token, hash, language),
         };
-        let Some(nomination) = app.table.nomination(token.nomination_id).await? else {
-            return problem(fallback_language, StatusCode::NOT_FOUND, TokenProblem::Unknown);
+        let submission = &nomination.submission;
+        let holder = app
+            .table
+            .holder(&submission.nominee.email, &submission.nominator.email)
+            .await?;
+        let verification = verify_nominator(
+            &nomination,
+            token.used_at.is_some(),
+            token.valid_until,
+            holder.as_ref(),
+            now,
+        );
+        let (outcome, holding) = match verification {
+            Verification::Verify(outcome) => (outcome, Holding::Takes),
+            Verification::Merge {
+                outcome,
+                holder,
+                endorses,
+            } => (outcome, Holding::MergesInto { holder, endorses }),
+            // Moved on between the two reads: the next round says how.
+            _ => continue,
         };
-        // The nominator chose a language when nominating; a `?lang=` still wins.
-        let language = explicit_language
-            .and_then(|raw| Language::parse(raw).ok())
-            .unwrap_or(nomination.submission.language);
-        match verify_nominator(nomination.status, token.used_at.is_some(), token.valid_until, now) {
-            Verification::AlreadyVerified => {
-                return Ok(html(StatusCode::OK, pages::verified(language, true)?));
+        let step = NominationMove {
+            spends_token: Some(&hash),
+            ..NominationMove::new(&nomination, outcome.to, now, outcome.audit, outcome.messages)
+        };
+        match app.table.record_verification(step, holding).await {
+            Ok(()) => {
+                tracing::info!(nomination_id = %nomination.id, to = %outcome.to, "nominator verified");
+                return Ok(html(StatusCode::OK, pages::verified(language, false)?));
             }
-            Verification::Expired => {
-                return problem(language, StatusCode::GONE, TokenProblem::Expired);
-            }
-            Verification::Closed => {
-                return problem(language, StatusCode::GONE, TokenProblem::Closed);
-            }
-            Verification::Verify { to } => {
-                let step = NominationMove {
-                    nomination: &nomination,
-                    to,
-                    at: now,
-                    audit: AuditEvent::moved(
-                        now,
-                        Actor::Nominator,
-                        Command::VerifyNominatorEmail,
-                        nomination.status,
-                        to,
-                    ),
-                    spends_token: Some(&hash),
-                    messages: iln_domain::vetting::on_verified(&nomination),
-                    confirmations: None,
-                    invitation: None,
-                };
-                match app.table.record_move(step).await {
-                    Ok(()) => {
-                        tracing::info!(nomination_id = %nomination.id, "nominator verified");
-                        return Ok(html(StatusCode::OK, pages::verified(language, false)?));
-                    }
-                    Err(MoveError::Conflict) => continue,
-                    Err(MoveError::Store(error)) => return Err(error.into()),
-                }
-            }
+            Err(MoveError::Conflict) => continue,
+            Err(MoveError::Store(error)) => return Err(error.into()),
         }
     }
     Err(Failure::Internal("verification kept conflicting".into()))
@@ -307,6 +398,9 @@ fn respond_to_failure(
         // The nominator chose a language in the nomination itself.
         Failure::Invalid(form, errors) => {
             return invalid_nomination(form, errors, form.language_or(language), reader);
+        }
+        Failure::TooMany { retry_after, language } => {
+            return too_many(*retry_after, *language, reader);
         }
         Failure::Unavailable {
             cause,
@@ -336,6 +430,27 @@ fn respond_to_failure(
     };
     if status == StatusCode::METHOD_NOT_ALLOWED {
         return with_header(response, header::ALLOW, "POST");
+    }
+    response
+}
+
+/// `429` with `Retry-After` (seconds), told in the reader's language.
+fn too_many(retry_after: chrono::Duration, language: Language, reader: Reader) -> Response<Body> {
+    let seconds = retry_after.num_seconds().max(1);
+    let minutes = (seconds + 59) / 60;
+    let message = language
+        .text("http.too_many")
+        .replace("{minutes}", &minutes.to_string());
+    let status = StatusCode::TOO_MANY_REQUESTS;
+    let mut response = match reader {
+        Reader::Program => json(status, &json!({ "errors": [{ "message": message }] })),
+        Reader::Person => match pages::error(language, status.as_u16(), &message) {
+            Ok(page) => html(status, page),
+            Err(_) => html(status, message),
+        },
+    };
+    if let Ok(value) = seconds.to_string().parse() {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
     }
     response
 }
@@ -562,16 +677,9 @@ async fn withdraw_page(app: &App, request: &Request, now: DateTime<Utc>) -> Resu
     }
 }
 
-/// The form sent back from the withdraw page.
-#[derive(serde::Deserialize)]
-struct WithdrawForm {
-    #[serde(default)]
-    token: String,
-}
-
 #[tracing::instrument(skip_all)]
 async fn withdraw(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
-    let form: WithdrawForm = form_body(request)?;
+    let form: TokenForm = form_body(request)?;
     // A lost race is re-read once: by then the winner's move is visible.
     for _ in 0..2 {
         let (nomination, language) = match withdraw_link(app, request, Some(&form.token), now).await? {

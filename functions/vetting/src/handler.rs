@@ -22,6 +22,8 @@ const MAX_DECISION_BYTES: usize = 16 * 1024;
 const MAX_ROSTER_BYTES: usize = 2 * 1024 * 1024;
 const DEFAULT_PAGE: i32 = 20;
 const MAX_PAGE: i32 = 100;
+/// Endorsements shown per page of a file (a nomination holds at most 50).
+const ENDORSEMENT_PAGE: i32 = 20;
 
 /// Every expected failure of this function, and the one place it becomes a
 /// response. Staff read English.
@@ -72,7 +74,7 @@ async fn route(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Respo
     let method = request.method();
     match segments.as_slice() {
         ["vetting", "nominations"] if method == Method::GET => queue(app, request).await,
-        ["vetting", "nominations", id] if method == Method::GET => file(app, &staff, id).await,
+        ["vetting", "nominations", id] if method == Method::GET => file(app, request, &staff, id).await,
         ["vetting", "nominations", id, "decision"] if method == Method::POST => {
             decision(app, request, &staff, id, now).await
         }
@@ -147,8 +149,17 @@ async fn load(app: &App, id: NominationId) -> Result<Dossier, Failure> {
 }
 
 #[tracing::instrument(skip_all, fields(nomination_id = %raw_id))]
-async fn file(app: &App, staff: &Staff, raw_id: &str) -> Result<Response<Body>, Failure> {
-    let dossier = load(app, nomination_id(raw_id)?).await?;
+async fn file(app: &App, request: &Request, staff: &Staff, raw_id: &str) -> Result<Response<Body>, Failure> {
+    let id = nomination_id(raw_id)?;
+    let dossier = load(app, id).await?;
+    let page = app
+        .table
+        .endorsements(id, query(request, "endorsements_cursor"), ENDORSEMENT_PAGE)
+        .await
+        .map_err(|error| match error {
+            QueueError::Cursor(invalid) => Failure::BadRequest(invalid.to_string()),
+            QueueError::Store(error) => error.into(),
+        })?;
     let surroundings = app.table.surroundings(&dossier).await?;
     let findings = findings::assess(
         &dossier.nomination,
@@ -157,7 +168,7 @@ async fn file(app: &App, staff: &Staff, raw_id: &str) -> Result<Response<Body>, 
         app.thin_rationale_below,
     );
     let nomination = &dossier.nomination;
-    let endorsements: Vec<Value> = dossier
+    let endorsements: Vec<Value> = page
         .endorsements
         .iter()
         .map(|e| json!({ "at": e.at, "nominator": e.nominator, "rationale": e.rationale, "links": e.links }))
@@ -178,7 +189,9 @@ async fn file(app: &App, staff: &Staff, raw_id: &str) -> Result<Response<Body>, 
             "submitted_at": nomination.submitted_at,
             "updated_at": nomination.updated_at,
             "submission": nomination.submission,
+            "endorsement_count": dossier.endorsement_count,
             "endorsements": endorsements,
+            "endorsements_next_cursor": page.next_cursor,
             "additions": additions,
             "audit": audit,
             "findings": findings,

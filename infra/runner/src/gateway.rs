@@ -22,6 +22,7 @@ pub fn lambda_request(
     path_and_query: &str,
     headers: &HeaderMap,
     body: &[u8],
+    source_ip: &str,
     now: DateTime<Utc>,
 ) -> Result<Request, serde_json::Error> {
     let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
@@ -81,7 +82,7 @@ pub fn lambda_request(
                 "method": method,
                 "path": path,
                 "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
+                "sourceIp": source_ip,
                 "userAgent": headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or(""),
             },
             "requestId": ulid::Ulid::new().to_string(),
@@ -122,9 +123,26 @@ fn json_response(status: u16, body: &'static str) -> lambda_http::Response<lambd
     response
 }
 
+/// Where every request on this machine comes from.
+pub const LOOPBACK: &str = "127.0.0.1";
+
 impl Gateway {
     pub async fn handle(
         &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> lambda_http::Response<lambda_http::Body> {
+        self.handle_from(LOOPBACK, method, path_and_query, headers, body, now)
+            .await
+    }
+
+    /// A request from `source_ip` (`requestContext.http.sourceIp`).
+    pub async fn handle_from(
+        &self,
+        source_ip: &str,
         method: &str,
         path_and_query: &str,
         headers: &HeaderMap,
@@ -154,6 +172,7 @@ impl Gateway {
             path_and_query,
             headers,
             body,
+            source_ip,
             now,
         ) {
             Ok(request) => request,

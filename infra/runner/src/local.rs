@@ -90,6 +90,23 @@ pub async fn load_demo_roster(
     Ok(accepted)
 }
 
+/// How often the form may be used on this machine: the template's
+/// defaults, so that the local stack refuses what AWS would.
+pub fn submission_limits(template: &crate::Template) -> iln_domain::limits::SubmissionLimits {
+    let limit = |name: &str| {
+        template
+            .default_of::<u32>(name)
+            .unwrap_or_else(|| unreachable!("template.yaml gives {name} a default"))
+    };
+    iln_domain::limits::SubmissionLimits::new(
+        limit("SubmissionsPerSourcePerHour"),
+        limit("SubmissionsPerSourcePerDay"),
+        limit("SubmissionsPerAddressPerHour"),
+        limit("SubmissionsPerAddressPerDay"),
+    )
+    .unwrap_or_else(|_| unreachable!("the template's limits are at least 1"))
+}
+
 /// The invitations function's settings on this machine.
 pub fn invitations_config(table_name: &str) -> invitations::Config {
     let address = |raw: &str| iln_domain::EmailAddress::parse(raw).unwrap_or_else(|_| unreachable!("a valid address"));

@@ -69,7 +69,7 @@ async fn main() -> Result<(), Error> {
     ))?;
     let mailbox_simulator = MailboxSimulator::default();
     let functions = Functions {
-        submit_nomination: submit_nomination::App::with_table(nominations.clone()),
+        submit_nomination: submit_nomination::App::with_table(nominations.clone(), local::submission_limits(&template)),
         vetting: vetting::App {
             table: nominations.clone(),
             thin_rationale_below: local::THIN_RATIONALE_BELOW,

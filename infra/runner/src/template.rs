@@ -142,12 +142,22 @@ pub struct Template {
     pub table: TableDeclaration,
     /// `OutboxFunction`'s DynamoDB event source.
     pub outbox_stream: StreamEventSource,
+    /// Each parameter's `Default`, as text: the local stack's settings.
+    pub defaults: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
 struct TemplateFile {
+    #[serde(rename = "Parameters", default)]
+    parameters: BTreeMap<String, Parameter>,
     #[serde(rename = "Resources")]
     resources: BTreeMap<String, Resource>,
+}
+
+#[derive(Deserialize)]
+struct Parameter {
+    #[serde(rename = "Default", default)]
+    default: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -300,11 +310,31 @@ impl Template {
             .get(TABLE_RESOURCE)
             .ok_or(TemplateError::MissingTable(TABLE_RESOURCE))?;
         let table = serde_norway::from_value(table.properties.clone())?;
+        let defaults = file
+            .parameters
+            .into_iter()
+            .filter_map(|(name, parameter)| {
+                let text = match parameter.default? {
+                    Value::String(text) => text,
+                    Value::Number(number) => number.to_string(),
+                    Value::Bool(flag) => flag.to_string(),
+                    _ => return None,
+                };
+                Some((name, text))
+            })
+            .collect();
         Ok(Self {
             routes,
             table,
             outbox_stream,
+            defaults,
         })
+    }
+
+    /// The default of parameter `name`, parsed; `None` when it has none or
+    /// it does not parse.
+    pub fn default_of<T: std::str::FromStr>(&self, name: &str) -> Option<T> {
+        self.defaults.get(name)?.parse().ok()
     }
 
     /// The route API Gateway would choose: an exact method beats `ANY`, a
@@ -504,6 +534,17 @@ mod tests {
         assert_eq!(source.maximum_record_age, None);
         assert!(!source.report_batch_item_failures);
         assert!(source.filters.is_empty(), "no filters: every record passes");
+    }
+
+    #[test]
+    fn parameter_defaults_are_read_as_the_local_settings() {
+        let template = Template::load().unwrap();
+        assert_eq!(template.default_of::<u32>("SubmissionsPerSourcePerHour"), Some(20));
+        assert_eq!(
+            template.default_of::<String>("TermsVersion").as_deref(),
+            Some("2026-11")
+        );
+        assert_eq!(template.default_of::<u32>("SenderAddress"), None, "no default");
     }
 
     #[test]

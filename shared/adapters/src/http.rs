@@ -55,6 +55,17 @@ pub fn staff(request: &lambda_http::Request) -> Result<iln_domain::staff::Staff,
     iln_domain::staff::Staff::from_claims(claim("sub"), claim("email"), claim("cognito:groups"))
 }
 
+/// The address the request came from, as API Gateway saw it
+/// (`requestContext.http.sourceIp`).
+pub fn source_ip(request: &lambda_http::Request) -> Option<&str> {
+    use lambda_http::RequestExt;
+    use lambda_http::request::RequestContext;
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.as_deref(),
+        _ => None,
+    }
+}
+
 /// The one shape of every JSON error: `{"errors": [{"field"?, "code"?, "message"}]}`.
 pub fn json_error(status: StatusCode, field: Option<&str>, message: &str) -> Response<Body> {
     let error = match field {

@@ -128,6 +128,7 @@ pub fn past_tense(command: Command) -> &'static str {
         Command::DeclineInvitation => "declined by the nominee",
         Command::Expire => "expired",
         Command::Withdraw => "withdrawn",
+        Command::Merge => "merged into another nomination",
     }
 }
 

@@ -42,6 +42,10 @@ pub struct NominationForm {
     pub language: Option<String>,
     #[serde(default, deserialize_with = "consent")]
     pub privacy_consent: bool,
+    /// The honeypot: a field the form hides from people, which programs
+    /// that fill in every field fill in. See [`NominationForm::is_bait_taken`].
+    #[serde(default)]
+    pub website: Option<String>,
 }
 
 /// Consent is `true` in JSON and a ticked checkbox (`yes`, `on`) in a form.
@@ -104,13 +108,25 @@ impl Field {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Problem {
     Missing,
-    TooShort { min: usize },
-    TooLong { max: usize },
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
     ControlCharacters,
+    /// Bidirectional embedding, override or isolate controls.
+    DirectionControls,
+    /// Nothing a reader can see: only spaces or zero-width characters.
+    NothingVisible,
     InvalidEmail,
+    /// Well formed, but not an address SES delivers to.
+    UndeliverableEmail,
     UnknownCountry,
     UnknownChoice,
-    TooManyLinks { max: usize },
+    TooManyLinks {
+        max: usize,
+    },
     InvalidLink,
     SelfIdentificationNeedsSelfNomination,
     ConsentRequired,
@@ -125,7 +141,10 @@ impl Problem {
             Self::TooShort { .. } => "problems.too_short",
             Self::TooLong { .. } => "problems.too_long",
             Self::ControlCharacters => "problems.control_characters",
+            Self::DirectionControls => "problems.direction_controls",
+            Self::NothingVisible => "problems.nothing_visible",
             Self::InvalidEmail => "problems.invalid_email",
+            Self::UndeliverableEmail => "problems.undeliverable_email",
             Self::UnknownCountry => "problems.unknown_country",
             Self::UnknownChoice => "problems.unknown_choice",
             Self::TooManyLinks { .. } => "problems.too_many_links",
@@ -206,6 +225,12 @@ fn optional<T>(value: &Option<String>, parse: impl Fn(&str) -> Result<T, Problem
 }
 
 impl NominationForm {
+    /// Whether the hidden field was filled in: a program, not a person. It
+    /// is answered as if accepted, and nothing is recorded or sent.
+    pub fn is_bait_taken(&self) -> bool {
+        !text(&self.website).trim().is_empty()
+    }
+
     /// The language the sender reads: the one they chose in the nomination
     /// when it is valid, else `fallback` (from the request).
     pub fn language_or(&self, fallback: Language) -> Language {
@@ -424,6 +449,22 @@ mod tests {
         let spanish = Problem::TooLong { max: 200 }.message(Language::Es);
         assert!(english.contains("200") && spanish.contains("200"));
         assert_ne!(english, spanish);
+    }
+
+    #[test]
+    fn only_a_filled_hidden_field_marks_a_program() {
+        assert!(!valid().is_bait_taken());
+        let blank = NominationForm {
+            website: Some("  ".into()),
+            ..valid()
+        };
+        assert!(!blank.is_bait_taken());
+        let filled = NominationForm {
+            website: Some("https://spam.example".into()),
+            ..valid()
+        };
+        assert!(filled.is_bait_taken());
+        assert!(filled.parse(Language::En).is_ok(), "the bait does not show in parsing");
     }
 
     #[test]

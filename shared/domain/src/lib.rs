@@ -11,6 +11,7 @@ pub mod findings;
 pub mod i18n;
 pub mod intake;
 pub mod lifecycle;
+pub mod limits;
 pub mod membership;
 pub mod message;
 pub mod nomination;

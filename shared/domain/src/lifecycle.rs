@@ -3,8 +3,9 @@
 //!
 //! ```text
 //! submitted ─verify─> awaiting_vetting ─approve─> in_discussion ─confirm─> confirmed ─send─> invited ─accept─> member
-//!    │                   │    └─request info (stays)                       │                       ├─decline─> invitation_declined
-//!    └─72 h─> expired    └─reject─> rejected                              └─decline─> declined     └─no answer─> expired
+//!    │ │                 │    └─request info (stays)                       │                       ├─decline─> invitation_declined
+//!    │ └─72 h─> expired  └─reject─> rejected                              └─decline─> declined     └─no answer─> expired
+//!    └─verify, the person already held─> merged (an endorsement of the nomination that holds them)
 //! withdrawn: from any open state
 //! ```
 
@@ -25,6 +26,9 @@ pub enum Status {
     InvitationDeclined,
     Expired,
     Withdrawn,
+    /// Verified when another verified nomination already held the person:
+    /// recorded as an endorsement of that one, and closed.
+    Merged,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -43,6 +47,8 @@ pub enum Command {
     DeclineInvitation,
     Expire,
     Withdraw,
+    /// Verification found the person held by another nomination.
+    Merge,
 }
 
 /// A move the lifecycle does not allow, and why.
@@ -54,7 +60,7 @@ pub struct Refusal {
 }
 
 impl Status {
-    pub const ALL: [Status; 11] = [
+    pub const ALL: [Status; 12] = [
         Status::Submitted,
         Status::AwaitingVetting,
         Status::InDiscussion,
@@ -66,6 +72,7 @@ impl Status {
         Status::InvitationDeclined,
         Status::Expired,
         Status::Withdrawn,
+        Status::Merged,
     ];
 
     /// The one function that moves a nomination.
@@ -75,6 +82,7 @@ impl Status {
         let to = match (self, command) {
             (S::Submitted, C::VerifyNominatorEmail) => S::AwaitingVetting,
             (S::Submitted, C::Expire) => S::Expired,
+            (S::Submitted, C::Merge) => S::Merged,
             (S::AwaitingVetting, C::Approve) => S::InDiscussion,
             (S::AwaitingVetting, C::RequestInformation) => S::AwaitingVetting,
             (S::AwaitingVetting, C::Reject) => S::Rejected,
@@ -99,6 +107,13 @@ impl Status {
         )
     }
 
+    /// Holds the person nominated: a verified nomination, until it closes.
+    /// An unverified one holds nobody, so that a nomination nobody confirms
+    /// cannot stop a genuine one.
+    pub fn holds_nominee(self) -> bool {
+        (self.is_open() && self != Status::Submitted) || self == Status::Member
+    }
+
     /// Ended without a member: the data is kept only for the retention period.
     pub fn is_closed(self) -> bool {
         !self.is_open() && self != Status::Member
@@ -117,6 +132,7 @@ impl Status {
             Status::InvitationDeclined => "invitation_declined",
             Status::Expired => "expired",
             Status::Withdrawn => "withdrawn",
+            Status::Merged => "merged",
         }
     }
 }
@@ -142,6 +158,7 @@ impl fmt::Display for Command {
             Command::DeclineInvitation => "decline_invitation",
             Command::Expire => "expire",
             Command::Withdraw => "withdraw",
+            Command::Merge => "merge",
         };
         f.write_str(name)
     }
@@ -153,7 +170,7 @@ mod tests {
     use Command as C;
     use Status as S;
 
-    const ALL_COMMANDS: [Command; 12] = [
+    const ALL_COMMANDS: [Command; 13] = [
         C::VerifyNominatorEmail,
         C::Approve,
         C::RequestInformation,
@@ -166,6 +183,7 @@ mod tests {
         C::DeclineInvitation,
         C::Expire,
         C::Withdraw,
+        C::Merge,
     ];
 
     /// The lifecycle of DESIGN.md, written out move by move.
@@ -173,6 +191,7 @@ mod tests {
         (S::Submitted, C::VerifyNominatorEmail, S::AwaitingVetting),
         (S::Submitted, C::Expire, S::Expired),
         (S::Submitted, C::Withdraw, S::Withdrawn),
+        (S::Submitted, C::Merge, S::Merged),
         (S::AwaitingVetting, C::Approve, S::InDiscussion),
         (S::AwaitingVetting, C::RequestInformation, S::AwaitingVetting),
         (S::AwaitingVetting, C::Reject, S::Rejected),
@@ -239,8 +258,18 @@ mod tests {
                 S::Declined,
                 S::InvitationDeclined,
                 S::Expired,
-                S::Withdrawn
+                S::Withdrawn,
+                S::Merged
             ]
+        );
+    }
+
+    #[test]
+    fn only_a_verified_nomination_holds_its_nominee() {
+        let holding: Vec<_> = Status::ALL.into_iter().filter(|s| s.holds_nominee()).collect();
+        assert_eq!(
+            holding,
+            [S::AwaitingVetting, S::InDiscussion, S::Confirmed, S::Invited, S::Member]
         );
     }
 

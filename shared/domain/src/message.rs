@@ -413,7 +413,8 @@ impl Message {
                 let verify = self.link(key, TokenPurpose::VerifyNominatorEmail);
                 let withdraw = self.link(key, TokenPurpose::WithdrawNomination);
                 let context = minijinja::context! {
-                    verify_url => base_url.link("/nominations/verify", &[("token", verify.as_str())]),
+                    reference => self.nomination_id().map(|id| id.to_string()).unwrap_or_default(),
+                    verify_url => base_url.link(pages::VERIFY_PATH, &[("token", verify.as_str())]),
                     withdraw_url => base_url.link(pages::WITHDRAW_PATH, &[("token", withdraw.as_str())]),
                     valid_hours => links.validity.of(TokenPurpose::VerifyNominatorEmail).num_hours(),
                 };
@@ -555,4 +556,42 @@ impl Message {
 
 fn for_nomination(id: Option<NominationId>) -> String {
     id.map(|id| format!(" for nomination {id}")).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lifecycle::Status;
+
+    fn links() -> MailLinks {
+        MailLinks {
+            base_url: PublicBaseUrl::parse("https://iln.example.org").unwrap(),
+            key: LinkKey::parse("a test key that is long enough for HMAC-SHA256").unwrap(),
+            validity: crate::token::LinkValidity::default(),
+        }
+    }
+
+    #[test]
+    fn the_verification_mail_carries_no_text_the_submitter_wrote() {
+        for language in Language::ALL {
+            let mut nomination = crate::test_support::nomination(Status::Submitted, 1, language);
+            let spam = "Win a prize at https://spam.example";
+            nomination.submission.nominee.name = PersonName::parse(spam).unwrap();
+            nomination.submission.nominator.name = PersonName::parse(spam).unwrap();
+            let message = Message::NominatorVerification {
+                nomination_id: nomination.id,
+                addressee: Addressee::nominator_of(&nomination),
+            };
+
+            let email = message.render_email(&links()).unwrap().unwrap();
+
+            assert_eq!(email.subject, language.text("emails.nominator_verification.subject"));
+            for part in [&email.subject, &email.text, &email.html] {
+                assert!(!part.contains("spam.example"), "{language:?}: {part}");
+                assert!(!part.contains(nomination.submission.rationale.as_str()));
+            }
+            assert!(email.text.contains(&nomination.id.to_string()), "the reference");
+            assert!(email.text.contains("https://iln.example.org/nominations/verify?token="));
+        }
+    }
 }

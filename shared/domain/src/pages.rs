@@ -52,6 +52,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/pages/thank_you.html"),
     ),
     ("pages/verified.html", include_str!("../templates/pages/verified.html")),
+    ("pages/verify.html", include_str!("../templates/pages/verify.html")),
     (
         "pages/token_problem.html",
         include_str!("../templates/pages/token_problem.html"),
@@ -254,6 +255,20 @@ pub fn verified(language: Language, already: bool) -> Result<String, RenderError
     )
 }
 
+pub const VERIFY_PATH: &str = "/nominations/verify";
+
+/// The nominator's verification link: a page with a button, so that a mail
+/// scanner opening the link verifies nothing. It names nobody: the person
+/// reading it has not yet shown that the nomination is theirs.
+pub fn verify(language: Language, token: &str) -> Result<String, RenderError> {
+    let path = format!("{VERIFY_PATH}?token={token}");
+    render(
+        "pages/verify.html",
+        language,
+        page(language, &path, context! { token, action => VERIFY_PATH }),
+    )
+}
+
 /// Why a link from an e-mail does not work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenProblem {
@@ -450,6 +465,7 @@ mod tests {
                 thank_you(language),
                 verified(language, false),
                 verified(language, true),
+                verify(language, "tok"),
                 token_problem(language, TokenProblem::Unknown),
                 token_problem(language, TokenProblem::Expired),
                 token_problem(language, TokenProblem::Closed),

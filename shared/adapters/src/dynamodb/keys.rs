@@ -34,6 +34,32 @@ pub fn person(identity: &str) -> String {
 
 pub const NOMINEE_SK: &str = "NOMINEE";
 
+/// Under the nominee's key: this nominator has an unverified nomination of
+/// them. Its existence is what makes sending the same nomination again
+/// record nothing new and mail nothing.
+pub fn pending_sk(nominator_identity: &str) -> String {
+    format!("PENDING#{nominator_identity}")
+}
+
+/// How many endorsements a nomination holds (at most 50).
+pub const ENDORSEMENT_COUNT_SK: &str = "ENDORSEMENT_COUNT";
+
+/// A source network's submission counters.
+pub fn source_counters(network: &str) -> String {
+    format!("RATE#SOURCE#{network}")
+}
+
+/// A nominator address's submission counters, by the address's digest
+/// (erasure computes it to find them).
+pub fn address_counters(digest: &str) -> String {
+    format!("RATE#ADDRESS#{digest}")
+}
+
+/// One window's submission counter.
+pub fn rate_sk(window: &str, since: DateTime<Utc>) -> String {
+    format!("RATE#{window}#{}", since.format("%Y-%m-%dT%H"))
+}
+
 /// Under the person's key, one link per nomination they are in, so that
 /// everything about them is found without a Scan.
 pub fn person_link_sk(nomination: NominationId, role: PersonRole) -> String {

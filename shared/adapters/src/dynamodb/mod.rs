@@ -20,10 +20,10 @@ use std::collections::HashMap;
 
 pub use keys::{COUNTRY_INDEX, STATUS_INDEX};
 pub use membership::Correction;
-pub use nominations::{MoveError, NominationMove, StoredToken, SubmitOutcome};
+pub use nominations::{Holding, MoveError, NominationMove, StoredToken, SubmitOutcome};
 pub use outbox::{AdminChange, AfterDelivery, Claim, DueCursor, LEASE, LinkToStore, OutboxMessage, OutboxStatus};
 pub use people::RemovedNomination;
-pub use vetting::{Addition, Dossier, Endorsement, InvalidCursor, QueueError, QueuePage};
+pub use vetting::{Addition, Dossier, Endorsement, EndorsementPage, InvalidCursor, QueueError, QueuePage};
 
 type Item = HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
 

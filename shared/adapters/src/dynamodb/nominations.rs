@@ -1,20 +1,23 @@
 //! Nominations: submission (or endorsement), reading, and moving them along
 //! the lifecycle with one conditional transaction each.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use iln_domain::audit::{AuditEvent, Happening};
 use iln_domain::confirmation::Confirmation;
+use iln_domain::limits::{Counted, Counter};
 use iln_domain::membership::SentInvitation;
 use iln_domain::message::{Addressee, Message};
 use iln_domain::nomination::LastMove;
 use iln_domain::nomination::Submission;
 use iln_domain::token::{TokenHash, TokenPurpose};
-use iln_domain::{Nomination, NominationId, Status};
+use iln_domain::verification::{Holder, MAX_ENDORSEMENTS};
+use iln_domain::{EmailAddress, Nomination, NominationId, Status};
 use serde::Serialize;
 
 use super::records::{
-    AuditRecord, EndorsementRecord, NominationRecord, NomineeRecord, OutboxRecord, PersonLinkRecord, TokenRecord,
+    AuditRecord, EndorsementCountRecord, EndorsementRecord, NominationRecord, NomineeRecord, OutboxRecord,
+    PendingRecord, PersonLinkRecord, TokenRecord,
 };
 use super::{
     Item, NominationTable, StoreError, TRANSACTION_ATTEMPTS, back_off, cancellation_codes, conditional_check_failed,
@@ -22,15 +25,26 @@ use super::{
 };
 use iln_domain::privacy::PersonRole;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubmitOutcome {
     /// A new nomination, waiting for its nominator to verify their address.
-    Created(NominationId),
-    /// The person was already nominated (or is a member): this nominator is
-    /// recorded as endorsing that nomination.
-    Endorsed(NominationId),
-    /// The same nominator already nominated or endorsed this person.
-    AlreadyRecorded(NominationId),
+    Created,
+    /// The same nominator's unverified nomination of the same person is
+    /// waiting already: nothing new is recorded or mailed. It is counted
+    /// like any other submission.
+    AlreadyPending,
+    /// `counter` is full: nothing is recorded, counted or mailed.
+    Limited(Counter),
+}
+
+/// What a verification does to the person its nomination is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holding {
+    /// The nomination takes the person: nobody may hold them already.
+    Takes,
+    /// The person stays with `holder`, which must still hold them; the
+    /// verified submission becomes its endorsement when `endorses`.
+    MergesInto { holder: NominationId, endorses: bool },
 }
 
 /// A token as stored: what it is for and whether it still works.
@@ -82,6 +96,19 @@ impl<'a> NominationMove<'a> {
     }
 }
 
+/// An unverified nomination's pending mark outlives its 72-hour link by
+/// this much, should its expiry be late.
+const PENDING_KEPT: chrono::Duration = chrono::Duration::days(7);
+
+/// The first counter among `codes` (from `first` on) that was full.
+fn full_counter(codes: &[String], first: usize, counters: &[Counter]) -> Option<Counter> {
+    counters
+        .iter()
+        .enumerate()
+        .find(|(index, _)| conditional_check_failed(codes, first + index))
+        .map(|(_, counter)| counter.clone())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum MoveError {
     /// Someone else moved the nomination (or spent the token) first.
@@ -120,14 +147,17 @@ impl NominationTable {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    /// Records a submission: a new nomination with its verification e-mail,
-    /// or, when the person is already nominated, an endorsement of that
-    /// nomination. Safe to call any number of times concurrently.
+    /// Records a submission: a new nomination, unverified, with its
+    /// verification e-mail, counted against `counters` in the same write.
+    /// It holds nobody until verified. Safe to call any number of times
+    /// concurrently: the same nominator's nomination of the same person is
+    /// recorded once while unverified.
     #[tracing::instrument(skip_all, fields(nomination_id = %id))]
     pub async fn submit(
         &self,
         id: NominationId,
         submission: &Submission,
+        counters: &[Counter],
         now: DateTime<Utc>,
     ) -> Result<SubmitOutcome, StoreError> {
         let nominee_identity = submission.nominee.email.identity();
@@ -142,18 +172,20 @@ impl NominationTable {
             },
         };
         let new_item = "attribute_not_exists(pk)";
-        let writes = vec![
+        let pending = PendingRecord {
+            pk: keys::person(&nominee_identity),
+            sk: keys::pending_sk(&nominator_identity),
+            entity: "pending_nomination".to_owned(),
+            nomination_id: id,
+            expires_at: (now + PENDING_KEPT).timestamp(),
+        };
+        let mut writes = vec![
             self.put(&NominationRecord::new(id, submission, now), Some(new_item))?,
             self.put(&AuditRecord::new(id, AuditEvent::submitted(now)), None)?,
-            self.put(
-                &NomineeRecord {
-                    pk: keys::person(&nominee_identity),
-                    sk: keys::NOMINEE_SK.to_owned(),
-                    entity: "nominee".to_owned(),
-                    nomination_id: id,
-                    nominator_identity: nominator_identity.clone(),
-                },
-                Some(new_item),
+            self.put_with(
+                &pending,
+                "attribute_not_exists(pk) OR expires_at < :now",
+                &[(":now", AttributeValue::N(now.timestamp().to_string()))],
             )?,
             self.put(&OutboxRecord::new(message, now), Some(new_item))?,
             self.put(&PersonLinkRecord::new(&nominee_identity, id, PersonRole::Nominee), None)?,
@@ -162,7 +194,13 @@ impl NominationTable {
                 None,
             )?,
         ];
-        const NOMINEE_WRITE: usize = 2;
+        const PENDING_WRITE: usize = 2;
+        let first_counter = writes.len();
+        let counting = counters
+            .iter()
+            .map(|counter| self.count(counter, now))
+            .collect::<Result<Vec<_>, _>>()?;
+        writes.extend(counting.iter().cloned());
 
         for attempt in 0..TRANSACTION_ATTEMPTS {
             let result = self
@@ -172,83 +210,199 @@ impl NominationTable {
                 .send()
                 .await;
             let error = match result {
-                Ok(_) => return Ok(SubmitOutcome::Created(id)),
+                Ok(_) => return Ok(SubmitOutcome::Created),
                 Err(error) => error,
             };
             match cancellation_codes(&error) {
-                Some(codes) if conditional_check_failed(&codes, NOMINEE_WRITE) => {
-                    if let Some(outcome) = self.endorse(id, &nominee_identity, submission, now).await? {
-                        return Ok(outcome);
+                Some(codes) => {
+                    if let Some(full) = full_counter(&codes, first_counter, counters) {
+                        return Ok(SubmitOutcome::Limited(full));
                     }
-                    // The earlier nomination closed in between: try as new.
+                    if conditional_check_failed(&codes, PENDING_WRITE) {
+                        return self.count_only(counting, counters).await;
+                    }
+                    if !conflicted(&codes) {
+                        return Err(StoreError::call("TransactWriteItems")(error));
+                    }
                 }
-                Some(codes) if conflicted(&codes) => {}
-                _ => return Err(StoreError::call("TransactWriteItems")(error)),
+                None => return Err(StoreError::call("TransactWriteItems")(error)),
             }
             back_off(attempt).await;
         }
         Err(StoreError::Contended)
     }
 
-    /// Records `submission`'s nominator as endorsing the person's existing
-    /// nomination. `None` when there is no longer one to endorse.
-    async fn endorse(
+    /// Counts a submission that records nothing new, so that every accepted
+    /// submission counts alike.
+    async fn count_only(
         &self,
-        receipt_id: NominationId,
-        nominee_identity: &str,
-        submission: &Submission,
-        now: DateTime<Utc>,
-    ) -> Result<Option<SubmitOutcome>, StoreError> {
-        let Some(nominee) = self
-            .get::<NomineeRecord>(keys::person(nominee_identity), keys::NOMINEE_SK)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let existing = nominee.nomination_id;
-        let nominator_identity = submission.nominator.email.identity();
-        if nominee.nominator_identity == nominator_identity {
-            return Ok(Some(SubmitOutcome::AlreadyRecorded(existing)));
+        counting: Vec<TransactWriteItem>,
+        counters: &[Counter],
+    ) -> Result<SubmitOutcome, StoreError> {
+        if counting.is_empty() {
+            return Ok(SubmitOutcome::AlreadyPending);
         }
-        let endorsement = EndorsementRecord {
-            pk: keys::nomination(existing),
-            sk: keys::endorsement_sk(&nominator_identity),
-            entity: "endorsement".to_owned(),
-            nomination_id: existing,
-            receipt_id,
-            at: now,
-            nominator: submission.nominator.clone(),
-            rationale: submission.rationale.clone(),
-            links: submission.links.clone(),
-        };
-        let writes = vec![
-            self.put(&endorsement, Some("attribute_not_exists(pk)"))?,
-            self.put(&AuditRecord::new(existing, AuditEvent::endorsed(now)), None)?,
-            self.put(
-                &PersonLinkRecord::new(&nominator_identity, existing, PersonRole::Endorser),
-                None,
-            )?,
-        ];
         for attempt in 0..TRANSACTION_ATTEMPTS {
             let result = self
                 .client
                 .transact_write_items()
-                .set_transact_items(Some(writes.clone()))
+                .set_transact_items(Some(counting.clone()))
                 .send()
                 .await;
             let error = match result {
-                Ok(_) => return Ok(Some(SubmitOutcome::Endorsed(existing))),
+                Ok(_) => return Ok(SubmitOutcome::AlreadyPending),
                 Err(error) => error,
             };
-            match cancellation_codes(&error) {
-                Some(codes) if conditional_check_failed(&codes, 0) => {
-                    return Ok(Some(SubmitOutcome::AlreadyRecorded(existing)));
-                }
-                Some(codes) if conflicted(&codes) => back_off(attempt).await,
-                _ => return Err(StoreError::call("TransactWriteItems")(error)),
+            let codes = cancellation_codes(&error).unwrap_or_default();
+            if let Some(full) = full_counter(&codes, 0, counters) {
+                return Ok(SubmitOutcome::Limited(full));
             }
+            if !conflicted(&codes) {
+                return Err(StoreError::call("TransactWriteItems")(error));
+            }
+            back_off(attempt).await;
         }
         Err(StoreError::Contended)
+    }
+
+    /// Adds one to `counter`, only while it is below its limit. Counters go
+    /// by TTL an hour after their window.
+    fn count(&self, counter: &Counter, now: DateTime<Utc>) -> Result<TransactWriteItem, StoreError> {
+        let pk = match &counter.counted {
+            Counted::Source(network) => keys::source_counters(network.as_str()),
+            Counted::Address(digest) => keys::address_counters(digest),
+        };
+        let expires = (counter.until() + chrono::Duration::hours(1)).max(now);
+        let update = Update::builder()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(pk))
+            .key(
+                "sk",
+                AttributeValue::S(keys::rate_sk(counter.window.code(), counter.since)),
+            )
+            .condition_expression("attribute_not_exists(pk) OR #count < :limit")
+            .update_expression("SET entity = :entity, expires_at = :expires ADD #count :one")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_values(":limit", AttributeValue::N(counter.limit.to_string()))
+            .expression_attribute_values(":entity", AttributeValue::S("submission_counter".to_owned()))
+            .expression_attribute_values(":expires", AttributeValue::N(expires.timestamp().to_string()))
+            .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// A conditional put with values for its condition.
+    fn put_with(
+        &self,
+        record: &impl Serialize,
+        condition: &str,
+        values: &[(&str, AttributeValue)],
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut put = Put::builder()
+            .table_name(&self.name)
+            .set_item(Some(item(record)?))
+            .condition_expression(condition);
+        for (name, value) in values {
+            put = put.expression_attribute_values(*name, value.clone());
+        }
+        let put = put.build().map_err(StoreError::call("TransactWriteItems"))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// Who holds the person `nominee` now, as a verification by `nominator`
+    /// needs to know it; `None` when nobody does.
+    #[tracing::instrument(skip_all)]
+    pub async fn holder(&self, nominee: &EmailAddress, nominator: &EmailAddress) -> Result<Option<Holder>, StoreError> {
+        let Some(held) = self
+            .get::<NomineeRecord>(keys::person(&nominee.identity()), keys::NOMINEE_SK)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let holder = held.nomination_id;
+        let endorser = keys::endorsement_sk(&nominator.identity());
+        let endorsement = self.get::<EndorsementRecord>(keys::nomination(holder), &endorser);
+        let count = self.get::<EndorsementCountRecord>(keys::nomination(holder), keys::ENDORSEMENT_COUNT_SK);
+        let (endorsement, count) = tokio::join!(endorsement, count);
+        Ok(Some(Holder {
+            nomination_id: holder,
+            same_nominator: held.nominator_identity == nominator.identity(),
+            already_endorsed: endorsement?.is_some(),
+            endorsements: count?.map_or(0, |count| count.count as usize),
+        }))
+    }
+
+    /// Records a verification: the nomination's move, and either the person
+    /// taken or the submission merged into the nomination that holds them
+    /// (as its endorsement, counted). All or nothing; any condition that no
+    /// longer holds is the caller's `Conflict` to re-read and decide again.
+    #[tracing::instrument(skip_all, fields(nomination_id = %step.nomination.id, to = %step.to))]
+    pub async fn record_verification(&self, step: NominationMove<'_>, holding: Holding) -> Result<(), MoveError> {
+        let nomination = step.nomination;
+        let at = step.at;
+        let submission = &nomination.submission;
+        let nominee = keys::person(&submission.nominee.email.identity());
+        let nominator_identity = submission.nominator.email.identity();
+        let mut writes = self.move_writes(step)?;
+        match holding {
+            Holding::Takes => writes.push(self.put(
+                &NomineeRecord {
+                    pk: nominee,
+                    sk: keys::NOMINEE_SK.to_owned(),
+                    entity: "nominee".to_owned(),
+                    nomination_id: nomination.id,
+                    nominator_identity,
+                },
+                Some("attribute_not_exists(pk)"),
+            )?),
+            Holding::MergesInto { holder, endorses } => {
+                let still_held = ConditionCheck::builder()
+                    .table_name(&self.name)
+                    .key("pk", AttributeValue::S(nominee))
+                    .key("sk", AttributeValue::S(keys::NOMINEE_SK.to_owned()))
+                    .condition_expression("nomination_id = :holder")
+                    .expression_attribute_values(":holder", AttributeValue::S(holder.to_string()))
+                    .build()
+                    .map_err(StoreError::call("TransactWriteItems"))?;
+                writes.push(TransactWriteItem::builder().condition_check(still_held).build());
+                if endorses {
+                    let endorsement = EndorsementRecord {
+                        pk: keys::nomination(holder),
+                        sk: keys::endorsement_sk(&nominator_identity),
+                        entity: "endorsement".to_owned(),
+                        nomination_id: holder,
+                        receipt_id: nomination.id,
+                        at,
+                        nominator: submission.nominator.clone(),
+                        rationale: submission.rationale.clone(),
+                        links: submission.links.clone(),
+                    };
+                    let count = Update::builder()
+                        .table_name(&self.name)
+                        .key("pk", AttributeValue::S(keys::nomination(holder)))
+                        .key("sk", AttributeValue::S(keys::ENDORSEMENT_COUNT_SK.to_owned()))
+                        .condition_expression("attribute_not_exists(pk) OR #count < :max")
+                        .update_expression("SET entity = :entity ADD #count :one")
+                        .expression_attribute_names("#count", "count")
+                        .expression_attribute_values(":max", AttributeValue::N(MAX_ENDORSEMENTS.to_string()))
+                        .expression_attribute_values(":entity", AttributeValue::S("endorsement_count".to_owned()))
+                        .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
+                        .build()
+                        .map_err(StoreError::call("TransactWriteItems"))?;
+                    writes.extend([
+                        self.put(&endorsement, Some("attribute_not_exists(pk)"))?,
+                        TransactWriteItem::builder().update(count).build(),
+                        self.put(&AuditRecord::new(holder, AuditEvent::endorsed(at)), None)?,
+                        self.put(
+                            &PersonLinkRecord::new(&nominator_identity, holder, PersonRole::Endorser),
+                            None,
+                        )?,
+                    ]);
+                }
+            }
+        }
+        self.write_transaction(writes).await
     }
 
     /// A strongly consistent read of one item.
@@ -368,7 +522,26 @@ impl NominationTable {
                 .map_err(StoreError::call("TransactWriteItems"))?;
             writes.push(TransactWriteItem::builder().update(spend).build());
         }
-        if step.to.is_closed() {
+        if nomination.status == Status::Submitted {
+            // It leaves `submitted`: the same nominator may nominate the same
+            // person again.
+            let pending = Delete::builder()
+                .table_name(&self.name)
+                .key(
+                    "pk",
+                    AttributeValue::S(keys::person(&nomination.submission.nominee.email.identity())),
+                )
+                .key(
+                    "sk",
+                    AttributeValue::S(keys::pending_sk(&nomination.submission.nominator.email.identity())),
+                )
+                .condition_expression("attribute_not_exists(pk) OR nomination_id = :id")
+                .expression_attribute_values(":id", AttributeValue::S(id.to_string()))
+                .build()
+                .map_err(StoreError::call("TransactWriteItems"))?;
+            writes.push(TransactWriteItem::builder().delete(pending).build());
+        }
+        if step.to.is_closed() && nomination.status.holds_nominee() {
             // A closed nomination no longer stops the person being nominated.
             let release = Delete::builder()
                 .table_name(&self.name)

@@ -44,6 +44,8 @@ struct NominationItems {
     /// Audit events with their sort keys.
     audit: Vec<(String, AuditEvent)>,
     endorsements: Vec<EndorsementRecord>,
+    /// Whether the endorsements' counter exists.
+    endorsement_count: bool,
     additions: Vec<AdditionRecord>,
     messages: Vec<OutboxRecord>,
 }
@@ -171,10 +173,20 @@ impl NominationTable {
                 .await?;
             erasure.roster_entry = true;
         }
+        // Their submission counters, keyed by their address's digest.
+        let counters = self
+            .partition(keys::address_counters(&iln_domain::limits::address_digest(email)))
+            .projection_expression("pk, sk");
+        let mut counter_keys = Vec::new();
+        for item in self.query_all(counters).await? {
+            let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            counter_keys.push((text("pk"), text("sk")));
+        }
         // Last, so that a run that failed earlier still finds everything.
         let leftovers = person
             .keys
             .iter()
+            .chain(&counter_keys)
             .map(|(pk, sk)| self.delete(pk.clone(), sk))
             .collect::<Result<Vec<_>, _>>()?;
         self.write_all(leftovers).await?;
@@ -214,6 +226,7 @@ impl NominationTable {
             nomination: None,
             audit: Vec::new(),
             endorsements: Vec::new(),
+            endorsement_count: false,
             additions: Vec::new(),
             messages: Vec::new(),
         };
@@ -227,6 +240,7 @@ impl NominationTable {
                 "endorsement" => items
                     .endorsements
                     .push(serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?),
+                "endorsement_count" => items.endorsement_count = true,
                 "addition" => items
                     .additions
                     .push(serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?),
@@ -331,6 +345,9 @@ impl NominationTable {
                     scrub.push(self.delete(keys::person(endorser), &keys::person_link_sk(id, PersonRole::Endorser))?);
                 }
             }
+            if items.endorsement_count {
+                scrub.push(self.delete(keys::nomination(id), keys::ENDORSEMENT_COUNT_SK)?);
+            }
             for message in &items.messages {
                 // Another erasure's card updates carry no personal data and
                 // must still go out.
@@ -388,8 +405,13 @@ impl NominationTable {
                     &keys::person_link_sk(id, PersonRole::Nominator),
                 )?,
             ];
-            if record.status.is_open() {
+            if record.status.holds_nominee() {
                 last.push(self.release_nominee(&nominee, id)?);
+            }
+            if record.status == iln_domain::Status::Submitted {
+                // The mark that stops the same nominator sending it again
+                // names them, under the nominee's key.
+                last.push(self.delete(keys::person(&nominee), &keys::pending_sk(&nominator))?);
             }
             for (channel, card) in [
                 (Channel::Vetting, &record.vetting_card),
@@ -427,15 +449,48 @@ impl NominationTable {
         if endorsement.is_none() {
             return Ok(false);
         }
-        self.write_all(vec![
-            self.delete(keys::nomination(id), &keys::endorsement_sk(identity))?,
+        let uncount = Update::builder()
+            .table_name(&self.name)
+            .set_key(Some(key_of(&keys::nomination(id), keys::ENDORSEMENT_COUNT_SK)))
+            .condition_expression("#count > :zero")
+            .update_expression("ADD #count :minus_one")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_values(":zero", AttributeValue::N("0".to_owned()))
+            .expression_attribute_values(":minus_one", AttributeValue::N("-1".to_owned()))
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        // One write: the count drops exactly when the endorsement goes.
+        let delete = Delete::builder()
+            .table_name(&self.name)
+            .set_key(Some(key_of(&keys::nomination(id), &keys::endorsement_sk(identity))))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        let writes = vec![
+            TransactWriteItem::builder().delete(delete).build(),
+            TransactWriteItem::builder().update(uncount).build(),
             self.put(
                 &AuditRecord::new(id, AuditEvent::personal_data_erased(now, admin)),
                 None,
             )?,
-        ])
-        .await?;
-        Ok(true)
+        ];
+        match self.write_transaction(writes).await {
+            Ok(()) => Ok(true),
+            // Gone meanwhile (a concurrent erasure), or an endorsement from
+            // before endorsements were counted: removed without the count.
+            Err(MoveError::Conflict) => {
+                self.write_all(vec![
+                    self.delete(keys::nomination(id), &keys::endorsement_sk(identity))?,
+                    self.put(
+                        &AuditRecord::new(id, AuditEvent::personal_data_erased(now, admin)),
+                        None,
+                    )?,
+                ])
+                .await?;
+                Ok(true)
+            }
+            Err(MoveError::Store(error)) => Err(error),
+        }
     }
 
     /// Empties the member record: it leaves every list and index, and its

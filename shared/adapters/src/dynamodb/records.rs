@@ -141,6 +141,26 @@ pub(super) struct NomineeRecord {
     pub nominator_identity: String,
 }
 
+/// The same nominator's unverified nomination of the same person.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct PendingRecord {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub nomination_id: NominationId,
+    /// Removed when the nomination leaves `submitted`; the TTL is only a
+    /// safety net, well after the verification link's 72 hours.
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct EndorsementCountRecord {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    pub count: u32,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct EndorsementRecord {
     pub pk: String,

@@ -15,7 +15,10 @@ use iln_domain::token::TokenHash;
 use iln_domain::{Nomination, NominationId, PersonName, Status};
 use std::collections::HashMap;
 
-use super::records::{AdditionRecord, AuditRecord, EndorsementRecord, NominationRecord, OutboxRecord, RosterRecord};
+use super::records::{
+    AdditionRecord, AuditRecord, EndorsementCountRecord, EndorsementRecord, NominationRecord, OutboxRecord,
+    RosterRecord,
+};
 use super::{Item, MoveError, NominationTable, StoreError, corrupt, entity, keys};
 use crate::slack::PostedMessage;
 
@@ -39,6 +42,14 @@ pub struct Endorsement {
     pub links: Links,
 }
 
+/// A page of a nomination's endorsements, oldest endorser address first.
+#[derive(Debug, Clone)]
+pub struct EndorsementPage {
+    pub endorsements: Vec<Endorsement>,
+    /// Opaque; pass back to read the next page.
+    pub next_cursor: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Addition {
     pub at: DateTime<Utc>,
@@ -46,11 +57,13 @@ pub struct Addition {
     pub information: String,
 }
 
-/// Everything held about one nomination, read in one round trip.
+/// Everything held about one nomination but its endorsements (read in
+/// pages: [`NominationTable::endorsements`]), in one round trip.
 #[derive(Debug, Clone)]
 pub struct Dossier {
     pub nomination: Nomination,
-    pub endorsements: Vec<Endorsement>,
+    /// How many endorsements it holds (at most 50).
+    pub endorsement_count: usize,
     pub audit: Vec<AuditEvent>,
     pub additions: Vec<Addition>,
     pub vetting_card: Option<PostedMessage>,
@@ -75,9 +88,22 @@ fn encode_cursor(key: &Item) -> String {
 }
 
 fn decode_cursor(cursor: &str) -> Result<Item, InvalidCursor> {
+    decode_cursor_of(cursor, &["pk", "sk", "gsi1pk", "gsi1sk"])
+}
+
+/// A cursor into nomination `id`'s endorsements: it may point at nothing else.
+fn decode_endorsement_cursor(cursor: &str, id: NominationId) -> Result<Item, InvalidCursor> {
+    let key = decode_cursor_of(cursor, &["pk", "sk"])?;
+    let text = |name: &str| key.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+    match text("pk") == keys::nomination(id) && text("sk").starts_with(&keys::endorsement_sk("")) {
+        true => Ok(key),
+        false => Err(InvalidCursor),
+    }
+}
+
+fn decode_cursor_of(cursor: &str, expected: &[&str]) -> Result<Item, InvalidCursor> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| InvalidCursor)?;
     let plain: HashMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| InvalidCursor)?;
-    let expected = ["pk", "sk", "gsi1pk", "gsi1sk"];
     if plain.len() != expected.len() || !expected.iter().all(|name| plain.contains_key(*name)) {
         return Err(InvalidCursor);
     }
@@ -152,26 +178,27 @@ impl NominationTable {
             .collect()
     }
 
-    /// The nomination with its endorsements, audit trail and additions.
+    /// The nomination with its audit trail, additions and how many
+    /// endorsements it holds.
     #[tracing::instrument(skip_all, fields(nomination_id = %id))]
     pub async fn dossier(&self, id: NominationId) -> Result<Option<Dossier>, StoreError> {
-        let items = self.query_all(self.partition(keys::nomination(id))).await?;
+        let query = self
+            .partition(keys::nomination(id))
+            .filter_expression("entity <> :endorsement")
+            .expression_attribute_values(":endorsement", AttributeValue::S("endorsement".to_owned()));
+        let items = self.query_all(query).await?;
         let mut nomination = None;
-        let (mut endorsements, mut audit, mut additions) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut endorsement_count, mut audit, mut additions) = (0, Vec::new(), Vec::new());
         for item in &items {
             match entity(item) {
                 "nomination" => {
                     let record: NominationRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(item))?;
                     nomination = Some(record);
                 }
-                "endorsement" => {
-                    let record: EndorsementRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(item))?;
-                    endorsements.push(Endorsement {
-                        at: record.at,
-                        nominator: record.nominator,
-                        rationale: record.rationale,
-                        links: record.links,
-                    });
+                "endorsement_count" => {
+                    let record: EndorsementCountRecord =
+                        serde_dynamo::from_item(item.clone()).map_err(corrupt(item))?;
+                    endorsement_count = record.count as usize;
                 }
                 "audit_event" => {
                     let record: AuditRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(item))?;
@@ -192,10 +219,59 @@ impl NominationTable {
             vetting_card: record.vetting_card.clone(),
             iln_card: record.iln_card.clone(),
             nomination: record.into_domain(),
-            endorsements,
+            endorsement_count,
             audit,
             additions,
         }))
+    }
+
+    /// Whether `person` endorses nomination `id` (endorsements are recorded
+    /// only once verified): one read, whatever the number of endorsements.
+    #[tracing::instrument(skip_all, fields(nomination_id = %id))]
+    pub async fn endorses(&self, id: NominationId, person: &iln_domain::EmailAddress) -> Result<bool, StoreError> {
+        let endorsement: Option<EndorsementRecord> = self
+            .get(keys::nomination(id), &keys::endorsement_sk(&person.identity()))
+            .await?;
+        Ok(endorsement.is_some())
+    }
+
+    /// One page of nomination `id`'s endorsements, `limit` at most.
+    #[tracing::instrument(skip_all, fields(nomination_id = %id))]
+    pub async fn endorsements(
+        &self,
+        id: NominationId,
+        cursor: Option<&str>,
+        limit: i32,
+    ) -> Result<EndorsementPage, QueueError> {
+        let start = cursor.map(|cursor| decode_endorsement_cursor(cursor, id)).transpose()?;
+        let page = self
+            .partition(keys::nomination(id))
+            .key_condition_expression("pk = :pk AND begins_with(sk, :endorsement)")
+            .expression_attribute_values(":endorsement", AttributeValue::S(keys::endorsement_sk("")))
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(StoreError::call("Query"))?;
+        let endorsements = page
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|item| !super::expired(item) && entity(item) == "endorsement")
+            .map(|item| {
+                let record: EndorsementRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?;
+                Ok(Endorsement {
+                    at: record.at,
+                    nominator: record.nominator,
+                    rationale: record.rationale,
+                    links: record.links,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(EndorsementPage {
+            endorsements,
+            next_cursor: page.last_evaluated_key.as_ref().map(encode_cursor),
+        })
     }
 
     /// What the findings need around `dossier`: the nominator's roster entry,
@@ -231,13 +307,18 @@ impl NominationTable {
                 AttributeValue::S(keys::country_partition(&submission.nominee.country)),
             )
             .expression_attribute_values(":from", AttributeValue::S(keys::COUNTRY_RELEVANT_FROM.to_owned()))
+            // An unverified nomination is nobody's yet: it does not count.
+            .filter_expression("entity <> :nomination OR #status <> :unverified")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":nomination", AttributeValue::S("nomination".to_owned()))
+            .expression_attribute_values(":unverified", AttributeValue::S(Status::Submitted.code().to_owned()))
             .send();
         let (people, country) = tokio::join!(people, country);
         let people = people.map_err(StoreError::call("BatchGetItem"))?;
         let country = country.map_err(StoreError::call("Query"))?;
 
         let mut surroundings = Surroundings {
-            endorsements: dossier.endorsements.len(),
+            endorsements: dossier.endorsement_count,
             ..Surroundings::default()
         };
         for item in people
