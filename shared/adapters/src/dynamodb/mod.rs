@@ -22,7 +22,7 @@ pub use membership::Correction;
 pub use nominations::{MoveError, NominationMove, StoredToken, SubmitOutcome};
 pub use outbox::{AdminChange, AfterDelivery, Claim, DueCursor, LEASE, LinkToStore, OutboxMessage, OutboxStatus};
 pub use people::RemovedNomination;
-pub use vetting::{Addition, Dossier, Endorsement, InvalidCursor, QueueError, QueuePage};
+pub use vetting::{Addition, Dossier, Endorsement, ImportStopped, InvalidCursor, PartialImport, QueueError, QueuePage};
 
 type Item = HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
 
