@@ -66,15 +66,22 @@ impl Default for Options {
     }
 }
 
-/// The test Slack app's signing secret.
-pub const SIGNING_SECRET: &[u8] = b"iln-tests-slack-signing-secret";
+/// The test Slack app's signing secret (32 characters, as Slack's are).
+pub const SIGNING_SECRET: &[u8] = b"iln-tests-slack-signing-secret-0";
+
+/// The signing secret as the webhook holds it.
+pub fn signing_secret() -> iln_domain::slack::signature::SigningSecret {
+    iln_domain::slack::signature::SigningSecret::parse(std::str::from_utf8(SIGNING_SECRET).expect("UTF-8"))
+        .expect("a secret long enough")
+}
 pub const VETTING_CHANNEL: &str = "C0VETTING";
 pub const ILN_CHANNEL: &str = "C0ILN";
 pub const SLACK_VETTER: &str = "UVERA";
+/// An ILN member who may raise concerns and do nothing else.
+pub const SLACK_MEMBER: &str = "UMEI";
 
 /// Allow-lists of the test Slack workspace: one vetter, twenty confirmers
-/// (`UC01`…`UC20`), and the nominator used by `nomination()` as a confirmer
-/// (`ULUCIA`) who must not confirm their own nominee.
+/// (`UC01`…`UC20`), and one member who may only raise concerns.
 fn slack_permissions(quorum: usize) -> iln_domain::confirmation::SlackPermissions {
     let confirmers: Vec<String> = (1..=20).map(|n| format!("UC{n:02}=confirmer{n}@iln.test")).collect();
     iln_domain::confirmation::SlackPermissions::parse(
@@ -82,6 +89,7 @@ fn slack_permissions(quorum: usize) -> iln_domain::confirmation::SlackPermission
         &confirmers.join(","),
         quorum,
     )
+    .and_then(|permissions| permissions.with_members(&format!("{SLACK_MEMBER}=mei@iln.test")))
     .expect("allow-lists")
 }
 
@@ -269,7 +277,19 @@ impl TestApp {
         body: &[u8],
         extra: &[(&str, &str)],
     ) -> TestResponse {
-        let timestamp = self.now.timestamp().to_string();
+        self.from_slack_at(self.now, path, content_type, body, extra).await
+    }
+
+    /// A request as Slack sends it at `at` (signed and handled then).
+    pub async fn from_slack_at(
+        &self,
+        at: DateTime<Utc>,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+        extra: &[(&str, &str)],
+    ) -> TestResponse {
+        let timestamp = at.timestamp().to_string();
         let signature = iln_domain::slack::signature::sign(SIGNING_SECRET, &timestamp, body);
         let mut headers = vec![
             ("content-type", content_type),
@@ -277,7 +297,7 @@ impl TestApp {
             ("x-slack-signature", signature.as_str()),
         ];
         headers.extend_from_slice(extra);
-        self.request("POST", path, &headers, body).await
+        self.request_at(at, "POST", path, &headers, body).await
     }
 
     /// The form body Slack posts for an interaction payload.
@@ -312,6 +332,22 @@ impl TestApp {
         text: &str,
         share: bool,
     ) -> TestResponse {
+        self.submit_modal_at(self.now, user, callback_id, id, version, text, share)
+            .await
+    }
+
+    /// The same, submitted at `at`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn submit_modal_at(
+        &self,
+        at: DateTime<Utc>,
+        user: &str,
+        callback_id: &str,
+        id: &str,
+        version: u64,
+        text: &str,
+        share: bool,
+    ) -> TestResponse {
         let mut values = json!({ "text": { "text_input": { "type": "plain_text_input", "value": text } } });
         if share {
             values["share"] =
@@ -332,7 +368,8 @@ impl TestApp {
                 "state": { "values": values },
             },
         });
-        self.from_slack(
+        self.from_slack_at(
+            at,
             "/slack/interactions",
             "application/x-www-form-urlencoded",
             &Self::interaction_body(&payload),
@@ -496,7 +533,7 @@ impl TestApp {
             slack_webhook: slack_webhook::App {
                 table: table.clone(),
                 slack: SlackClient::new(format!("{}/api", slack.uri()), BotToken::new("xoxb-test")).expect("slack"),
-                signing_secret: SIGNING_SECRET.to_vec(),
+                signing_secret: signing_secret(),
                 permissions: slack_permissions(options.quorum),
             },
             invitations: invitations::App {
@@ -780,13 +817,133 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// This test's table through a client that also runs `interceptor`.
+    pub fn table_with(&self, interceptor: impl aws_sdk_dynamodb::config::Intercept + 'static) -> NominationTable {
+        let config = self.dynamodb.config().to_builder().interceptor(interceptor).build();
+        NominationTable::new(aws_sdk_dynamodb::Client::from_conf(config), &self.table_name)
+    }
+}
+
+/// Plays DynamoDB handing a batch back unprocessed, as it does when
+/// throttled: of the BatchGetItem and BatchWriteItem calls through it, the
+/// first `pass` go through, the next `hold` come back with every key or
+/// item unprocessed (what was asked is what is handed back), then all pass.
+#[derive(Debug, Clone)]
+pub struct Unprocessed {
+    pass: usize,
+    hold: usize,
+    calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Unprocessed {
+    pub fn after(pass: usize, hold: usize) -> Self {
+        Self {
+            pass,
+            hold,
+            calls: Default::default(),
+        }
+    }
+
+    /// Batch calls made so far.
+    pub fn calls(&self) -> usize {
+        self.calls.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// What a held call asked for, kept in the call's own state.
+#[derive(Debug, Clone)]
+enum Held {
+    Keys(HashMap<String, aws_sdk_dynamodb::types::KeysAndAttributes>),
+    Writes(HashMap<String, Vec<aws_sdk_dynamodb::types::WriteRequest>>),
+}
+
+impl aws_smithy_types::config_bag::Storable for Held {
+    type Storer = aws_smithy_types::config_bag::StoreReplace<Self>;
+}
+
+impl aws_sdk_dynamodb::config::Intercept for Unprocessed {
+    fn name(&self) -> &'static str {
+        "Unprocessed"
+    }
+
+    fn read_before_execution(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef<'_>,
+        config: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        use aws_sdk_dynamodb::operation::{batch_get_item::BatchGetItemInput, batch_write_item::BatchWriteItemInput};
+        let input = context.input();
+        let held = if let Some(get) = input.downcast_ref::<BatchGetItemInput>() {
+            Held::Keys(get.request_items.clone().unwrap_or_default())
+        } else if let Some(write) = input.downcast_ref::<BatchWriteItemInput>() {
+            Held::Writes(write.request_items.clone().unwrap_or_default())
+        } else {
+            return Ok(());
+        };
+        let call = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if (self.pass..self.pass + self.hold).contains(&call) {
+            config.interceptor_state().store_put(held);
+        }
+        Ok(())
+    }
+
+    fn modify_before_attempt_completion(
+        &self,
+        context: &mut aws_sdk_dynamodb::config::interceptors::FinalizerInterceptorContextMut<'_>,
+        _components: &aws_sdk_dynamodb::config::RuntimeComponents,
+        config: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        use aws_sdk_dynamodb::operation::{batch_get_item::BatchGetItemOutput, batch_write_item::BatchWriteItemOutput};
+        let Some(held) = config.load::<Held>().cloned() else {
+            return Ok(());
+        };
+        let Some(Ok(output)) = context.output_or_error_mut() else {
+            return Ok(());
+        };
+        match held {
+            Held::Keys(keys) => {
+                if let Some(output) = output.downcast_mut::<BatchGetItemOutput>() {
+                    output.responses = Some(HashMap::new());
+                    output.unprocessed_keys = Some(keys);
+                }
+            }
+            Held::Writes(writes) => {
+                if let Some(output) = output.downcast_mut::<BatchWriteItemOutput>() {
+                    output.unprocessed_items = Some(writes);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 const TEST_JWT_SECRET: &[u8] = b"iln-tests-local-jwt-secret";
 
-/// A bearer token signed by the test's local authorizer.
+/// A bearer ID token signed by the test's local authorizer, as Cognito
+/// mints it (`token_use` `id`; an address is `email_verified`).
 pub fn staff_token(subject: &str, email: Option<&str>, groups: &[&str]) -> String {
     let token = LocalAuthorizer::new(TEST_JWT_SECRET)
         .expect("authorizer")
         .mint(subject, email, groups, Utc::now(), chrono::Duration::hours(1))
+        .expect("token");
+    format!("Bearer {token}")
+}
+
+/// An ID token saying exactly what `identity` says (an unverified address).
+pub fn id_token(identity: iln_runner::authorizer::Identity<'_>) -> String {
+    let token = LocalAuthorizer::new(TEST_JWT_SECRET)
+        .expect("authorizer")
+        .mint_id_token(identity, Utc::now(), chrono::Duration::hours(1))
+        .expect("token");
+    format!("Bearer {token}")
+}
+
+/// The same user's access token: API Gateway's authorizer passes it.
+pub fn access_token(subject: &str, groups: &[&str]) -> String {
+    let token = LocalAuthorizer::new(TEST_JWT_SECRET)
+        .expect("authorizer")
+        .mint_access_token(subject, groups, Utc::now(), chrono::Duration::hours(1))
         .expect("token");
     format!("Bearer {token}")
 }

@@ -40,7 +40,7 @@ async fn counted_webhook(app: &TestApp) -> (slack_webhook::App, RoundTrips) {
     let webhook = slack_webhook::App {
         table: NominationTable::new(aws_sdk_dynamodb::Client::from_conf(config), &app.table_name),
         slack: SlackClient::new(format!("{}/api", app.slack.uri()), BotToken::new("xoxb-test")).unwrap(),
-        signing_secret: iln_tests::SIGNING_SECRET.to_vec(),
+        signing_secret: iln_tests::signing_secret(),
         permissions: iln_domain::confirmation::SlackPermissions::parse(
             &format!("{SLACK_VETTER}={}", iln_tests::VETTER_EMAIL),
             "UC01=confirmer1@iln.test",

@@ -53,7 +53,7 @@ async fn amara_everywhere(app: &TestApp) -> Scenario {
         .request(
             "PUT",
             "/vetting/roster",
-            &[("authorization", &vetter_token()), ("content-type", "text/csv")],
+            &[("authorization", &admin_token()), ("content-type", "text/csv")],
             roster.as_bytes(),
         )
         .await;

@@ -1,7 +1,9 @@
 //! Slack's side: verified requests, who may click what, confirmation by
 //! quorum, and exactly-once effects under double clicks, races and retries.
 
-use iln_tests::{ILN_CHANNEL, SLACK_VETTER, TestApp, VETTING_CHANNEL, click_payload, nomination, unique_address};
+use iln_tests::{
+    ILN_CHANNEL, SLACK_MEMBER, SLACK_VETTER, TestApp, VETTING_CHANNEL, click_payload, nomination, unique_address,
+};
 use serde_json::{Value, json};
 
 async fn status(app: &TestApp, id: &str) -> String {
@@ -187,9 +189,18 @@ async fn who_may_click_what_is_enforced_and_refusals_are_told_privately() {
     let outsider_declines = app
         .click("UOUTSIDER", "iln.decline", &confirmer_nominates.id, 3, ILN_CHANNEL)
         .await;
-    let anyone_raises_concern = app
+    let outsider_raises_concern = app
         .click(
             "UOUTSIDER",
+            "iln.raise_concern",
+            &confirmer_nominates.id,
+            3,
+            ILN_CHANNEL,
+        )
+        .await;
+    let member_raises_concern = app
+        .click(
+            SLACK_MEMBER,
             "iln.raise_concern",
             &confirmer_nominates.id,
             3,
@@ -207,6 +218,7 @@ async fn who_may_click_what_is_enforced_and_refusals_are_told_privately() {
         &vetter_confirms,
         &own_nominee,
         &outsider_declines,
+        &outsider_raises_concern,
     ] {
         assert_eq!(response.status, 200, "Slack always gets its acknowledgement");
     }
@@ -219,8 +231,8 @@ async fn who_may_click_what_is_enforced_and_refusals_are_told_privately() {
         .filter(|c| c.method == "chat.postEphemeral")
         .map(|c| c.body["text"].as_str().unwrap_or_default().to_owned())
         .collect();
-    assert_eq!(ephemerals.len(), 5, "{ephemerals:?}");
-    assert_eq!(ephemerals.iter().filter(|t| t.contains("not on the list")).count(), 4);
+    assert_eq!(ephemerals.len(), 6, "{ephemerals:?}");
+    assert_eq!(ephemerals.iter().filter(|t| t.contains("not on the list")).count(), 5);
     assert_eq!(
         ephemerals
             .iter()
@@ -235,8 +247,12 @@ async fn who_may_click_what_is_enforced_and_refusals_are_told_privately() {
         .filter(|c| c.method == "views.open")
         .map(|c| c.body)
         .collect();
-    assert_eq!(views.len(), 2, "modals for the concern and the rejection only");
-    assert_eq!((anyone_raises_concern.status, vetter_opens_reject.status), (200, 200));
+    assert_eq!(
+        views.len(),
+        2,
+        "modals for the listed member's concern and the rejection only"
+    );
+    assert_eq!((member_raises_concern.status, vetter_opens_reject.status), (200, 200));
 }
 
 #[tokio::test]
@@ -452,7 +468,7 @@ async fn a_concern_is_audited_and_posted_in_the_cards_thread_and_a_decline_close
 
     let concern = app
         .submit_modal(
-            "UOUTSIDER",
+            SLACK_MEMBER,
             "iln.raise_concern",
             &nomination.id,
             3,
@@ -516,7 +532,7 @@ async fn slash_commands_answer_listed_users_privately() {
         .from_slack(
             "/slack/commands",
             form,
-            command("UC01", &format!("status {}", nomination.id)).as_bytes(),
+            command(SLACK_VETTER, &format!("status {}", nomination.id)).as_bytes(),
             &[],
         )
         .await;

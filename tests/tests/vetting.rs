@@ -102,7 +102,7 @@ async fn the_file_shows_roster_country_and_rationale_findings() {
     let roster = format!(
         "email,name,category,country\n{nominator},Lucía Fernández,iln_member,ES\nleader@example.org,Ngozi Adeyemi,iln_member,NG\n"
     );
-    let token = vetter_token();
+    let token = iln_tests::admin_token();
     let import = app
         .request(
             "PUT",
@@ -459,7 +459,7 @@ async fn a_roster_import_reports_bad_rows_by_line_is_idempotent_and_changes_find
         "email,name,category,country\n{},Lucía Fernández,iln_member,ES\nnot-an-address,X,iln_member,ES\nok@example.org,Ok,judge,ES\n",
         nomination.nominator
     );
-    let token = vetter_token();
+    let token = iln_tests::admin_token();
     let headers = [("authorization", token.as_str()), ("content-type", "text/csv")];
 
     let first = app.request("PUT", "/vetting/roster", &headers, csv.as_bytes()).await;

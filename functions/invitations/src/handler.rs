@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::{Correction, MoveError, NominationMove, NominationTable, StoreError};
-use iln_adapters::http::{html, json, json_error, json_unavailable, staff, unavailable};
+use iln_adapters::http::{access_refused, html, json, json_error, json_unavailable, staff, too_large, unavailable};
 use iln_adapters::telemetry::error_chain;
 use iln_domain::audit::{Actor, AuditEvent, Happening};
 use iln_domain::membership::{self, InvitationState, Member, MemberId, MemberStatus};
@@ -24,6 +24,7 @@ pub struct App {
     pub config: Config,
 }
 
+/// Every body this function reads (a form, an admin's JSON) is small.
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Every expected failure, and the one place it becomes a response.
@@ -72,6 +73,9 @@ enum Reader {
 }
 
 pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response<Body> {
+    if request.body().len() > MAX_BODY_BYTES {
+        return too_large(MAX_BODY_BYTES);
+    }
     let segments: Vec<String> = request
         .uri()
         .path()
@@ -220,9 +224,6 @@ async fn answer(
     now: DateTime<Utc>,
 ) -> Result<Response<Body>, Failure> {
     let body = request.body().as_ref();
-    if body.len() > MAX_BODY_BYTES {
-        return Err(Failure::BadRequest("the form is too large".into()));
-    }
     let form: AnswerForm = serde_html_form::from_bytes(body).map_err(|_| Failure::BadRequest("not a form".into()))?;
     let (nomination, hash, language) = match link(app, request, token, now).await? {
         Link::Refused(response) => return Ok(response),
@@ -593,9 +594,6 @@ struct ErasureRequest {
 #[tracing::instrument(skip_all)]
 async fn erase_person(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
     let admin = require_admin(request)?;
-    if request.body().len() > MAX_BODY_BYTES {
-        return Err(Failure::BadRequest("the request is too large".into()));
-    }
     let form: ErasureRequest = serde_json::from_slice(request.body().as_ref())
         .map_err(|error| Failure::BadRequest(format!("malformed erasure request: {error}")))?;
     let email = person_address(form.email.as_deref())?;
@@ -605,10 +603,7 @@ async fn erase_person(app: &App, request: &Request, now: DateTime<Utc>) -> Resul
 
 fn respond_to_failure(failure: Failure, reader: Reader) -> Response<Body> {
     let (status, message) = match failure {
-        Failure::Access(AccessRefused::NotSignedIn) => (StatusCode::UNAUTHORIZED, "sign in as IMI staff".to_owned()),
-        Failure::Access(AccessRefused::WrongGroup) => {
-            (StatusCode::FORBIDDEN, "this needs the iln-admins group".to_owned())
-        }
+        Failure::Access(refused) => return access_refused(refused, "the iln-admins group"),
         Failure::NotFound => (StatusCode::NOT_FOUND, "not found".to_owned()),
         Failure::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method not allowed".to_owned()),
         Failure::BadRequest(message) => (StatusCode::BAD_REQUEST, message),

@@ -17,17 +17,18 @@ impl Config {
         let quorum = parsed("CONFIRMATION_QUORUM", str::parse::<usize>)?;
         let vetters = std::env::var("SLACK_VETTERS").unwrap_or_default();
         let confirmers = std::env::var("SLACK_CONFIRMERS").unwrap_or_default();
+        let members = std::env::var("SLACK_MEMBERS").unwrap_or_default();
         Ok(Self {
             table_name: required("TABLE_NAME")?,
             slack_api_url: required("SLACK_API_URL")?,
             slack_bot_token_parameter: required("SLACK_BOT_TOKEN_PARAMETER")?,
             slack_signing_secret_parameter: required("SLACK_SIGNING_SECRET_PARAMETER")?,
-            permissions: SlackPermissions::parse(&vetters, &confirmers, quorum).map_err(|error| {
-                ConfigError::Invalid {
-                    name: "SLACK_VETTERS/SLACK_CONFIRMERS",
+            permissions: SlackPermissions::parse(&vetters, &confirmers, quorum)
+                .and_then(|permissions| permissions.with_members(&members))
+                .map_err(|error| ConfigError::Invalid {
+                    name: "SLACK_VETTERS/SLACK_CONFIRMERS/SLACK_MEMBERS",
                     reason: error.to_string(),
-                }
-            })?,
+                })?,
         })
     }
 }

@@ -1,15 +1,16 @@
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::{MoveError, NominationMove, NominationTable, StoreError};
-use iln_adapters::http::{json, json_unavailable};
+use iln_adapters::dynamodb::{Dossier, MoveError, NominationMove, NominationTable, StoreError};
+use iln_adapters::http::{json, json_unavailable, too_large};
 use iln_adapters::slack::SlackClient;
 use iln_adapters::telemetry::error_chain;
-use iln_domain::audit::{Actor, AuditEvent};
+use iln_domain::audit::Actor;
 use iln_domain::confirmation::{self, ClickRefused, SlackPermissions};
 use iln_domain::message::Message;
 use iln_domain::slack::interaction::{Interaction, SlackUserId, View};
+use iln_domain::slack::signature::SigningSecret;
 use iln_domain::slack::{ActionValue, action, modals, signature};
 use iln_domain::vetting::{self, Decision, DecisionRefused, Reason};
-use iln_domain::{Nomination, NominationId, Status};
+use iln_domain::{Nomination, NominationId};
 use lambda_http::http::{Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -19,15 +20,21 @@ pub struct App {
     pub table: NominationTable,
     /// Only to open modals: `views.open` must use a click's trigger at once.
     pub slack: SlackClient,
-    pub signing_secret: Vec<u8>,
+    pub signing_secret: SigningSecret,
     pub permissions: SlackPermissions,
 }
+
+/// Slack's requests are small forms; a card's full blocks (50 blocks of
+/// up to 3,000 characters, form-encoded) in a button's payload stay well
+/// under this.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Every expected failure, and the one place it becomes a response.
 enum Failure {
     Unverified(signature::SignatureRefused),
     NotFound,
     MethodNotAllowed,
+    TooLarge,
     BadRequest(String),
     /// The table did not answer in time: what the request asked may or may
     /// not have been recorded. How Slack is told depends on the surface.
@@ -89,8 +96,11 @@ async fn route(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Respo
     if request.method() != Method::POST {
         return Err(Failure::MethodNotAllowed);
     }
-    // Verified before anything in the request is read.
+    // Verified before anything in the request is read; sized before that.
     let body = request.body().as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Failure::TooLarge);
+    }
     let header = |name: &str| request.headers().get(name).and_then(|value| value.to_str().ok());
     signature::verify(
         &app.signing_secret,
@@ -176,7 +186,7 @@ async fn button(
     let allowed = match action_id {
         action::APPROVE | action::REJECT | action::REQUEST_INFORMATION => app.permissions.vetter(click.user).is_some(),
         action::CONFIRM | action::DECLINE => app.permissions.confirmer(click.user).is_some(),
-        action::RAISE_CONCERN => true,
+        action::RAISE_CONCERN => app.permissions.may_raise_concern(click.user),
         other => return Err(Failure::BadRequest(format!("unknown action {other:?}"))),
     };
     if !allowed {
@@ -191,46 +201,57 @@ async fn button(
         }
         return Ok(acknowledged());
     }
+    if action_id == action::APPROVE {
+        let dossier = read_dossier(app, value.nomination_id).await?;
+        vet(app, &dossier, click, &Decision::Approve, value.version, now).await?;
+        return Ok(acknowledged());
+    }
     let nomination = read(app, value.nomination_id).await?;
-    match action_id {
-        action::APPROVE => {
-            vet(app, &nomination, click, &Decision::Approve, value.version, now).await?;
+    match confirmation::confirm(&nomination, click.user, &app.permissions, now) {
+        Ok(outcome) => {
+            let step = NominationMove {
+                confirmations: Some(outcome.confirmations),
+                ..NominationMove::new(&nomination, outcome.to, now, outcome.audit, outcome.messages)
+            };
+            record(app, step, click, now).await?;
         }
-        _ => {
-            let outcome = confirmation::confirm(&nomination, click.user, &app.permissions, now);
-            match outcome {
-                Ok(outcome) => {
-                    let step = NominationMove {
-                        confirmations: Some(outcome.confirmations),
-                        ..NominationMove::new(&nomination, outcome.to, now, outcome.audit, outcome.messages)
-                    };
-                    record(app, step, click, now).await?;
-                }
-                Err(refused) => tell(app, nomination.id, click, &refused, now).await?,
-            }
-        }
+        Err(refused) => tell(app, nomination.id, click, &refused, now).await?,
     }
     Ok(acknowledged())
 }
 
-/// A vetting decision taken in Slack: the same domain decision as the staff API.
+/// A vetting decision taken in Slack: the same domain decision as the staff
+/// API, by a listed vetter known by the address on the list.
 async fn vet(
     app: &App,
-    nomination: &Nomination,
+    dossier: &Dossier,
     click: &Click<'_>,
     decision: &Decision,
     expected_version: u64,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, Failure> {
+    let nomination = &dossier.nomination;
+    let Some(email) = app.permissions.vetter(click.user) else {
+        tell(app, nomination.id, click, &ClickRefused::NotAllowed, now).await?;
+        return Ok(ClickRefused::NotAllowed.explanation());
+    };
     let actor = Actor::Vetter(click.user.as_str().to_owned());
-    let email = app.permissions.vetter(click.user);
-    match vetting::decide(nomination, actor.clone(), email, decision, expected_version, now) {
+    let endorsers = dossier.endorsers();
+    match vetting::decide(
+        nomination,
+        &endorsers,
+        actor.clone(),
+        email,
+        decision,
+        expected_version,
+        now,
+    ) {
         Ok(outcome) => {
             let step = NominationMove::new(nomination, outcome.to, now, outcome.audit, outcome.messages);
             record(app, step, click, now).await?;
             Ok(None)
         }
-        Err(DecisionRefused::DecidedByNominator) => {
+        Err(DecisionRefused::DecidedByNominatorOrEndorser) => {
             tell(app, nomination.id, click, &ClickRefused::OwnNomination, now).await?;
             Ok(ClickRefused::OwnNomination.explanation())
         }
@@ -296,6 +317,15 @@ async fn read(app: &App, id: NominationId) -> Result<Nomination, Failure> {
         .ok_or_else(|| Failure::BadRequest(format!("no nomination {id}")))
 }
 
+/// The nomination with its endorsements (one query): what a vetting
+/// decision needs, to refuse the nominator and the endorsers.
+async fn read_dossier(app: &App, id: NominationId) -> Result<Dossier, Failure> {
+    app.table
+        .dossier(id)
+        .await?
+        .ok_or_else(|| Failure::BadRequest(format!("no nomination {id}")))
+}
+
 /// Keeps a modal open with `message` beside its text input.
 fn modal_error(message: &str) -> Response<Body> {
     json(
@@ -323,7 +353,6 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
         channel: Some(channel).filter(|c| !c.is_empty()),
         key: &key,
     };
-    let nomination = read(app, value.nomination_id).await?;
     let refusal = match view.callback_id.as_str() {
         action::REJECT | action::REQUEST_INFORMATION => {
             if app.permissions.vetter(user).is_none() {
@@ -336,35 +365,31 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
                 },
                 _ => Decision::RequestInformation { question: reason },
             };
-            vet(app, &nomination, &click, &decision, value.version, now).await?
+            let dossier = read_dossier(app, value.nomination_id).await?;
+            vet(app, &dossier, &click, &decision, value.version, now).await?
         }
-        action::DECLINE => match confirmation::decline(&nomination, user, &app.permissions, &reason, now) {
-            Ok(outcome) => {
-                let step = NominationMove::new(&nomination, outcome.to, now, outcome.audit, outcome.messages);
-                record(app, step, &click, now).await?;
-                None
+        action::DECLINE => {
+            let nomination = read(app, value.nomination_id).await?;
+            match confirmation::decline(&nomination, user, &app.permissions, &reason, now) {
+                Ok(outcome) => {
+                    let step = NominationMove::new(&nomination, outcome.to, now, outcome.audit, outcome.messages);
+                    record(app, step, &click, now).await?;
+                    None
+                }
+                Err(refused) => refused.explanation(),
             }
-            Err(refused) => refused.explanation(),
-        },
+        }
         action::RAISE_CONCERN => {
-            if nomination.status != Status::InDiscussion {
-                Some(format!(
-                    "This nomination is {}; concerns are raised while it is discussed.",
-                    nomination.status
-                ))
-            } else {
-                let actor = Actor::Confirmer(user.as_str().to_owned());
-                let audit = AuditEvent::concern_raised(now, actor, reason.as_str());
-                let message = Message::ConcernRaised {
-                    nomination_id: nomination.id,
-                    by: user.clone(),
-                    concern: reason.as_str().to_owned(),
-                    key: key.clone(),
-                };
-                app.table
-                    .record_note(Some((nomination.id, audit)), vec![message], now)
-                    .await?;
-                None
+            let nomination = read(app, value.nomination_id).await?;
+            match confirmation::raise_concern(&nomination, user, &app.permissions, &reason, now) {
+                // The same concern again finds its note stored: nothing more.
+                Ok(concern) => {
+                    app.table
+                        .record_note(Some((nomination.id, concern.audit)), vec![concern.message], now)
+                        .await?;
+                    None
+                }
+                Err(refused) => refused.explanation(),
             }
         }
         other => return Err(Failure::BadRequest(format!("unknown modal {other:?}"))),
@@ -390,14 +415,17 @@ fn ephemeral(text: &str) -> Response<Body> {
 async fn command(app: &App, body: &[u8]) -> Result<Response<Body>, Failure> {
     let form: CommandForm =
         serde_html_form::from_bytes(body).map_err(|_| Failure::BadRequest("not a slash command".into()))?;
-    if !app.permissions.may_use_commands(&SlackUserId::new(form.user_id)) {
+    let user = SlackUserId::new(form.user_id);
+    if !app.permissions.may_use_commands(&user) {
         return Ok(ephemeral("Only IMI vetters and ILN confirmers may use /iln."));
     }
+    // Vetters see the vetting queue, confirmers the nominations in discussion.
+    let visible = app.permissions.visible_statuses(&user);
     let words: Vec<&str> = form.text.split_whitespace().collect();
     match words.as_slice() {
         ["pending"] => {
             let mut lines = Vec::new();
-            for status in [Status::AwaitingVetting, Status::InDiscussion] {
+            for status in visible {
                 let page = app.table.queue(status, None, 20).await.map_err(|error| match error {
                     iln_adapters::dynamodb::QueueError::Store(error) => Failure::from(error),
                     cursor => Failure::Internal(cursor.into()),
@@ -415,8 +443,9 @@ async fn command(app: &App, body: &[u8]) -> Result<Response<Body>, Failure> {
             let Ok(id) = reference.parse::<NominationId>() else {
                 return Ok(ephemeral(&format!("`{reference}` is not a nomination reference.")));
             };
-            match app.table.nomination(id).await? {
-                None => Ok(ephemeral(&format!("No nomination `{id}`."))),
+            // One the user may not see reads as one that does not exist.
+            match app.table.nomination(id).await?.filter(|n| visible.contains(&n.status)) {
+                None => Ok(ephemeral(&format!("No nomination `{id}` that you may see."))),
                 Some(nomination) => {
                     let last = nomination.last_move.as_ref().map(|last| {
                         format!(
@@ -469,6 +498,7 @@ fn respond_to_failure(failure: Failure) -> Response<Body> {
         }
         Failure::NotFound => (StatusCode::NOT_FOUND, "not found".to_owned()),
         Failure::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "use POST".to_owned()),
+        Failure::TooLarge => return too_large(MAX_BODY_BYTES),
         Failure::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
         Failure::Unavailable(cause, surface) => {
             tracing::warn!(error = %error_chain(&cause), "the table did not answer; outcome unknown");

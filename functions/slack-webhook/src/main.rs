@@ -1,6 +1,7 @@
 use chrono::Utc;
 use iln_adapters::dynamodb::NominationTable;
 use iln_adapters::slack::{BotToken, SlackClient};
+use iln_domain::slack::signature::SigningSecret;
 use lambda_http::{Error, Request, service_fn};
 use slack_webhook::{App, Config, handle};
 
@@ -21,7 +22,9 @@ async fn main() -> Result<(), Error> {
         table: NominationTable::new(aws_sdk_dynamodb::Client::from_conf(dynamodb), &config.table_name)
             .with_retention_days(iln_adapters::config::retention_days()?),
         slack: SlackClient::new(&config.slack_api_url, BotToken::new(bot_token))?,
-        signing_secret: signing_secret.into_bytes(),
+        // Trimmed and length-checked, as the link key is: a bad paste fails
+        // the cold start instead of every request.
+        signing_secret: SigningSecret::parse(&signing_secret)?,
         permissions: config.permissions,
     };
     let app = &app;

@@ -1,10 +1,14 @@
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::{Dossier, MoveError, NominationMove, NominationTable, QueueError, StoreError};
-use iln_adapters::http::{json, json_error, json_unavailable, media_type, staff};
+use iln_adapters::dynamodb::{
+    Dossier, ImportStopped, MoveError, NominationMove, NominationTable, QueueError, StoreError,
+};
+use iln_adapters::http::{access_refused, json, json_error, json_unavailable, media_type, staff, too_large};
 use iln_adapters::telemetry::error_chain;
 use iln_domain::audit::Actor;
 use iln_domain::findings;
-use iln_domain::roster::{RosterFormatError, parse_roster_csv, parse_roster_json, roster_text};
+use iln_domain::roster::{
+    RosterFormatError, parse_roster_csv, parse_roster_json, resume_point, resume_token, roster_text,
+};
 use iln_domain::staff::{AccessRefused, Staff, StaffRole};
 use iln_domain::vetting::{DecisionForm, DecisionRefused, decide};
 use iln_domain::{Language, NominationId, Status};
@@ -18,8 +22,17 @@ pub struct App {
 }
 
 const MAX_DECISION_BYTES: usize = 16 * 1024;
-/// A roster of a few thousand people is well under this.
+const MAX_WITHDRAWAL_BYTES: usize = 16 * 1024;
+/// A roster of 10,000 people is well under this.
 const MAX_ROSTER_BYTES: usize = 2 * 1024 * 1024;
+/// Kept back from the invocation's deadline when importing a roster, to
+/// finish the batches in flight and answer.
+const IMPORT_RESERVE: std::time::Duration = std::time::Duration::from_secs(3);
+/// The import's time when no invocation deadline is given (the local
+/// runner and the tests give one, as Lambda does).
+const IMPORT_TIME_WITHOUT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(7);
+const VETTERS: &str = "the iln-vetters or iln-admins group";
+const ADMINS: &str = "the iln-admins group";
 const DEFAULT_PAGE: i32 = 20;
 const MAX_PAGE: i32 = 100;
 /// Endorsements shown per page of a file (a nomination holds at most 50).
@@ -28,11 +41,16 @@ const ENDORSEMENT_PAGE: i32 = 20;
 /// Every expected failure of this function, and the one place it becomes a
 /// response. Staff read English.
 enum Failure {
-    Access(AccessRefused),
+    /// Refused by the token; `needs` names the group the route needs.
+    Access {
+        refused: AccessRefused,
+        needs: &'static str,
+    },
     NotFound,
     MethodNotAllowed(&'static str),
     UnsupportedMediaType(&'static str),
-    TooLarge,
+    /// The body is over this many bytes.
+    TooLarge(usize),
     BadRequest(String),
     Invalid {
         field: &'static str,
@@ -43,7 +61,19 @@ enum Failure {
     /// The table did not answer in time: a change may or may not have been
     /// recorded.
     Unavailable(StoreError),
+    /// A roster import that stopped part-way.
+    PartialImport(Box<PartialImport>),
     Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// A roster import that stopped part-way: the first `imported` entries are
+/// stored, and `resume_from` goes on from there.
+struct PartialImport {
+    accepted: usize,
+    refused: Value,
+    imported: usize,
+    resume_from: String,
+    stopped: ImportStopped,
 }
 
 impl From<StoreError> for Failure {
@@ -57,8 +87,15 @@ impl From<StoreError> for Failure {
 
 impl From<AccessRefused> for Failure {
     fn from(refused: AccessRefused) -> Self {
-        Failure::Access(refused)
+        Failure::Access {
+            refused,
+            needs: VETTERS,
+        }
     }
+}
+
+fn admins_only(refused: AccessRefused) -> Failure {
+    Failure::Access { refused, needs: ADMINS }
 }
 
 pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response<Body> {
@@ -81,7 +118,7 @@ async fn route(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Respo
         ["vetting", "nominations", id, "withdraw"] if method == Method::POST => {
             withdraw(app, request, &staff, id, now).await
         }
-        ["vetting", "roster"] if method == Method::PUT => import_roster(app, request, now).await,
+        ["vetting", "roster"] if method == Method::PUT => import_roster(app, request, &staff, now).await,
         ["vetting", "roster"] => Err(Failure::MethodNotAllowed("PUT")),
         ["vetting", "nominations", _, "decision" | "withdraw"] => Err(Failure::MethodNotAllowed("POST")),
         ["vetting", "nominations", ..] => Err(Failure::MethodNotAllowed("GET")),
@@ -213,7 +250,7 @@ async fn decision(
     }
     let body = request.body().as_ref();
     if body.len() > MAX_DECISION_BYTES {
-        return Err(Failure::TooLarge);
+        return Err(Failure::TooLarge(MAX_DECISION_BYTES));
     }
     let form: DecisionForm =
         serde_json::from_slice(body).map_err(|error| Failure::BadRequest(format!("malformed decision: {error}")))?;
@@ -221,18 +258,24 @@ async fn decision(
         field,
         message: problem.message(Language::En),
     })?;
+    // Who decides must be known by address: the nominator and the endorsers
+    // may not decide, and only an address tells them apart.
+    let email = staff.email.as_ref().ok_or_else(|| {
+        Failure::Forbidden("a decision needs your verified e-mail address in the token (its email claim)".to_owned())
+    })?;
     let dossier = load(app, id).await?;
     let actor = Actor::Vetter(staff.subject.clone());
     let outcome = decide(
         &dossier.nomination,
+        &dossier.endorsers(),
         actor,
-        staff.email.as_ref(),
+        email,
         &decided,
         form.expected_version,
         now,
     )
     .map_err(|refused| match refused {
-        DecisionRefused::DecidedByNominator => Failure::Forbidden(refused.to_string()),
+        DecisionRefused::DecidedByNominatorOrEndorser => Failure::Forbidden(refused.to_string()),
         DecisionRefused::Stale { .. } | DecisionRefused::Illegal(_) => conflict(&dossier, &refused.to_string()),
     })?;
     let step = NominationMove::new(&dossier.nomination, outcome.to, now, outcome.audit, outcome.messages);
@@ -267,7 +310,10 @@ async fn withdraw(
     raw_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Response<Body>, Failure> {
-    staff.require(StaffRole::Admin)?;
+    staff.require(StaffRole::Admin).map_err(admins_only)?;
+    if request.body().len() > MAX_WITHDRAWAL_BYTES {
+        return Err(Failure::TooLarge(MAX_WITHDRAWAL_BYTES));
+    }
     let form: WithdrawalForm = serde_json::from_slice(request.body().as_ref())
         .map_err(|error| Failure::BadRequest(format!("malformed withdrawal: {error}")))?;
     let reason = iln_domain::vetting::Reason::parse(&form.reason).map_err(|problem| Failure::Invalid {
@@ -307,11 +353,18 @@ fn conflict(dossier: &Dossier, message: &str) -> Failure {
     }))
 }
 
+/// Admins only: who may nominate on the strength of a category.
 #[tracing::instrument(skip_all)]
-async fn import_roster(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
+async fn import_roster(
+    app: &App,
+    request: &Request,
+    staff: &Staff,
+    now: DateTime<Utc>,
+) -> Result<Response<Body>, Failure> {
+    staff.require(StaffRole::Admin).map_err(admins_only)?;
     let body = request.body().as_ref();
     if body.len() > MAX_ROSTER_BYTES {
-        return Err(Failure::TooLarge);
+        return Err(Failure::TooLarge(MAX_ROSTER_BYTES));
     }
     let format_error = |error: RosterFormatError| Failure::BadRequest(error.to_string());
     let text = roster_text(body).map_err(format_error)?;
@@ -321,13 +374,49 @@ async fn import_roster(app: &App, request: &Request, now: DateTime<Utc>) -> Resu
         _ => return Err(Failure::UnsupportedMediaType("text/csv or application/json")),
     }
     .map_err(format_error)?;
+    // An import that stopped part-way goes on where it stopped.
+    let skip = match query(request, "resume_from") {
+        None => 0,
+        Some(token) => resume_point(body, token).map_err(|bad| Failure::BadRequest(bad.to_string()))?,
+    };
     let accepted = import.accepted.len();
-    app.table.import_roster(import.accepted, now).await?;
-    tracing::info!(accepted, refused = import.refused.len(), "roster imported");
-    Ok(json(
-        StatusCode::OK,
-        &json!({ "accepted": accepted, "refused": import.refused }),
-    ))
+    let refused = json!(import.refused);
+    let remaining: Vec<_> = import.accepted.into_iter().skip(skip).collect();
+    let deadline = import_deadline(request);
+    match app.table.import_roster(remaining, now, deadline).await {
+        Ok(_) => {
+            tracing::info!(accepted, refused = import.refused.len(), skip, "roster imported");
+            Ok(json(
+                StatusCode::OK,
+                &json!({ "accepted": accepted, "refused": refused }),
+            ))
+        }
+        Err(partial) => Err(Failure::PartialImport(Box::new(PartialImport {
+            accepted,
+            refused,
+            imported: skip.min(accepted) + partial.written,
+            resume_from: resume_token(body, skip.min(accepted) + partial.written),
+            stopped: partial.stopped,
+        }))),
+    }
+}
+
+/// When the roster import must stop starting batches: the invocation's
+/// deadline less a reserve to answer in.
+fn import_deadline(request: &Request) -> tokio::time::Instant {
+    use lambda_http::RequestExt;
+    let left = match request.lambda_context_ref() {
+        Some(context) if context.deadline > 0 => {
+            let now_millis = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or_default();
+            let left = u128::from(context.deadline).saturating_sub(now_millis);
+            std::time::Duration::from_millis(u64::try_from(left).unwrap_or(u64::MAX)).saturating_sub(IMPORT_RESERVE)
+        }
+        _ => IMPORT_TIME_WITHOUT_DEADLINE,
+    };
+    tokio::time::Instant::now() + left
 }
 
 /// What staff are told when the table did not answer: every command here is
@@ -346,11 +435,7 @@ fn unavailable_message(reads_only: bool) -> &'static str {
 
 fn respond_to_failure(failure: Failure, reads_only: bool) -> Response<Body> {
     let (status, message) = match failure {
-        Failure::Access(AccessRefused::NotSignedIn) => (StatusCode::UNAUTHORIZED, "sign in as IMI staff".to_owned()),
-        Failure::Access(AccessRefused::WrongGroup) => (
-            StatusCode::FORBIDDEN,
-            "this needs the iln-vetters or iln-admins group".to_owned(),
-        ),
+        Failure::Access { refused, needs } => return access_refused(refused, needs),
         Failure::NotFound => (StatusCode::NOT_FOUND, "no such nomination or route".to_owned()),
         Failure::MethodNotAllowed(allow) => {
             let mut response = json_error(StatusCode::METHOD_NOT_ALLOWED, None, "method not allowed");
@@ -360,7 +445,7 @@ fn respond_to_failure(failure: Failure, reads_only: bool) -> Response<Body> {
             return response;
         }
         Failure::UnsupportedMediaType(expected) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("send {expected}")),
-        Failure::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "the body is too large".to_owned()),
+        Failure::TooLarge(limit) => return too_large(limit),
         Failure::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
         Failure::Invalid { field, message } => {
             return json_error(StatusCode::UNPROCESSABLE_ENTITY, Some(field), &message);
@@ -370,6 +455,40 @@ fn respond_to_failure(failure: Failure, reads_only: bool) -> Response<Body> {
         Failure::Unavailable(cause) => {
             tracing::warn!(error = %error_chain(&cause), "the table did not answer; outcome unknown");
             return json_unavailable(unavailable_message(reads_only));
+        }
+        Failure::PartialImport(partial) => {
+            let PartialImport {
+                accepted,
+                refused,
+                imported,
+                resume_from,
+                stopped,
+            } = *partial;
+            match &stopped {
+                ImportStopped::OutOfTime => tracing::warn!(accepted, imported, "roster import ran out of time"),
+                ImportStopped::Store(cause) => {
+                    tracing::error!(accepted, imported, error = %error_chain(cause), "roster import stopped");
+                }
+            }
+            let message = format!(
+                "the import stopped part-way: the first {imported} of {accepted} accepted entries are saved; \
+                 send the same document again to PUT /vetting/roster?resume_from={resume_from} to go on \
+                 (or without resume_from to start over: entries are upserted)"
+            );
+            let mut response = json(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &json!({
+                    "errors": [{ "message": message }],
+                    "accepted": accepted,
+                    "imported": imported,
+                    "resume_from": resume_from,
+                    "refused": refused,
+                }),
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, lambda_http::http::HeaderValue::from_static("1"));
+            return response;
         }
         Failure::Internal(cause) => {
             tracing::error!(error = %error_chain(cause.as_ref()), "request failed");

@@ -181,9 +181,59 @@ impl Gateway {
                 return json_response(500, r#"{"message":"Internal Server Error"}"#);
             }
         };
+        // Lambda gives each invocation its function's Timeout.
+        let request = {
+            use lambda_http::RequestExt;
+            let mut context = lambda_http::Context::default();
+            context.deadline = deadline_after(function_timeout(&route.function));
+            request.with_lambda_context(context)
+        };
         match self.functions.call_http(&route.function, request, now).await {
             Some(response) => response,
             None => json_response(404, r#"{"message":"Not Found"}"#),
         }
+    }
+}
+
+/// The function's `Timeout` in template.yaml, else the template's global
+/// one, else Lambda's default of 3 seconds.
+pub fn function_timeout(function: &str) -> std::time::Duration {
+    static TIMEOUTS: std::sync::LazyLock<(BTreeMap<String, u64>, Option<u64>)> = std::sync::LazyLock::new(|| {
+        let template: serde_norway::Value =
+            serde_norway::from_str(crate::template::TEMPLATE_YAML).unwrap_or(serde_norway::Value::Null);
+        let functions = template["Resources"]
+            .as_mapping()
+            .into_iter()
+            .flatten()
+            .filter_map(|(name, resource)| {
+                Some((name.as_str()?.to_owned(), resource["Properties"]["Timeout"].as_u64()?))
+            })
+            .collect();
+        (functions, template["Globals"]["Function"]["Timeout"].as_u64())
+    });
+    let (functions, global) = &*TIMEOUTS;
+    std::time::Duration::from_secs(functions.get(function).copied().or(*global).unwrap_or(3))
+}
+
+/// A Lambda context deadline (milliseconds since the epoch) `timeout` from now.
+fn deadline_after(timeout: std::time::Duration) -> u64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    u64::try_from((now + timeout).as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod timeout_tests {
+    use super::function_timeout;
+
+    #[test]
+    fn each_function_has_its_template_timeout() {
+        assert_eq!(function_timeout("OutboxFunction").as_secs(), 120);
+        assert_eq!(
+            function_timeout("SubmitNominationFunction"),
+            function_timeout("no such function"),
+            "the global one"
+        );
     }
 }

@@ -34,6 +34,7 @@ pub fn slack_permissions(quorum: usize) -> iln_domain::confirmation::SlackPermis
         "U0CONFIRM1=carlos@iln.localhost,U0CONFIRM2=chiara@iln.localhost",
         quorum,
     )
+    .and_then(|permissions| permissions.with_members("U0MEMBER=mei@iln.localhost"))
     .unwrap_or_else(|_| unreachable!("the local allow-lists are well formed"))
 }
 
@@ -86,7 +87,8 @@ pub async fn load_demo_roster(
 ) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
     let import = iln_domain::roster::parse_roster_csv(include_str!("../../roster-demo.csv"))?;
     let accepted = import.accepted.len();
-    table.import_roster(import.accepted, now).await?;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    table.import_roster(import.accepted, now, deadline).await?;
     Ok(accepted)
 }
 

@@ -80,7 +80,7 @@ async fn main() -> Result<(), Error> {
                 format!("{slack_url}/api"),
                 BotToken::new(secrets.slack_bot_token.clone()),
             )?,
-            signing_secret: secrets.slack_signing_secret.clone().into_bytes(),
+            signing_secret: iln_domain::slack::signature::SigningSecret::parse(&secrets.slack_signing_secret)?,
             permissions: local::slack_permissions(setting("ILN_CONFIRMATION_QUORUM", "1").parse()?),
         },
         invitations: invitations::App {

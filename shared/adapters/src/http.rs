@@ -48,11 +48,52 @@ pub fn staff(request: &lambda_http::Request) -> Result<iln_domain::staff::Staff,
     use lambda_http::RequestExt;
     use lambda_http::request::RequestContext;
     let claims = match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(context)) => context.authorizer.as_ref().and_then(|a| a.jwt.as_ref()),
+        Some(RequestContext::ApiGatewayV2(context)) => context
+            .authorizer
+            .as_ref()
+            .and_then(|a| a.jwt.as_ref())
+            .map(|jwt| &jwt.claims),
         _ => None,
     };
-    let claim = |name: &str| claims.and_then(|jwt| jwt.claims.get(name)).map(String::as_str);
-    iln_domain::staff::Staff::from_claims(claim("sub"), claim("email"), claim("cognito:groups"))
+    iln_domain::staff::Staff::from_claims(claims.unwrap_or(&iln_domain::staff::Claims::new()))
+}
+
+/// The answer to a staff request the token does not allow: `401` when the
+/// token does not say who the staff member is, `403` when it does and the
+/// answer is no. `needs` names the group the route needs.
+pub fn access_refused(refused: iln_domain::staff::AccessRefused, needs: &str) -> Response<Body> {
+    use iln_domain::staff::AccessRefused;
+    let (status, message) = match refused {
+        AccessRefused::NotSignedIn => (StatusCode::UNAUTHORIZED, "sign in as IMI staff".to_owned()),
+        AccessRefused::NotAnIdToken => (
+            StatusCode::UNAUTHORIZED,
+            "send your ID token: an access token does not say who you are".to_owned(),
+        ),
+        AccessRefused::EmailNotVerified => (
+            StatusCode::FORBIDDEN,
+            "your e-mail address is not verified by the identity provider".to_owned(),
+        ),
+        AccessRefused::WrongGroup => (StatusCode::FORBIDDEN, format!("this needs {needs}")),
+    };
+    json_error(status, None, &message)
+}
+
+/// A `413` that says what the route takes.
+pub fn too_large(limit: usize) -> Response<Body> {
+    json_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        None,
+        &format!("the body is over the {} this route takes", size(limit)),
+    )
+}
+
+/// `16 KiB`, `2 MiB`: limits as people write them.
+fn size(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1024 * 1024 && b % (1024 * 1024) == 0 => format!("{} MiB", b / (1024 * 1024)),
+        b if b >= 1024 && b % 1024 == 0 => format!("{} KiB", b / 1024),
+        b => format!("{b} bytes"),
+    }
 }
 
 /// The address the request came from, as API Gateway saw it

@@ -163,13 +163,29 @@ enum Attempt {
 
 impl SlackClient {
     /// `base_url`: `https://slack.com/api` in AWS, a local stand-in or test
-    /// server otherwise. A trailing slash is ignored.
+    /// server otherwise. A trailing slash is ignored. The bot token travels
+    /// with every call, so only https will do, except to this machine
+    /// (loopback: the stand-in and test servers).
     pub fn new(base_url: impl Into<String>, bot_token: BotToken) -> Result<Self, SlackError> {
         let base_url = base_url.into().trim_end_matches('/').to_owned();
         let parsed =
             Url::parse(&base_url).map_err(|error| SlackError::Invalid(format!("base URL {base_url:?}: {error}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(SlackError::Invalid(format!("base URL {base_url:?} is not http(s)")));
+        let loopback = parsed.host_str().is_some_and(|host| {
+            host.eq_ignore_ascii_case("localhost")
+                || host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        });
+        match parsed.scheme() {
+            "https" => {}
+            "http" if loopback => {}
+            _ => {
+                return Err(SlackError::Invalid(format!(
+                    "base URL {base_url:?} must be https (http only on loopback)"
+                )));
+            }
         }
         let mut authorization = HeaderValue::from_str(&format!("Bearer {}", bot_token.0))
             .map_err(|_| SlackError::Invalid("the bot token is not a valid header value".to_owned()))?;
@@ -348,6 +364,30 @@ mod tests {
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     const TOKEN: &str = "xoxb-test-token";
+
+    #[test]
+    fn the_base_url_is_https_unless_it_is_this_machine() {
+        let token = || BotToken::new(TOKEN);
+        for allowed in [
+            "https://slack.com/api",
+            "http://127.0.0.1:3001/api",
+            "http://localhost:3001/api",
+            "http://[::1]:3001/api",
+        ] {
+            assert!(SlackClient::new(allowed, token()).is_ok(), "{allowed}");
+        }
+        for refused in [
+            "http://slack.com/api",
+            "http://10.0.0.1/api",
+            "http://localhost.example.org/api",
+            "ftp://slack.com/api",
+        ] {
+            assert!(
+                matches!(SlackClient::new(refused, token()), Err(SlackError::Invalid(_))),
+                "{refused}"
+            );
+        }
+    }
 
     async fn client_for(server: &MockServer) -> SlackClient {
         SlackClient::new(server.uri(), BotToken::new(TOKEN)).unwrap()

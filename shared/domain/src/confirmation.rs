@@ -22,10 +22,13 @@ pub struct Confirmation {
 
 /// Who may act in Slack: allow-lists of Slack users with their e-mail (so a
 /// nominator is recognised), and how many distinct confirmations confirm.
+/// Vetters vet, confirmers confirm or decline, members of the ILN channel
+/// may only raise concerns; anyone on a list may raise one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlackPermissions {
     vetters: HashMap<SlackUserId, EmailAddress>,
     confirmers: HashMap<SlackUserId, EmailAddress>,
+    members: HashMap<SlackUserId, EmailAddress>,
     quorum: usize,
 }
 
@@ -54,7 +57,17 @@ impl SlackPermissions {
         Ok(Self {
             vetters: allow_list(vetters)?,
             confirmers: allow_list(confirmers)?,
+            members: HashMap::new(),
             quorum: quorum.max(1),
+        })
+    }
+
+    /// ILN members who may raise concerns (and do nothing else), in the same
+    /// `U1=ana@example.org,…` form.
+    pub fn with_members(self, members: &str) -> Result<Self, BadAllowList> {
+        Ok(Self {
+            members: allow_list(members)?,
+            ..self
         })
     }
 
@@ -71,6 +84,23 @@ impl SlackPermissions {
         self.vetters.contains_key(user) || self.confirmers.contains_key(user)
     }
 
+    pub fn may_raise_concern(&self, user: &SlackUserId) -> bool {
+        self.may_use_commands(user) || self.members.contains_key(user)
+    }
+
+    /// The statuses whose nominations `user` may see in `/iln`: vetters the
+    /// vetting queue, confirmers the nominations in discussion.
+    pub fn visible_statuses(&self, user: &SlackUserId) -> Vec<Status> {
+        let mut statuses = Vec::new();
+        if self.vetters.contains_key(user) {
+            statuses.push(Status::AwaitingVetting);
+        }
+        if self.confirmers.contains_key(user) {
+            statuses.push(Status::InDiscussion);
+        }
+        statuses
+    }
+
     pub fn quorum(&self) -> usize {
         self.quorum
     }
@@ -81,6 +111,10 @@ impl SlackPermissions {
 pub enum ClickRefused {
     NotAllowed,
     OwnNomination,
+    /// A concern about a nomination no longer (or not yet) discussed.
+    NotInDiscussion {
+        status: Status,
+    },
     /// Someone moved the nomination first (or it is otherwise not open here).
     AlreadyMoved {
         status: Status,
@@ -97,9 +131,13 @@ impl ClickRefused {
             ClickRefused::NotAllowed => {
                 Some("You are not on the list of people who may do this. Nothing changed.".into())
             }
-            ClickRefused::OwnNomination => {
-                Some("You nominated this person, so you may not decide on the nomination. Nothing changed.".into())
-            }
+            ClickRefused::OwnNomination => Some(
+                "You nominated this person or endorsed the nomination, so you may not decide on it. Nothing changed."
+                    .into(),
+            ),
+            ClickRefused::NotInDiscussion { status } => Some(format!(
+                "This nomination is {status}; concerns are raised while it is discussed."
+            )),
             ClickRefused::AlreadyMoved { status, last_move } => Some(match last_move {
                 Some(last) => format!(
                     "Already {} by {} at {}. Nothing changed.",
@@ -322,6 +360,87 @@ mod tests {
         assert!(SlackPermissions::parse("U1=not-an-address", "", 1).is_err());
         assert!(SlackPermissions::parse("", "", 0).is_ok_and(|p| p.quorum() == 1));
     }
+
+    #[test]
+    fn each_role_sees_its_own_queue_and_anyone_listed_may_raise_a_concern() {
+        let permissions = permissions(1).with_members("UM=mei@example.org").unwrap();
+        let (vetter, confirmer, member, stranger) = (
+            SlackUserId::new("UV"),
+            SlackUserId::new("UA"),
+            SlackUserId::new("UM"),
+            SlackUserId::new("UX"),
+        );
+        assert_eq!(permissions.visible_statuses(&vetter), [Status::AwaitingVetting]);
+        assert_eq!(permissions.visible_statuses(&confirmer), [Status::InDiscussion]);
+        assert!(permissions.visible_statuses(&member).is_empty());
+        assert!(!permissions.may_use_commands(&member));
+        for listed in [&vetter, &confirmer, &member] {
+            assert!(permissions.may_raise_concern(listed), "{listed:?}");
+        }
+        assert!(!permissions.may_raise_concern(&stranger));
+    }
+
+    #[test]
+    fn the_same_concern_by_the_same_person_has_one_key() {
+        let nomination = in_discussion();
+        let permissions = permissions(1).with_members("UM=mei@example.org").unwrap();
+        let concern = |text: &str| crate::vetting::Reason::parse(text).unwrap();
+        let key = |user: &str, text: &str, at: DateTime<Utc>| {
+            raise_concern(&nomination, &SlackUserId::new(user), &permissions, &concern(text), at)
+                .unwrap()
+                .message
+                .id()
+        };
+        let later = now() + chrono::Duration::minutes(3);
+        assert_eq!(key("UM", "A conflict.", now()), key("UM", "  A conflict. ", later));
+        assert_ne!(key("UM", "A conflict.", now()), key("UA", "A conflict.", now()));
+        assert_ne!(key("UM", "A conflict.", now()), key("UM", "Another one.", now()));
+        assert_eq!(
+            raise_concern(&nomination, &SlackUserId::new("UX"), &permissions, &concern("x"), now()),
+            Err(ClickRefused::NotAllowed)
+        );
+    }
+}
+
+/// What raising a concern records: its audit event and its note in the ILN
+/// card's thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConcernOutcome {
+    pub audit: AuditEvent,
+    pub message: Message,
+}
+
+/// A concern raised by `user` about `nomination`. The note's key is the
+/// user and a digest of the concern, so the same concern sent again (a
+/// second submit, Slack's retry) is recorded once.
+pub fn raise_concern(
+    nomination: &Nomination,
+    user: &SlackUserId,
+    permissions: &SlackPermissions,
+    concern: &crate::vetting::Reason,
+    now: DateTime<Utc>,
+) -> Result<ConcernOutcome, ClickRefused> {
+    if !permissions.may_raise_concern(user) {
+        return Err(ClickRefused::NotAllowed);
+    }
+    if nomination.status != Status::InDiscussion {
+        return Err(ClickRefused::NotInDiscussion {
+            status: nomination.status,
+        });
+    }
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(concern.as_str().as_bytes());
+    let digest: String = digest.iter().take(16).map(|byte| format!("{byte:02x}")).collect();
+    let actor = Actor::Confirmer(user.as_str().to_owned());
+    Ok(ConcernOutcome {
+        audit: AuditEvent::concern_raised(now, actor, concern.as_str()),
+        message: Message::ConcernRaised {
+            nomination_id: nomination.id,
+            by: user.clone(),
+            concern: concern.as_str().to_owned(),
+            key: format!("{}.{digest}", user.as_str()),
+        },
+    })
 }
 
 /// What a Decline in the ILN channel does.

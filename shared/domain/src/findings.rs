@@ -30,6 +30,8 @@ pub struct Surroundings {
     pub nominee_is_member: bool,
     pub nominee_was_derecognized: bool,
     pub endorsements: usize,
+    /// The addresses of those who endorsed the nomination.
+    pub endorsers: Vec<EmailAddress>,
     pub country_leaders: Vec<Leader>,
     /// Other open nominations of people in the same country.
     pub country_open_nominations: Vec<NominationId>,
@@ -51,6 +53,8 @@ pub struct Findings {
     pub rationale_thin: bool,
     /// The person asking is the nominator: they may not decide it.
     pub requester_is_nominator: bool,
+    /// The person asking endorsed the nomination: they may not decide it either.
+    pub requester_is_endorser: bool,
 }
 
 /// Findings for `nomination`, for the staff member `requester`, calling a
@@ -84,5 +88,6 @@ pub fn assess(
             .count(),
         rationale_thin: submission.rationale.as_str().chars().count() < thin_below,
         requester_is_nominator: requester.is_some_and(|email| *email == submission.nominator.email),
+        requester_is_endorser: requester.is_some_and(|email| surroundings.endorsers.contains(email)),
     }
 }

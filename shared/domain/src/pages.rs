@@ -399,12 +399,44 @@ pub fn privacy(language: Language) -> Result<String, RenderError> {
     render("pages/privacy.html", language, page(language, "/privacy", context! {}))
 }
 
+/// The error page. It never fails: should its template not render, the
+/// plain fallback page says the same, escaped. (The `Result` stays for the
+/// callers that match on it.)
 pub fn error(language: Language, status: u16, message: &str) -> Result<String, RenderError> {
-    render(
+    Ok(render(
         "pages/error.html",
         language,
         page(language, FORM_PATH, context! { status, message }),
     )
+    .unwrap_or_else(|_| fallback_page(language, status, message)))
+}
+
+/// A page that needs no template, for when a template cannot render. The
+/// message may quote a request: everything in it is escaped.
+pub fn fallback_page(language: Language, status: u16, message: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{status}</title></head>\
+         <body><p>{}</p></body></html>\n",
+        language.code(),
+        escape_html(message)
+    )
+}
+
+/// Escapes text for HTML content and attribute values alike.
+fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            '/' => escaped.push_str("&#x2F;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
 }
 
 /// What a reader was doing when our records did not answer in time. The
@@ -527,6 +559,19 @@ mod tests {
         assert!(spanish.contains("puede que sí o puede que no") && spanish.contains("es seguro"));
         let read_only = Interrupted::Page.message(Language::En);
         assert!(read_only.contains("Nothing was changed"), "{read_only}");
+    }
+
+    #[test]
+    fn the_fallback_page_escapes_everything_it_quotes() {
+        let message = r#"malformed: "</p><script>alert('x')</script><a href="javascript:x">"#;
+        let html = fallback_page(Language::Es, 400, message);
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<a "), "{html}");
+        assert!(!html.contains("'x'"), "{html}");
+        assert!(html.contains("&lt;&#x2F;p&gt;&lt;script&gt;"), "{html}");
+        assert!(html.starts_with("<!doctype html>") && html.contains("lang=\"es\""));
+        let page = error(Language::En, 400, message).unwrap();
+        assert!(!page.contains("<script"), "{page}");
     }
 
     #[test]

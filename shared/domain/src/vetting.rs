@@ -84,8 +84,8 @@ impl DecisionForm {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecisionRefused {
-    #[error("the nominator may not decide their own nomination")]
-    DecidedByNominator,
+    #[error("the nominator or an endorser of a nomination may not decide it")]
+    DecidedByNominatorOrEndorser,
     #[error("the nomination changed since it was read: it is {status} at version {version}")]
     Stale { status: Status, version: u64 },
     #[error(transparent)]
@@ -111,19 +111,27 @@ impl Decision {
     }
 }
 
-/// Decides `nomination` as the staff member `actor` (with `actor_email`, to
-/// refuse a nominator deciding their own nomination), who saw `expected_version`.
+/// Whether the person with `email` has a stake in `nomination`: they
+/// nominated the person, or endorsed the nomination (`endorsers`).
+pub fn has_stake(nomination: &Nomination, endorsers: &[EmailAddress], email: &EmailAddress) -> bool {
+    *email == nomination.submission.nominator.email || endorsers.contains(email)
+}
+
+/// Decides `nomination`, endorsed by `endorsers`, as the staff member `actor`
+/// whose verified address is `actor_email` (a decision is only taken by
+/// someone known by address: the nominator and the endorsers may not decide),
+/// who saw `expected_version`.
 pub fn decide(
     nomination: &Nomination,
+    endorsers: &[EmailAddress],
     actor: Actor,
-    actor_email: Option<&EmailAddress>,
+    actor_email: &EmailAddress,
     decision: &Decision,
     expected_version: u64,
     now: DateTime<Utc>,
 ) -> Result<Outcome, DecisionRefused> {
-    let submission = &nomination.submission;
-    if actor_email.is_some_and(|email| *email == submission.nominator.email) {
-        return Err(DecisionRefused::DecidedByNominator);
+    if has_stake(nomination, endorsers, actor_email) {
+        return Err(DecisionRefused::DecidedByNominatorOrEndorser);
     }
     if nomination.version != expected_version {
         return Err(DecisionRefused::Stale {
@@ -295,13 +303,18 @@ mod tests {
         DateTime::from_timestamp(1_800_100_000, 0).unwrap()
     }
 
+    fn vetter_email() -> EmailAddress {
+        EmailAddress::parse("vera@imi.org").unwrap()
+    }
+
     #[test]
     fn approving_moves_to_discussion_and_posts_the_iln_card() {
         let nomination = nomination(Status::AwaitingVetting, 2);
         let outcome = decide(
             &nomination,
+            &[],
             Actor::Vetter("v".into()),
-            None,
+            &vetter_email(),
             &Decision::Approve,
             2,
             now(),
@@ -325,7 +338,16 @@ mod tests {
                 reason: reason.clone(),
                 share,
             };
-            let outcome = decide(&nomination, Actor::Vetter("v".into()), None, &decision, 2, now()).unwrap();
+            let outcome = decide(
+                &nomination,
+                &[],
+                Actor::Vetter("v".into()),
+                &vetter_email(),
+                &decision,
+                2,
+                now(),
+            )
+            .unwrap();
             assert_eq!(outcome.to, Status::Rejected);
             assert_eq!(outcome.audit.reason.as_deref(), Some(reason.as_str()), "always audited");
             match &outcome.messages[..] {
@@ -346,23 +368,37 @@ mod tests {
     }
 
     #[test]
-    fn the_nominator_may_not_decide_and_a_stale_version_is_refused() {
+    fn the_nominator_and_the_endorsers_may_not_decide_and_a_stale_version_is_refused() {
         let nomination = nomination(Status::AwaitingVetting, 2);
         let nominator = EmailAddress::parse("LUCIA@example.org").unwrap();
+        let endorser = EmailAddress::parse("ines@example.org").unwrap();
+        let endorsers = [EmailAddress::parse("Ines@Example.org").unwrap()];
         let vetter = Actor::Vetter("v".into());
+        for stake in [&nominator, &endorser] {
+            assert_eq!(
+                decide(
+                    &nomination,
+                    &endorsers,
+                    vetter.clone(),
+                    stake,
+                    &Decision::Approve,
+                    2,
+                    now()
+                ),
+                Err(DecisionRefused::DecidedByNominatorOrEndorser),
+                "{stake:?}"
+            );
+        }
         assert_eq!(
             decide(
                 &nomination,
-                vetter.clone(),
-                Some(&nominator),
+                &endorsers,
+                vetter,
+                &vetter_email(),
                 &Decision::Approve,
-                2,
+                1,
                 now()
             ),
-            Err(DecisionRefused::DecidedByNominator)
-        );
-        assert_eq!(
-            decide(&nomination, vetter, None, &Decision::Approve, 1, now()),
             Err(DecisionRefused::Stale {
                 status: Status::AwaitingVetting,
                 version: 2
@@ -375,8 +411,9 @@ mod tests {
         let nomination = nomination(Status::InDiscussion, 3);
         let refused = decide(
             &nomination,
+            &[],
             Actor::Vetter("v".into()),
-            None,
+            &vetter_email(),
             &Decision::Approve,
             3,
             now(),

@@ -23,7 +23,9 @@ pub use membership::Correction;
 pub use nominations::{Holding, MoveError, NominationMove, StoredToken, SubmitOutcome};
 pub use outbox::{AdminChange, AfterDelivery, Claim, DueCursor, LEASE, LinkToStore, OutboxMessage, OutboxStatus};
 pub use people::RemovedNomination;
-pub use vetting::{Addition, Dossier, Endorsement, EndorsementPage, InvalidCursor, QueueError, QueuePage};
+pub use vetting::{
+    Addition, Dossier, Endorsement, EndorsementPage, ImportStopped, InvalidCursor, PartialImport, QueueError, QueuePage,
+};
 
 type Item = HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
 
@@ -210,6 +212,14 @@ async fn back_off(attempt: u32) {
 
 const TRANSACTION_ATTEMPTS: u32 = 8;
 
+/// BatchGetItem and BatchWriteItem hand back what they could not do now
+/// (throttling, their size limits): it is asked for again, with back-off, at
+/// most this many times in all, then the call fails as `Contended`.
+const BATCH_ATTEMPTS: u32 = 8;
+
+/// BatchGetItem takes at most 100 keys a call.
+const BATCH_GET_LIMIT: usize = 100;
+
 /// An item whose TTL has passed: DynamoDB deletes it some time later, and
 /// until then every read treats it as gone.
 fn expired(item: &Item) -> bool {
@@ -228,10 +238,26 @@ fn entity(item: &Item) -> &str {
 }
 
 fn corrupt(item: &Item) -> impl FnOnce(serde_dynamo::Error) -> StoreError + '_ {
-    move |source| StoreError::Corrupt {
-        key: item.get("pk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default(),
-        source,
+    move |source| {
+        let part = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str);
+        StoreError::Corrupt {
+            key: loggable_key(part("pk").unwrap_or_default(), part("sk").unwrap_or_default()),
+            source,
+        }
     }
+}
+
+/// An item's key as it may be logged: keys such as `PERSON#<email>`,
+/// `ROSTER#<email>` or `ENDORSEMENT#<email>` name a person, so any part that
+/// holds an address is replaced; ids and kinds stay, to find the item.
+fn loggable_key(pk: &str, sk: &str) -> String {
+    let redact = |key: &str| {
+        key.split('#')
+            .map(|part| if part.contains('@') { "<address>" } else { part })
+            .collect::<Vec<_>>()
+            .join("#")
+    };
+    format!("{} / {}", redact(pk), redact(sk))
 }
 
 /// What is left of a record whose personal data was erased: every read by
@@ -290,6 +316,55 @@ impl NominationTable {
                 ":nomination",
                 aws_sdk_dynamodb::types::AttributeValue::S(keys::nomination(id)),
             )
+    }
+
+    /// Every item of `keys` that exists, read consistently. Keys handed back
+    /// unprocessed are asked for again, at most `BATCH_ATTEMPTS` times.
+    pub(super) async fn batch_get(
+        &self,
+        keys: Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>,
+    ) -> Result<Vec<Item>, StoreError> {
+        use aws_sdk_dynamodb::types::KeysAndAttributes;
+        let mut items = Vec::new();
+        for chunk in keys.chunks(BATCH_GET_LIMIT) {
+            let mut wanted = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.to_vec()))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(StoreError::call("BatchGetItem"))?,
+            );
+            let mut attempt = 0;
+            while let Some(request) = wanted.take() {
+                if attempt == BATCH_ATTEMPTS {
+                    return Err(StoreError::Contended);
+                }
+                if attempt > 0 {
+                    back_off(attempt - 1).await;
+                }
+                attempt += 1;
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.name, request)
+                    .send()
+                    .await
+                    .map_err(StoreError::call("BatchGetItem"))?;
+                items.extend(
+                    output
+                        .responses
+                        .unwrap_or_default()
+                        .remove(&self.name)
+                        .unwrap_or_default(),
+                );
+                wanted = output
+                    .unprocessed_keys
+                    .unwrap_or_default()
+                    .remove(&self.name)
+                    .filter(|left| !left.keys.is_empty());
+            }
+        }
+        Ok(items)
     }
 
     /// Every item a query finds, page after page.
@@ -502,5 +577,26 @@ mod tests {
         for (case, error) in cases {
             assert!(!error.is_unavailable(), "{case}: {error:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::loggable_key;
+
+    #[test]
+    fn a_logged_key_names_no_address() {
+        assert_eq!(loggable_key("PERSON#a@b.org", "MEMBER"), "PERSON#<address> / MEMBER");
+        assert_eq!(
+            loggable_key(
+                "NOMINATION#01JDZ8Q6N5C8W4Y3F2K9T7B1XA",
+                "ENDORSEMENT#Ana.Lopez@example.org"
+            ),
+            "NOMINATION#01JDZ8Q6N5C8W4Y3F2K9T7B1XA / ENDORSEMENT#<address>"
+        );
+        assert_eq!(
+            loggable_key("PERSON#a@b.org", "LINK#01J#nominee"),
+            "PERSON#<address> / LINK#01J#nominee"
+        );
     }
 }

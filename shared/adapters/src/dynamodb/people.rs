@@ -2,7 +2,7 @@
 //! key and the nomination index (never a Scan): exported on request, or
 //! erased with the audit trail kept.
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use iln_domain::audit::AuditEvent;
 use iln_domain::membership::MemberId;
@@ -24,8 +24,6 @@ use super::{Item, MoveError, NominationTable, StoreError, corrupt, entity, keys}
 
 /// A transaction holds at most this many writes.
 const TRANSACTION_LIMIT: usize = 100;
-/// A batch read asks for at most this many keys.
-const BATCH_GET_LIMIT: usize = 100;
 /// Erasing one nomination is re-read and tried again this often when a
 /// concurrent step moves it meanwhile.
 const ERASE_ATTEMPTS: usize = 3;
@@ -256,48 +254,6 @@ impl NominationTable {
                 items
                     .messages
                     .push(serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?);
-            }
-        }
-        Ok(items)
-    }
-
-    /// Every item of `keys` that exists, read consistently.
-    async fn batch_get(&self, keys: Vec<HashMap<String, AttributeValue>>) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        for chunk in keys.chunks(BATCH_GET_LIMIT) {
-            let mut wanted = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(chunk.to_vec()))
-                    .consistent_read(true)
-                    .build()
-                    .map_err(StoreError::call("BatchGetItem"))?,
-            );
-            let mut attempt = 0;
-            while let Some(request) = wanted.take() {
-                let output = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.name, request)
-                    .send()
-                    .await
-                    .map_err(StoreError::call("BatchGetItem"))?;
-                items.extend(
-                    output
-                        .responses
-                        .unwrap_or_default()
-                        .remove(&self.name)
-                        .unwrap_or_default(),
-                );
-                // Throttled keys come back unprocessed: ask again, later.
-                wanted = output
-                    .unprocessed_keys
-                    .unwrap_or_default()
-                    .remove(&self.name)
-                    .filter(|left| !left.keys.is_empty());
-                if wanted.is_some() {
-                    super::back_off(attempt).await;
-                    attempt += 1;
-                }
             }
         }
         Ok(items)

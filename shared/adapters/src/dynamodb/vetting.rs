@@ -1,7 +1,7 @@
 //! What IMI staff read and write while vetting: the queue, a nomination's
 //! whole file, what surrounds it, the roster, and the nominator's answers.
 
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, TransactWriteItem, Update, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, TransactWriteItem, Update, WriteRequest};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -12,7 +12,7 @@ use iln_domain::nomination::{Links, Nominator, Rationale};
 use iln_domain::roster::RosterEntry;
 use iln_domain::slack::Channel;
 use iln_domain::token::TokenHash;
-use iln_domain::{Nomination, NominationId, PersonName, Status};
+use iln_domain::{EmailAddress, Nomination, NominationId, PersonName, Status};
 use std::collections::HashMap;
 
 use super::records::{
@@ -57,13 +57,16 @@ pub struct Addition {
     pub information: String,
 }
 
-/// Everything held about one nomination but its endorsements (read in
-/// pages: [`NominationTable::endorsements`]), in one round trip.
+/// Everything held about one nomination, in one round trip; of its
+/// endorsements (read in pages: [`NominationTable::endorsements`]) only
+/// who endorsed it.
 #[derive(Debug, Clone)]
 pub struct Dossier {
     pub nomination: Nomination,
     /// How many endorsements it holds (at most 50).
     pub endorsement_count: usize,
+    /// The addresses of those who endorsed it.
+    pub endorser_addresses: Vec<EmailAddress>,
     pub audit: Vec<AuditEvent>,
     pub additions: Vec<Addition>,
     pub vetting_card: Option<PostedMessage>,
@@ -71,6 +74,12 @@ pub struct Dossier {
 }
 
 impl Dossier {
+    /// The addresses of those who endorsed the nomination: with its
+    /// nominator, the people who may not decide it.
+    pub fn endorsers(&self) -> Vec<EmailAddress> {
+        self.endorser_addresses.clone()
+    }
+
     pub fn card(&self, channel: Channel) -> Option<&PostedMessage> {
         match channel {
             Channel::Vetting => self.vetting_card.as_ref(),
@@ -111,6 +120,31 @@ fn decode_cursor_of(cursor: &str, expected: &[&str]) -> Result<Item, InvalidCurs
         .into_iter()
         .map(|(name, value)| (name, AttributeValue::S(value)))
         .collect())
+}
+
+/// BatchWriteItem takes at most 25 requests.
+const ROSTER_BATCH: usize = 25;
+/// Batches in flight at once: 10,000 rows are 400 batches, slow one after
+/// another; four at a time stay near a new on-demand table's 4,000 writes a
+/// second, and what is throttled comes back unprocessed and is retried.
+const ROSTER_BATCHES_AT_ONCE: usize = 4;
+
+/// A roster import that stopped before the end: the first `written`
+/// entries are stored (an upsert each), later ones perhaps not.
+#[derive(Debug, thiserror::Error)]
+#[error("the roster import stopped after {written} entries: {stopped}")]
+pub struct PartialImport {
+    pub written: usize,
+    #[source]
+    pub stopped: ImportStopped,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportStopped {
+    #[error("no time was left to start another batch")]
+    OutOfTime,
+    #[error(transparent)]
+    Store(StoreError),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -182,15 +216,18 @@ impl NominationTable {
     /// endorsements it holds.
     #[tracing::instrument(skip_all, fields(nomination_id = %id))]
     pub async fn dossier(&self, id: NominationId) -> Result<Option<Dossier>, StoreError> {
-        let query = self
-            .partition(keys::nomination(id))
-            .filter_expression("entity <> :endorsement")
-            .expression_attribute_values(":endorsement", AttributeValue::S("endorsement".to_owned()));
-        let items = self.query_all(query).await?;
+        // Endorsements (50 at most) are read too: who endorsed it may not
+        // decide it, and a filter would not spare their reads.
+        let items = self.query_all(self.partition(keys::nomination(id))).await?;
         let mut nomination = None;
         let (mut endorsement_count, mut audit, mut additions) = (0, Vec::new(), Vec::new());
+        let mut endorser_addresses = Vec::new();
         for item in &items {
             match entity(item) {
+                "endorsement" => {
+                    let record: EndorsementRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(item))?;
+                    endorser_addresses.push(record.nominator.email);
+                }
                 "nomination" => {
                     let record: NominationRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(item))?;
                     nomination = Some(record);
@@ -220,6 +257,7 @@ impl NominationTable {
             iln_card: record.iln_card.clone(),
             nomination: record.into_domain(),
             endorsement_count,
+            endorser_addresses,
             audit,
             additions,
         }))
@@ -286,16 +324,10 @@ impl NominationTable {
                 ("sk".to_owned(), AttributeValue::S(sk.to_owned())),
             ])
         };
-        let people = KeysAndAttributes::builder()
-            .keys(key(
-                keys::roster(&submission.nominator.email.identity()),
-                keys::ROSTER_SK,
-            ))
-            .keys(key(keys::person(&submission.nominee.email.identity()), keys::MEMBER_SK))
-            .consistent_read(true)
-            .build()
-            .map_err(StoreError::call("BatchGetItem"))?;
-        let people = self.client.batch_get_item().request_items(&self.name, people).send();
+        let people = self.batch_get(vec![
+            key(keys::roster(&submission.nominator.email.identity()), keys::ROSTER_SK),
+            key(keys::person(&submission.nominee.email.identity()), keys::MEMBER_SK),
+        ]);
         let country = self
             .client
             .query()
@@ -314,19 +346,15 @@ impl NominationTable {
             .expression_attribute_values(":unverified", AttributeValue::S(Status::Submitted.code().to_owned()))
             .send();
         let (people, country) = tokio::join!(people, country);
-        let people = people.map_err(StoreError::call("BatchGetItem"))?;
+        let people = people?;
         let country = country.map_err(StoreError::call("Query"))?;
 
         let mut surroundings = Surroundings {
             endorsements: dossier.endorsement_count,
+            endorsers: dossier.endorsers(),
             ..Surroundings::default()
         };
-        for item in people
-            .responses
-            .unwrap_or_default()
-            .remove(&self.name)
-            .unwrap_or_default()
-        {
+        for item in people {
             match entity(&item) {
                 "roster_entry" => {
                     let record: RosterRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?;
@@ -383,47 +411,105 @@ impl NominationTable {
         Ok(surroundings)
     }
 
-    /// Upserts roster entries: importing the same roster twice changes nothing.
+    /// Upserts roster entries: importing the same roster twice changes
+    /// nothing. Batches of 25 (BatchWriteItem's limit) go out a few at a
+    /// time; none is started after `deadline`. Either every entry is written,
+    /// or the answer says how many of the first entries were: the import can
+    /// go on from there.
     #[tracing::instrument(skip_all, fields(entries = entries.len()))]
-    pub async fn import_roster(&self, entries: Vec<RosterEntry>, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut requests = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let item = serde_dynamo::to_item(RosterRecord::new(entry, now)).map_err(|source| StoreError::Corrupt {
-                key: "roster entry".to_owned(),
-                source,
-            })?;
-            let put = PutRequest::builder()
-                .set_item(Some(item))
-                .build()
-                .map_err(StoreError::call("BatchWriteItem"))?;
-            requests.push(WriteRequest::builder().put_request(put).build());
+    pub async fn import_roster(
+        &self,
+        entries: Vec<RosterEntry>,
+        now: DateTime<Utc>,
+        deadline: tokio::time::Instant,
+    ) -> Result<usize, PartialImport> {
+        let stopped_before = |stopped| PartialImport { written: 0, stopped };
+        let mut batches = Vec::new();
+        for chunk in entries.chunks(ROSTER_BATCH) {
+            let mut requests = Vec::with_capacity(chunk.len());
+            for entry in chunk {
+                let item = serde_dynamo::to_item(RosterRecord::new(entry.clone(), now)).map_err(|source| {
+                    stopped_before(ImportStopped::Store(StoreError::Corrupt {
+                        key: "roster entry".to_owned(),
+                        source,
+                    }))
+                })?;
+                let put = PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .map_err(|error| stopped_before(ImportStopped::Store(StoreError::call("BatchWriteItem")(error))))?;
+                requests.push(WriteRequest::builder().put_request(put).build());
+            }
+            batches.push(requests);
         }
-        // BatchWriteItem takes 25 requests at a time and may hand some back.
-        for chunk in requests.chunks(25) {
-            let mut pending = chunk.to_vec();
-            for attempt in 0..super::TRANSACTION_ATTEMPTS {
-                let output = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.name, pending)
-                    .send()
-                    .await
-                    .map_err(StoreError::call("BatchWriteItem"))?;
-                pending = output
-                    .unprocessed_items
-                    .unwrap_or_default()
-                    .remove(&self.name)
-                    .unwrap_or_default();
-                if pending.is_empty() {
+        let sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
+        let mut done = vec![false; batches.len()];
+        let mut batches = batches.into_iter().enumerate();
+        let mut running = tokio::task::JoinSet::new();
+        let mut stopped = None;
+        loop {
+            while stopped.is_none() && running.len() < ROSTER_BATCHES_AT_ONCE {
+                let Some((index, batch)) = batches.next() else { break };
+                if tokio::time::Instant::now() >= deadline {
+                    stopped = Some(ImportStopped::OutOfTime);
                     break;
                 }
-                super::back_off(attempt).await;
+                let table = self.clone();
+                running.spawn(async move { (index, table.write_batch(batch).await) });
             }
-            if !pending.is_empty() {
-                return Err(StoreError::Contended);
+            match running.join_next().await {
+                None => break,
+                Some(Ok((index, Ok(())))) => done[index] = true,
+                Some(Ok((_, Err(error)))) => {
+                    stopped.get_or_insert(ImportStopped::Store(error));
+                }
+                Some(Err(panicked)) => {
+                    stopped.get_or_insert(ImportStopped::Store(StoreError::Call {
+                        operation: "BatchWriteItem",
+                        source: Box::new(panicked),
+                    }));
+                }
             }
         }
-        Ok(())
+        // Batches finish out of order: what is certainly stored is the run
+        // of finished batches from the start.
+        let written = done
+            .iter()
+            .zip(&sizes)
+            .take_while(|(done, _)| **done)
+            .map(|(_, size)| size)
+            .sum();
+        match stopped {
+            None => Ok(written),
+            Some(stopped) => Err(PartialImport { written, stopped }),
+        }
+    }
+
+    /// One BatchWriteItem of at most 25 puts, asking again for what comes
+    /// back unprocessed, at most `BATCH_ATTEMPTS` times in all.
+    async fn write_batch(&self, batch: Vec<WriteRequest>) -> Result<(), StoreError> {
+        let mut pending = batch;
+        for attempt in 0..super::BATCH_ATTEMPTS {
+            if attempt > 0 {
+                super::back_off(attempt - 1).await;
+            }
+            let output = self
+                .client
+                .batch_write_item()
+                .request_items(&self.name, pending)
+                .send()
+                .await
+                .map_err(StoreError::call("BatchWriteItem"))?;
+            pending = output
+                .unprocessed_items
+                .unwrap_or_default()
+                .remove(&self.name)
+                .unwrap_or_default();
+            if pending.is_empty() {
+                return Ok(());
+            }
+        }
+        Err(StoreError::Contended)
     }
 
     /// Records information the nominator added, spending their token, and puts

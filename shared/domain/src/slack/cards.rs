@@ -403,6 +403,7 @@ mod tests {
             country_open_nominations: 1,
             rationale_thin: false,
             requester_is_nominator: false,
+            requester_is_endorser: false,
         }
     }
 
