@@ -547,6 +547,18 @@ mod tests {
         assert_eq!(template.default_of::<u32>("SenderAddress"), None, "no default");
     }
 
+    /// The runner calls the sweep directly; on AWS the schedule's `Input` is
+    /// the event, so it must be what the outbox reads as a sweep.
+    #[test]
+    fn the_outbox_schedule_sends_what_the_outbox_reads_as_a_sweep() {
+        let file: serde_norway::Value = serde_norway::from_str(TEMPLATE_YAML).unwrap();
+        let input = file["Resources"]["OutboxFunction"]["Properties"]["Events"]["Sweep"]["Properties"]["Input"]
+            .as_str()
+            .expect("the sweep schedule has an Input");
+        let event: serde_json::Value = serde_json::from_str(input).expect("the Input is JSON");
+        assert!(matches!(outbox::Trigger::from_event(event), Ok(outbox::Trigger::Sweep)));
+    }
+
     #[test]
     fn staff_routes_are_marked_as_needing_the_jwt_authorizer() {
         let template = Template::load().unwrap();
