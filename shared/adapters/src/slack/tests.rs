@@ -57,6 +57,37 @@ async fn requests(server: &MockServer) -> Vec<wiremock::Request> {
     server.received_requests().await.unwrap()
 }
 
+/// A Slack whose `method_path` gives every call `answer`.
+async fn slack_answering(method_path: &str, answer: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(path(method_path)).respond_with(answer).mount(&server).await;
+    server
+}
+
+/// A Slack whose `chat.postMessage` gives the first call `first` and posts
+/// the ones after it.
+async fn slack_posting_after(first: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(path("/chat.postMessage"))
+        .respond_with(first)
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/chat.postMessage"))
+        .respond_with(posted())
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn post_one_message(server: &MockServer) -> Result<PostedMessage, SlackError> {
+    client_for(server)
+        .await
+        .post_message("C0VETTING", &message(1), None)
+        .await
+}
+
 #[tokio::test]
 async fn a_message_is_posted_with_the_bearer_token_and_its_channel_and_ts_returned() {
     let server = MockServer::start().await;
@@ -110,22 +141,9 @@ async fn a_base_url_with_a_trailing_slash_reaches_the_same_method() {
 
 #[tokio::test]
 async fn a_server_error_then_success_posts_once_more_and_succeeds() {
-    let server = MockServer::start().await;
-    Mock::given(path("/chat.postMessage"))
-        .respond_with(ResponseTemplate::new(500))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(path("/chat.postMessage"))
-        .respond_with(posted())
-        .mount(&server)
-        .await;
+    let server = slack_posting_after(ResponseTemplate::new(500)).await;
 
-    let result = client_for(&server)
-        .await
-        .post_message("C0VETTING", &message(1), None)
-        .await;
+    let result = post_one_message(&server).await;
 
     assert!(result.is_ok());
     assert_eq!(requests(&server).await.len(), 2);
@@ -133,17 +151,9 @@ async fn a_server_error_then_success_posts_once_more_and_succeeds() {
 
 #[tokio::test]
 async fn two_server_errors_are_unavailable_and_retryable() {
-    let server = MockServer::start().await;
-    Mock::given(path("/chat.postMessage"))
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
+    let server = slack_answering("/chat.postMessage", ResponseTemplate::new(503)).await;
 
-    let error = client_for(&server)
-        .await
-        .post_message("C0VETTING", &message(1), None)
-        .await
-        .unwrap_err();
+    let error = post_one_message(&server).await.unwrap_err();
 
     assert!(matches!(error, SlackError::Unavailable(_)), "{error:?}");
     assert!(error.is_retryable());
@@ -152,11 +162,11 @@ async fn two_server_errors_are_unavailable_and_retryable() {
 
 #[tokio::test]
 async fn a_modal_is_tried_once_and_never_waits_for_a_rate_limit() {
-    let server = MockServer::start().await;
-    Mock::given(path("/views.open"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
-        .mount(&server)
-        .await;
+    let server = slack_answering(
+        "/views.open",
+        ResponseTemplate::new(429).insert_header("retry-after", "1"),
+    )
+    .await;
 
     let error = client_for(&server)
         .await
@@ -202,22 +212,9 @@ async fn an_unreachable_slack_is_unavailable() {
 
 #[tokio::test]
 async fn a_rate_limit_with_a_short_retry_after_is_waited_out_and_succeeds() {
-    let server = MockServer::start().await;
-    Mock::given(path("/chat.postMessage"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(path("/chat.postMessage"))
-        .respond_with(posted())
-        .mount(&server)
-        .await;
+    let server = slack_posting_after(ResponseTemplate::new(429).insert_header("retry-after", "1")).await;
 
-    let result = client_for(&server)
-        .await
-        .post_message("C0VETTING", &message(1), None)
-        .await;
+    let result = post_one_message(&server).await;
 
     assert!(result.is_ok());
     assert_eq!(requests(&server).await.len(), 2);
@@ -225,18 +222,14 @@ async fn a_rate_limit_with_a_short_retry_after_is_waited_out_and_succeeds() {
 
 #[tokio::test]
 async fn a_rate_limit_with_a_long_retry_after_is_returned_at_once() {
-    let server = MockServer::start().await;
-    Mock::given(path("/chat.postMessage"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "60"))
-        .mount(&server)
-        .await;
+    let server = slack_answering(
+        "/chat.postMessage",
+        ResponseTemplate::new(429).insert_header("retry-after", "60"),
+    )
+    .await;
     let started = Instant::now();
 
-    let error = client_for(&server)
-        .await
-        .post_message("C0VETTING", &message(1), None)
-        .await
-        .unwrap_err();
+    let error = post_one_message(&server).await.unwrap_err();
 
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(
@@ -249,11 +242,11 @@ async fn a_rate_limit_with_a_long_retry_after_is_returned_at_once() {
 
 #[tokio::test]
 async fn a_channel_not_found_is_refused_and_not_retryable() {
-    let server = MockServer::start().await;
-    Mock::given(path("/chat.postMessage"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "ok": false, "error": "channel_not_found" })))
-        .mount(&server)
-        .await;
+    let server = slack_answering(
+        "/chat.postMessage",
+        ResponseTemplate::new(200).set_body_json(json!({ "ok": false, "error": "channel_not_found" })),
+    )
+    .await;
 
     let error = client_for(&server)
         .await
@@ -280,28 +273,20 @@ fn slacks_transient_error_codes_are_retryable() {
 
 #[tokio::test]
 async fn an_answer_that_is_not_json_is_invalid() {
-    let server = MockServer::start().await;
-    Mock::given(path("/chat.postMessage"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("<html>proxy</html>"))
-        .mount(&server)
-        .await;
+    let server = slack_answering(
+        "/chat.postMessage",
+        ResponseTemplate::new(200).set_body_string("<html>proxy</html>"),
+    )
+    .await;
 
-    let error = client_for(&server)
-        .await
-        .post_message("C0VETTING", &message(1), None)
-        .await
-        .unwrap_err();
+    let error = post_one_message(&server).await.unwrap_err();
 
     assert!(matches!(error, SlackError::Invalid(_)), "{error:?}");
 }
 
 #[tokio::test]
 async fn more_than_fifty_blocks_are_cut_to_fifty_with_a_marker() {
-    let server = MockServer::start().await;
-    Mock::given(path("/chat.postMessage"))
-        .respond_with(posted())
-        .mount(&server)
-        .await;
+    let server = slack_answering("/chat.postMessage", posted()).await;
 
     client_for(&server)
         .await
@@ -319,11 +304,7 @@ async fn more_than_fifty_blocks_are_cut_to_fifty_with_a_marker() {
 
 #[tokio::test]
 async fn exactly_fifty_blocks_are_sent_as_they_are() {
-    let server = MockServer::start().await;
-    Mock::given(path("/chat.postMessage"))
-        .respond_with(posted())
-        .mount(&server)
-        .await;
+    let server = slack_answering("/chat.postMessage", posted()).await;
 
     client_for(&server)
         .await
