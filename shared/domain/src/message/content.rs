@@ -1,0 +1,333 @@
+//! What a message says: an e-mail's words and links, a note's text. Who it
+//! goes to and in which language comes from the kind's `Spec`.
+
+use super::{Email, MailLinks, Message};
+use crate::i18n::Language;
+use crate::nomination::NominationId;
+use crate::pages::{self, RenderError};
+use crate::person::EmailAddress;
+use crate::token::TokenPurpose;
+
+impl Message {
+    /// The e-mail, in its reader's language, with the token's link; `None`
+    /// for messages that are not e-mails.
+    pub fn render_email(&self, links: &MailLinks) -> Result<Option<Email>, RenderError> {
+        let spec = self.spec();
+        let Some(mail) = spec.mail else {
+            return Ok(None);
+        };
+        let variables = self.mail_variables(links);
+        let context = match mail.nominator {
+            Some(addressee) => minijinja::context! {
+                nominator_name => addressee.nominator_name.as_str(),
+                nominee_name => addressee.nominee_name.as_str(),
+                ..variables
+            },
+            None => variables,
+        };
+        let subject_values: Vec<(&str, &str)> = mail.subject.into_iter().collect();
+        email(mail.to, mail.language, spec.kind, &subject_values, &context).map(Some)
+    }
+
+    /// What an e-mail's template fills in besides the people's names.
+    fn mail_variables(&self, links: &MailLinks) -> minijinja::Value {
+        let (base_url, key) = (&links.base_url, &links.key);
+        match self {
+            Message::NominatorVerification { nomination_id, .. } => {
+                let verify = self.link(key, TokenPurpose::VerifyNominatorEmail);
+                let withdraw = self.link(key, TokenPurpose::WithdrawNomination);
+                minijinja::context! {
+                    reference => nomination_id.to_string(),
+                    verify_url => base_url.link(pages::VERIFY_PATH, &[("token", verify.as_str())]),
+                    withdraw_url => base_url.link(pages::WITHDRAW_PATH, &[("token", withdraw.as_str())]),
+                    valid_hours => links.validity.of(TokenPurpose::VerifyNominatorEmail).num_hours(),
+                }
+            }
+            Message::Rejection { reason, .. } => minijinja::context! { reason => reason },
+            Message::InformationRequest { question, .. } => {
+                let token = self.link(key, TokenPurpose::ProvideInformation);
+                minijinja::context! {
+                    question => question,
+                    information_url => base_url.link(pages::INFORMATION_PATH, &[("token", token.as_str())]),
+                    valid_days => links.validity.of(TokenPurpose::ProvideInformation).num_days(),
+                }
+            }
+            Message::Welcome {
+                member_name,
+                slack_join_url,
+                ..
+            } => minijinja::context! { member_name => member_name.as_str(), slack_join_url => slack_join_url },
+            Message::Derecognition {
+                member_name, reason, ..
+            } => minijinja::context! { member_name => member_name.as_str(), reason => reason },
+            Message::IacReferral {
+                member_id,
+                country,
+                reason,
+                ..
+            } => minijinja::context! { reference => member_id, country => country, reason => reason },
+            Message::VettingDigest { date, references, .. } => {
+                let references: Vec<String> = references.iter().map(ToString::to_string).collect();
+                minijinja::context! { date => date, references => references }
+            }
+            _ => minijinja::context! {},
+        }
+    }
+
+    /// The text of a note in a card's thread: references only, no personal
+    /// data.
+    pub fn thread_note(&self) -> Option<String> {
+        matches!(self.spec().route, super::Route::Thread(_))
+            .then(|| self.posted_text())
+            .flatten()
+    }
+
+    /// The text of a channel note or digest card: references only.
+    pub fn note_text(&self) -> Option<String> {
+        matches!(self.spec().route, super::Route::Note(_))
+            .then(|| self.posted_text())
+            .flatten()
+    }
+
+    /// The text of a message Slack shows as text (not a card).
+    fn posted_text(&self) -> Option<String> {
+        match self {
+            Message::InformationAdded { nomination_id, .. } => Some(format!(
+                ":memo: The nominator added information to nomination {nomination_id}; it is back in the vetting queue."
+            )),
+            Message::Reminder { text, .. } | Message::ChannelNote { text, .. } => Some(text.clone()),
+            Message::ConcernRaised { by, concern, .. } => Some(format!(
+                ":warning: Concern raised by {}:\n>{}",
+                by.mention(),
+                crate::slack::escape(&crate::slack::truncate(concern, 2_000)).replace('\n', "\n>")
+            )),
+            Message::DeliveryAlert {
+                failing_kind,
+                nomination_id,
+                attempts,
+                ..
+            } => Some(format!(
+                ":warning: A {failing_kind} message{} has failed {attempts} times; the outbox tries it again with \
+                 growing pauses and sets it aside for an admin if it keeps failing.",
+                for_nomination(*nomination_id)
+            )),
+            Message::DeliveryFailed {
+                message_id,
+                failing_kind,
+                nomination_id,
+                reason,
+            } => Some(format!(
+                ":x: A {failing_kind} message{} could not be delivered: {}. It is set aside for an admin \
+                 (`GET /admin/outbox?status=failed`, message `{message_id}`).",
+                for_nomination(*nomination_id),
+                reason.describe()
+            )),
+            Message::VettingDigest { date, references, .. } => Some(format!(
+                ":hourglass: {date}: {} nomination(s) have waited too long for vetting: {}",
+                references.len(),
+                references
+                    .iter()
+                    .map(|id| format!("`{id}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// An e-mail from `templates/emails/<template>.{txt,html}`, its subject from
+/// the catalog with `{placeholders}` filled in.
+pub fn email(
+    to: &EmailAddress,
+    language: Language,
+    template: &str,
+    subject_values: &[(&str, &str)],
+    context: &minijinja::Value,
+) -> Result<Email, RenderError> {
+    let subject = subject_values.iter().fold(
+        language.text(&format!("emails.{template}.subject")),
+        |subject, (placeholder, value)| subject.replace(placeholder, value),
+    );
+    Ok(Email {
+        to: to.clone(),
+        subject,
+        text: pages::render_email(&format!("emails/{template}.txt"), language, context)?,
+        html: pages::render_email(&format!("emails/{template}.html"), language, context)?,
+    })
+}
+
+fn for_nomination(id: Option<NominationId>) -> String {
+    id.map(|id| format!(" for nomination {id}")).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::examples::{REFERENCE, example, links, one_of_each_kind};
+    use super::super::{Addressee, Route};
+    use super::*;
+    use crate::lifecycle::Status;
+    use crate::person::PersonName;
+
+    /// The language whose subject line for `kind` begins `subject` (subjects
+    /// differ between the languages before their first placeholder).
+    fn language_of(subject: &str, kind: &str) -> Language {
+        let key = format!("emails.{kind}.subject");
+        Language::ALL
+            .into_iter()
+            .find(|language| subject.starts_with(language.text(&key).split('{').next().unwrap_or_default()))
+            .unwrap()
+    }
+
+    /// An e-mail goes to its addressee in their language; the other kinds are
+    /// not rendered as e-mails here (the invitation is rendered from its
+    /// nomination by the outbox).
+    #[test]
+    fn each_mail_goes_to_its_addressee_in_their_language() {
+        let expected = [
+            ("nominator_verification", "lucia@example.org", Language::Es),
+            ("rejection", "lucia@example.org", Language::Es),
+            ("information_request", "lucia@example.org", Language::Es),
+            ("welcome", "amara@example.org", Language::Es),
+            ("derecognition", "amara@example.org", Language::Es),
+            ("iac_referral", "iac@example.org", Language::En),
+            ("vetting_digest", "vetters@example.org", Language::En),
+        ];
+        let mut mailed = Vec::new();
+
+        for message in one_of_each_kind() {
+            let email = message.render_email(&links()).unwrap();
+
+            assert_eq!(email.is_some(), message.route() == Route::Email, "{}", message.kind());
+            if let Some(email) = email {
+                let language = language_of(&email.subject, message.kind());
+                mailed.push((message.kind(), email.to.as_str().to_owned(), language));
+            }
+        }
+
+        let expected: Vec<_> = expected
+            .iter()
+            .map(|(kind, to, language)| (*kind, (*to).to_owned(), *language))
+            .collect();
+        assert_eq!(mailed, expected);
+    }
+
+    #[test]
+    fn a_mail_to_the_nominator_names_the_nominee_in_its_subject() {
+        for kind in ["rejection", "information_request"] {
+            let email = example(kind).render_email(&links()).unwrap().unwrap();
+
+            let subject = Language::Es
+                .text(&format!("emails.{kind}.subject"))
+                .replace("{nominee_name}", "Amara Okafor");
+            assert_eq!(email.subject, subject, "{kind}");
+        }
+    }
+
+    #[test]
+    fn the_iac_referral_and_the_digest_name_their_reference_and_date_in_the_subject() {
+        let referral = example("iac_referral").render_email(&links()).unwrap().unwrap();
+        let digest = one_of_each_kind()
+            .into_iter()
+            .find(|message| matches!(message, Message::VettingDigest { to: Some(_), .. }))
+            .unwrap()
+            .render_email(&links())
+            .unwrap()
+            .unwrap();
+
+        assert_eq!(
+            referral.subject,
+            Language::En
+                .text("emails.iac_referral.subject")
+                .replace("{reference}", "M-17")
+        );
+        assert_eq!(
+            digest.subject,
+            Language::En
+                .text("emails.vetting_digest.subject")
+                .replace("{date}", "2027-01-15")
+        );
+    }
+
+    #[test]
+    fn the_information_request_links_to_the_answer_page_with_its_own_token() {
+        let message = example("information_request");
+        let token = message.link(&links().key, TokenPurpose::ProvideInformation);
+
+        let email = message.render_email(&links()).unwrap().unwrap();
+
+        assert!(email.text.contains(&format!(
+            "https://iln.example.org/nominations/information?token={}",
+            token.as_str()
+        )));
+        assert!(email.text.contains("Which courts?"));
+    }
+
+    #[test]
+    fn each_message_posted_as_text_in_a_thread_or_channel_has_its_text() {
+        for message in one_of_each_kind() {
+            let kind = message.kind();
+
+            match message.route() {
+                Route::Thread(_) => assert!(message.thread_note().is_some(), "{kind}"),
+                Route::Note(_) => assert!(message.note_text().is_some(), "{kind}"),
+                _ => assert!(message.thread_note().is_none(), "{kind}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_concern_in_a_thread_is_quoted_with_who_raised_it() {
+        let note = example("concern_raised").thread_note().unwrap();
+
+        assert_eq!(note, ":warning: Concern raised by <@U123>:\n>We worked together.");
+    }
+
+    #[test]
+    fn an_alert_names_the_kind_and_nomination_but_not_the_content() {
+        let alert = example("delivery_alert").note_text().unwrap();
+        let failed = example("delivery_failed").note_text().unwrap();
+
+        assert!(alert.contains(&format!(
+            "A welcome message for nomination {REFERENCE} has failed 5 times"
+        )));
+        assert!(failed.contains(&format!(
+            "A welcome message for nomination {REFERENCE} could not be delivered"
+        )));
+        assert!(failed.contains(&format!("`{REFERENCE}.welcome`")));
+    }
+
+    #[test]
+    fn the_digest_card_lists_its_references() {
+        let digest = example("vetting_digest").note_text().unwrap();
+
+        assert_eq!(
+            digest,
+            format!(":hourglass: 2027-01-15: 1 nomination(s) have waited too long for vetting: `{REFERENCE}`")
+        );
+    }
+
+    #[test]
+    fn the_verification_mail_carries_no_text_the_submitter_wrote() {
+        for language in Language::ALL {
+            let mut nomination = crate::test_support::nomination(Status::Submitted, 1, language);
+            let spam = "Win a prize at https://spam.example";
+            nomination.submission.nominee.name = PersonName::parse(spam).unwrap();
+            nomination.submission.nominator.name = PersonName::parse(spam).unwrap();
+            let message = Message::NominatorVerification {
+                nomination_id: nomination.id,
+                addressee: Addressee::nominator_of(&nomination),
+            };
+
+            let email = message.render_email(&links()).unwrap().unwrap();
+
+            assert_eq!(email.subject, language.text("emails.nominator_verification.subject"));
+            for part in [&email.subject, &email.text, &email.html] {
+                assert!(!part.contains("spam.example"), "{language:?}: {part}");
+                assert!(!part.contains(nomination.submission.rationale.as_str()));
+            }
+            assert!(email.text.contains(&nomination.id.to_string()), "the reference");
+            assert!(email.text.contains("https://iln.example.org/nominations/verify?token="));
+        }
+    }
+}
