@@ -1,8 +1,8 @@
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::{Correction, MoveError, NominationMove, NominationTable, StoreError};
+use iln_adapters::dynamodb::{Commit, Correction, MoveError, NominationTable, StoreError};
 use iln_adapters::http::{access_refused, html, json, json_error, json_unavailable, staff, too_large, unavailable};
 use iln_adapters::telemetry::error_chain;
-use iln_domain::audit::{Actor, AuditEvent, Happening};
+use iln_domain::audit::{AuditEvent, Happening};
 use iln_domain::membership::{self, InvitationState, Member, MemberId, MemberStatus};
 use iln_domain::message::Message;
 use iln_domain::nomination::Country;
@@ -10,7 +10,7 @@ use iln_domain::pages;
 use iln_domain::staff::{AccessRefused, StaffRole};
 use iln_domain::token::{TokenHash, TokenPurpose};
 use iln_domain::vetting::Reason;
-use iln_domain::{Command, EmailAddress, Language, Nomination, Status};
+use iln_domain::{Command, EmailAddress, Language, Nomination};
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Deserialize;
@@ -233,43 +233,29 @@ async fn answer(
             language,
         } => (nomination, hash, language),
     };
-    let result = match answer {
-        Answer::Accept => {
-            let accepted = match membership::accept(
-                &nomination,
-                &form.terms_version,
-                &app.config.terms_version,
-                &app.config.slack_join_url,
-                now,
-            ) {
-                Ok(accepted) => accepted,
-                // The page was older than the terms: show the current ones.
-                Err(membership::AcceptRefused::OutdatedTerms { .. }) => {
-                    let name = nomination.submission.nominee.name.as_str();
-                    let page = pages::invitation(language, name, token, &app.config.terms_version)?;
-                    return Ok(html(StatusCode::CONFLICT, page));
-                }
-                Err(membership::AcceptRefused::Illegal(_)) => return Err(Failure::Conflict("already answered".into())),
-            };
-            let step = NominationMove {
-                spends_token: Some(&hash),
-                ..NominationMove::new(&nomination, accepted.to, now, accepted.audit, accepted.messages)
-            };
-            app.table.accept_invitation(step, &accepted.member).await
-        }
-        Answer::Decline => {
-            let reason = Some(form.reason.as_str());
-            let (to, audit, messages) = membership::decline(&nomination, reason, now)
-                .map_err(|_| Failure::Conflict("already answered".into()))?;
-            let step = NominationMove {
-                spends_token: Some(&hash),
-                ..NominationMove::new(&nomination, to, now, audit, messages)
-            };
-            app.table.record_move(step).await
-        }
+    let step = match answer {
+        Answer::Accept => match membership::accept(
+            &nomination,
+            &hash,
+            &form.terms_version,
+            &app.config.terms_version,
+            &app.config.slack_join_url,
+            now,
+        ) {
+            Ok(step) => step,
+            // The page was older than the terms: show the current ones.
+            Err(membership::AcceptRefused::OutdatedTerms { .. }) => {
+                let name = nomination.submission.nominee.name.as_str();
+                let page = pages::invitation(language, name, token, &app.config.terms_version)?;
+                return Ok(html(StatusCode::CONFLICT, page));
+            }
+            Err(membership::AcceptRefused::Illegal(_)) => return Err(Failure::Conflict("already answered".into())),
+        },
+        Answer::Decline => membership::decline(&nomination, &hash, Some(form.reason.as_str()), now)
+            .map_err(|_| Failure::Conflict("already answered".into()))?,
     };
-    match result {
-        Ok(()) => {
+    match app.table.commit(&step).await? {
+        Commit::Written => {
             tracing::info!(nomination_id = %nomination.id, accepted = answer == Answer::Accept, "invitation answered");
             let page = match answer {
                 Answer::Accept => pages::invitation_accepted(language, &app.config.slack_join_url)?,
@@ -278,11 +264,10 @@ async fn answer(
             Ok(html(StatusCode::OK, page))
         }
         // Another answer won: the link now says it was used.
-        Err(MoveError::Conflict) => match link(app, request, token, now).await? {
+        Commit::Raced => match link(app, request, token, now).await? {
             Link::Refused(response) => Ok(response),
             Link::Open { .. } => Err(Failure::Conflict("the invitation changed; try again".into())),
         },
-        Err(MoveError::Store(error)) => Err(error.into()),
     }
 }
 
@@ -346,37 +331,11 @@ async fn resend(app: &App, request: &Request, raw: &str, now: DateTime<Utc>) -> 
 async fn revoke(app: &App, request: &Request, raw: &str, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
     let admin = require_admin(request)?;
     let nomination = invitation_of(app, raw).await?;
-    if nomination.status != Status::Invited && nomination.status != Status::Confirmed {
-        return Err(Failure::Conflict(format!(
-            "the nomination is {}, not invited",
-            nomination.status
-        )));
-    }
-    let to = nomination
-        .status
-        .apply(Command::Withdraw)
-        .map_err(|refusal| Failure::Conflict(refusal.to_string()))?;
-    let step = NominationMove {
-        nomination: &nomination,
-        to,
-        at: now,
-        audit: AuditEvent::moved(
-            now,
-            Actor::Admin(admin.subject.clone()),
-            Command::Withdraw,
-            nomination.status,
-            to,
-        )
-        .because("invitation revoked"),
-        spends_token: None,
-        messages: Vec::new(),
-        confirmations: None,
-        invitation: None,
-    };
-    match app.table.record_move(step).await {
-        Ok(()) => Ok(json(StatusCode::OK, &json!({ "id": nomination.id, "status": to }))),
-        Err(MoveError::Conflict) => Err(Failure::Conflict("the invitation changed meanwhile".into())),
-        Err(MoveError::Store(error)) => Err(error.into()),
+    let step = membership::revoke(&nomination, &admin.subject, now)
+        .map_err(|refused| Failure::Conflict(refused.to_string()))?;
+    match app.table.commit(&step).await? {
+        Commit::Written => Ok(json(StatusCode::OK, &json!({ "id": step.id(), "status": step.to }))),
+        Commit::Raced => Err(Failure::Conflict("the invitation changed meanwhile".into())),
     }
 }
 

@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::{MoveError, NominationMove, NominationTable, StoreError};
+use iln_adapters::dynamodb::{Commit, NominationTable, StoreError};
 use iln_adapters::telemetry::error_chain;
 use iln_domain::message::Message;
 use iln_domain::reminders::{self, Thresholds};
@@ -126,15 +126,10 @@ pub async fn run(app: &App, now: DateTime<Utc>) -> Result<Summary, RunError> {
 
 /// `true` when this run expired it; `false` when it moved meanwhile.
 async fn expire(app: &App, nomination: &Nomination, now: DateTime<Utc>) -> Result<bool, RunError> {
-    let Ok((to, audit, messages)) = reminders::expire(nomination, now) else {
+    let Ok(step) = reminders::expire(nomination, now) else {
         return Ok(false);
     };
-    let step = NominationMove::new(nomination, to, now, audit, messages);
-    match app.table.record_move(step).await {
-        Ok(()) => Ok(true),
-        Err(MoveError::Conflict) => Ok(false),
-        Err(MoveError::Store(error)) => Err(error.into()),
-    }
+    Ok(app.table.commit(&step).await? == Commit::Written)
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::{Dossier, MoveError, NominationMove, NominationTable, StoreError};
+use iln_adapters::dynamodb::{Commit, Dossier, NominationTable, StoreError};
 use iln_adapters::http::{json, json_unavailable, too_large};
 use iln_adapters::slack::SlackClient;
 use iln_adapters::telemetry::error_chain;
@@ -9,6 +9,7 @@ use iln_domain::message::Message;
 use iln_domain::slack::interaction::{Interaction, SlackUserId, View};
 use iln_domain::slack::signature::SigningSecret;
 use iln_domain::slack::{ActionValue, action, modals, signature};
+use iln_domain::step::Step;
 use iln_domain::vetting::{self, Decision, DecisionRefused, Reason};
 use iln_domain::{Nomination, NominationId};
 use lambda_http::http::{Method, StatusCode, header};
@@ -208,13 +209,7 @@ async fn button(
     }
     let nomination = read(app, value.nomination_id).await?;
     match confirmation::confirm(&nomination, click.user, &app.permissions, now) {
-        Ok(outcome) => {
-            let step = NominationMove {
-                confirmations: Some(outcome.confirmations),
-                ..NominationMove::new(&nomination, outcome.to, now, outcome.audit, outcome.messages)
-            };
-            record(app, step, click, now).await?;
-        }
+        Ok(step) => record(app, &step, click, now).await?,
         Err(refused) => tell(app, nomination.id, click, &refused, now).await?,
     }
     Ok(acknowledged())
@@ -246,9 +241,8 @@ async fn vet(
         expected_version,
         now,
     ) {
-        Ok(outcome) => {
-            let step = NominationMove::new(nomination, outcome.to, now, outcome.audit, outcome.messages);
-            record(app, step, click, now).await?;
+        Ok(step) => {
+            record(app, &step, click, now).await?;
             Ok(None)
         }
         Err(DecisionRefused::DecidedByNominatorOrEndorser) => {
@@ -256,36 +250,28 @@ async fn vet(
             Ok(ClickRefused::OwnNomination.explanation())
         }
         Err(DecisionRefused::Stale { .. } | DecisionRefused::Illegal(_)) => {
-            let refused = already_moved(nomination, &actor);
+            let refused = ClickRefused::moved_first(nomination, &actor);
             tell(app, nomination.id, click, &refused, now).await?;
             Ok(refused.explanation())
         }
     }
 }
 
-/// A refusal that says who moved the nomination first, or nothing when it
-/// was this same person (a double click or Slack's retry).
-fn already_moved(nomination: &Nomination, actor: &Actor) -> ClickRefused {
-    match nomination.last_move.as_ref().is_some_and(|last| &last.actor == actor) {
-        true => ClickRefused::Repeat,
-        false => ClickRefused::AlreadyMoved {
-            status: nomination.status,
-            last_move: nomination.last_move.clone(),
-        },
-    }
-}
-
 /// Writes the step; when another click won the race, reads who and tells.
-async fn record(app: &App, step: NominationMove<'_>, click: &Click<'_>, now: DateTime<Utc>) -> Result<(), Failure> {
-    let id = step.nomination.id;
-    let actor = step.audit.actor.clone();
-    match app.table.record_move(step).await {
-        Ok(()) => Ok(()),
-        Err(MoveError::Conflict) => {
-            let current = read(app, id).await?;
-            tell(app, id, click, &already_moved(&current, &actor), now).await
+async fn record(app: &App, step: &Step, click: &Click<'_>, now: DateTime<Utc>) -> Result<(), Failure> {
+    match app.table.commit(step).await? {
+        Commit::Written => Ok(()),
+        Commit::Raced => {
+            let current = read(app, step.id()).await?;
+            tell(
+                app,
+                step.id(),
+                click,
+                &ClickRefused::moved_first(&current, &step.audit.actor),
+                now,
+            )
+            .await
         }
-        Err(MoveError::Store(error)) => Err(error.into()),
     }
 }
 
@@ -371,9 +357,8 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
         action::DECLINE => {
             let nomination = read(app, value.nomination_id).await?;
             match confirmation::decline(&nomination, user, &app.permissions, &reason, now) {
-                Ok(outcome) => {
-                    let step = NominationMove::new(&nomination, outcome.to, now, outcome.audit, outcome.messages);
-                    record(app, step, &click, now).await?;
+                Ok(step) => {
+                    record(app, &step, &click, now).await?;
                     None
                 }
                 Err(refused) => refused.explanation(),

@@ -22,6 +22,7 @@ pub mod reminders;
 pub mod roster;
 pub mod slack;
 pub mod staff;
+pub mod step;
 #[cfg(test)]
 mod test_support;
 pub mod token;

@@ -10,7 +10,7 @@ use iln_domain::message::Message;
 use serde::{Deserialize, Serialize};
 
 use super::records::OutboxRecord;
-use super::{MoveError, NominationMove, NominationTable, StoreError, keys};
+use super::{MoveError, NominationTable, StoreError, TransactionError, keys};
 
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct MemberRecord {
@@ -70,12 +70,9 @@ fn corrupt(source: serde_dynamo::Error) -> StoreError {
 }
 
 impl NominationTable {
-    /// Records an accepted invitation: the nomination becomes `member`, the
-    /// token is spent, the member and the welcome are created — all or nothing.
-    #[tracing::instrument(skip_all, fields(nomination_id = %step.nomination.id))]
-    pub async fn accept_invitation(&self, step: NominationMove<'_>, member: &Member) -> Result<(), MoveError> {
-        let mut writes = self.move_writes(step)?;
-        writes.push(self.put(&MemberRecord::new(member), Some("attribute_not_exists(pk)"))?);
+    /// What an accepted invitation creates beside the move: the member, and
+    /// the pointer under the person's key that the findings read.
+    pub(super) fn admission_writes(&self, member: &Member) -> Result<Vec<TransactWriteItem>, StoreError> {
         let pointer = MemberPointer {
             pk: keys::person(&member.email.identity()),
             sk: keys::MEMBER_SK.to_owned(),
@@ -83,8 +80,10 @@ impl NominationTable {
             member_id: member.id,
             status: member.status,
         };
-        writes.push(self.put(&pointer, None)?);
-        self.write_transaction(writes).await
+        Ok(vec![
+            self.put(&MemberRecord::new(member), Some("attribute_not_exists(pk)"))?,
+            self.put(&pointer, None)?,
+        ])
     }
 
     pub async fn member(&self, id: MemberId) -> Result<Option<Member>, StoreError> {
@@ -334,21 +333,13 @@ impl NominationTable {
             self.put(&AuditRecord::new(id, audit), None)?,
         ];
         const NEW_LOCK: usize = 2;
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(Correction::Done),
-            Err(error) => match super::cancellation_codes(&error) {
-                Some(codes) if super::conditional_check_failed(&codes, NEW_LOCK) => Ok(Correction::AddressTaken),
-                Some(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") || super::conflicted(&codes) => {
-                    Ok(Correction::Stale)
-                }
-                _ => Err(StoreError::call("TransactWriteItems")(error)),
-            },
+        match self.transact(writes).await {
+            Ok(()) => Ok(Correction::Done),
+            Err(TransactionError::Cancelled(cancelled)) if cancelled.failed_at(NEW_LOCK) => {
+                Ok(Correction::AddressTaken)
+            }
+            Err(TransactionError::Cancelled(_)) => Ok(Correction::Stale),
+            Err(TransactionError::Store(error)) => Err(error),
         }
     }
 }

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 
 pub use keys::{COUNTRY_INDEX, STATUS_INDEX};
 pub use membership::Correction;
-pub use nominations::{Holding, MoveError, NominationMove, StoredToken, SubmitOutcome};
+pub use nominations::{Commit, MoveError, StoredToken, SubmitOutcome, retry_on_conflict};
 pub use outbox::{AdminChange, AfterDelivery, Claim, DueCursor, LEASE, LinkToStore, OutboxMessage, OutboxStatus};
 pub use people::RemovedNomination;
 pub use vetting::{
@@ -268,27 +268,111 @@ fn erased(item: &Item) -> bool {
         .is_some_and(|entity| entity.starts_with("erased_"))
 }
 
+/// DynamoDB cancelled a transaction: why each write failed, in request
+/// order (`"None"`, `"ConditionalCheckFailed"`, `"TransactionConflict"`, …).
+#[derive(Debug, thiserror::Error)]
+#[error("transaction cancelled: {0:?}")]
+pub(super) struct Cancellation(Vec<String>);
+
+impl Cancellation {
+    /// The write at `index` found its condition false.
+    fn failed_at(&self, index: usize) -> bool {
+        conditional_check_failed(&self.0, index)
+    }
+
+    fn any_condition_failed(&self) -> bool {
+        self.0.iter().any(|code| code == "ConditionalCheckFailed")
+    }
+
+    /// A concurrent transaction touched the same items: the same write later
+    /// may pass.
+    fn conflicted(&self) -> bool {
+        conflicted(&self.0)
+    }
+}
+
+/// A cancellation nobody explained: contention is "try later", a failed
+/// condition an error.
+impl From<Cancellation> for StoreError {
+    fn from(cancelled: Cancellation) -> Self {
+        match cancelled.conflicted() && !cancelled.any_condition_failed() {
+            true => StoreError::Contended,
+            false => StoreError::Call {
+                operation: "TransactWriteItems",
+                source: Box::new(cancelled),
+            },
+        }
+    }
+}
+
+/// Why a transaction was not written.
+#[derive(Debug)]
+pub(super) enum TransactionError {
+    /// A condition failed or a concurrent writer conflicted: for the caller
+    /// to explain.
+    Cancelled(Cancellation),
+    Store(StoreError),
+}
+
+impl From<StoreError> for TransactionError {
+    fn from(error: StoreError) -> Self {
+        TransactionError::Store(error)
+    }
+}
+
 impl NominationTable {
-    /// Writes one transaction; a failed condition or a conflict with a
-    /// concurrent writer is the caller's `Conflict` to re-read and explain.
-    pub(super) async fn write_transaction(
+    /// The one TransactWriteItems call. Conflicts are classified here, once:
+    /// a cancellation because of a condition or a concurrent writer comes
+    /// back with its reasons; throttling and the rest are a `StoreError`.
+    pub(super) async fn transact(
         &self,
         writes: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
-    ) -> Result<(), MoveError> {
-        match self
+    ) -> Result<(), TransactionError> {
+        let error = match self
             .client
             .transact_write_items()
             .set_transact_items(Some(writes))
             .send()
             .await
         {
-            Ok(_) => Ok(()),
-            Err(error) => match cancellation_codes(&error) {
-                Some(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") || conflicted(&codes) => {
-                    Err(MoveError::Conflict)
+            Ok(_) => return Ok(()),
+            Err(error) => error,
+        };
+        match cancellation_codes(&error).map(Cancellation) {
+            Some(cancelled) if cancelled.any_condition_failed() || cancelled.conflicted() => {
+                Err(TransactionError::Cancelled(cancelled))
+            }
+            _ => Err(StoreError::call("TransactWriteItems")(error).into()),
+        }
+    }
+
+    /// Writes a transaction, trying again with back-off while the only
+    /// obstacle is a concurrent writer; a failed condition comes back at once.
+    pub(super) async fn transact_retrying(
+        &self,
+        writes: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
+    ) -> Result<(), TransactionError> {
+        for attempt in 0..TRANSACTION_ATTEMPTS {
+            match self.transact(writes.clone()).await {
+                Err(TransactionError::Cancelled(cancelled)) if !cancelled.any_condition_failed() => {
+                    back_off(attempt).await
                 }
-                _ => Err(StoreError::call("TransactWriteItems")(error).into()),
-            },
+                result => return result,
+            }
+        }
+        Err(StoreError::Contended.into())
+    }
+
+    /// Writes one transaction; a failed condition or a conflict with a
+    /// concurrent writer is the caller's `Conflict` to re-read and explain.
+    pub(super) async fn write_transaction(
+        &self,
+        writes: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
+    ) -> Result<(), MoveError> {
+        match self.transact(writes).await {
+            Ok(()) => Ok(()),
+            Err(TransactionError::Cancelled(_)) => Err(MoveError::Conflict),
+            Err(TransactionError::Store(error)) => Err(error.into()),
         }
     }
 

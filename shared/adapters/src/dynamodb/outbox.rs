@@ -12,7 +12,7 @@ use iln_domain::token::{TokenHash, TokenPurpose};
 use serde::{Deserialize, Serialize};
 
 use super::records::OutboxRecord;
-use super::{NominationTable, StoreError, cancellation_codes, conditional_check_failed, keys};
+use super::{NominationTable, StoreError, TransactionError, keys};
 use crate::slack::PostedMessage;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,7 +128,7 @@ pub enum AfterDelivery<'a> {
     /// A card was posted: keep where, so it can be updated.
     CardPosted(Channel, &'a PostedMessage),
     /// Sending it moved the nomination (an invitation sent: `invited`).
-    Move(super::NominationMove<'a>),
+    Move(&'a iln_domain::step::Step),
 }
 
 /// A link its message carries, stored by hash in the same write that claims
@@ -325,22 +325,17 @@ impl NominationTable {
                 writes.push(self.store_link(link, nomination_id, now)?);
             }
         }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(Claim::Claimed),
-            Err(error) => match cancellation_codes(&error) {
-                Some(codes) if conditional_check_failed(&codes, 0) => Ok(Claim::Unavailable),
-                Some(codes) if mailed_to.is_some() && conditional_check_failed(&codes, 1) => Ok(Claim::Suppressed),
-                // Another deliverer is claiming it right now; if that one
-                // fails, the message is still due for the sweeper.
-                Some(codes) if super::conflicted(&codes) => Ok(Claim::Unavailable),
-                _ => Err(StoreError::call("TransactWriteItems")(error)),
-            },
+        match self.transact(writes).await {
+            Ok(()) => Ok(Claim::Claimed),
+            Err(TransactionError::Cancelled(cancelled)) if cancelled.failed_at(0) => Ok(Claim::Unavailable),
+            Err(TransactionError::Cancelled(cancelled)) if mailed_to.is_some() && cancelled.failed_at(1) => {
+                Ok(Claim::Suppressed)
+            }
+            // Another deliverer is claiming it right now; if that one
+            // fails, the message is still due for the sweeper.
+            Err(TransactionError::Cancelled(cancelled)) if cancelled.conflicted() => Ok(Claim::Unavailable),
+            Err(TransactionError::Cancelled(cancelled)) => Err(cancelled.into()),
+            Err(TransactionError::Store(error)) => Err(error),
         }
     }
 
@@ -421,13 +416,11 @@ impl NominationTable {
         if let AfterDelivery::Move(step) = after {
             writes.extend(self.move_writes(step)?);
         }
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await
-            .map_err(StoreError::call("TransactWriteItems"))?;
-        Ok(())
+        match self.transact(writes).await {
+            Ok(()) => Ok(()),
+            Err(TransactionError::Cancelled(cancelled)) => Err(cancelled.into()),
+            Err(TransactionError::Store(error)) => Err(error),
+        }
     }
 
     /// Cancels a message that has nothing to send any more, unless it is
@@ -524,19 +517,12 @@ impl NominationTable {
                 .map_err(StoreError::call("TransactWriteItems"))?;
             writes.push(TransactWriteItem::builder().put(put).build());
         }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
+        match self.transact(writes).await {
+            Ok(()) => Ok(true),
             // Set aside, delivered or cancelled by someone else meanwhile.
-            Err(error) if cancellation_codes(&error).is_some_and(|codes| conditional_check_failed(&codes, 0)) => {
-                Ok(false)
-            }
-            Err(error) => Err(StoreError::call("TransactWriteItems")(error)),
+            Err(TransactionError::Cancelled(cancelled)) if cancelled.failed_at(0) => Ok(false),
+            Err(TransactionError::Cancelled(cancelled)) => Err(cancelled.into()),
+            Err(TransactionError::Store(error)) => Err(error),
         }
     }
 
