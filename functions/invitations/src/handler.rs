@@ -285,10 +285,10 @@ async fn invite_directly(app: &App, request: &Request, now: DateTime<Utc>) -> Re
         field,
         message: problem.message(Language::En),
     })?;
-    let id = iln_domain::NominationId::new(now);
-    let audit =
-        AuditEvent::by_admin(now, &admin.subject, Happening::InvitedDirectly).because(submission.rationale.as_str());
-    if !app.table.create_direct_invitation(id, &submission, audit, now).await? {
+    let opening =
+        iln_domain::step::invite_directly(iln_domain::NominationId::new(now), submission, &admin.subject, now);
+    let id = opening.id;
+    if !app.table.open_directly(&opening).await? {
         return Err(Failure::Conflict("this person is already nominated or a member".into()));
     }
     tracing::info!(nomination_id = %id, "direct invitation created");

@@ -202,12 +202,13 @@ async fn submit(
         Err(errors) => return Err(Failure::Invalid(Box::new(form), errors)),
     };
 
-    let id = NominationId::new(now);
     let source = source_ip(request).and_then(SourceNetwork::of);
     let counters = app.limits.counters(source.as_ref(), &submission.nominator.email, now);
+    let opening = iln_domain::step::submit(NominationId::new(now), submission, now);
+    let id = opening.id;
     let outcome = app
         .table
-        .submit(id, &submission, &counters, now)
+        .submit(&opening, &counters)
         .await
         // Safe to repeat: the same nominator nominating the same person
         // again records and mails nothing new.

@@ -8,12 +8,12 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::audit::{Actor, AuditEvent};
+use crate::audit::{Actor, AuditEvent, Happening};
 use crate::confirmation::Confirmation;
 use crate::lifecycle::{Command, Refusal, Status};
 use crate::membership::{Member, SentInvitation};
-use crate::message::Message;
-use crate::nomination::{Nomination, NominationId};
+use crate::message::{Addressee, Message};
+use crate::nomination::{Nomination, NominationId, Submission};
 use crate::token::TokenHash;
 
 /// One move of a nomination along its lifecycle, as the domain decided it.
@@ -35,6 +35,58 @@ pub struct Step {
     pub invitation: Option<SentInvitation>,
     /// What the step changes beyond the nomination.
     pub effect: Effect,
+}
+
+/// A nomination that starts: what the store creates, all or nothing. A
+/// submission starts `submitted` and holds nobody until verified; a direct
+/// invitation starts `confirmed` and takes its person at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opening {
+    pub id: NominationId,
+    pub submission: Submission,
+    pub status: Status,
+    pub at: DateTime<Utc>,
+    pub audit: AuditEvent,
+    pub messages: Vec<Message>,
+}
+
+/// A submission from the public form: recorded unverified, with the mail
+/// that asks its nominator to verify their address.
+pub fn submit(id: NominationId, submission: Submission, now: DateTime<Utc>) -> Opening {
+    let verification = Message::NominatorVerification {
+        nomination_id: id,
+        addressee: Addressee {
+            to: submission.nominator.email.clone(),
+            language: submission.language,
+            nominator_name: submission.nominator.name.clone(),
+            nominee_name: submission.nominee.name.clone(),
+        },
+    };
+    Opening {
+        id,
+        submission,
+        status: Status::Submitted,
+        at: now,
+        audit: AuditEvent::submitted(now),
+        messages: vec![verification],
+    }
+}
+
+/// An administrator invites a person directly: a nomination already
+/// confirmed, its reason (the rationale) audited, its invitation queued.
+pub fn invite_directly(id: NominationId, submission: Submission, admin: &str, now: DateTime<Utc>) -> Opening {
+    let audit = AuditEvent::by_admin(now, admin, Happening::InvitedDirectly).because(submission.rationale.as_str());
+    Opening {
+        id,
+        submission,
+        status: Status::Confirmed,
+        at: now,
+        audit,
+        messages: vec![Message::Invitation {
+            nomination_id: id,
+            round: 0,
+        }],
+    }
 }
 
 /// What a step changes besides the nomination itself.
@@ -142,6 +194,38 @@ mod tests {
 
     fn at() -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    #[test]
+    fn a_submission_starts_unverified_and_asks_its_nominator_to_verify_in_their_language() {
+        let submission = crate::test_support::nomination(Status::Submitted, 1, Language::Es).submission;
+        let id = NominationId::new(at());
+        let opening = submit(id, submission.clone(), at());
+        assert_eq!(opening.status, Status::Submitted);
+        assert_eq!(opening.audit, AuditEvent::submitted(at()));
+        let [Message::NominatorVerification { addressee, .. }] = opening.messages.as_slice() else {
+            panic!("one verification mail: {:?}", opening.messages);
+        };
+        assert_eq!(
+            (&addressee.to, addressee.language),
+            (&submission.nominator.email, Language::Es)
+        );
+    }
+
+    #[test]
+    fn a_direct_invitation_starts_confirmed_with_its_reason_audited_and_its_invitation_queued() {
+        let submission = crate::test_support::nomination(Status::Submitted, 1, Language::En).submission;
+        let id = NominationId::new(at());
+        let opening = invite_directly(id, submission.clone(), "admin-1", at());
+        assert_eq!(opening.status, Status::Confirmed);
+        assert_eq!(opening.audit.reason.as_deref(), Some(submission.rationale.as_str()));
+        assert_eq!(
+            opening.messages,
+            [Message::Invitation {
+                nomination_id: id,
+                round: 0
+            }]
+        );
     }
 
     #[test]

@@ -6,10 +6,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update}
 use chrono::{DateTime, Utc};
 use iln_domain::audit::AuditEvent;
 use iln_domain::membership::{Derecognized, Member, MemberId, MemberStatus};
-use iln_domain::message::Message;
+use iln_domain::step::Opening;
 use serde::{Deserialize, Serialize};
 
-use super::records::OutboxRecord;
 use super::{MoveError, NominationTable, StoreError, TransactionError, keys};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -176,34 +175,27 @@ impl NominationTable {
             TransactWriteItem::builder().delete(release).build(),
             self.put(&member_audit(member.id, change.audit), None)?,
         ];
-        for message in change.messages {
-            writes.push(self.put(&OutboxRecord::new(message, now), Some("attribute_not_exists(pk)"))?);
-        }
+        writes.extend(self.outbox_writes(&change.messages, now)?);
         self.write_transaction(writes).await
     }
 }
 
 impl NominationTable {
     /// Creates a direct invitation: a nomination already confirmed, its audit
-    /// event with the admin and reason, the person's lock and the invitation.
+    /// event, the person's lock and the messages it causes (its invitation).
     /// `false` when the person is already nominated or a member.
-    #[tracing::instrument(skip_all, fields(nomination_id = %id))]
-    pub async fn create_direct_invitation(
-        &self,
-        id: iln_domain::NominationId,
-        submission: &iln_domain::nomination::Submission,
-        audit: AuditEvent,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
+    #[tracing::instrument(skip_all, fields(nomination_id = %opening.id))]
+    pub async fn open_directly(&self, opening: &Opening) -> Result<bool, StoreError> {
         use super::records::{AuditRecord, NominationRecord, NomineeRecord, PersonLinkRecord};
         use iln_domain::privacy::PersonRole;
+        let (id, submission, now) = (opening.id, &opening.submission, opening.at);
         let new_item = Some("attribute_not_exists(pk)");
-        let writes = vec![
+        let mut writes = vec![
             self.put(
-                &NominationRecord::in_status(id, submission, iln_domain::Status::Confirmed, now),
+                &NominationRecord::in_status(id, submission, opening.status, now),
                 new_item,
             )?,
-            self.put(&AuditRecord::new(id, audit), None)?,
+            self.put(&AuditRecord::new(id, opening.audit.clone()), None)?,
             self.put(
                 &NomineeRecord {
                     pk: keys::person(&submission.nominee.email.identity()),
@@ -215,20 +207,11 @@ impl NominationTable {
                 new_item,
             )?,
             self.put(
-                &OutboxRecord::new(
-                    Message::Invitation {
-                        nomination_id: id,
-                        round: 0,
-                    },
-                    now,
-                ),
-                new_item,
-            )?,
-            self.put(
                 &PersonLinkRecord::new(&submission.nominee.email.identity(), id, PersonRole::Nominee),
                 None,
             )?,
         ];
+        writes.extend(self.outbox_writes(&opening.messages, now)?);
         match self.write_transaction(writes).await {
             Ok(()) => Ok(true),
             Err(MoveError::Conflict) => Ok(false),

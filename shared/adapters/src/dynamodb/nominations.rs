@@ -5,10 +5,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, Trans
 use chrono::{DateTime, Utc};
 use iln_domain::audit::{AuditEvent, Happening};
 use iln_domain::limits::{Counted, Counter};
-use iln_domain::message::{Addressee, Message};
+use iln_domain::message::Message;
 use iln_domain::nomination::LastMove;
-use iln_domain::nomination::Submission;
-use iln_domain::step::{Effect, Holding, Step};
+use iln_domain::step::{Effect, Holding, Opening, Step};
 use iln_domain::token::{TokenHash, TokenPurpose};
 use iln_domain::verification::{Holder, MAX_ENDORSEMENTS};
 use iln_domain::{EmailAddress, Nomination, NominationId, Status};
@@ -123,25 +122,11 @@ impl NominationTable {
     /// It holds nobody until verified. Safe to call any number of times
     /// concurrently: the same nominator's nomination of the same person is
     /// recorded once while unverified.
-    #[tracing::instrument(skip_all, fields(nomination_id = %id))]
-    pub async fn submit(
-        &self,
-        id: NominationId,
-        submission: &Submission,
-        counters: &[Counter],
-        now: DateTime<Utc>,
-    ) -> Result<SubmitOutcome, StoreError> {
+    #[tracing::instrument(skip_all, fields(nomination_id = %opening.id))]
+    pub async fn submit(&self, opening: &Opening, counters: &[Counter]) -> Result<SubmitOutcome, StoreError> {
+        let (id, submission, now) = (opening.id, &opening.submission, opening.at);
         let nominee_identity = submission.nominee.email.identity();
         let nominator_identity = submission.nominator.email.identity();
-        let message = Message::NominatorVerification {
-            nomination_id: id,
-            addressee: Addressee {
-                to: submission.nominator.email.clone(),
-                language: submission.language,
-                nominator_name: submission.nominator.name.clone(),
-                nominee_name: submission.nominee.name.clone(),
-            },
-        };
         let new_item = "attribute_not_exists(pk)";
         let pending = PendingRecord {
             pk: keys::person(&nominee_identity),
@@ -151,21 +136,24 @@ impl NominationTable {
             expires_at: (now + PENDING_KEPT).timestamp(),
         };
         let mut writes = vec![
-            self.put(&NominationRecord::new(id, submission, now), Some(new_item))?,
-            self.put(&AuditRecord::new(id, AuditEvent::submitted(now)), None)?,
+            self.put(
+                &NominationRecord::in_status(id, submission, opening.status, now),
+                Some(new_item),
+            )?,
             self.put_with(
                 &pending,
                 "attribute_not_exists(pk) OR expires_at < :now",
                 &[(":now", AttributeValue::N(now.timestamp().to_string()))],
             )?,
-            self.put(&OutboxRecord::new(message, now), Some(new_item))?,
+            self.put(&AuditRecord::new(id, opening.audit.clone()), None)?,
             self.put(&PersonLinkRecord::new(&nominee_identity, id, PersonRole::Nominee), None)?,
             self.put(
                 &PersonLinkRecord::new(&nominator_identity, id, PersonRole::Nominator),
                 None,
             )?,
         ];
-        const PENDING_WRITE: usize = 2;
+        writes.extend(self.outbox_writes(&opening.messages, now)?);
+        const PENDING_WRITE: usize = 1;
         let first_counter = writes.len();
         let counting = counters
             .iter()
@@ -497,13 +485,26 @@ impl NominationTable {
                 .map_err(StoreError::call("TransactWriteItems"))?;
             writes.push(TransactWriteItem::builder().delete(release).build());
         }
-        for message in &step.messages {
-            writes.push(self.put(
-                &OutboxRecord::new(message.clone(), step.at),
-                Some("attribute_not_exists(pk)"),
-            )?);
-        }
+        writes.extend(self.outbox_writes(&step.messages, step.at)?);
         Ok(writes)
+    }
+
+    /// Each message as a new outbox item: the same message twice (same id)
+    /// is a failed condition, never a second send.
+    pub(super) fn outbox_writes(
+        &self,
+        messages: &[Message],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        messages
+            .iter()
+            .map(|message| {
+                self.put(
+                    &OutboxRecord::new(message.clone(), now),
+                    Some("attribute_not_exists(pk)"),
+                )
+            })
+            .collect()
     }
 
     /// Writes a step: the nomination's move and everything that goes with
@@ -539,9 +540,7 @@ impl NominationTable {
         if let Some((id, audit)) = audit {
             writes.push(self.put(&AuditRecord::new(id, audit), None)?);
         }
-        for message in messages {
-            writes.push(self.put(&OutboxRecord::new(message, now), Some("attribute_not_exists(pk)"))?);
-        }
+        writes.extend(self.outbox_writes(&messages, now)?);
         if writes.is_empty() {
             return Ok(());
         }
