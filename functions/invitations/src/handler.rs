@@ -2,15 +2,13 @@ use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::{Commit, Correction, MoveError, NominationTable, StoreError};
 use iln_adapters::http::{access_refused, html, json, json_error, json_unavailable, staff, too_large, unavailable};
 use iln_adapters::telemetry::error_chain;
-use iln_domain::audit::{AuditEvent, Happening};
 use iln_domain::membership::{self, InvitationState, Member, MemberId, MemberStatus};
-use iln_domain::message::Message;
 use iln_domain::nomination::Country;
 use iln_domain::pages;
 use iln_domain::staff::{AccessRefused, StaffRole};
 use iln_domain::token::{TokenHash, TokenPurpose};
 use iln_domain::vetting::Reason;
-use iln_domain::{Command, EmailAddress, Language, Nomination};
+use iln_domain::{EmailAddress, Language, Nomination};
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Deserialize;
@@ -305,19 +303,8 @@ async fn invitation_of(app: &App, raw: &str) -> Result<Nomination, Failure> {
 async fn resend(app: &App, request: &Request, raw: &str, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
     let admin = require_admin(request)?;
     let nomination = invitation_of(app, raw).await?;
-    if nomination.status.apply(Command::ResendInvitation).is_err() {
-        return Err(Failure::Conflict(format!(
-            "the nomination is {}, not invited",
-            nomination.status
-        )));
-    }
-    // One round per version: a double click asks for one resend.
-    let round = u32::try_from(nomination.version).unwrap_or(u32::MAX);
-    let message = Message::Invitation {
-        nomination_id: nomination.id,
-        round,
-    };
-    let audit = AuditEvent::by_admin(now, &admin.subject, Happening::ResendRequested);
+    let (audit, message) = membership::resend(&nomination, &admin.subject, now)
+        .map_err(|refused| Failure::Conflict(refused.to_string()))?;
     app.table
         .record_note(Some((nomination.id, audit)), vec![message], now)
         .await?;
@@ -349,54 +336,6 @@ fn member_json(member: &Member) -> serde_json::Value {
     json!(member)
 }
 
-/// A CSV cell a spreadsheet will not run: formulas are neutralised.
-fn cell(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_owned(),
-    }
-}
-
-fn members_csv(members: &[Member]) -> Result<String, Failure> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let internal = |error: csv::Error| Failure::Internal(error.into());
-    writer
-        .write_record([
-            "id",
-            "title",
-            "name",
-            "email",
-            "country",
-            "region",
-            "role",
-            "languages",
-            "since",
-            "status",
-        ])
-        .map_err(internal)?;
-    for member in members {
-        let languages: Vec<&str> = member.languages.iter().map(|l| l.code()).collect();
-        writer
-            .write_record([
-                member.id.to_string(),
-                cell(&member.title),
-                cell(member.name.as_str()),
-                cell(member.email.as_str()),
-                member.country.alpha2().to_owned(),
-                cell(member.region.as_ref().map(|r| r.as_str()).unwrap_or_default()),
-                member.role.code().to_owned(),
-                languages.join(" "),
-                member.since.to_rfc3339(),
-                member.status.code().to_owned(),
-            ])
-            .map_err(internal)?;
-    }
-    let bytes = writer
-        .into_inner()
-        .map_err(|error| Failure::Internal(error.to_string().into()))?;
-    String::from_utf8(bytes).map_err(|error| Failure::Internal(error.into()))
-}
-
 #[tracing::instrument(skip_all)]
 async fn members(app: &App, request: &Request) -> Result<Response<Body>, Failure> {
     require_admin(request)?;
@@ -418,7 +357,9 @@ async fn members(app: &App, request: &Request) -> Result<Response<Body>, Failure
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/csv"));
     if wants_csv {
-        let mut response = Response::new(Body::from(members_csv(&members)?));
+        let mut response = Response::new(Body::from(
+            iln_domain::directory::members_csv(&members).map_err(|error| Failure::Internal(error.into()))?,
+        ));
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/csv; charset=utf-8"),

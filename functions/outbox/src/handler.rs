@@ -442,16 +442,7 @@ pub(crate) async fn set_aside(
     now: DateTime<Utc>,
 ) -> Result<Outcome, StoreError> {
     let id = message.id();
-    // An alert about an alert would only repeat it.
-    let alert = match message {
-        Message::DeliveryAlert { .. } | Message::DeliveryFailed { .. } => None,
-        _ => Some(Message::DeliveryFailed {
-            message_id: id.to_string(),
-            failing_kind: message.kind().to_owned(),
-            nomination_id: message.nomination_id(),
-            reason,
-        }),
-    };
+    let alert = delivery::failed_delivery_note(&id, message, reason);
     if !app.table.set_aside(&id, reason, detail, alert, now).await? {
         return Ok(Outcome::NothingToDo);
     }

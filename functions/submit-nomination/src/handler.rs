@@ -585,12 +585,8 @@ async fn add_information(app: &App, request: &Request, now: DateTime<Utc>) -> Re
             return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page));
         }
     };
-    let nomination = &dossier.nomination;
-    match app
-        .table
-        .add_information(nomination, nomination.version, information.as_str(), &hash, now)
-        .await
-    {
+    let answer = iln_domain::vetting::answer(&dossier.nomination, information, hash, now);
+    match app.table.add_information(&answer).await {
         // A concurrent answer or decision won: the link's state says which.
         Ok(()) | Err(iln_adapters::dynamodb::MoveError::Conflict) => {
             match information_link(app, request, Some(&form.token), now).await? {

@@ -185,6 +185,45 @@ pub fn actor_name(actor: &Actor) -> String {
     }
 }
 
+/// The buttons of the vetting and ILN cards (and the modals they open).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Button {
+    Approve,
+    Reject,
+    RequestInformation,
+    Confirm,
+    Decline,
+    RaiseConcern,
+}
+
+impl Button {
+    /// The button behind a Slack action id (or a modal's callback id).
+    pub fn parse(action_id: &str) -> Option<Self> {
+        use crate::slack::action;
+        Some(match action_id {
+            action::APPROVE => Button::Approve,
+            action::REJECT => Button::Reject,
+            action::REQUEST_INFORMATION => Button::RequestInformation,
+            action::CONFIRM => Button::Confirm,
+            action::DECLINE => Button::Decline,
+            action::RAISE_CONCERN => Button::RaiseConcern,
+            _ => return None,
+        })
+    }
+}
+
+impl SlackPermissions {
+    /// Vetters vet; confirmers confirm or decline; anyone listed, members
+    /// included, may raise a concern.
+    pub fn may_press(&self, button: Button, user: &SlackUserId) -> bool {
+        match button {
+            Button::Approve | Button::Reject | Button::RequestInformation => self.vetter(user).is_some(),
+            Button::Confirm | Button::Decline => self.confirmer(user).is_some(),
+            Button::RaiseConcern => self.may_raise_concern(user),
+        }
+    }
+}
+
 impl ClickRefused {
     /// The answer to a click on `nomination` that someone moved first: who
     /// did, or nothing when it was this same `actor` (a double click or
@@ -277,6 +316,31 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_100_000, 0).unwrap()
+    }
+
+    #[test]
+    fn vetters_vet_confirmers_confirm_and_anyone_listed_may_raise_a_concern() {
+        let permissions = permissions(1).with_members("UM=mia@example.org").unwrap();
+        let (vetter, confirmer, member, stranger) = (
+            SlackUserId::new("UV"),
+            SlackUserId::new("UA"),
+            SlackUserId::new("UM"),
+            SlackUserId::new("UX"),
+        );
+        use Button as B;
+        for (button, allowed) in [
+            (B::Approve, [true, false, false, false]),
+            (B::Reject, [true, false, false, false]),
+            (B::RequestInformation, [true, false, false, false]),
+            (B::Confirm, [false, true, false, false]),
+            (B::Decline, [false, true, false, false]),
+            (B::RaiseConcern, [true, true, true, false]),
+        ] {
+            let pressed = [&vetter, &confirmer, &member, &stranger].map(|user| permissions.may_press(button, user));
+            assert_eq!(pressed, allowed, "{button:?}");
+        }
+        assert_eq!(Button::parse(crate::slack::action::CONFIRM), Some(Button::Confirm));
+        assert_eq!(Button::parse("iln.unknown"), None);
     }
 
     #[test]

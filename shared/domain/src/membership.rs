@@ -312,21 +312,42 @@ pub fn invitation_sent(
     Ok(Step::take(nomination, command, Actor::System, now)?.inviting(sent))
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RevokeRefused {
-    #[error("the nomination is {0}, not invited")]
-    NotInvited(Status),
-}
+/// The nomination has no invitation to act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the nomination is {0}, not invited")]
+pub struct NotInvited(pub Status);
 
 /// An administrator revokes a confirmed nomination's invitation, sent or
 /// not: the nomination is withdrawn and its link stops working.
-pub fn revoke(nomination: &crate::Nomination, admin: &str, now: DateTime<Utc>) -> Result<Step, RevokeRefused> {
+pub fn revoke(nomination: &crate::Nomination, admin: &str, now: DateTime<Utc>) -> Result<Step, NotInvited> {
     if !matches!(nomination.status, Status::Confirmed | Status::Invited) {
-        return Err(RevokeRefused::NotInvited(nomination.status));
+        return Err(NotInvited(nomination.status));
     }
     let step = Step::take(nomination, Command::Withdraw, Actor::Admin(admin.to_owned()), now)
-        .map_err(|refusal| RevokeRefused::NotInvited(refusal.from))?;
+        .map_err(|refusal| NotInvited(refusal.from))?;
     Ok(step.because("invitation revoked"))
+}
+
+/// An administrator asks for a new invitation link: the request audited and
+/// the next round queued; its delivery makes the earlier link stop working.
+/// One round per version, so a double click asks for one resend.
+pub fn resend(
+    nomination: &crate::Nomination,
+    admin: &str,
+    now: DateTime<Utc>,
+) -> Result<(AuditEvent, Message), NotInvited> {
+    nomination
+        .status
+        .apply(Command::ResendInvitation)
+        .map_err(|refusal| NotInvited(refusal.from))?;
+    let round = u32::try_from(nomination.version).unwrap_or(u32::MAX);
+    Ok((
+        AuditEvent::by_admin(now, admin, Happening::ResendRequested),
+        Message::Invitation {
+            nomination_id: nomination.id,
+            round,
+        },
+    ))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

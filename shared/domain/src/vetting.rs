@@ -191,6 +191,45 @@ pub fn on_verified(nomination: &Nomination) -> Vec<Message> {
     }]
 }
 
+/// What a nominator's answer to a vetter's question records: the
+/// information, spending the link's token, its audit event and the note in
+/// the vetting card's thread. The nomination stays `awaiting_vetting`, back
+/// at the end of the queue as of now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub nomination_id: crate::NominationId,
+    /// The question answered: the version of the nomination it was asked at.
+    pub request: u64,
+    pub information: AddedInformation,
+    pub token: crate::token::TokenHash,
+    pub at: DateTime<Utc>,
+    pub audit: AuditEvent,
+    pub messages: Vec<Message>,
+}
+
+/// The nominator answers the question of `nomination` (as read) by the link
+/// whose token hashes to `token`.
+pub fn answer(
+    nomination: &Nomination,
+    information: AddedInformation,
+    token: crate::token::TokenHash,
+    now: DateTime<Utc>,
+) -> Answer {
+    let request = nomination.version;
+    Answer {
+        nomination_id: nomination.id,
+        request,
+        information,
+        token,
+        at: now,
+        audit: AuditEvent::information_added(now, Actor::Nominator),
+        messages: vec![Message::InformationAdded {
+            nomination_id: nomination.id,
+            request,
+        }],
+    }
+}
+
 /// What a nominator adds at a vetter's request: 1–5,000 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddedInformation(String);
