@@ -1,16 +1,14 @@
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::{Correction, MoveError, NominationMove, NominationTable, StoreError};
+use iln_adapters::dynamodb::{Commit, Correction, MoveError, NominationTable, StoreError};
 use iln_adapters::http::{access_refused, html, json, json_error, json_unavailable, staff, too_large, unavailable};
 use iln_adapters::telemetry::error_chain;
-use iln_domain::audit::{Actor, AuditEvent, Happening};
 use iln_domain::membership::{self, InvitationState, Member, MemberId, MemberStatus};
-use iln_domain::message::Message;
 use iln_domain::nomination::Country;
 use iln_domain::pages;
 use iln_domain::staff::{AccessRefused, StaffRole};
 use iln_domain::token::{TokenHash, TokenPurpose};
 use iln_domain::vetting::Reason;
-use iln_domain::{Command, EmailAddress, Language, Nomination, Status};
+use iln_domain::{EmailAddress, Language, Nomination};
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Deserialize;
@@ -233,43 +231,29 @@ async fn answer(
             language,
         } => (nomination, hash, language),
     };
-    let result = match answer {
-        Answer::Accept => {
-            let accepted = match membership::accept(
-                &nomination,
-                &form.terms_version,
-                &app.config.terms_version,
-                &app.config.slack_join_url,
-                now,
-            ) {
-                Ok(accepted) => accepted,
-                // The page was older than the terms: show the current ones.
-                Err(membership::AcceptRefused::OutdatedTerms { .. }) => {
-                    let name = nomination.submission.nominee.name.as_str();
-                    let page = pages::invitation(language, name, token, &app.config.terms_version)?;
-                    return Ok(html(StatusCode::CONFLICT, page));
-                }
-                Err(membership::AcceptRefused::Illegal(_)) => return Err(Failure::Conflict("already answered".into())),
-            };
-            let step = NominationMove {
-                spends_token: Some(&hash),
-                ..NominationMove::new(&nomination, accepted.to, now, accepted.audit, accepted.messages)
-            };
-            app.table.accept_invitation(step, &accepted.member).await
-        }
-        Answer::Decline => {
-            let reason = Some(form.reason.as_str());
-            let (to, audit, messages) = membership::decline(&nomination, reason, now)
-                .map_err(|_| Failure::Conflict("already answered".into()))?;
-            let step = NominationMove {
-                spends_token: Some(&hash),
-                ..NominationMove::new(&nomination, to, now, audit, messages)
-            };
-            app.table.record_move(step).await
-        }
+    let step = match answer {
+        Answer::Accept => match membership::accept(
+            &nomination,
+            &hash,
+            &form.terms_version,
+            &app.config.terms_version,
+            &app.config.slack_join_url,
+            now,
+        ) {
+            Ok(step) => step,
+            // The page was older than the terms: show the current ones.
+            Err(membership::AcceptRefused::OutdatedTerms { .. }) => {
+                let name = nomination.submission.nominee.name.as_str();
+                let page = pages::invitation(language, name, token, &app.config.terms_version)?;
+                return Ok(html(StatusCode::CONFLICT, page));
+            }
+            Err(membership::AcceptRefused::Illegal(_)) => return Err(Failure::Conflict("already answered".into())),
+        },
+        Answer::Decline => membership::decline(&nomination, &hash, Some(form.reason.as_str()), now)
+            .map_err(|_| Failure::Conflict("already answered".into()))?,
     };
-    match result {
-        Ok(()) => {
+    match app.table.commit(&step).await? {
+        Commit::Written => {
             tracing::info!(nomination_id = %nomination.id, accepted = answer == Answer::Accept, "invitation answered");
             let page = match answer {
                 Answer::Accept => pages::invitation_accepted(language, &app.config.slack_join_url)?,
@@ -278,11 +262,10 @@ async fn answer(
             Ok(html(StatusCode::OK, page))
         }
         // Another answer won: the link now says it was used.
-        Err(MoveError::Conflict) => match link(app, request, token, now).await? {
+        Commit::Raced => match link(app, request, token, now).await? {
             Link::Refused(response) => Ok(response),
             Link::Open { .. } => Err(Failure::Conflict("the invitation changed; try again".into())),
         },
-        Err(MoveError::Store(error)) => Err(error.into()),
     }
 }
 
@@ -300,10 +283,10 @@ async fn invite_directly(app: &App, request: &Request, now: DateTime<Utc>) -> Re
         field,
         message: problem.message(Language::En),
     })?;
-    let id = iln_domain::NominationId::new(now);
-    let audit =
-        AuditEvent::by_admin(now, &admin.subject, Happening::InvitedDirectly).because(submission.rationale.as_str());
-    if !app.table.create_direct_invitation(id, &submission, audit, now).await? {
+    let opening =
+        iln_domain::step::invite_directly(iln_domain::NominationId::new(now), submission, &admin.subject, now);
+    let id = opening.id;
+    if !app.table.open_directly(&opening).await? {
         return Err(Failure::Conflict("this person is already nominated or a member".into()));
     }
     tracing::info!(nomination_id = %id, "direct invitation created");
@@ -320,19 +303,8 @@ async fn invitation_of(app: &App, raw: &str) -> Result<Nomination, Failure> {
 async fn resend(app: &App, request: &Request, raw: &str, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
     let admin = require_admin(request)?;
     let nomination = invitation_of(app, raw).await?;
-    if nomination.status.apply(Command::ResendInvitation).is_err() {
-        return Err(Failure::Conflict(format!(
-            "the nomination is {}, not invited",
-            nomination.status
-        )));
-    }
-    // One round per version: a double click asks for one resend.
-    let round = u32::try_from(nomination.version).unwrap_or(u32::MAX);
-    let message = Message::Invitation {
-        nomination_id: nomination.id,
-        round,
-    };
-    let audit = AuditEvent::by_admin(now, &admin.subject, Happening::ResendRequested);
+    let (audit, message) = membership::resend(&nomination, &admin.subject, now)
+        .map_err(|refused| Failure::Conflict(refused.to_string()))?;
     app.table
         .record_note(Some((nomination.id, audit)), vec![message], now)
         .await?;
@@ -346,37 +318,11 @@ async fn resend(app: &App, request: &Request, raw: &str, now: DateTime<Utc>) -> 
 async fn revoke(app: &App, request: &Request, raw: &str, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
     let admin = require_admin(request)?;
     let nomination = invitation_of(app, raw).await?;
-    if nomination.status != Status::Invited && nomination.status != Status::Confirmed {
-        return Err(Failure::Conflict(format!(
-            "the nomination is {}, not invited",
-            nomination.status
-        )));
-    }
-    let to = nomination
-        .status
-        .apply(Command::Withdraw)
-        .map_err(|refusal| Failure::Conflict(refusal.to_string()))?;
-    let step = NominationMove {
-        nomination: &nomination,
-        to,
-        at: now,
-        audit: AuditEvent::moved(
-            now,
-            Actor::Admin(admin.subject.clone()),
-            Command::Withdraw,
-            nomination.status,
-            to,
-        )
-        .because("invitation revoked"),
-        spends_token: None,
-        messages: Vec::new(),
-        confirmations: None,
-        invitation: None,
-    };
-    match app.table.record_move(step).await {
-        Ok(()) => Ok(json(StatusCode::OK, &json!({ "id": nomination.id, "status": to }))),
-        Err(MoveError::Conflict) => Err(Failure::Conflict("the invitation changed meanwhile".into())),
-        Err(MoveError::Store(error)) => Err(error.into()),
+    let step = membership::revoke(&nomination, &admin.subject, now)
+        .map_err(|refused| Failure::Conflict(refused.to_string()))?;
+    match app.table.commit(&step).await? {
+        Commit::Written => Ok(json(StatusCode::OK, &json!({ "id": step.id(), "status": step.to }))),
+        Commit::Raced => Err(Failure::Conflict("the invitation changed meanwhile".into())),
     }
 }
 
@@ -388,54 +334,6 @@ pub(crate) fn require_admin(request: &Request) -> Result<iln_domain::staff::Staf
 
 fn member_json(member: &Member) -> serde_json::Value {
     json!(member)
-}
-
-/// A CSV cell a spreadsheet will not run: formulas are neutralised.
-fn cell(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_owned(),
-    }
-}
-
-fn members_csv(members: &[Member]) -> Result<String, Failure> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let internal = |error: csv::Error| Failure::Internal(error.into());
-    writer
-        .write_record([
-            "id",
-            "title",
-            "name",
-            "email",
-            "country",
-            "region",
-            "role",
-            "languages",
-            "since",
-            "status",
-        ])
-        .map_err(internal)?;
-    for member in members {
-        let languages: Vec<&str> = member.languages.iter().map(|l| l.code()).collect();
-        writer
-            .write_record([
-                member.id.to_string(),
-                cell(&member.title),
-                cell(member.name.as_str()),
-                cell(member.email.as_str()),
-                member.country.alpha2().to_owned(),
-                cell(member.region.as_ref().map(|r| r.as_str()).unwrap_or_default()),
-                member.role.code().to_owned(),
-                languages.join(" "),
-                member.since.to_rfc3339(),
-                member.status.code().to_owned(),
-            ])
-            .map_err(internal)?;
-    }
-    let bytes = writer
-        .into_inner()
-        .map_err(|error| Failure::Internal(error.to_string().into()))?;
-    String::from_utf8(bytes).map_err(|error| Failure::Internal(error.into()))
 }
 
 #[tracing::instrument(skip_all)]
@@ -459,7 +357,9 @@ async fn members(app: &App, request: &Request) -> Result<Response<Body>, Failure
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/csv"));
     if wants_csv {
-        let mut response = Response::new(Body::from(members_csv(&members)?));
+        let mut response = Response::new(Body::from(
+            iln_domain::directory::members_csv(&members).map_err(|error| Failure::Internal(error.into()))?,
+        ));
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/csv; charset=utf-8"),

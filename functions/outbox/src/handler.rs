@@ -2,14 +2,13 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::{
-    AfterDelivery, Claim, Dossier, LinkToStore, MoveError, NominationMove, NominationTable, OutboxMessage,
-    OutboxStatus, RemovedNomination, StoreError,
+    AfterDelivery, Claim, Dossier, LinkToStore, NominationTable, OutboxMessage, OutboxStatus, RemovedNomination,
+    StoreError,
 };
 use iln_adapters::ses::{SendError, SesMailer};
 use iln_adapters::slack::{PostedMessage, SlackClient, SlackError};
 use iln_adapters::telemetry::error_chain;
 use iln_domain::EmailAddress;
-use iln_domain::audit::{Actor, AuditEvent};
 use iln_domain::delivery::{self, AfterFailure, DeliveryFailure, FailureReason};
 use iln_domain::findings;
 use iln_domain::membership;
@@ -18,8 +17,9 @@ use iln_domain::message::MessageId;
 use iln_domain::message::{Email, MailLinks, Message, Route};
 use iln_domain::reminders;
 use iln_domain::slack::{self, Channel, SlackMessage};
+use iln_domain::step::Step;
 use iln_domain::token::TokenPurpose;
-use iln_domain::{Command, Nomination, Status};
+
 use std::time::Duration;
 
 /// Where the system posts in Slack: channel ids.
@@ -207,7 +207,8 @@ pub async fn sweep(app: &App, now: DateTime<Utc>, deadline: Deadline) -> Result<
 enum Prepared {
     Email(Email),
     /// The invitation, which moves its nomination to `invited` once sent.
-    Invitation(Email, Box<Nomination>, SentInvitation),
+    /// The invitation, and the move its delivery makes.
+    Invitation(Email, Box<Step>),
     Card(Channel, SlackMessage),
     CardUpdate(PostedMessage, SlackMessage),
     Thread(PostedMessage, SlackMessage),
@@ -297,7 +298,7 @@ pub async fn deliver(
 ) -> Result<Outcome, Retry> {
     let message = entry.message;
     let id = message.id();
-    let (prepared, waiting_for) = match prepare(app, &message).await? {
+    let (prepared, waiting_for) = match prepare(app, &message, now).await? {
         Preparation::Ready(prepared) => (Some(prepared), None),
         Preparation::NotYet(why) => (None, Some(why)),
         Preparation::Unrenderable => {
@@ -348,7 +349,7 @@ pub async fn deliver(
         Ok(posted_card) => {
             let after = match (&posted_card, &prepared) {
                 (Some((channel, card)), _) => AfterDelivery::CardPosted(*channel, card),
-                (None, Some(Prepared::Invitation(_, nomination, sent))) => invited(nomination, sent, now),
+                (None, Some(Prepared::Invitation(_, step))) => AfterDelivery::Move(step),
                 _ => AfterDelivery::Nothing,
             };
             mark_delivered(app, &message, after, now, deadline).await?;
@@ -441,16 +442,7 @@ pub(crate) async fn set_aside(
     now: DateTime<Utc>,
 ) -> Result<Outcome, StoreError> {
     let id = message.id();
-    // An alert about an alert would only repeat it.
-    let alert = match message {
-        Message::DeliveryAlert { .. } | Message::DeliveryFailed { .. } => None,
-        _ => Some(Message::DeliveryFailed {
-            message_id: id.to_string(),
-            failing_kind: message.kind().to_owned(),
-            nomination_id: message.nomination_id(),
-            reason,
-        }),
-    };
+    let alert = delivery::failed_delivery_note(&id, message, reason);
     if !app.table.set_aside(&id, reason, detail, alert, now).await? {
         return Ok(Outcome::NothingToDo);
     }
@@ -470,18 +462,12 @@ async fn close_unverifiable(app: &App, id: iln_domain::NominationId, now: DateTi
     let Some(nomination) = app.table.nomination(id).await? else {
         return Ok(());
     };
-    let Ok((to, audit, messages)) = reminders::expire(&nomination, now) else {
+    let Ok(step) = reminders::expire_unverifiable(&nomination, now) else {
         return Ok(()); // verified or closed meanwhile
     };
-    let audit = audit.because("the verification e-mail could not be delivered");
-    match app
-        .table
-        .record_move(NominationMove::new(&nomination, to, now, audit, messages))
-        .await
-    {
-        Ok(()) | Err(MoveError::Conflict) => Ok(()),
-        Err(MoveError::Store(error)) => Err(error),
-    }
+    // A lost race means it was verified or closed meanwhile: nothing to do.
+    let _ = app.table.commit(&step).await?;
+    Ok(())
 }
 
 /// A number in `[0, 1]` to spread retries; without OS randomness, the middle.
@@ -528,7 +514,7 @@ const NOMINATION_GONE: &str = "the nomination no longer exists";
 const CARD_NOT_POSTED: &str = "the card is not posted yet";
 
 /// Renders `message`, or says why it will not be sent.
-async fn prepare(app: &App, message: &Message) -> Result<Preparation, Retry> {
+async fn prepare(app: &App, message: &Message, now: DateTime<Utc>) -> Result<Preparation, Retry> {
     use Preparation::{Moot, NotYet, Ready, Unrenderable as Parked};
     let parked = |error: &dyn std::error::Error| {
         tracing::error!(kind = message.kind(), error = %error, "message cannot be rendered");
@@ -587,15 +573,6 @@ async fn prepare(app: &App, message: &Message) -> Result<Preparation, Retry> {
             let Some(dossier) = dossier_of(app, message).await? else {
                 return Ok(Moot(NOMINATION_GONE));
             };
-            // Withdrawn or otherwise moved on since confirmation: no invitation.
-            if dossier
-                .nomination
-                .status
-                .apply(invitation_command(&dossier.nomination))
-                .is_err()
-            {
-                return Ok(Moot("the nomination moved on"));
-            }
             let Message::Invitation { round, .. } = *message else {
                 return Ok(Parked);
             };
@@ -604,8 +581,12 @@ async fn prepare(app: &App, message: &Message) -> Result<Preparation, Retry> {
                 round,
                 token: token.hash(),
             };
+            // Withdrawn or otherwise moved on since confirmation: no invitation.
+            let Ok(step) = membership::invitation_sent(&dossier.nomination, sent, now) else {
+                return Ok(Moot("the nomination moved on"));
+            };
             match membership::invitation_email(&dossier.nomination, &app.links, &token) {
-                Ok(email) => Ok(Ready(Prepared::Invitation(email, Box::new(dossier.nomination), sent))),
+                Ok(email) => Ok(Ready(Prepared::Invitation(email, Box::new(step)))),
                 Err(error) => Ok(parked(&error)),
             }
         }
@@ -679,30 +660,4 @@ async fn dossier_of(app: &App, message: &Message) -> Result<Option<Dossier>, Ret
         Some(id) => Ok(app.table.dossier(id).await?),
         None => Ok(None),
     }
-}
-
-/// The command an invitation's delivery carries out: the first sends it,
-/// a later round replaces the link.
-fn invitation_command(nomination: &Nomination) -> Command {
-    match nomination.status {
-        Status::Invited => Command::ResendInvitation,
-        _ => Command::SendInvitation,
-    }
-}
-
-/// The move an invitation's delivery makes: `confirmed` → `invited` (or
-/// `invited` again), with the link just sent as the only one that works.
-fn invited<'a>(nomination: &'a Nomination, sent: &'a SentInvitation, now: DateTime<Utc>) -> AfterDelivery<'a> {
-    let to = Status::Invited;
-    let command = invitation_command(nomination);
-    AfterDelivery::Move(NominationMove {
-        invitation: Some(sent),
-        ..NominationMove::new(
-            nomination,
-            to,
-            now,
-            AuditEvent::moved(now, Actor::System, command, nomination.status, to),
-            Vec::new(),
-        )
-    })
 }

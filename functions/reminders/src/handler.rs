@@ -1,14 +1,11 @@
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::{MoveError, NominationMove, NominationTable, StoreError};
+use iln_adapters::dynamodb::{Commit, NominationTable, StoreError};
 use iln_adapters::telemetry::error_chain;
-use iln_domain::message::Message;
+use iln_domain::delivery;
 use iln_domain::reminders::{self, Thresholds};
 use iln_domain::{EmailAddress, Nomination, Status};
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
-
-/// A message attempted this many times is reported to the vetting channel.
-pub const ALERT_AFTER_ATTEMPTS: u32 = 5;
 
 pub struct App {
     pub table: NominationTable,
@@ -103,22 +100,11 @@ pub async fn run(app: &App, now: DateTime<Utc>) -> Result<Summary, RunError> {
         app.table.record_note(None, vec![reminder], now).await?;
         summary.discussion_reminders += 1;
     }
-    for failing in app.table.failing_messages(ALERT_AFTER_ATTEMPTS).await? {
-        // An alert about an alert would only repeat it.
-        if matches!(
-            failing.message,
-            Message::DeliveryAlert { .. } | Message::DeliveryFailed { .. }
-        ) {
-            continue;
+    for failing in app.table.failing_messages(delivery::ALERT_AFTER_ATTEMPTS).await? {
+        if let Some(alert) = delivery::slow_delivery_alert(&failing.id, &failing.message, failing.attempts) {
+            app.table.record_note(None, vec![alert], now).await?;
+            summary.failing_messages += 1;
         }
-        let alert = Message::DeliveryAlert {
-            message_id: failing.id.to_string(),
-            failing_kind: failing.message.kind().to_owned(),
-            nomination_id: failing.message.nomination_id(),
-            attempts: failing.attempts,
-        };
-        app.table.record_note(None, vec![alert], now).await?;
-        summary.failing_messages += 1;
     }
     tracing::info!(?summary, "reminder run done");
     Ok(summary)
@@ -126,15 +112,10 @@ pub async fn run(app: &App, now: DateTime<Utc>) -> Result<Summary, RunError> {
 
 /// `true` when this run expired it; `false` when it moved meanwhile.
 async fn expire(app: &App, nomination: &Nomination, now: DateTime<Utc>) -> Result<bool, RunError> {
-    let Ok((to, audit, messages)) = reminders::expire(nomination, now) else {
+    let Ok(step) = reminders::expire(nomination, now) else {
         return Ok(false);
     };
-    let step = NominationMove::new(nomination, to, now, audit, messages);
-    match app.table.record_move(step).await {
-        Ok(()) => Ok(true),
-        Err(MoveError::Conflict) => Ok(false),
-        Err(MoveError::Store(error)) => Err(error.into()),
-    }
+    Ok(app.table.commit(&step).await? == Commit::Written)
 }
 
 #[cfg(test)]

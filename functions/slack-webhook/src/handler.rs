@@ -1,14 +1,16 @@
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::{Dossier, MoveError, NominationMove, NominationTable, StoreError};
+use iln_adapters::dynamodb::{Commit, Dossier, NominationTable, StoreError};
 use iln_adapters::http::{json, json_unavailable, too_large};
 use iln_adapters::slack::SlackClient;
 use iln_adapters::telemetry::error_chain;
 use iln_domain::audit::Actor;
-use iln_domain::confirmation::{self, ClickRefused, SlackPermissions};
+use iln_domain::confirmation::{self, Button, ClickRefused, SlackPermissions};
 use iln_domain::message::Message;
+use iln_domain::slack::command::{self, IlnCommand};
 use iln_domain::slack::interaction::{Interaction, SlackUserId, View};
 use iln_domain::slack::signature::SigningSecret;
 use iln_domain::slack::{ActionValue, action, modals, signature};
+use iln_domain::step::Step;
 use iln_domain::vetting::{self, Decision, DecisionRefused, Reason};
 use iln_domain::{Nomination, NominationId};
 use lambda_http::http::{Method, StatusCode, header};
@@ -183,13 +185,10 @@ async fn button(
     trigger_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Response<Body>, Failure> {
-    let allowed = match action_id {
-        action::APPROVE | action::REJECT | action::REQUEST_INFORMATION => app.permissions.vetter(click.user).is_some(),
-        action::CONFIRM | action::DECLINE => app.permissions.confirmer(click.user).is_some(),
-        action::RAISE_CONCERN => app.permissions.may_raise_concern(click.user),
-        other => return Err(Failure::BadRequest(format!("unknown action {other:?}"))),
+    let Some(pressed) = Button::parse(action_id) else {
+        return Err(Failure::BadRequest(format!("unknown action {action_id:?}")));
     };
-    if !allowed {
+    if !app.permissions.may_press(pressed, click.user) {
         tell(app, value.nomination_id, click, &ClickRefused::NotAllowed, now).await?;
         return Ok(acknowledged());
     }
@@ -208,13 +207,7 @@ async fn button(
     }
     let nomination = read(app, value.nomination_id).await?;
     match confirmation::confirm(&nomination, click.user, &app.permissions, now) {
-        Ok(outcome) => {
-            let step = NominationMove {
-                confirmations: Some(outcome.confirmations),
-                ..NominationMove::new(&nomination, outcome.to, now, outcome.audit, outcome.messages)
-            };
-            record(app, step, click, now).await?;
-        }
+        Ok(step) => record(app, &step, click, now).await?,
         Err(refused) => tell(app, nomination.id, click, &refused, now).await?,
     }
     Ok(acknowledged())
@@ -246,9 +239,8 @@ async fn vet(
         expected_version,
         now,
     ) {
-        Ok(outcome) => {
-            let step = NominationMove::new(nomination, outcome.to, now, outcome.audit, outcome.messages);
-            record(app, step, click, now).await?;
+        Ok(step) => {
+            record(app, &step, click, now).await?;
             Ok(None)
         }
         Err(DecisionRefused::DecidedByNominatorOrEndorser) => {
@@ -256,36 +248,28 @@ async fn vet(
             Ok(ClickRefused::OwnNomination.explanation())
         }
         Err(DecisionRefused::Stale { .. } | DecisionRefused::Illegal(_)) => {
-            let refused = already_moved(nomination, &actor);
+            let refused = ClickRefused::moved_first(nomination, &actor);
             tell(app, nomination.id, click, &refused, now).await?;
             Ok(refused.explanation())
         }
     }
 }
 
-/// A refusal that says who moved the nomination first, or nothing when it
-/// was this same person (a double click or Slack's retry).
-fn already_moved(nomination: &Nomination, actor: &Actor) -> ClickRefused {
-    match nomination.last_move.as_ref().is_some_and(|last| &last.actor == actor) {
-        true => ClickRefused::Repeat,
-        false => ClickRefused::AlreadyMoved {
-            status: nomination.status,
-            last_move: nomination.last_move.clone(),
-        },
-    }
-}
-
 /// Writes the step; when another click won the race, reads who and tells.
-async fn record(app: &App, step: NominationMove<'_>, click: &Click<'_>, now: DateTime<Utc>) -> Result<(), Failure> {
-    let id = step.nomination.id;
-    let actor = step.audit.actor.clone();
-    match app.table.record_move(step).await {
-        Ok(()) => Ok(()),
-        Err(MoveError::Conflict) => {
-            let current = read(app, id).await?;
-            tell(app, id, click, &already_moved(&current, &actor), now).await
+async fn record(app: &App, step: &Step, click: &Click<'_>, now: DateTime<Utc>) -> Result<(), Failure> {
+    match app.table.commit(step).await? {
+        Commit::Written => Ok(()),
+        Commit::Raced => {
+            let current = read(app, step.id()).await?;
+            tell(
+                app,
+                step.id(),
+                click,
+                &ClickRefused::moved_first(&current, &step.audit.actor),
+                now,
+            )
+            .await
         }
-        Err(MoveError::Store(error)) => Err(error.into()),
     }
 }
 
@@ -371,9 +355,8 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
         action::DECLINE => {
             let nomination = read(app, value.nomination_id).await?;
             match confirmation::decline(&nomination, user, &app.permissions, &reason, now) {
-                Ok(outcome) => {
-                    let step = NominationMove::new(&nomination, outcome.to, now, outcome.audit, outcome.messages);
-                    record(app, step, &click, now).await?;
+                Ok(step) => {
+                    record(app, &step, &click, now).await?;
                     None
                 }
                 Err(refused) => refused.explanation(),
@@ -417,54 +400,33 @@ async fn command(app: &App, body: &[u8]) -> Result<Response<Body>, Failure> {
         serde_html_form::from_bytes(body).map_err(|_| Failure::BadRequest("not a slash command".into()))?;
     let user = SlackUserId::new(form.user_id);
     if !app.permissions.may_use_commands(&user) {
-        return Ok(ephemeral("Only IMI vetters and ILN confirmers may use /iln."));
+        return Ok(ephemeral(command::NOT_ALLOWED));
     }
-    // Vetters see the vetting queue, confirmers the nominations in discussion.
     let visible = app.permissions.visible_statuses(&user);
-    let words: Vec<&str> = form.text.split_whitespace().collect();
-    match words.as_slice() {
-        ["pending"] => {
-            let mut lines = Vec::new();
+    let text = match IlnCommand::parse(&form.text) {
+        IlnCommand::Pending => {
+            let mut queues = Vec::new();
             for status in visible {
-                let page = app.table.queue(status, None, 20).await.map_err(|error| match error {
-                    iln_adapters::dynamodb::QueueError::Store(error) => Failure::from(error),
-                    cursor => Failure::Internal(cursor.into()),
-                })?;
-                lines.push(format!("*{}*: {}", status, page.nominations.len()));
-                for nomination in &page.nominations {
-                    let country = nomination.submission.nominee.country.alpha2();
-                    let since = nomination.updated_at.format("%Y-%m-%d");
-                    lines.push(format!("• `{}` {country}, since {since}", nomination.id));
-                }
+                let page =
+                    app.table
+                        .queue(status, None, command::PENDING_LISTED)
+                        .await
+                        .map_err(|error| match error {
+                            iln_adapters::dynamodb::QueueError::Store(error) => Failure::from(error),
+                            cursor => Failure::Internal(cursor.into()),
+                        })?;
+                queues.push((status, page.nominations));
             }
-            Ok(ephemeral(&lines.join("\n")))
+            command::pending(&queues)
         }
-        ["status", reference] => {
-            let Ok(id) = reference.parse::<NominationId>() else {
-                return Ok(ephemeral(&format!("`{reference}` is not a nomination reference.")));
-            };
-            // One the user may not see reads as one that does not exist.
-            match app.table.nomination(id).await?.filter(|n| visible.contains(&n.status)) {
-                None => Ok(ephemeral(&format!("No nomination `{id}` that you may see."))),
-                Some(nomination) => {
-                    let last = nomination.last_move.as_ref().map(|last| {
-                        format!(
-                            " ({} by {} at {})",
-                            confirmation::past_tense(last.command),
-                            confirmation::actor_name(&last.actor),
-                            last.at.format("%Y-%m-%d %H:%M UTC")
-                        )
-                    });
-                    Ok(ephemeral(&format!(
-                        "`{id}` is *{}*{}",
-                        nomination.status,
-                        last.unwrap_or_default()
-                    )))
-                }
-            }
+        IlnCommand::Status(id) => {
+            let nomination = app.table.nomination(id).await?;
+            command::status(id, nomination.filter(|n| visible.contains(&n.status)).as_ref())
         }
-        _ => Ok(ephemeral("Try `/iln pending` or `/iln status <reference>`.")),
-    }
+        IlnCommand::NotAReference(reference) => command::not_a_reference(&reference),
+        IlnCommand::Help => command::HELP.to_owned(),
+    };
+    Ok(ephemeral(&text))
 }
 
 #[tracing::instrument(skip_all)]

@@ -1,7 +1,7 @@
 use aws_config::SdkConfig;
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::{
-    Dossier, Holding, MoveError, NominationMove, NominationTable, StoreError, StoredToken, SubmitOutcome,
+    Commit, Dossier, NominationTable, StoreError, StoredToken, SubmitOutcome, retry_on_conflict,
 };
 use iln_adapters::http::{html, json, json_unavailable, media_type, source_ip, unavailable, with_header};
 use iln_adapters::telemetry::error_chain;
@@ -202,12 +202,13 @@ async fn submit(
         Err(errors) => return Err(Failure::Invalid(Box::new(form), errors)),
     };
 
-    let id = NominationId::new(now);
     let source = source_ip(request).and_then(SourceNetwork::of);
     let counters = app.limits.counters(source.as_ref(), &submission.nominator.email, now);
+    let opening = iln_domain::step::submit(NominationId::new(now), submission, now);
+    let id = opening.id;
     let outcome = app
         .table
-        .submit(id, &submission, &counters, now)
+        .submit(&opening, &counters)
         .await
         // Safe to repeat: the same nominator nominating the same person
         // again records and mails nothing new.
@@ -282,14 +283,21 @@ async fn verify_link(
     // The nominator chose a language when nominating; a `?lang=` still wins.
     let language = explicit_language.unwrap_or(nomination.submission.language);
     // Without the holder: only whether there is anything left to verify.
-    match verify_nominator(&nomination, token.used_at.is_some(), token.valid_until, None, now) {
+    match verify_nominator(
+        &nomination,
+        &hash,
+        token.used_at.is_some(),
+        token.valid_until,
+        None,
+        now,
+    ) {
         Verification::AlreadyVerified => Ok(VerifyLink::Closed(html(
             StatusCode::OK,
             pages::verified(language, true)?,
         ))),
         Verification::Expired => closed(language, StatusCode::GONE, TokenProblem::Expired),
         Verification::Closed => closed(language, StatusCode::GONE, TokenProblem::Closed),
-        Verification::Verify(_) | Verification::Merge { .. } => Ok(VerifyLink::Open {
+        Verification::Verifies(_) => Ok(VerifyLink::Open {
             nomination: Box::new(nomination),
             token,
             hash,
@@ -326,11 +334,10 @@ struct TokenForm {
 #[tracing::instrument(skip_all)]
 async fn verify(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
     let form: TokenForm = form_body(request)?;
-    // A lost race is re-read: by then the winner's write is visible, and
-    // the person may have been taken meanwhile.
-    for _ in 0..3 {
+    // A lost race is re-read: the person may have been taken meanwhile.
+    retry_on_conflict(3, || async {
         let (nomination, token, hash, language) = match verify_link(app, request, Some(&form.token), now).await? {
-            VerifyLink::Closed(response) => return Ok(response),
+            VerifyLink::Closed(response) => return Ok(Some(response)),
             VerifyLink::Open {
                 nomination,
                 token,
@@ -343,37 +350,20 @@ async fn verify(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Resp
             .table
             .holder(&submission.nominee.email, &submission.nominator.email)
             .await?;
-        let verification = verify_nominator(
-            &nomination,
-            token.used_at.is_some(),
-            token.valid_until,
-            holder.as_ref(),
-            now,
-        );
-        let (outcome, holding) = match verification {
-            Verification::Verify(outcome) => (outcome, Holding::Takes),
-            Verification::Merge {
-                outcome,
-                holder,
-                endorses,
-            } => (outcome, Holding::MergesInto { holder, endorses }),
+        let spent = token.used_at.is_some();
+        let Verification::Verifies(step) =
+            verify_nominator(&nomination, &hash, spent, token.valid_until, holder.as_ref(), now)
+        else {
             // Moved on between the two reads: the next round says how.
-            _ => continue,
+            return Ok(None);
         };
-        let step = NominationMove {
-            spends_token: Some(&hash),
-            ..NominationMove::new(&nomination, outcome.to, now, outcome.audit, outcome.messages)
-        };
-        match app.table.record_verification(step, holding).await {
-            Ok(()) => {
-                tracing::info!(nomination_id = %nomination.id, to = %outcome.to, "nominator verified");
-                return Ok(html(StatusCode::OK, pages::verified(language, false)?));
-            }
-            Err(MoveError::Conflict) => continue,
-            Err(MoveError::Store(error)) => return Err(error.into()),
+        if app.table.commit(&step).await? == Commit::Raced {
+            return Ok(None);
         }
-    }
-    Err(Failure::Internal("verification kept conflicting".into()))
+        tracing::info!(nomination_id = %nomination.id, to = %step.to, "nominator verified");
+        Ok(Some(html(StatusCode::OK, pages::verified(language, false)?)))
+    })
+    .await
 }
 
 fn respond_to_failure(
@@ -595,18 +585,16 @@ async fn add_information(app: &App, request: &Request, now: DateTime<Utc>) -> Re
             return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page));
         }
     };
-    let nomination = &dossier.nomination;
-    match app
-        .table
-        .add_information(nomination, nomination.version, information.as_str(), &hash, now)
-        .await
-    {
+    let answer = iln_domain::vetting::answer(&dossier.nomination, information, hash, now);
+    match app.table.add_information(&answer).await {
         // A concurrent answer or decision won: the link's state says which.
-        Ok(()) | Err(MoveError::Conflict) => match information_link(app, request, Some(&form.token), now).await? {
-            InformationLink::Closed(response) => Ok(response),
-            InformationLink::Open { .. } => Err(Failure::Internal("the information was not recorded".into())),
-        },
-        Err(MoveError::Store(error)) => Err(error.into()),
+        Ok(()) | Err(iln_adapters::dynamodb::MoveError::Conflict) => {
+            match information_link(app, request, Some(&form.token), now).await? {
+                InformationLink::Closed(response) => Ok(response),
+                InformationLink::Open { .. } => Err(Failure::Internal("the information was not recorded".into())),
+            }
+        }
+        Err(iln_adapters::dynamodb::MoveError::Store(error)) => Err(error.into()),
     }
 }
 
@@ -680,27 +668,23 @@ async fn withdraw_page(app: &App, request: &Request, now: DateTime<Utc>) -> Resu
 #[tracing::instrument(skip_all)]
 async fn withdraw(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
     let form: TokenForm = form_body(request)?;
-    // A lost race is re-read once: by then the winner's move is visible.
-    for _ in 0..2 {
+    retry_on_conflict(2, || async {
         let (nomination, language) = match withdraw_link(app, request, Some(&form.token), now).await? {
-            WithdrawLink::Closed(response) => return Ok(response),
+            WithdrawLink::Closed(response) => return Ok(Some(response)),
             WithdrawLink::Open { nomination, language } => (nomination, language),
         };
-        let Ok(outcome) = iln_domain::vetting::withdraw(&nomination, Actor::Nominator, None, now) else {
-            return Ok(html(
-                StatusCode::GONE,
-                pages::withdraw(language, WithdrawPage::AlreadyClosed)?,
-            ));
+        let Ok(step) = iln_domain::vetting::withdraw(&nomination, Actor::Nominator, None, now) else {
+            let page = pages::withdraw(language, WithdrawPage::AlreadyClosed)?;
+            return Ok(Some(html(StatusCode::GONE, page)));
         };
-        let step = NominationMove::new(&nomination, outcome.to, now, outcome.audit, outcome.messages);
-        match app.table.record_move(step).await {
-            Ok(()) => {
-                tracing::info!(nomination_id = %nomination.id, "withdrawn by the nominator");
-                return Ok(html(StatusCode::OK, pages::withdraw(language, WithdrawPage::Done)?));
-            }
-            Err(MoveError::Conflict) => continue,
-            Err(MoveError::Store(error)) => return Err(error.into()),
+        if app.table.commit(&step).await? == Commit::Raced {
+            return Ok(None);
         }
-    }
-    Err(Failure::Internal("withdrawal kept conflicting".into()))
+        tracing::info!(nomination_id = %nomination.id, "withdrawn by the nominator");
+        Ok(Some(html(
+            StatusCode::OK,
+            pages::withdraw(language, WithdrawPage::Done)?,
+        )))
+    })
+    .await
 }

@@ -1,7 +1,5 @@
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::{
-    Dossier, ImportStopped, MoveError, NominationMove, NominationTable, QueueError, StoreError,
-};
+use iln_adapters::dynamodb::{Commit, Dossier, ImportStopped, NominationTable, QueueError, StoreError};
 use iln_adapters::http::{access_refused, json, json_error, json_unavailable, media_type, staff, too_large};
 use iln_adapters::telemetry::error_chain;
 use iln_domain::audit::Actor;
@@ -10,6 +8,7 @@ use iln_domain::roster::{
     RosterFormatError, parse_roster_csv, parse_roster_json, resume_point, resume_token, roster_text,
 };
 use iln_domain::staff::{AccessRefused, Staff, StaffRole};
+use iln_domain::step::Step;
 use iln_domain::vetting::{DecisionForm, DecisionRefused, decide};
 use iln_domain::{Language, NominationId, Status};
 use lambda_http::http::{Method, StatusCode, header};
@@ -265,7 +264,7 @@ async fn decision(
     })?;
     let dossier = load(app, id).await?;
     let actor = Actor::Vetter(staff.subject.clone());
-    let outcome = decide(
+    let step = decide(
         &dossier.nomination,
         &dossier.endorsers(),
         actor,
@@ -278,20 +277,20 @@ async fn decision(
         DecisionRefused::DecidedByNominatorOrEndorser => Failure::Forbidden(refused.to_string()),
         DecisionRefused::Stale { .. } | DecisionRefused::Illegal(_) => conflict(&dossier, &refused.to_string()),
     })?;
-    let step = NominationMove::new(&dossier.nomination, outcome.to, now, outcome.audit, outcome.messages);
-    match app.table.record_move(step).await {
-        Ok(()) => {
-            tracing::info!(command = %outcome.command, to = %outcome.to, "decision recorded");
-            Ok(json(
-                StatusCode::OK,
-                &json!({ "id": id, "status": outcome.to, "version": dossier.nomination.version + 1 }),
-            ))
-        }
-        Err(MoveError::Conflict) => {
-            let current = load(app, id).await?;
-            Err(conflict(&current, "another decision was recorded first"))
-        }
-        Err(MoveError::Store(error)) => Err(error.into()),
+    commit(app, &step, "another decision was recorded first").await?;
+    tracing::info!(command = %decided.command(), to = %step.to, "decision recorded");
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "id": id, "status": step.to, "version": step.next_version() }),
+    ))
+}
+
+/// Writes `step`; when another writer moved the nomination first, a 409 that
+/// says where it stands now.
+async fn commit(app: &App, step: &Step, lost_race: &str) -> Result<(), Failure> {
+    match app.table.commit(step).await? {
+        Commit::Written => Ok(()),
+        Commit::Raced => Err(conflict(&load(app, step.id()).await?, lost_race)),
     }
 }
 
@@ -322,20 +321,10 @@ async fn withdraw(
     })?;
     let dossier = load(app, nomination_id(raw_id)?).await?;
     let by = iln_domain::audit::Actor::Admin(staff.subject.clone());
-    let outcome = iln_domain::vetting::withdraw(&dossier.nomination, by, Some(&reason), now)
+    let step = iln_domain::vetting::withdraw(&dossier.nomination, by, Some(&reason), now)
         .map_err(|refusal| conflict(&dossier, &refusal.to_string()))?;
-    let step = NominationMove::new(&dossier.nomination, outcome.to, now, outcome.audit, outcome.messages);
-    match app.table.record_move(step).await {
-        Ok(()) => Ok(json(
-            StatusCode::OK,
-            &json!({ "id": dossier.nomination.id, "status": outcome.to }),
-        )),
-        Err(MoveError::Conflict) => {
-            let current = load(app, dossier.nomination.id).await?;
-            Err(conflict(&current, "the nomination changed meanwhile"))
-        }
-        Err(MoveError::Store(error)) => Err(error.into()),
-    }
+    commit(app, &step, "the nomination changed meanwhile").await?;
+    Ok(json(StatusCode::OK, &json!({ "id": step.id(), "status": step.to })))
 }
 
 /// A 409 that says where the nomination stands now and who moved it last.

@@ -12,6 +12,7 @@ use crate::nomination::{LastMove, Nomination};
 use crate::person::EmailAddress;
 use crate::slack::Channel;
 use crate::slack::interaction::SlackUserId;
+use crate::step::Step;
 
 /// One ILN member's confirmation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,14 +185,58 @@ pub fn actor_name(actor: &Actor) -> String {
     }
 }
 
-/// What a Confirm click does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfirmOutcome {
-    /// `Confirmed` when the quorum is reached, else still `InDiscussion`.
-    pub to: Status,
-    pub confirmations: Vec<Confirmation>,
-    pub audit: AuditEvent,
-    pub messages: Vec<Message>,
+/// The buttons of the vetting and ILN cards (and the modals they open).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Button {
+    Approve,
+    Reject,
+    RequestInformation,
+    Confirm,
+    Decline,
+    RaiseConcern,
+}
+
+impl Button {
+    /// The button behind a Slack action id (or a modal's callback id).
+    pub fn parse(action_id: &str) -> Option<Self> {
+        use crate::slack::action;
+        Some(match action_id {
+            action::APPROVE => Button::Approve,
+            action::REJECT => Button::Reject,
+            action::REQUEST_INFORMATION => Button::RequestInformation,
+            action::CONFIRM => Button::Confirm,
+            action::DECLINE => Button::Decline,
+            action::RAISE_CONCERN => Button::RaiseConcern,
+            _ => return None,
+        })
+    }
+}
+
+impl SlackPermissions {
+    /// Vetters vet; confirmers confirm or decline; anyone listed, members
+    /// included, may raise a concern.
+    pub fn may_press(&self, button: Button, user: &SlackUserId) -> bool {
+        match button {
+            Button::Approve | Button::Reject | Button::RequestInformation => self.vetter(user).is_some(),
+            Button::Confirm | Button::Decline => self.confirmer(user).is_some(),
+            Button::RaiseConcern => self.may_raise_concern(user),
+        }
+    }
+}
+
+impl ClickRefused {
+    /// The answer to a click on `nomination` that someone moved first: who
+    /// did, or nothing when it was this same `actor` (a double click or
+    /// Slack's retry).
+    pub fn moved_first(nomination: &Nomination, actor: &Actor) -> Self {
+        match nomination.last_move.as_ref().is_some_and(|last| &last.actor == actor) {
+            true => ClickRefused::Repeat,
+            false => ClickRefused::AlreadyMoved {
+                status: nomination.status,
+                last_move: nomination.last_move.clone(),
+            },
+        }
+    }
 }
 
 /// A Confirm click by `user` on `nomination`.
@@ -200,7 +245,7 @@ pub fn confirm(
     user: &SlackUserId,
     permissions: &SlackPermissions,
     now: DateTime<Utc>,
-) -> Result<ConfirmOutcome, ClickRefused> {
+) -> Result<Step, ClickRefused> {
     let email = permissions.confirmer(user).ok_or(ClickRefused::NotAllowed)?;
     if *email == nomination.submission.nominator.email {
         return Err(ClickRefused::OwnNomination);
@@ -229,46 +274,27 @@ pub fn confirm(
     });
     let actor = Actor::Confirmer(user.as_str().to_owned());
     let reached = confirmations.len() >= permissions.quorum();
-    let next_version = nomination.version + 1;
     let update = Message::CardUpdate {
         nomination_id: nomination.id,
         channel: Channel::Iln,
-        version: next_version,
+        version: nomination.version + 1,
     };
-    let (to, audit, messages) = match reached {
-        true => {
-            let to = nomination
-                .status
-                .apply(Command::Confirm)
-                .map_err(|refusal| ClickRefused::AlreadyMoved {
-                    status: refusal.from,
-                    last_move: nomination.last_move.clone(),
-                })?;
-            let audit = AuditEvent::moved(now, actor, Command::Confirm, nomination.status, to);
-            (
-                to,
-                audit,
-                vec![
-                    update,
-                    Message::Invitation {
-                        nomination_id: nomination.id,
-                        round: 0,
-                    },
-                ],
-            )
-        }
-        false => (
-            nomination.status,
-            AuditEvent::confirmation_recorded(now, actor),
-            vec![update],
-        ),
+    let step = match reached {
+        true => Step::take(nomination, Command::Confirm, actor, now)
+            .map_err(|refusal| ClickRefused::AlreadyMoved {
+                status: refusal.from,
+                last_move: nomination.last_move.clone(),
+            })?
+            .sending([
+                update,
+                Message::Invitation {
+                    nomination_id: nomination.id,
+                    round: 0,
+                },
+            ]),
+        false => Step::keeping_status(nomination, AuditEvent::confirmation_recorded(now, actor)).sending([update]),
     };
-    Ok(ConfirmOutcome {
-        to,
-        confirmations,
-        audit,
-        messages,
-    })
+    Ok(step.confirmed_by(confirmations))
 }
 
 #[cfg(test)]
@@ -293,6 +319,31 @@ mod tests {
     }
 
     #[test]
+    fn vetters_vet_confirmers_confirm_and_anyone_listed_may_raise_a_concern() {
+        let permissions = permissions(1).with_members("UM=mia@example.org").unwrap();
+        let (vetter, confirmer, member, stranger) = (
+            SlackUserId::new("UV"),
+            SlackUserId::new("UA"),
+            SlackUserId::new("UM"),
+            SlackUserId::new("UX"),
+        );
+        use Button as B;
+        for (button, allowed) in [
+            (B::Approve, [true, false, false, false]),
+            (B::Reject, [true, false, false, false]),
+            (B::RequestInformation, [true, false, false, false]),
+            (B::Confirm, [false, true, false, false]),
+            (B::Decline, [false, true, false, false]),
+            (B::RaiseConcern, [true, true, true, false]),
+        ] {
+            let pressed = [&vetter, &confirmer, &member, &stranger].map(|user| permissions.may_press(button, user));
+            assert_eq!(pressed, allowed, "{button:?}");
+        }
+        assert_eq!(Button::parse(crate::slack::action::CONFIRM), Some(Button::Confirm));
+        assert_eq!(Button::parse("iln.unknown"), None);
+    }
+
+    #[test]
     fn with_a_quorum_of_one_the_first_confirmation_confirms_and_queues_the_invitation() {
         let nomination = in_discussion();
         let outcome = confirm(&nomination, &SlackUserId::new("UA"), &permissions(1), now()).unwrap();
@@ -309,14 +360,14 @@ mod tests {
         let first = confirm(&nomination, &SlackUserId::new("UA"), &permissions(2), now()).unwrap();
         assert_eq!(first.to, Status::InDiscussion);
         assert!(!first.messages.iter().any(|m| matches!(m, Message::Invitation { .. })));
-        nomination.confirmations = first.confirmations;
+        nomination.confirmations = first.confirmations.unwrap();
         assert_eq!(
             confirm(&nomination, &SlackUserId::new("UA"), &permissions(2), now()),
             Err(ClickRefused::Repeat)
         );
         let second = confirm(&nomination, &SlackUserId::new("UB"), &permissions(2), now()).unwrap();
         assert_eq!(second.to, Status::Confirmed);
-        assert_eq!(second.confirmations.len(), 2);
+        assert_eq!(second.confirmations.as_ref().map(Vec::len), Some(2));
     }
 
     #[test]
@@ -443,14 +494,6 @@ pub fn raise_concern(
     })
 }
 
-/// What a Decline in the ILN channel does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeclineOutcome {
-    pub to: Status,
-    pub audit: AuditEvent,
-    pub messages: Vec<Message>,
-}
-
 /// A confirmer declining `nomination` for `reason`.
 pub fn decline(
     nomination: &Nomination,
@@ -458,32 +501,27 @@ pub fn decline(
     permissions: &SlackPermissions,
     reason: &crate::vetting::Reason,
     now: DateTime<Utc>,
-) -> Result<DeclineOutcome, ClickRefused> {
+) -> Result<Step, ClickRefused> {
     let email = permissions.confirmer(user).ok_or(ClickRefused::NotAllowed)?;
     if *email == nomination.submission.nominator.email {
         return Err(ClickRefused::OwnNomination);
     }
     let actor = Actor::Confirmer(user.as_str().to_owned());
-    let to = nomination.status.apply(Command::Decline).map_err(|refusal| {
-        match nomination
-            .last_move
-            .as_ref()
-            .is_some_and(|m| m.actor == actor && m.command == Command::Decline)
-        {
-            true => ClickRefused::Repeat,
-            false => ClickRefused::AlreadyMoved {
-                status: refusal.from,
-                last_move: nomination.last_move.clone(),
-            },
-        }
+    let own_repeat = nomination
+        .last_move
+        .as_ref()
+        .is_some_and(|m| m.actor == actor && m.command == Command::Decline);
+    let step = Step::take(nomination, Command::Decline, actor, now).map_err(|refusal| match own_repeat {
+        true => ClickRefused::Repeat,
+        false => ClickRefused::AlreadyMoved {
+            status: refusal.from,
+            last_move: nomination.last_move.clone(),
+        },
     })?;
-    Ok(DeclineOutcome {
-        to,
-        audit: AuditEvent::moved(now, actor, Command::Decline, nomination.status, to).because(reason.as_str()),
-        messages: vec![Message::CardUpdate {
-            nomination_id: nomination.id,
-            channel: Channel::Iln,
-            version: nomination.version + 1,
-        }],
-    })
+    let version = step.next_version();
+    Ok(step.because(reason.as_str()).sending([Message::CardUpdate {
+        nomination_id: nomination.id,
+        channel: Channel::Iln,
+        version,
+    }]))
 }

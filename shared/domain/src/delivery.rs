@@ -175,6 +175,38 @@ fn retry_wait(attempts: u32, jitter: f64) -> Duration {
     Duration::milliseconds(millis)
 }
 
+/// A message still undelivered after this many attempts is reported to the
+/// vetting channel by the daily run.
+pub const ALERT_AFTER_ATTEMPTS: u32 = 5;
+
+/// A message that is itself about a delivery: an alert about it would only
+/// repeat it.
+fn is_about_delivery(message: &Message) -> bool {
+    matches!(message, Message::DeliveryAlert { .. } | Message::DeliveryFailed { .. })
+}
+
+/// The vetting channel's alert about `message` (`id`), still undelivered
+/// after `attempts`.
+pub fn slow_delivery_alert(id: &MessageId, message: &Message, attempts: u32) -> Option<Message> {
+    (!is_about_delivery(message)).then(|| Message::DeliveryAlert {
+        message_id: id.to_string(),
+        failing_kind: message.kind().to_owned(),
+        nomination_id: message.nomination_id(),
+        attempts,
+    })
+}
+
+/// The vetting channel's note that `message` (`id`) was set aside for
+/// `reason`.
+pub fn failed_delivery_note(id: &MessageId, message: &Message, reason: FailureReason) -> Option<Message> {
+    (!is_about_delivery(message)).then(|| Message::DeliveryFailed {
+        message_id: id.to_string(),
+        failing_kind: message.kind().to_owned(),
+        nomination_id: message.nomination_id(),
+        reason,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,5 +337,23 @@ mod tests {
             let json = serde_json::to_string(&reason).expect("serialises");
             assert_eq!(json, format!("\"{}\"", reason.code()));
         }
+    }
+
+    #[test]
+    fn a_failing_message_is_reported_once_and_a_report_is_never_reported() {
+        let card = Message::VettingCard {
+            nomination_id: crate::NominationId::new(DateTime::from_timestamp(1_800_000_000, 0).unwrap()),
+        };
+        let id = card.id();
+        let Some(alert) = slow_delivery_alert(&id, &card, 5) else {
+            panic!("a failing card is reported");
+        };
+        assert!(matches!(&alert, Message::DeliveryAlert { attempts: 5, .. }));
+        assert_eq!(slow_delivery_alert(&alert.id(), &alert, 9), None);
+        let Some(note) = failed_delivery_note(&id, &card, FailureReason::SlackRefused) else {
+            panic!("a card set aside is reported");
+        };
+        assert_eq!(failed_delivery_note(&note.id(), &note, FailureReason::GaveUp), None);
+        assert_eq!(slow_delivery_alert(&note.id(), &note, 5), None);
     }
 }

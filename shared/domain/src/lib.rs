@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod confirmation;
 pub mod delivery;
+pub mod directory;
 pub mod findings;
 pub mod i18n;
 pub mod intake;
@@ -22,6 +23,7 @@ pub mod reminders;
 pub mod roster;
 pub mod slack;
 pub mod staff;
+pub mod step;
 #[cfg(test)]
 mod test_support;
 pub mod token;

@@ -4,7 +4,7 @@
 use crate::NominationId;
 use crate::audit::{Actor, AuditEvent, Happening};
 use crate::i18n::Language;
-use crate::lifecycle::{Command, Status};
+use crate::lifecycle::{Command, Refusal, Status};
 use crate::message::Message;
 use crate::message::{Email, MailLinks, email};
 use crate::nomination::Nomination;
@@ -12,6 +12,7 @@ use crate::nomination::{Country, NomineeRole, Region};
 use crate::pages::RenderError;
 use crate::person::{EmailAddress, PersonName};
 use crate::slack::Channel;
+use crate::step::{Effect, Step};
 use crate::token::{Token, TokenHash, TokenPurpose};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -214,30 +215,24 @@ pub enum AcceptRefused {
     Illegal(#[from] crate::lifecycle::Refusal),
 }
 
-/// What accepting does: the member, the move, and the welcome.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Accepted {
-    pub member: Member,
-    pub to: Status,
-    pub audit: AuditEvent,
-    pub messages: Vec<Message>,
-}
-
-/// The nominee of `nomination` accepts, consenting to `terms_version`.
+/// The nominee of `nomination`, by the link whose token hashes to `token`,
+/// accepts, consenting to `terms_version`: the member, the move, and the
+/// welcome.
 pub fn accept(
     nomination: &crate::Nomination,
+    token: &TokenHash,
     terms_version: &str,
     current_terms: &str,
     slack_join_url: &str,
     now: DateTime<Utc>,
-) -> Result<Accepted, AcceptRefused> {
+) -> Result<Step, AcceptRefused> {
     if terms_version.trim() != current_terms {
         return Err(AcceptRefused::OutdatedTerms {
             given: terms_version.to_owned(),
             current: current_terms.to_owned(),
         });
     }
-    let to = nomination.status.apply(Command::AcceptInvitation)?;
+    let step = Step::take(nomination, Command::AcceptInvitation, Actor::Nominee, now)?;
     let nominee = &nomination.submission.nominee;
     let language = nomination.submission.language;
     let member = Member {
@@ -275,24 +270,23 @@ pub fn accept(
         ),
         key: "member".to_owned(),
     };
-    Ok(Accepted {
-        member,
-        to,
-        audit: AuditEvent::moved(now, Actor::Nominee, Command::AcceptInvitation, nomination.status, to),
-        messages: vec![welcome, note],
-    })
+    Ok(step
+        .sending([welcome, note])
+        .spending(token.clone())
+        .with_effect(Effect::Admits(Box::new(member))))
 }
 
-/// What declining does: the move, its reason kept, the vetting channel told.
+/// The nominee, by the link whose token hashes to `token`, declines: the
+/// move, its reason kept, the vetting channel told.
 pub fn decline(
     nomination: &crate::Nomination,
+    token: &TokenHash,
     reason: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<(Status, AuditEvent, Vec<Message>), crate::lifecycle::Refusal> {
-    let to = nomination.status.apply(Command::DeclineInvitation)?;
-    let mut audit = AuditEvent::moved(now, Actor::Nominee, Command::DeclineInvitation, nomination.status, to);
+) -> Result<Step, crate::lifecycle::Refusal> {
+    let mut step = Step::take(nomination, Command::DeclineInvitation, Actor::Nominee, now)?.spending(token.clone());
     if let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) {
-        audit = audit.because(crate::slack::truncate(reason, 2_000));
+        step = step.because(crate::slack::truncate(reason, 2_000));
     }
     let note = Message::ChannelNote {
         nomination_id: nomination.id,
@@ -300,7 +294,60 @@ pub fn decline(
         text: format!("The nominee of nomination {} declined the invitation.", nomination.id),
         key: "invitation_declined".to_owned(),
     };
-    Ok((to, audit, vec![note]))
+    Ok(step.sending([note]))
+}
+
+/// The outbox delivered an invitation: `confirmed` → `invited` (or `invited`
+/// again when a later round replaces the link), with the link just sent as
+/// the only one that works.
+pub fn invitation_sent(
+    nomination: &crate::Nomination,
+    sent: SentInvitation,
+    now: DateTime<Utc>,
+) -> Result<Step, Refusal> {
+    let command = match nomination.status {
+        Status::Invited => Command::ResendInvitation,
+        _ => Command::SendInvitation,
+    };
+    Ok(Step::take(nomination, command, Actor::System, now)?.inviting(sent))
+}
+
+/// The nomination has no invitation to act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the nomination is {0}, not invited")]
+pub struct NotInvited(pub Status);
+
+/// An administrator revokes a confirmed nomination's invitation, sent or
+/// not: the nomination is withdrawn and its link stops working.
+pub fn revoke(nomination: &crate::Nomination, admin: &str, now: DateTime<Utc>) -> Result<Step, NotInvited> {
+    if !matches!(nomination.status, Status::Confirmed | Status::Invited) {
+        return Err(NotInvited(nomination.status));
+    }
+    let step = Step::take(nomination, Command::Withdraw, Actor::Admin(admin.to_owned()), now)
+        .map_err(|refusal| NotInvited(refusal.from))?;
+    Ok(step.because("invitation revoked"))
+}
+
+/// An administrator asks for a new invitation link: the request audited and
+/// the next round queued; its delivery makes the earlier link stop working.
+/// One round per version, so a double click asks for one resend.
+pub fn resend(
+    nomination: &crate::Nomination,
+    admin: &str,
+    now: DateTime<Utc>,
+) -> Result<(AuditEvent, Message), NotInvited> {
+    nomination
+        .status
+        .apply(Command::ResendInvitation)
+        .map_err(|refusal| NotInvited(refusal.from))?;
+    let round = u32::try_from(nomination.version).unwrap_or(u32::MAX);
+    Ok((
+        AuditEvent::by_admin(now, admin, Happening::ResendRequested),
+        Message::Invitation {
+            nomination_id: nomination.id,
+            round,
+        },
+    ))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

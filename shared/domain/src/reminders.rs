@@ -4,13 +4,14 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::audit::{Actor, AuditEvent};
+use crate::audit::Actor;
 use crate::lifecycle::{Command, Refusal, Status};
 use crate::membership::SentInvitation;
 use crate::message::Message;
 use crate::nomination::Nomination;
 use crate::person::EmailAddress;
 use crate::slack::Channel;
+use crate::step::Step;
 use crate::token::{LinkValidity, TokenPurpose};
 
 /// How long each step may wait before someone is reminded or it expires.
@@ -47,9 +48,8 @@ pub fn day(now: DateTime<Utc>) -> String {
 
 /// Expiry by the system of an unverified nomination or an unanswered
 /// invitation; for an invitation the vetting channel is told.
-pub fn expire(nomination: &Nomination, now: DateTime<Utc>) -> Result<(Status, AuditEvent, Vec<Message>), Refusal> {
-    let to = nomination.status.apply(Command::Expire)?;
-    let audit = AuditEvent::moved(now, Actor::System, Command::Expire, nomination.status, to);
+pub fn expire(nomination: &Nomination, now: DateTime<Utc>) -> Result<Step, Refusal> {
+    let step = Step::take(nomination, Command::Expire, Actor::System, now)?;
     let messages = match nomination.status {
         Status::Invited => vec![Message::ChannelNote {
             nomination_id: nomination.id,
@@ -59,7 +59,13 @@ pub fn expire(nomination: &Nomination, now: DateTime<Utc>) -> Result<(Status, Au
         }],
         _ => Vec::new(),
     };
-    Ok((to, audit, messages))
+    Ok(step.sending(messages))
+}
+
+/// A nomination whose nominator cannot be mailed expires now rather than in
+/// 72 hours, and stops holding its nominee.
+pub fn expire_unverifiable(nomination: &Nomination, now: DateTime<Utc>) -> Result<Step, Refusal> {
+    Ok(expire(nomination, now)?.because("the verification e-mail could not be delivered"))
 }
 
 /// The day's vetting digest: a card in the vetting channel and, when the

@@ -3,6 +3,7 @@
 //! action ids are stable and whose values name the nomination and version.
 
 mod cards;
+pub mod command;
 pub mod interaction;
 pub mod modals;
 pub mod signature;

@@ -15,7 +15,7 @@ use crate::message::MessageId;
 #[derive(Clone, PartialEq, Eq)]
 pub struct Token(String);
 
-const TOKEN_LENGTH: usize = 43;
+pub(crate) const TOKEN_LENGTH: usize = 43;
 
 /// The secret every link's token is derived from: HMAC-SHA256 of the
 /// message and what the link is for. Deriving rather than drawing at random

@@ -8,10 +8,11 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::audit::{Actor, AuditEvent};
+use crate::audit::Actor;
 use crate::lifecycle::{Command, Status};
 use crate::nomination::{Nomination, NominationId};
-use crate::vetting::Outcome;
+use crate::step::{Effect, Holding, Step};
+use crate::token::TokenHash;
 
 /// A nomination holds at most this many endorsements: each is a few KiB in
 /// its file, and nobody reads more.
@@ -32,18 +33,13 @@ pub struct Holder {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verification {
-    /// The first verified nomination of the person: it moves on to vetting
-    /// and from now on holds the person.
-    Verify(Outcome),
-    /// Another verified nomination holds the person: this one closes as
-    /// `merged`, recorded as an endorsement of `holder` when `endorses`
-    /// (not when its nominator is the holder's, already endorses it, or it
-    /// has [`MAX_ENDORSEMENTS`]).
-    Merge {
-        outcome: Outcome,
-        holder: NominationId,
-        endorses: bool,
-    },
+    /// The click verifies: the first verified nomination of the person moves
+    /// on to vetting and from now on holds the person; when another verified
+    /// nomination holds them, this one closes as `merged`, recorded as an
+    /// endorsement of the holder unless its nominator is the holder's,
+    /// already endorses it, or it has [`MAX_ENDORSEMENTS`] (the step's
+    /// [`Holding`] says which).
+    Verifies(Box<Step>),
     /// A second click, or a click after the nomination moved on: nothing to do.
     AlreadyVerified,
     /// The link's 72 hours are over.
@@ -52,42 +48,36 @@ pub enum Verification {
     Closed,
 }
 
-/// Decides a click given the token's state, the nomination's and who holds
-/// its nominee now.
+/// Decides a click on the link whose token hashes to `token` given the
+/// token's state, the nomination's and who holds its nominee now.
 pub fn verify_nominator(
     nomination: &Nomination,
+    token: &TokenHash,
     token_spent: bool,
     valid_until: DateTime<Utc>,
     holder: Option<&Holder>,
     now: DateTime<Utc>,
 ) -> Verification {
     let status = nomination.status;
-    let (command, messages) = match holder {
-        Some(holder) if holder.nomination_id != nomination.id => (Command::Merge, Vec::new()),
-        _ => (Command::VerifyNominatorEmail, crate::vetting::on_verified(nomination)),
+    let holding = match holder {
+        Some(holder) if holder.nomination_id != nomination.id => Holding::MergesInto {
+            holder: holder.nomination_id,
+            endorses: !holder.same_nominator && !holder.already_endorsed && holder.endorsements < MAX_ENDORSEMENTS,
+        },
+        _ => Holding::Takes,
     };
-    match status.apply(command) {
+    let (command, messages) = match holding {
+        Holding::MergesInto { .. } => (Command::Merge, Vec::new()),
+        Holding::Takes => (Command::VerifyNominatorEmail, crate::vetting::on_verified(nomination)),
+    };
+    match Step::take(nomination, command, Actor::Nominator, now) {
         _ if token_spent => Verification::AlreadyVerified,
         Ok(_) if now >= valid_until => Verification::Expired,
-        Ok(to) => {
-            let audit = AuditEvent::moved(now, Actor::Nominator, command, status, to);
-            let outcome = Outcome {
-                command,
-                to,
-                audit,
-                messages,
-            };
-            match holder {
-                Some(holder) if command == Command::Merge => Verification::Merge {
-                    outcome,
-                    holder: holder.nomination_id,
-                    endorses: !holder.same_nominator
-                        && !holder.already_endorsed
-                        && holder.endorsements < MAX_ENDORSEMENTS,
-                },
-                _ => Verification::Verify(outcome),
-            }
-        }
+        Ok(step) => Verification::Verifies(Box::new(
+            step.sending(messages)
+                .spending(token.clone())
+                .with_effect(Effect::Holds(holding)),
+        )),
         Err(_) if status.is_open() || status == Status::Member || status == Status::Merged => {
             Verification::AlreadyVerified
         }
@@ -109,6 +99,10 @@ mod tests {
         crate::test_support::nomination(status, 1, Language::En)
     }
 
+    fn token() -> TokenHash {
+        TokenHash::of_presented(&"t".repeat(crate::token::TOKEN_LENGTH)).unwrap()
+    }
+
     fn holder() -> Holder {
         Holder {
             nomination_id: NominationId::new(at(-10)),
@@ -121,31 +115,34 @@ mod tests {
     #[test]
     fn a_first_click_in_time_verifies_and_posts_the_vetting_card() {
         let nomination = nomination(Status::Submitted);
-        let Verification::Verify(outcome) = verify_nominator(&nomination, false, at(72), None, at(71)) else {
+        let Verification::Verifies(step) = verify_nominator(&nomination, &token(), false, at(72), None, at(71)) else {
             panic!("verifies");
         };
-        assert_eq!(outcome.to, Status::AwaitingVetting);
-        assert_eq!(outcome.messages.len(), 1);
+        assert_eq!(step.to, Status::AwaitingVetting);
+        assert_eq!(step.messages.len(), 1);
+        assert_eq!(step.effect, Effect::Holds(Holding::Takes));
+        assert_eq!(step.spends_token, Some(token()));
     }
 
     #[test]
     fn a_click_when_another_verified_nomination_holds_the_person_merges_into_it() {
         let nomination = nomination(Status::Submitted);
         let held = holder();
-        let verification = verify_nominator(&nomination, false, at(72), Some(&held), at(1));
-        let Verification::Merge {
-            outcome,
-            holder,
-            endorses,
-        } = verification
-        else {
+        let verification = verify_nominator(&nomination, &token(), false, at(72), Some(&held), at(1));
+        let Verification::Verifies(step) = verification else {
             panic!("merges: {verification:?}");
         };
         assert_eq!(
-            (outcome.to, holder, endorses),
-            (Status::Merged, held.nomination_id, true)
+            (step.to, &step.effect),
+            (
+                Status::Merged,
+                &Effect::Holds(Holding::MergesInto {
+                    holder: held.nomination_id,
+                    endorses: true
+                })
+            )
         );
-        assert!(outcome.messages.is_empty(), "no card for a merged nomination");
+        assert!(step.messages.is_empty(), "no card for a merged nomination");
     }
 
     #[test]
@@ -174,9 +171,10 @@ mod tests {
                 },
             ),
         ] {
-            let verification = verify_nominator(&nomination, false, at(72), Some(&held), at(1));
+            let verification = verify_nominator(&nomination, &token(), false, at(72), Some(&held), at(1));
             assert!(
-                matches!(verification, Verification::Merge { endorses: false, .. }),
+                matches!(&verification, Verification::Verifies(step)
+                    if matches!(step.effect, Effect::Holds(Holding::MergesInto { endorses: false, .. }))),
                 "{case}: {verification:?}"
             );
         }
@@ -186,11 +184,11 @@ mod tests {
     fn a_click_after_seventy_two_hours_has_expired() {
         let nomination = nomination(Status::Submitted);
         assert_eq!(
-            verify_nominator(&nomination, false, at(72), None, at(72)),
+            verify_nominator(&nomination, &token(), false, at(72), None, at(72)),
             Verification::Expired
         );
         assert_eq!(
-            verify_nominator(&nomination, false, at(72), Some(&holder()), at(72)),
+            verify_nominator(&nomination, &token(), false, at(72), Some(&holder()), at(72)),
             Verification::Expired
         );
     }
@@ -199,7 +197,7 @@ mod tests {
     fn a_second_click_is_already_verified_even_after_expiry() {
         for status in [Status::AwaitingVetting, Status::Merged] {
             assert_eq!(
-                verify_nominator(&nomination(status), true, at(72), None, at(100)),
+                verify_nominator(&nomination(status), &token(), true, at(72), None, at(100)),
                 Verification::AlreadyVerified
             );
         }
@@ -209,7 +207,7 @@ mod tests {
             ..holder()
         };
         assert_eq!(
-            verify_nominator(&holding_itself, false, at(72), Some(&itself), at(1)),
+            verify_nominator(&holding_itself, &token(), false, at(72), Some(&itself), at(1)),
             Verification::AlreadyVerified
         );
     }
@@ -218,7 +216,7 @@ mod tests {
     fn a_click_on_an_ended_nomination_says_it_is_closed() {
         for status in [Status::Expired, Status::Withdrawn, Status::Rejected] {
             assert_eq!(
-                verify_nominator(&nomination(status), false, at(72), None, at(1)),
+                verify_nominator(&nomination(status), &token(), false, at(72), None, at(1)),
                 Verification::Closed,
                 "{status}"
             );

@@ -9,6 +9,7 @@ use crate::lifecycle::{Command, Refusal, Status};
 use crate::message::{Addressee, Message};
 use crate::nomination::Nomination;
 use crate::person::{EmailAddress, parse_text};
+use crate::step::Step;
 
 /// Why a vetter rejects, or what they ask: 1–2,000 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,15 +93,6 @@ pub enum DecisionRefused {
     Illegal(#[from] Refusal),
 }
 
-/// What a decision does: the move, its audit event and the messages it causes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    pub command: Command,
-    pub to: Status,
-    pub audit: AuditEvent,
-    pub messages: Vec<Message>,
-}
-
 impl Decision {
     pub fn command(&self) -> Command {
         match self {
@@ -129,7 +121,7 @@ pub fn decide(
     decision: &Decision,
     expected_version: u64,
     now: DateTime<Utc>,
-) -> Result<Outcome, DecisionRefused> {
+) -> Result<Step, DecisionRefused> {
     if has_stake(nomination, endorsers, actor_email) {
         return Err(DecisionRefused::DecidedByNominatorOrEndorser);
     }
@@ -139,43 +131,31 @@ pub fn decide(
             version: nomination.version,
         });
     }
-    let command = decision.command();
-    let to = nomination.status.apply(command)?;
-    let audit = AuditEvent::moved(now, actor, command, nomination.status, to);
+    let step = Step::take(nomination, decision.command(), actor, now)?;
     let nomination_id = nomination.id;
     let addressee = Addressee::nominator_of(nomination);
-    let (audit, messages) = match decision {
-        Decision::Approve => (audit, vec![Message::IlnCard { nomination_id }]),
-        Decision::Reject { reason, share } => (
-            audit.because(reason.as_str()),
-            vec![Message::Rejection {
-                nomination_id,
-                addressee,
-                reason: share.then(|| reason.as_str().to_owned()),
-            }],
-        ),
-        Decision::RequestInformation { question } => (
-            audit.because(question.as_str()),
-            vec![Message::InformationRequest {
+    let step = match decision {
+        Decision::Approve => step.sending([Message::IlnCard { nomination_id }]),
+        Decision::Reject { reason, share } => step.because(reason.as_str()).sending([Message::Rejection {
+            nomination_id,
+            addressee,
+            reason: share.then(|| reason.as_str().to_owned()),
+        }]),
+        Decision::RequestInformation { question } => {
+            step.because(question.as_str()).sending([Message::InformationRequest {
                 nomination_id,
                 request: nomination.version + 1,
                 addressee,
                 question: question.as_str().to_owned(),
-            }],
-        ),
+            }])
+        }
     };
-    let mut messages = messages;
-    messages.push(Message::CardUpdate {
-        nomination_id: nomination.id,
+    let card = Message::CardUpdate {
+        nomination_id,
         channel: crate::slack::Channel::Vetting,
-        version: nomination.version + 1,
-    });
-    Ok(Outcome {
-        command,
-        to,
-        audit,
-        messages,
-    })
+        version: step.next_version(),
+    };
+    Ok(step.sending([card]))
 }
 
 /// The nominator (by their link) or an administrator withdraws an open
@@ -185,11 +165,10 @@ pub fn withdraw(
     by: Actor,
     reason: Option<&Reason>,
     now: DateTime<Utc>,
-) -> Result<Outcome, Refusal> {
-    let to = nomination.status.apply(Command::Withdraw)?;
-    let mut audit = AuditEvent::moved(now, by, Command::Withdraw, nomination.status, to);
+) -> Result<Step, Refusal> {
+    let mut step = Step::take(nomination, Command::Withdraw, by, now)?;
     if let Some(reason) = reason {
-        audit = audit.because(reason.as_str());
+        step = step.because(reason.as_str());
     }
     // The card that still asks for a decision is the one to update.
     let card = match nomination.status {
@@ -197,20 +176,12 @@ pub fn withdraw(
         Status::AwaitingVetting => Some(crate::slack::Channel::Vetting),
         _ => Some(crate::slack::Channel::Iln),
     };
-    let messages = card
-        .map(|channel| Message::CardUpdate {
-            nomination_id: nomination.id,
-            channel,
-            version: nomination.version + 1,
-        })
-        .into_iter()
-        .collect();
-    Ok(Outcome {
-        command: Command::Withdraw,
-        to,
-        audit,
-        messages,
-    })
+    let version = step.next_version();
+    Ok(step.sending(card.map(|channel| Message::CardUpdate {
+        nomination_id: nomination.id,
+        channel,
+        version,
+    })))
 }
 
 /// What a nomination's verification causes: its card in the vetting channel.
@@ -218,6 +189,45 @@ pub fn on_verified(nomination: &Nomination) -> Vec<Message> {
     vec![Message::VettingCard {
         nomination_id: nomination.id,
     }]
+}
+
+/// What a nominator's answer to a vetter's question records: the
+/// information, spending the link's token, its audit event and the note in
+/// the vetting card's thread. The nomination stays `awaiting_vetting`, back
+/// at the end of the queue as of now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub nomination_id: crate::NominationId,
+    /// The question answered: the version of the nomination it was asked at.
+    pub request: u64,
+    pub information: AddedInformation,
+    pub token: crate::token::TokenHash,
+    pub at: DateTime<Utc>,
+    pub audit: AuditEvent,
+    pub messages: Vec<Message>,
+}
+
+/// The nominator answers the question of `nomination` (as read) by the link
+/// whose token hashes to `token`.
+pub fn answer(
+    nomination: &Nomination,
+    information: AddedInformation,
+    token: crate::token::TokenHash,
+    now: DateTime<Utc>,
+) -> Answer {
+    let request = nomination.version;
+    Answer {
+        nomination_id: nomination.id,
+        request,
+        information,
+        token,
+        at: now,
+        audit: AuditEvent::information_added(now, Actor::Nominator),
+        messages: vec![Message::InformationAdded {
+            nomination_id: nomination.id,
+            request,
+        }],
+    }
 }
 
 /// What a nominator adds at a vetter's request: 1–5,000 characters.

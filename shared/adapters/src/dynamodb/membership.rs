@@ -6,11 +6,10 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update}
 use chrono::{DateTime, Utc};
 use iln_domain::audit::AuditEvent;
 use iln_domain::membership::{Derecognized, Member, MemberId, MemberStatus};
-use iln_domain::message::Message;
+use iln_domain::step::Opening;
 use serde::{Deserialize, Serialize};
 
-use super::records::OutboxRecord;
-use super::{MoveError, NominationMove, NominationTable, StoreError, keys};
+use super::{MoveError, NominationTable, StoreError, TransactionError, keys};
 
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct MemberRecord {
@@ -70,12 +69,9 @@ fn corrupt(source: serde_dynamo::Error) -> StoreError {
 }
 
 impl NominationTable {
-    /// Records an accepted invitation: the nomination becomes `member`, the
-    /// token is spent, the member and the welcome are created — all or nothing.
-    #[tracing::instrument(skip_all, fields(nomination_id = %step.nomination.id))]
-    pub async fn accept_invitation(&self, step: NominationMove<'_>, member: &Member) -> Result<(), MoveError> {
-        let mut writes = self.move_writes(step)?;
-        writes.push(self.put(&MemberRecord::new(member), Some("attribute_not_exists(pk)"))?);
+    /// What an accepted invitation creates beside the move: the member, and
+    /// the pointer under the person's key that the findings read.
+    pub(super) fn admission_writes(&self, member: &Member) -> Result<Vec<TransactWriteItem>, StoreError> {
         let pointer = MemberPointer {
             pk: keys::person(&member.email.identity()),
             sk: keys::MEMBER_SK.to_owned(),
@@ -83,8 +79,10 @@ impl NominationTable {
             member_id: member.id,
             status: member.status,
         };
-        writes.push(self.put(&pointer, None)?);
-        self.write_transaction(writes).await
+        Ok(vec![
+            self.put(&MemberRecord::new(member), Some("attribute_not_exists(pk)"))?,
+            self.put(&pointer, None)?,
+        ])
     }
 
     pub async fn member(&self, id: MemberId) -> Result<Option<Member>, StoreError> {
@@ -177,34 +175,27 @@ impl NominationTable {
             TransactWriteItem::builder().delete(release).build(),
             self.put(&member_audit(member.id, change.audit), None)?,
         ];
-        for message in change.messages {
-            writes.push(self.put(&OutboxRecord::new(message, now), Some("attribute_not_exists(pk)"))?);
-        }
+        writes.extend(self.outbox_writes(&change.messages, now)?);
         self.write_transaction(writes).await
     }
 }
 
 impl NominationTable {
     /// Creates a direct invitation: a nomination already confirmed, its audit
-    /// event with the admin and reason, the person's lock and the invitation.
+    /// event, the person's lock and the messages it causes (its invitation).
     /// `false` when the person is already nominated or a member.
-    #[tracing::instrument(skip_all, fields(nomination_id = %id))]
-    pub async fn create_direct_invitation(
-        &self,
-        id: iln_domain::NominationId,
-        submission: &iln_domain::nomination::Submission,
-        audit: AuditEvent,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
+    #[tracing::instrument(skip_all, fields(nomination_id = %opening.id))]
+    pub async fn open_directly(&self, opening: &Opening) -> Result<bool, StoreError> {
         use super::records::{AuditRecord, NominationRecord, NomineeRecord, PersonLinkRecord};
         use iln_domain::privacy::PersonRole;
+        let (id, submission, now) = (opening.id, &opening.submission, opening.at);
         let new_item = Some("attribute_not_exists(pk)");
-        let writes = vec![
+        let mut writes = vec![
             self.put(
-                &NominationRecord::in_status(id, submission, iln_domain::Status::Confirmed, now),
+                &NominationRecord::in_status(id, submission, opening.status, now),
                 new_item,
             )?,
-            self.put(&AuditRecord::new(id, audit), None)?,
+            self.put(&AuditRecord::new(id, opening.audit.clone()), None)?,
             self.put(
                 &NomineeRecord {
                     pk: keys::person(&submission.nominee.email.identity()),
@@ -216,20 +207,11 @@ impl NominationTable {
                 new_item,
             )?,
             self.put(
-                &OutboxRecord::new(
-                    Message::Invitation {
-                        nomination_id: id,
-                        round: 0,
-                    },
-                    now,
-                ),
-                new_item,
-            )?,
-            self.put(
                 &PersonLinkRecord::new(&submission.nominee.email.identity(), id, PersonRole::Nominee),
                 None,
             )?,
         ];
+        writes.extend(self.outbox_writes(&opening.messages, now)?);
         match self.write_transaction(writes).await {
             Ok(()) => Ok(true),
             Err(MoveError::Conflict) => Ok(false),
@@ -334,21 +316,13 @@ impl NominationTable {
             self.put(&AuditRecord::new(id, audit), None)?,
         ];
         const NEW_LOCK: usize = 2;
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(Correction::Done),
-            Err(error) => match super::cancellation_codes(&error) {
-                Some(codes) if super::conditional_check_failed(&codes, NEW_LOCK) => Ok(Correction::AddressTaken),
-                Some(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") || super::conflicted(&codes) => {
-                    Ok(Correction::Stale)
-                }
-                _ => Err(StoreError::call("TransactWriteItems")(error)),
-            },
+        match self.transact(writes).await {
+            Ok(()) => Ok(Correction::Done),
+            Err(TransactionError::Cancelled(cancelled)) if cancelled.failed_at(NEW_LOCK) => {
+                Ok(Correction::AddressTaken)
+            }
+            Err(TransactionError::Cancelled(_)) => Ok(Correction::Stale),
+            Err(TransactionError::Store(error)) => Err(error),
         }
     }
 }

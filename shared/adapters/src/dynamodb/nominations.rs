@@ -4,12 +4,10 @@
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use iln_domain::audit::{AuditEvent, Happening};
-use iln_domain::confirmation::Confirmation;
 use iln_domain::limits::{Counted, Counter};
-use iln_domain::membership::SentInvitation;
-use iln_domain::message::{Addressee, Message};
+use iln_domain::message::Message;
 use iln_domain::nomination::LastMove;
-use iln_domain::nomination::Submission;
+use iln_domain::step::{Effect, Holding, Opening, Step};
 use iln_domain::token::{TokenHash, TokenPurpose};
 use iln_domain::verification::{Holder, MAX_ENDORSEMENTS};
 use iln_domain::{EmailAddress, Nomination, NominationId, Status};
@@ -19,10 +17,7 @@ use super::records::{
     AuditRecord, EndorsementCountRecord, EndorsementRecord, NominationRecord, NomineeRecord, OutboxRecord,
     PendingRecord, PersonLinkRecord, TokenRecord,
 };
-use super::{
-    Item, NominationTable, StoreError, TRANSACTION_ATTEMPTS, back_off, cancellation_codes, conditional_check_failed,
-    conflicted, keys,
-};
+use super::{Cancellation, Item, NominationTable, StoreError, TransactionError, keys};
 use iln_domain::privacy::PersonRole;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,16 +32,6 @@ pub enum SubmitOutcome {
     Limited(Counter),
 }
 
-/// What a verification does to the person its nomination is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Holding {
-    /// The nomination takes the person: nobody may hold them already.
-    Takes,
-    /// The person stays with `holder`, which must still hold them; the
-    /// verified submission becomes its endorsement when `endorses`.
-    MergesInto { holder: NominationId, endorses: bool },
-}
-
 /// A token as stored: what it is for and whether it still works.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredToken {
@@ -56,57 +41,42 @@ pub struct StoredToken {
     pub used_at: Option<DateTime<Utc>>,
 }
 
-/// One step of a nomination along its lifecycle, as the domain decided it.
-#[derive(Clone)]
-pub struct NominationMove<'a> {
-    pub nomination: &'a Nomination,
-    pub to: Status,
-    pub at: DateTime<Utc>,
-    pub audit: AuditEvent,
-    /// A token spent by this step: it must not have been spent before.
-    pub spends_token: Option<&'a TokenHash>,
-    /// Messages this step causes, delivered by the outbox.
-    pub messages: Vec<Message>,
-    /// The ILN confirmations after this step, when it changes them.
-    pub confirmations: Option<Vec<Confirmation>>,
-    /// The invitation this step sends, its link replacing any earlier one.
-    pub invitation: Option<&'a SentInvitation>,
-}
-
-impl<'a> NominationMove<'a> {
-    /// A step that spends no token and changes neither the confirmations
-    /// nor the invitation; set those fields when it does.
-    pub fn new(
-        nomination: &'a Nomination,
-        to: Status,
-        at: DateTime<Utc>,
-        audit: AuditEvent,
-        messages: Vec<Message>,
-    ) -> Self {
-        Self {
-            nomination,
-            to,
-            at,
-            audit,
-            spends_token: None,
-            messages,
-            confirmations: None,
-            invitation: None,
-        }
-    }
-}
-
 /// An unverified nomination's pending mark outlives its 72-hour link by
 /// this much, should its expiry be late.
 const PENDING_KEPT: chrono::Duration = chrono::Duration::days(7);
 
-/// The first counter among `codes` (from `first` on) that was full.
-fn full_counter(codes: &[String], first: usize, counters: &[Counter]) -> Option<Counter> {
+/// The first counter among the writes from `first` on that was full.
+fn full_counter(cancelled: &Cancellation, first: usize, counters: &[Counter]) -> Option<Counter> {
     counters
         .iter()
         .enumerate()
-        .find(|(index, _)| conditional_check_failed(codes, first + index))
+        .find(|(index, _)| cancelled.failed_at(first + index))
         .map(|(_, counter)| counter.clone())
+}
+
+/// Whether a step was written, or another writer moved the nomination first
+/// (re-read it: the domain decides again, or explains who won).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Commit {
+    Written,
+    Raced,
+}
+
+/// Runs `attempt` (read, decide, commit) again while it lost a race to a
+/// concurrent writer (`Ok(None)`): by the next read the winner's write is
+/// visible. After `attempts` lost races the store is `Contended`.
+pub async fn retry_on_conflict<T, E, Attempt>(attempts: u32, mut attempt: impl FnMut() -> Attempt) -> Result<T, E>
+where
+    E: From<StoreError>,
+    Attempt: std::future::Future<Output = Result<Option<T>, E>>,
+{
+    for _ in 0..attempts {
+        if let Some(done) = attempt().await? {
+            return Ok(done);
+        }
+    }
+    Err(StoreError::Contended.into())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -152,25 +122,11 @@ impl NominationTable {
     /// It holds nobody until verified. Safe to call any number of times
     /// concurrently: the same nominator's nomination of the same person is
     /// recorded once while unverified.
-    #[tracing::instrument(skip_all, fields(nomination_id = %id))]
-    pub async fn submit(
-        &self,
-        id: NominationId,
-        submission: &Submission,
-        counters: &[Counter],
-        now: DateTime<Utc>,
-    ) -> Result<SubmitOutcome, StoreError> {
+    #[tracing::instrument(skip_all, fields(nomination_id = %opening.id))]
+    pub async fn submit(&self, opening: &Opening, counters: &[Counter]) -> Result<SubmitOutcome, StoreError> {
+        let (id, submission, now) = (opening.id, &opening.submission, opening.at);
         let nominee_identity = submission.nominee.email.identity();
         let nominator_identity = submission.nominator.email.identity();
-        let message = Message::NominatorVerification {
-            nomination_id: id,
-            addressee: Addressee {
-                to: submission.nominator.email.clone(),
-                language: submission.language,
-                nominator_name: submission.nominator.name.clone(),
-                nominee_name: submission.nominee.name.clone(),
-            },
-        };
         let new_item = "attribute_not_exists(pk)";
         let pending = PendingRecord {
             pk: keys::person(&nominee_identity),
@@ -180,56 +136,43 @@ impl NominationTable {
             expires_at: (now + PENDING_KEPT).timestamp(),
         };
         let mut writes = vec![
-            self.put(&NominationRecord::new(id, submission, now), Some(new_item))?,
-            self.put(&AuditRecord::new(id, AuditEvent::submitted(now)), None)?,
+            self.put(
+                &NominationRecord::in_status(id, submission, opening.status, now),
+                Some(new_item),
+            )?,
             self.put_with(
                 &pending,
                 "attribute_not_exists(pk) OR expires_at < :now",
                 &[(":now", AttributeValue::N(now.timestamp().to_string()))],
             )?,
-            self.put(&OutboxRecord::new(message, now), Some(new_item))?,
+            self.put(&AuditRecord::new(id, opening.audit.clone()), None)?,
             self.put(&PersonLinkRecord::new(&nominee_identity, id, PersonRole::Nominee), None)?,
             self.put(
                 &PersonLinkRecord::new(&nominator_identity, id, PersonRole::Nominator),
                 None,
             )?,
         ];
-        const PENDING_WRITE: usize = 2;
+        writes.extend(self.outbox_writes(&opening.messages, now)?);
+        const PENDING_WRITE: usize = 1;
         let first_counter = writes.len();
         let counting = counters
             .iter()
             .map(|counter| self.count(counter, now))
             .collect::<Result<Vec<_>, _>>()?;
         writes.extend(counting.iter().cloned());
-
-        for attempt in 0..TRANSACTION_ATTEMPTS {
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(writes.clone()))
-                .send()
-                .await;
-            let error = match result {
-                Ok(_) => return Ok(SubmitOutcome::Created),
-                Err(error) => error,
-            };
-            match cancellation_codes(&error) {
-                Some(codes) => {
-                    if let Some(full) = full_counter(&codes, first_counter, counters) {
-                        return Ok(SubmitOutcome::Limited(full));
-                    }
-                    if conditional_check_failed(&codes, PENDING_WRITE) {
-                        return self.count_only(counting, counters).await;
-                    }
-                    if !conflicted(&codes) {
-                        return Err(StoreError::call("TransactWriteItems")(error));
-                    }
+        match self.transact_retrying(writes).await {
+            Ok(()) => Ok(SubmitOutcome::Created),
+            Err(TransactionError::Cancelled(cancelled)) => {
+                if let Some(full) = full_counter(&cancelled, first_counter, counters) {
+                    return Ok(SubmitOutcome::Limited(full));
                 }
-                None => return Err(StoreError::call("TransactWriteItems")(error)),
+                match cancelled.failed_at(PENDING_WRITE) {
+                    true => self.count_only(counting, counters).await,
+                    false => Err(cancelled.into()),
+                }
             }
-            back_off(attempt).await;
+            Err(TransactionError::Store(error)) => Err(error),
         }
-        Err(StoreError::Contended)
     }
 
     /// Counts a submission that records nothing new, so that every accepted
@@ -242,27 +185,14 @@ impl NominationTable {
         if counting.is_empty() {
             return Ok(SubmitOutcome::AlreadyPending);
         }
-        for attempt in 0..TRANSACTION_ATTEMPTS {
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(counting.clone()))
-                .send()
-                .await;
-            let error = match result {
-                Ok(_) => return Ok(SubmitOutcome::AlreadyPending),
-                Err(error) => error,
-            };
-            let codes = cancellation_codes(&error).unwrap_or_default();
-            if let Some(full) = full_counter(&codes, 0, counters) {
-                return Ok(SubmitOutcome::Limited(full));
-            }
-            if !conflicted(&codes) {
-                return Err(StoreError::call("TransactWriteItems")(error));
-            }
-            back_off(attempt).await;
+        match self.transact_retrying(counting).await {
+            Ok(()) => Ok(SubmitOutcome::AlreadyPending),
+            Err(TransactionError::Cancelled(cancelled)) => match full_counter(&cancelled, 0, counters) {
+                Some(full) => Ok(SubmitOutcome::Limited(full)),
+                None => Err(cancelled.into()),
+            },
+            Err(TransactionError::Store(error)) => Err(error),
         }
-        Err(StoreError::Contended)
     }
 
     /// Adds one to `counter`, only while it is below its limit. Counters go
@@ -333,18 +263,17 @@ impl NominationTable {
         }))
     }
 
-    /// Records a verification: the nomination's move, and either the person
-    /// taken or the submission merged into the nomination that holds them
-    /// (as its endorsement, counted). All or nothing; any condition that no
-    /// longer holds is the caller's `Conflict` to re-read and decide again.
-    #[tracing::instrument(skip_all, fields(nomination_id = %step.nomination.id, to = %step.to))]
-    pub async fn record_verification(&self, step: NominationMove<'_>, holding: Holding) -> Result<(), MoveError> {
-        let nomination = step.nomination;
+    /// What a verification does beside the move: the person taken, or the
+    /// submission merged into the nomination that holds them (as its
+    /// endorsement, counted). Any condition that no longer holds is the
+    /// caller's `Conflict` to re-read and decide again.
+    fn holding_writes(&self, step: &Step, holding: Holding) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let nomination = &step.nomination;
         let at = step.at;
         let submission = &nomination.submission;
         let nominee = keys::person(&submission.nominee.email.identity());
         let nominator_identity = submission.nominator.email.identity();
-        let mut writes = self.move_writes(step)?;
+        let mut writes = Vec::new();
         match holding {
             Holding::Takes => writes.push(self.put(
                 &NomineeRecord {
@@ -402,7 +331,7 @@ impl NominationTable {
                 }
             }
         }
-        self.write_transaction(writes).await
+        Ok(writes)
     }
 
     /// A strongly consistent read of one item.
@@ -447,8 +376,8 @@ impl NominationTable {
 
     /// The writes of one step: the conditional state change, its audit event,
     /// the token it spends, the person it releases and the messages it causes.
-    pub(super) fn move_writes(&self, step: NominationMove<'_>) -> Result<Vec<TransactWriteItem>, StoreError> {
-        let nomination = step.nomination;
+    pub(super) fn move_writes(&self, step: &Step) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let nomination = &step.nomination;
         let id = nomination.id;
         let mut set = vec![
             "#status = :to",
@@ -479,10 +408,10 @@ impl NominationTable {
                 ":in_country",
                 AttributeValue::S(keys::country_nomination_sort_key(step.to, id)),
             );
-        if let Happening::Moved { command, .. } = step.audit.happening {
+        if let Happening::Moved { command, .. } = &step.audit.happening {
             let last_move = LastMove {
                 actor: step.audit.actor.clone(),
-                command,
+                command: *command,
                 at: step.at,
             };
             set.push("last_move = :last_move");
@@ -494,7 +423,7 @@ impl NominationTable {
             let expires = (step.at + self.retention).timestamp();
             update = update.expression_attribute_values(":expires", AttributeValue::N(expires.to_string()));
         }
-        if let Some(invitation) = step.invitation {
+        if let Some(invitation) = &step.invitation {
             set.push("invitation = :invitation");
             update = update.expression_attribute_values(":invitation", attribute(invitation)?);
         }
@@ -508,9 +437,9 @@ impl NominationTable {
             .map_err(StoreError::call("TransactWriteItems"))?;
         let mut writes = vec![
             TransactWriteItem::builder().update(update).build(),
-            self.put(&AuditRecord::new(id, step.audit), None)?,
+            self.put(&AuditRecord::new(id, step.audit.clone()), None)?,
         ];
-        if let Some(hash) = step.spends_token {
+        if let Some(hash) = &step.spends_token {
             let spend = Update::builder()
                 .table_name(&self.name)
                 .key("pk", AttributeValue::S(keys::token(hash)))
@@ -556,18 +485,44 @@ impl NominationTable {
                 .map_err(StoreError::call("TransactWriteItems"))?;
             writes.push(TransactWriteItem::builder().delete(release).build());
         }
-        for message in step.messages {
-            writes.push(self.put(&OutboxRecord::new(message, step.at), Some("attribute_not_exists(pk)"))?);
-        }
+        writes.extend(self.outbox_writes(&step.messages, step.at)?);
         Ok(writes)
     }
 
-    /// Moves a nomination one step, all or nothing, and only if nobody moved
-    /// it since it was read.
-    #[tracing::instrument(skip_all, fields(nomination_id = %step.nomination.id, to = %step.to))]
-    pub async fn record_move(&self, step: NominationMove<'_>) -> Result<(), MoveError> {
-        let writes = self.move_writes(step)?;
-        self.write_transaction(writes).await
+    /// Each message as a new outbox item: the same message twice (same id)
+    /// is a failed condition, never a second send.
+    pub(super) fn outbox_writes(
+        &self,
+        messages: &[Message],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        messages
+            .iter()
+            .map(|message| {
+                self.put(
+                    &OutboxRecord::new(message.clone(), now),
+                    Some("attribute_not_exists(pk)"),
+                )
+            })
+            .collect()
+    }
+
+    /// Writes a step: the nomination's move and everything that goes with
+    /// it, all or nothing, and only if nobody moved the nomination (or spent
+    /// its token, or took its person) since it was read.
+    #[tracing::instrument(skip_all, fields(nomination_id = %step.id(), to = %step.to))]
+    pub async fn commit(&self, step: &Step) -> Result<Commit, StoreError> {
+        let mut writes = self.move_writes(step)?;
+        match &step.effect {
+            Effect::None => {}
+            Effect::Holds(holding) => writes.extend(self.holding_writes(step, *holding)?),
+            Effect::Admits(member) => writes.extend(self.admission_writes(member)?),
+        }
+        match self.write_transaction(writes).await {
+            Ok(()) => Ok(Commit::Written),
+            Err(MoveError::Conflict) => Ok(Commit::Raced),
+            Err(MoveError::Store(error)) => Err(error),
+        }
     }
 }
 
@@ -585,28 +540,16 @@ impl NominationTable {
         if let Some((id, audit)) = audit {
             writes.push(self.put(&AuditRecord::new(id, audit), None)?);
         }
-        for message in messages {
-            writes.push(self.put(&OutboxRecord::new(message, now), Some("attribute_not_exists(pk)"))?);
-        }
+        writes.extend(self.outbox_writes(&messages, now)?);
         if writes.is_empty() {
             return Ok(());
         }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
+        match self.transact(writes).await {
+            Ok(()) => Ok(()),
             // The same note (same key) was recorded already: a retry.
-            Err(error)
-                if cancellation_codes(&error)
-                    .is_some_and(|codes| codes.iter().any(|c| c == "ConditionalCheckFailed")) =>
-            {
-                Ok(())
-            }
-            Err(error) => Err(StoreError::call("TransactWriteItems")(error)),
+            Err(TransactionError::Cancelled(cancelled)) if cancelled.any_condition_failed() => Ok(()),
+            Err(TransactionError::Cancelled(cancelled)) => Err(cancelled.into()),
+            Err(TransactionError::Store(error)) => Err(error),
         }
     }
 }

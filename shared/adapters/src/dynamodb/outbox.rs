@@ -11,8 +11,12 @@ use iln_domain::slack::Channel;
 use iln_domain::token::{TokenHash, TokenPurpose};
 use serde::{Deserialize, Serialize};
 
+mod admin;
+
+pub use admin::AdminChange;
+
 use super::records::OutboxRecord;
-use super::{NominationTable, StoreError, cancellation_codes, conditional_check_failed, keys};
+use super::{NominationTable, StoreError, TransactionError, keys};
 use crate::slack::PostedMessage;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,12 +100,12 @@ pub enum Claim {
     Suppressed,
 }
 
-type UpdateFailure = aws_sdk_dynamodb::error::SdkError<
+pub(super) type UpdateFailure = aws_sdk_dynamodb::error::SdkError<
     aws_sdk_dynamodb::operation::update_item::UpdateItemError,
     aws_sdk_dynamodb::config::http::HttpResponse,
 >;
 
-fn condition_failed(error: &UpdateFailure) -> bool {
+pub(super) fn condition_failed(error: &UpdateFailure) -> bool {
     error
         .as_service_error()
         .is_some_and(|e| e.is_conditional_check_failed_exception())
@@ -111,16 +115,6 @@ fn condition_failed(error: &UpdateFailure) -> bool {
 #[derive(Debug, Clone)]
 pub struct DueCursor(super::Item);
 
-/// What an admin's retry or cancel found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AdminChange {
-    Done,
-    NotFound,
-    /// The message is in a state that does not allow it (being sent,
-    /// delivered, cancelled).
-    Refused(OutboxStatus),
-}
-
 /// What a delivery changes besides the message itself, in the same write.
 #[derive(Clone)]
 pub enum AfterDelivery<'a> {
@@ -128,7 +122,7 @@ pub enum AfterDelivery<'a> {
     /// A card was posted: keep where, so it can be updated.
     CardPosted(Channel, &'a PostedMessage),
     /// Sending it moved the nomination (an invitation sent: `invited`).
-    Move(super::NominationMove<'a>),
+    Move(&'a iln_domain::step::Step),
 }
 
 /// A link its message carries, stored by hash in the same write that claims
@@ -325,22 +319,17 @@ impl NominationTable {
                 writes.push(self.store_link(link, nomination_id, now)?);
             }
         }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(Claim::Claimed),
-            Err(error) => match cancellation_codes(&error) {
-                Some(codes) if conditional_check_failed(&codes, 0) => Ok(Claim::Unavailable),
-                Some(codes) if mailed_to.is_some() && conditional_check_failed(&codes, 1) => Ok(Claim::Suppressed),
-                // Another deliverer is claiming it right now; if that one
-                // fails, the message is still due for the sweeper.
-                Some(codes) if super::conflicted(&codes) => Ok(Claim::Unavailable),
-                _ => Err(StoreError::call("TransactWriteItems")(error)),
-            },
+        match self.transact(writes).await {
+            Ok(()) => Ok(Claim::Claimed),
+            Err(TransactionError::Cancelled(cancelled)) if cancelled.failed_at(0) => Ok(Claim::Unavailable),
+            Err(TransactionError::Cancelled(cancelled)) if mailed_to.is_some() && cancelled.failed_at(1) => {
+                Ok(Claim::Suppressed)
+            }
+            // Another deliverer is claiming it right now; if that one
+            // fails, the message is still due for the sweeper.
+            Err(TransactionError::Cancelled(cancelled)) if cancelled.conflicted() => Ok(Claim::Unavailable),
+            Err(TransactionError::Cancelled(cancelled)) => Err(cancelled.into()),
+            Err(TransactionError::Store(error)) => Err(error),
         }
     }
 
@@ -421,13 +410,11 @@ impl NominationTable {
         if let AfterDelivery::Move(step) = after {
             writes.extend(self.move_writes(step)?);
         }
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await
-            .map_err(StoreError::call("TransactWriteItems"))?;
-        Ok(())
+        match self.transact(writes).await {
+            Ok(()) => Ok(()),
+            Err(TransactionError::Cancelled(cancelled)) => Err(cancelled.into()),
+            Err(TransactionError::Store(error)) => Err(error),
+        }
     }
 
     /// Cancels a message that has nothing to send any more, unless it is
@@ -524,19 +511,12 @@ impl NominationTable {
                 .map_err(StoreError::call("TransactWriteItems"))?;
             writes.push(TransactWriteItem::builder().put(put).build());
         }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
+        match self.transact(writes).await {
+            Ok(()) => Ok(true),
             // Set aside, delivered or cancelled by someone else meanwhile.
-            Err(error) if cancellation_codes(&error).is_some_and(|codes| conditional_check_failed(&codes, 0)) => {
-                Ok(false)
-            }
-            Err(error) => Err(StoreError::call("TransactWriteItems")(error)),
+            Err(TransactionError::Cancelled(cancelled)) if cancelled.failed_at(0) => Ok(false),
+            Err(TransactionError::Cancelled(cancelled)) => Err(cancelled.into()),
+            Err(TransactionError::Store(error)) => Err(error),
         }
     }
 
@@ -564,84 +544,5 @@ impl NominationTable {
                 .map_err(StoreError::call("PutItem"))?;
         }
         Ok(())
-    }
-
-    /// An admin's retry: a set-aside (or waiting) message goes back into the
-    /// undelivered queue, due now, its attempts counted afresh.
-    #[tracing::instrument(skip_all, fields(message_id = %id))]
-    pub async fn retry_message(&self, id: &MessageId, now: DateTime<Utc>) -> Result<AdminChange, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.name)
-            .key("pk", AttributeValue::S(keys::outbox(id)))
-            .key("sk", AttributeValue::S(keys::OUTBOX_SK.to_owned()))
-            .condition_expression("#status IN (:failed, :retrying, :pending)")
-            .update_expression(
-                "SET #status = :retrying, attempts = :zero, gsi1pk = :undelivered, gsi1sk = :due \
-                 REMOVE failure_reason, failed_at, lease_until",
-            )
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":failed", AttributeValue::S(OutboxStatus::Failed.code().to_owned()))
-            .expression_attribute_values(":retrying", AttributeValue::S(OutboxStatus::Retrying.code().to_owned()))
-            .expression_attribute_values(":pending", AttributeValue::S(OutboxStatus::Pending.code().to_owned()))
-            .expression_attribute_values(":zero", AttributeValue::N("0".to_owned()))
-            .expression_attribute_values(
-                ":undelivered",
-                AttributeValue::S(keys::UNDELIVERED_PARTITION.to_owned()),
-            )
-            .expression_attribute_values(":due", AttributeValue::S(keys::due_sort_key(now, id.as_str())))
-            .send()
-            .await;
-        self.admin_change(id, result.map(|_| ())).await
-    }
-
-    /// An admin's cancel: a message not being sent nor sent leaves both
-    /// queues for good.
-    #[tracing::instrument(skip_all, fields(message_id = %id))]
-    pub async fn cancel_by_admin(&self, id: &MessageId) -> Result<AdminChange, StoreError> {
-        let result = self.cancel(id, true).await;
-        self.admin_change(id, result).await
-    }
-
-    async fn admin_change(&self, id: &MessageId, result: Result<(), UpdateFailure>) -> Result<AdminChange, StoreError> {
-        match result {
-            Ok(()) => Ok(AdminChange::Done),
-            Err(error) if condition_failed(&error) => Ok(match self.outbox_message(id).await? {
-                Some(message) => AdminChange::Refused(message.status),
-                None => AdminChange::NotFound,
-            }),
-            Err(error) => Err(StoreError::call("UpdateItem")(error)),
-        }
-    }
-
-    async fn cancel(&self, id: &MessageId, set_aside_too: bool) -> Result<(), UpdateFailure> {
-        let statuses = match set_aside_too {
-            true => "#status IN (:pending, :retrying, :failed)",
-            false => "#status IN (:pending, :retrying)",
-        };
-        let mut update = self
-            .client
-            .update_item()
-            .table_name(&self.name)
-            .key("pk", AttributeValue::S(keys::outbox(id)))
-            .key("sk", AttributeValue::S(keys::OUTBOX_SK.to_owned()))
-            .condition_expression(statuses)
-            .update_expression("SET #status = :cancelled REMOVE lease_until, gsi1pk, gsi1sk")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":pending", AttributeValue::S(OutboxStatus::Pending.code().to_owned()))
-            .expression_attribute_values(":retrying", AttributeValue::S(OutboxStatus::Retrying.code().to_owned()))
-            .expression_attribute_values(
-                ":cancelled",
-                AttributeValue::S(OutboxStatus::Cancelled.code().to_owned()),
-            );
-        if set_aside_too {
-            update = update
-                .expression_attribute_values(":failed", AttributeValue::S(OutboxStatus::Failed.code().to_owned()));
-        }
-        match update.send().await {
-            Ok(_) => Ok(()),
-            Err(error) => Err(error),
-        }
     }
 }

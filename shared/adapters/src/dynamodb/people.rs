@@ -20,7 +20,7 @@ use super::records::{
     AdditionRecord, AuditRecord, EndorsementRecord, ErasedMessageRecord, ErasedNominationRecord, NominationRecord,
     OutboxRecord, PersonLinkRecord, RosterRecord,
 };
-use super::{Item, MoveError, NominationTable, StoreError, corrupt, entity, keys};
+use super::{MoveError, NominationTable, StoreError, corrupt, entity, keys};
 
 /// A transaction holds at most this many writes.
 const TRANSACTION_LIMIT: usize = 100;
@@ -505,7 +505,7 @@ impl NominationTable {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    fn delete(&self, pk: String, sk: &str) -> Result<TransactWriteItem, StoreError> {
+    pub(super) fn delete(&self, pk: String, sk: &str) -> Result<TransactWriteItem, StoreError> {
         let delete = Delete::builder()
             .table_name(&self.name)
             .set_key(Some(key_of(&pk, sk)))
@@ -539,7 +539,7 @@ impl NominationTable {
 
     /// Writes `writes` in as few transactions as the limit allows; each
     /// write stands alone, so a failure part-way is finished by a retry.
-    async fn write_all(&self, writes: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+    pub(super) async fn write_all(&self, writes: Vec<TransactWriteItem>) -> Result<(), StoreError> {
         for chunk in writes.chunks(TRANSACTION_LIMIT) {
             match self.write_transaction(chunk.to_vec()).await {
                 Ok(()) => {}
@@ -561,68 +561,4 @@ struct ErasedMember {
     status: String,
     since: DateTime<Utc>,
     erased_at: DateTime<Utc>,
-}
-
-/// A nomination record the table removed (its retention ended): what the
-/// rest of its data is found by.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RemovedNomination {
-    pub id: NominationId,
-    /// The nominee's and nominator's identities, while the record had them.
-    people: Vec<String>,
-}
-
-impl RemovedNomination {
-    /// Reads a stream record's old image; `None` when it is not a nomination.
-    pub fn from_image(image: serde_dynamo::Item) -> Result<Option<Self>, serde_dynamo::Error> {
-        let entity = match image.get("entity") {
-            Some(serde_dynamo::AttributeValue::S(entity)) => entity.clone(),
-            _ => return Ok(None),
-        };
-        match entity.as_str() {
-            "nomination" => {
-                let record: NominationRecord = serde_dynamo::from_item(image)?;
-                Ok(Some(Self {
-                    id: record.id,
-                    people: vec![record.nominee.email.identity(), record.nominator.email.identity()],
-                }))
-            }
-            "erased_nomination" => {
-                let record: ErasedNominationRecord = serde_dynamo::from_item(image)?;
-                Ok(Some(Self {
-                    id: record.id,
-                    people: Vec::new(),
-                }))
-            }
-            _ => Ok(None),
-        }
-    }
-}
-
-impl NominationTable {
-    /// Removes what is left of a nomination once its own record is gone:
-    /// endorsements, additions, audit trail, outbox history and the links
-    /// under its people's keys. Returns how many items went; repeating it
-    /// removes nothing more.
-    #[tracing::instrument(skip_all, fields(nomination_id = %removed.id))]
-    pub async fn purge_nomination(&self, removed: &RemovedNomination) -> Result<usize, StoreError> {
-        let id = removed.id;
-        let partition = self.partition(keys::nomination(id)).projection_expression("pk, sk");
-        let (partition, outbox) = tokio::join!(self.query_all(partition), self.query_all(self.outbox_of(id)));
-        let text = |item: &Item, name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-        let mut writes = Vec::new();
-        for item in partition?.iter().chain(outbox?.iter()) {
-            let (pk, sk) = (text(item, "pk"), text(item, "sk"));
-            if let Some(endorser) = sk.strip_prefix("ENDORSEMENT#") {
-                writes.push(self.delete(keys::person(endorser), &keys::person_link_sk(id, PersonRole::Endorser))?);
-            }
-            writes.push(self.delete(pk, &sk)?);
-        }
-        let removed_items = writes.len();
-        for (identity, role) in removed.people.iter().zip([PersonRole::Nominee, PersonRole::Nominator]) {
-            writes.push(self.delete(keys::person(identity), &keys::person_link_sk(id, role))?);
-        }
-        self.write_all(writes).await?;
-        Ok(removed_items)
-    }
 }

@@ -54,10 +54,6 @@ pub(super) struct NominationRecord {
 }
 
 impl NominationRecord {
-    pub fn new(id: NominationId, submission: &Submission, now: DateTime<Utc>) -> Self {
-        Self::in_status(id, submission, Status::Submitted, now)
-    }
-
     /// A nomination created already in `status` (a direct invitation starts
     /// confirmed).
     pub fn in_status(id: NominationId, submission: &Submission, status: Status, now: DateTime<Utc>) -> Self {

@@ -5,19 +5,17 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, TransactWriteItem, Upd
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use iln_domain::audit::{Actor, AuditEvent};
+use iln_domain::audit::AuditEvent;
 use iln_domain::findings::{Leader, LeaderSource, Surroundings};
-use iln_domain::message::Message;
 use iln_domain::nomination::{Links, Nominator, Rationale};
 use iln_domain::roster::RosterEntry;
 use iln_domain::slack::Channel;
-use iln_domain::token::TokenHash;
+use iln_domain::vetting::Answer;
 use iln_domain::{EmailAddress, Nomination, NominationId, PersonName, Status};
 use std::collections::HashMap;
 
 use super::records::{
-    AdditionRecord, AuditRecord, EndorsementCountRecord, EndorsementRecord, NominationRecord, OutboxRecord,
-    RosterRecord,
+    AdditionRecord, AuditRecord, EndorsementCountRecord, EndorsementRecord, NominationRecord, RosterRecord,
 };
 use super::{Item, MoveError, NominationTable, StoreError, corrupt, entity, keys};
 use crate::slack::PostedMessage;
@@ -512,18 +510,12 @@ impl NominationTable {
         Err(StoreError::Contended)
     }
 
-    /// Records information the nominator added, spending their token, and puts
-    /// the nomination back in the vetting queue as of now.
-    #[tracing::instrument(skip_all, fields(nomination_id = %nomination.id))]
-    pub async fn add_information(
-        &self,
-        nomination: &Nomination,
-        request: u64,
-        information: &str,
-        token: &TokenHash,
-        now: DateTime<Utc>,
-    ) -> Result<(), MoveError> {
-        let id = nomination.id;
+    /// Records a nominator's answer: the information, the token spent, its
+    /// audit event and messages, and the nomination back in the vetting queue
+    /// as of now — only while it still awaits vetting.
+    #[tracing::instrument(skip_all, fields(nomination_id = %answer.nomination_id))]
+    pub async fn add_information(&self, answer: &Answer) -> Result<(), MoveError> {
+        let (id, now, token, request) = (answer.nomination_id, answer.at, &answer.token, answer.request);
         let requeue = Update::builder()
             .table_name(&self.name)
             .key("pk", AttributeValue::S(keys::nomination(id)))
@@ -552,25 +544,15 @@ impl NominationTable {
             nomination_id: id,
             request,
             at: now,
-            information: information.to_owned(),
+            information: answer.information.as_str().to_owned(),
         };
-        let audit = AuditEvent::information_added(now, Actor::Nominator);
-        let writes = vec![
+        let mut writes = vec![
             TransactWriteItem::builder().update(requeue).build(),
             TransactWriteItem::builder().update(spend).build(),
             self.put(&addition, Some("attribute_not_exists(pk)"))?,
-            self.put(&AuditRecord::new(id, audit), None)?,
-            self.put(
-                &OutboxRecord::new(
-                    Message::InformationAdded {
-                        nomination_id: id,
-                        request,
-                    },
-                    now,
-                ),
-                Some("attribute_not_exists(pk)"),
-            )?,
+            self.put(&AuditRecord::new(id, answer.audit.clone()), None)?,
         ];
+        writes.extend(self.outbox_writes(&answer.messages, now)?);
         self.write_transaction(writes).await
     }
 }

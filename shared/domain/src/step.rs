@@ -1,0 +1,264 @@
+//! A command's whole result.
+//!
+//! Every command that moves a nomination returns a [`Step`]: the move, its
+//! audit event, the messages it causes, the token it spends and whatever
+//! else it changes. The store writes a step all or nothing, and only while
+//! the nomination is still as it was read, so that a retry, a double click or
+//! a concurrent writer can never make it happen twice.
+
+use chrono::{DateTime, Utc};
+
+use crate::audit::{Actor, AuditEvent, Happening};
+use crate::confirmation::Confirmation;
+use crate::lifecycle::{Command, Refusal, Status};
+use crate::membership::{Member, SentInvitation};
+use crate::message::{Addressee, Message};
+use crate::nomination::{Nomination, NominationId, Submission};
+use crate::token::TokenHash;
+
+/// One move of a nomination along its lifecycle, as the domain decided it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// The nomination as read: its status and version are the condition the
+    /// write rests on.
+    pub nomination: Nomination,
+    pub to: Status,
+    pub at: DateTime<Utc>,
+    pub audit: AuditEvent,
+    /// Messages this step causes, delivered by the outbox.
+    pub messages: Vec<Message>,
+    /// A single-use token spent by this step: it must not have been spent.
+    pub spends_token: Option<TokenHash>,
+    /// The ILN confirmations after this step, when it changes them.
+    pub confirmations: Option<Vec<Confirmation>>,
+    /// The invitation this step sends, its link replacing any earlier one.
+    pub invitation: Option<SentInvitation>,
+    /// What the step changes beyond the nomination.
+    pub effect: Effect,
+}
+
+/// A nomination that starts: what the store creates, all or nothing. A
+/// submission starts `submitted` and holds nobody until verified; a direct
+/// invitation starts `confirmed` and takes its person at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opening {
+    pub id: NominationId,
+    pub submission: Submission,
+    pub status: Status,
+    pub at: DateTime<Utc>,
+    pub audit: AuditEvent,
+    pub messages: Vec<Message>,
+}
+
+/// A submission from the public form: recorded unverified, with the mail
+/// that asks its nominator to verify their address.
+pub fn submit(id: NominationId, submission: Submission, now: DateTime<Utc>) -> Opening {
+    let verification = Message::NominatorVerification {
+        nomination_id: id,
+        addressee: Addressee {
+            to: submission.nominator.email.clone(),
+            language: submission.language,
+            nominator_name: submission.nominator.name.clone(),
+            nominee_name: submission.nominee.name.clone(),
+        },
+    };
+    Opening {
+        id,
+        submission,
+        status: Status::Submitted,
+        at: now,
+        audit: AuditEvent::submitted(now),
+        messages: vec![verification],
+    }
+}
+
+/// An administrator invites a person directly: a nomination already
+/// confirmed, its reason (the rationale) audited, its invitation queued.
+pub fn invite_directly(id: NominationId, submission: Submission, admin: &str, now: DateTime<Utc>) -> Opening {
+    let audit = AuditEvent::by_admin(now, admin, Happening::InvitedDirectly).because(submission.rationale.as_str());
+    Opening {
+        id,
+        submission,
+        status: Status::Confirmed,
+        at: now,
+        audit,
+        messages: vec![Message::Invitation {
+            nomination_id: id,
+            round: 0,
+        }],
+    }
+}
+
+/// What a step changes besides the nomination itself.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Effect {
+    #[default]
+    None,
+    /// A verification: the nomination takes its person, or leaves them with
+    /// the nomination that holds them.
+    Holds(Holding),
+    /// An accepted invitation: the member it creates.
+    Admits(Box<Member>),
+}
+
+/// What a verification does to the person its nomination is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holding {
+    /// The nomination takes the person: nobody may hold them already.
+    Takes,
+    /// The person stays with `holder`, which must still hold them; the
+    /// verified submission becomes its endorsement when `endorses`.
+    MergesInto { holder: NominationId, endorses: bool },
+}
+
+impl Step {
+    /// `command` applied to `nomination` by `actor`: refused when the
+    /// lifecycle does not allow it. The step causes nothing else until the
+    /// builder methods below say so.
+    pub fn take(nomination: &Nomination, command: Command, actor: Actor, at: DateTime<Utc>) -> Result<Self, Refusal> {
+        let to = nomination.status.apply(command)?;
+        Ok(Self {
+            nomination: nomination.clone(),
+            to,
+            at,
+            audit: AuditEvent::moved(at, actor, command, nomination.status, to),
+            messages: Vec::new(),
+            spends_token: None,
+            confirmations: None,
+            invitation: None,
+            effect: Effect::None,
+        })
+    }
+
+    /// A step that leaves the status as it is (a confirmation short of the
+    /// quorum), still only while nobody moved the nomination since it was read.
+    pub fn keeping_status(nomination: &Nomination, audit: AuditEvent) -> Self {
+        Self {
+            nomination: nomination.clone(),
+            to: nomination.status,
+            at: audit.at,
+            audit,
+            messages: Vec::new(),
+            spends_token: None,
+            confirmations: None,
+            invitation: None,
+            effect: Effect::None,
+        }
+    }
+
+    /// The audit event records why.
+    pub fn because(mut self, reason: impl Into<String>) -> Self {
+        self.audit = self.audit.because(reason);
+        self
+    }
+
+    pub fn sending(mut self, messages: impl IntoIterator<Item = Message>) -> Self {
+        self.messages.extend(messages);
+        self
+    }
+
+    pub fn spending(mut self, token: TokenHash) -> Self {
+        self.spends_token = Some(token);
+        self
+    }
+
+    pub fn confirmed_by(mut self, confirmations: Vec<Confirmation>) -> Self {
+        self.confirmations = Some(confirmations);
+        self
+    }
+
+    pub fn inviting(mut self, invitation: SentInvitation) -> Self {
+        self.invitation = Some(invitation);
+        self
+    }
+
+    pub fn with_effect(mut self, effect: Effect) -> Self {
+        self.effect = effect;
+        self
+    }
+
+    pub fn id(&self) -> NominationId {
+        self.nomination.id
+    }
+
+    /// The version the nomination has once this step is written.
+    pub fn next_version(&self) -> u64 {
+        self.nomination.version + 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Language;
+
+    fn at() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    #[test]
+    fn a_submission_starts_unverified_and_asks_its_nominator_to_verify_in_their_language() {
+        let submission = crate::test_support::nomination(Status::Submitted, 1, Language::Es).submission;
+        let id = NominationId::new(at());
+        let opening = submit(id, submission.clone(), at());
+        assert_eq!(opening.status, Status::Submitted);
+        assert_eq!(opening.audit, AuditEvent::submitted(at()));
+        let [Message::NominatorVerification { addressee, .. }] = opening.messages.as_slice() else {
+            panic!("one verification mail: {:?}", opening.messages);
+        };
+        assert_eq!(
+            (&addressee.to, addressee.language),
+            (&submission.nominator.email, Language::Es)
+        );
+    }
+
+    #[test]
+    fn a_direct_invitation_starts_confirmed_with_its_reason_audited_and_its_invitation_queued() {
+        let submission = crate::test_support::nomination(Status::Submitted, 1, Language::En).submission;
+        let id = NominationId::new(at());
+        let opening = invite_directly(id, submission.clone(), "admin-1", at());
+        assert_eq!(opening.status, Status::Confirmed);
+        assert_eq!(opening.audit.reason.as_deref(), Some(submission.rationale.as_str()));
+        assert_eq!(
+            opening.messages,
+            [Message::Invitation {
+                nomination_id: id,
+                round: 0
+            }]
+        );
+    }
+
+    #[test]
+    fn a_step_the_lifecycle_refuses_is_never_built() {
+        let nomination = crate::test_support::nomination(Status::Rejected, 3, Language::En);
+        assert_eq!(
+            Step::take(&nomination, Command::Approve, Actor::System, at()),
+            Err(Refusal {
+                from: Status::Rejected,
+                command: Command::Approve
+            })
+        );
+    }
+
+    #[test]
+    fn a_step_audits_its_move_and_rests_on_the_version_read() {
+        let nomination = crate::test_support::nomination(Status::AwaitingVetting, 3, Language::En);
+        let step = Step::take(&nomination, Command::Reject, Actor::System, at())
+            .unwrap()
+            .because("out of scope");
+        assert_eq!(step.to, Status::Rejected);
+        assert_eq!(step.next_version(), 4);
+        assert_eq!(
+            step.audit,
+            AuditEvent::moved(
+                at(),
+                Actor::System,
+                Command::Reject,
+                Status::AwaitingVetting,
+                Status::Rejected
+            )
+            .because("out of scope")
+        );
+        assert!(step.messages.is_empty() && step.spends_token.is_none() && step.effect == Effect::None);
+    }
+}
