@@ -4,23 +4,23 @@
 
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::{AdminChange, OutboxMessage};
-use iln_adapters::http::json;
+use iln_adapters::http::{ApiFailure, json};
 use iln_domain::message::MessageId;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
 
-use crate::handler::{App, Failure, require_admin};
+use crate::handler::{App, NOT_FOUND, path_id, require_admin};
 
 /// `GET /admin/outbox?status=failed|undelivered`
 #[tracing::instrument(skip_all)]
-pub(crate) async fn list(app: &App, request: &Request) -> Result<Response<Body>, Failure> {
+pub(crate) async fn list(app: &App, request: &Request) -> Result<Response<Body>, ApiFailure> {
     require_admin(request)?;
     let query = request.query_string_parameters();
     let failed = match query.first("status") {
         Some("failed") => true,
         Some("undelivered") | None => false,
-        Some(_) => return Err(Failure::BadRequest("status is failed or undelivered".to_owned())),
+        Some(_) => return Err(ApiFailure::BadRequest("status is failed or undelivered".to_owned())),
     };
     let messages = app.table.messages_in(failed).await?;
     let listed: Vec<serde_json::Value> = messages.iter().map(view).collect();
@@ -42,30 +42,25 @@ fn view(message: &OutboxMessage) -> serde_json::Value {
 /// `POST /admin/outbox/{id}/retry`: back into the undelivered queue, due now;
 /// the sweeper delivers it.
 #[tracing::instrument(skip_all)]
-pub(crate) async fn retry(
-    app: &App,
-    request: &Request,
-    raw: &str,
-    now: DateTime<Utc>,
-) -> Result<Response<Body>, Failure> {
+pub(crate) async fn retry(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, ApiFailure> {
     require_admin(request)?;
-    let id = MessageId::from_reference(raw);
+    let id = MessageId::from_reference(path_id(request)?);
     answer(&id, "retrying", app.table.retry_message(&id, now).await?)
 }
 
 /// `POST /admin/outbox/{id}/cancel`: never sent.
 #[tracing::instrument(skip_all)]
-pub(crate) async fn cancel(app: &App, request: &Request, raw: &str) -> Result<Response<Body>, Failure> {
+pub(crate) async fn cancel(app: &App, request: &Request) -> Result<Response<Body>, ApiFailure> {
     require_admin(request)?;
-    let id = MessageId::from_reference(raw);
+    let id = MessageId::from_reference(path_id(request)?);
     answer(&id, "cancelled", app.table.cancel_by_admin(&id).await?)
 }
 
-fn answer(id: &MessageId, status: &str, change: AdminChange) -> Result<Response<Body>, Failure> {
+fn answer(id: &MessageId, status: &str, change: AdminChange) -> Result<Response<Body>, ApiFailure> {
     match change {
         AdminChange::Done => Ok(json(StatusCode::OK, &json!({ "id": id, "status": status }))),
-        AdminChange::NotFound => Err(Failure::NotFound),
-        AdminChange::Refused(current) => Err(Failure::Conflict(format!(
+        AdminChange::NotFound => Err(ApiFailure::NotFound(NOT_FOUND)),
+        AdminChange::Refused(current) => Err(ApiFailure::conflict(&format!(
             "the message is {}; only a waiting or failed message can be changed",
             current.code()
         ))),

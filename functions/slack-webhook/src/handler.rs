@@ -1,8 +1,9 @@
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::{Commit, Dossier, NominationTable, StoreError};
-use iln_adapters::http::{json, json_unavailable, too_large};
+use iln_adapters::http::{
+    Unrouted, json, json_error, json_unavailable, log_internal, log_unavailable, route, too_large, with_allow,
+};
 use iln_adapters::slack::SlackClient;
-use iln_adapters::telemetry::error_chain;
 use iln_domain::audit::Actor;
 use iln_domain::confirmation::{self, Button, ClickRefused, SlackPermissions};
 use iln_domain::message::Message;
@@ -13,7 +14,7 @@ use iln_domain::slack::{ActionValue, action, modals, signature};
 use iln_domain::step::Step;
 use iln_domain::vetting::{self, Decision, DecisionRefused, Reason};
 use iln_domain::{Nomination, NominationId};
-use lambda_http::http::{Method, StatusCode, header};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -35,7 +36,8 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 enum Failure {
     Unverified(signature::SignatureRefused),
     NotFound,
-    MethodNotAllowed,
+    /// Names the methods the path takes.
+    MethodNotAllowed(String),
     TooLarge,
     BadRequest(String),
     /// The table did not answer in time: what the request asked may or may
@@ -84,20 +86,31 @@ struct Click<'a> {
 }
 
 pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response<Body> {
-    match route(app, &request, now).await {
+    match dispatch(app, &request, now).await {
         Ok(response) => response,
         Err(failure) => respond_to_failure(failure),
     }
 }
 
-async fn route(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
-    let path = request.uri().path();
-    if !matches!(path, "/slack/interactions" | "/slack/commands" | "/slack/events") {
-        return Err(Failure::NotFound);
-    }
-    if request.method() != Method::POST {
-        return Err(Failure::MethodNotAllowed);
-    }
+#[derive(Clone, Copy)]
+enum Route {
+    Interaction,
+    Command,
+    Event,
+}
+
+/// The routes template.yaml gives this function.
+const ROUTES: &[(&str, Route)] = &[
+    ("POST /slack/interactions", Route::Interaction),
+    ("POST /slack/commands", Route::Command),
+    ("POST /slack/events", Route::Event),
+];
+
+async fn dispatch(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
+    let route = route(request, ROUTES).map_err(|unrouted| match unrouted {
+        Unrouted::NotFound => Failure::NotFound,
+        Unrouted::MethodNotAllowed(allow) => Failure::MethodNotAllowed(allow),
+    })?;
     // Verified before anything in the request is read; sized before that.
     let body = request.body().as_ref();
     if body.len() > MAX_BODY_BYTES {
@@ -112,12 +125,12 @@ async fn route(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Respo
         now,
     )
     .map_err(Failure::Unverified)?;
-    match path {
-        "/slack/interactions" => interaction(app, body, now).await,
-        "/slack/commands" => command(app, body)
+    match route {
+        Route::Interaction => interaction(app, body, now).await,
+        Route::Command => command(app, body)
             .await
             .map_err(|failure| failure.seen_in(Surface::Command)),
-        _ => event(app, body, now).await,
+        Route::Event => event(app, body, now).await,
     }
 }
 
@@ -459,11 +472,13 @@ fn respond_to_failure(failure: Failure) -> Response<Body> {
             )
         }
         Failure::NotFound => (StatusCode::NOT_FOUND, "not found".to_owned()),
-        Failure::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "use POST".to_owned()),
+        Failure::MethodNotAllowed(allow) => {
+            return with_allow(json_error(StatusCode::METHOD_NOT_ALLOWED, None, "use POST"), &allow);
+        }
         Failure::TooLarge => return too_large(MAX_BODY_BYTES),
         Failure::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
         Failure::Unavailable(cause, surface) => {
-            tracing::warn!(error = %error_chain(&cause), "the table did not answer; outcome unknown");
+            log_unavailable(&cause);
             return match surface {
                 Surface::Retried => json_unavailable(
                     "the nominations table did not answer in time; this may or may not have been recorded; \
@@ -485,18 +500,12 @@ fn respond_to_failure(failure: Failure) -> Response<Body> {
             };
         }
         Failure::Internal(cause) => {
-            tracing::error!(error = %error_chain(cause.as_ref()), "request failed");
+            log_internal(cause.as_ref());
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "something went wrong; nothing was changed".to_owned(),
             )
         }
     };
-    let mut response = iln_adapters::http::json_error(status, None, &message);
-    if status == StatusCode::METHOD_NOT_ALLOWED {
-        response
-            .headers_mut()
-            .insert(header::ALLOW, lambda_http::http::HeaderValue::from_static("POST"));
-    }
-    response
+    json_error(status, None, &message)
 }

@@ -1,6 +1,8 @@
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::{Commit, Dossier, ImportStopped, NominationTable, QueueError, StoreError};
-use iln_adapters::http::{access_refused, json, json_error, json_unavailable, media_type, staff, too_large};
+use iln_adapters::dynamodb::{Commit, Dossier, ImportStopped, NominationTable, QueueError};
+use iln_adapters::http::{
+    ApiFailure, error_body, json, json_body, media_type, path_parameter, route, staff, with_header,
+};
 use iln_adapters::telemetry::error_chain;
 use iln_domain::audit::Actor;
 use iln_domain::findings;
@@ -11,7 +13,7 @@ use iln_domain::staff::{AccessRefused, Staff, StaffRole};
 use iln_domain::step::Step;
 use iln_domain::vetting::{DecisionForm, DecisionRefused, decide};
 use iln_domain::{Language, NominationId, Status};
-use lambda_http::http::{Method, StatusCode, header};
+use lambda_http::http::{StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
 
@@ -37,34 +39,6 @@ const MAX_PAGE: i32 = 100;
 /// Endorsements shown per page of a file (a nomination holds at most 50).
 const ENDORSEMENT_PAGE: i32 = 20;
 
-/// Every expected failure of this function, and the one place it becomes a
-/// response. Staff read English.
-enum Failure {
-    /// Refused by the token; `needs` names the group the route needs.
-    Access {
-        refused: AccessRefused,
-        needs: &'static str,
-    },
-    NotFound,
-    MethodNotAllowed(&'static str),
-    UnsupportedMediaType(&'static str),
-    /// The body is over this many bytes.
-    TooLarge(usize),
-    BadRequest(String),
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
-    Forbidden(String),
-    Conflict(Value),
-    /// The table did not answer in time: a change may or may not have been
-    /// recorded.
-    Unavailable(StoreError),
-    /// A roster import that stopped part-way.
-    PartialImport(Box<PartialImport>),
-    Internal(Box<dyn std::error::Error + Send + Sync>),
-}
-
 /// A roster import that stopped part-way: the first `imported` entries are
 /// stored, and `resume_from` goes on from there.
 struct PartialImport {
@@ -75,53 +49,53 @@ struct PartialImport {
     stopped: ImportStopped,
 }
 
-impl From<StoreError> for Failure {
-    fn from(error: StoreError) -> Self {
-        match error.is_unavailable() {
-            true => Failure::Unavailable(error),
-            false => Failure::Internal(error.into()),
-        }
+/// A vetter's group is needed for every route; an admin's for some.
+fn refused_vetter(refused: AccessRefused) -> ApiFailure {
+    ApiFailure::Access {
+        refused,
+        needs: VETTERS,
     }
 }
 
-impl From<AccessRefused> for Failure {
-    fn from(refused: AccessRefused) -> Self {
-        Failure::Access {
-            refused,
-            needs: VETTERS,
-        }
-    }
+fn admins_only(refused: AccessRefused) -> ApiFailure {
+    ApiFailure::Access { refused, needs: ADMINS }
 }
 
-fn admins_only(refused: AccessRefused) -> Failure {
-    Failure::Access { refused, needs: ADMINS }
+#[derive(Clone, Copy)]
+enum Route {
+    Queue,
+    File,
+    Decision,
+    Withdraw,
+    ImportRoster,
 }
+
+/// The routes template.yaml gives this function.
+const ROUTES: &[(&str, Route)] = &[
+    ("GET /vetting/nominations", Route::Queue),
+    ("GET /vetting/nominations/{id}", Route::File),
+    ("POST /vetting/nominations/{id}/decision", Route::Decision),
+    ("POST /vetting/nominations/{id}/withdraw", Route::Withdraw),
+    ("PUT /vetting/roster", Route::ImportRoster),
+];
+
+const NOT_FOUND: &str = "no such nomination or route";
 
 pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response<Body> {
-    let result = route(app, &request, now).await;
-    let reads_only = request.method() == Method::GET;
-    result.unwrap_or_else(|failure| respond_to_failure(failure, reads_only))
+    let result = dispatch(app, &request, now).await;
+    result.unwrap_or_else(|failure| failure.respond(&request))
 }
 
-async fn route(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
-    let staff = staff(request)?;
-    staff.require(StaffRole::Vetter)?;
-    let segments: Vec<&str> = request.uri().path().trim_matches('/').split('/').collect();
-    let method = request.method();
-    match segments.as_slice() {
-        ["vetting", "nominations"] if method == Method::GET => queue(app, request).await,
-        ["vetting", "nominations", id] if method == Method::GET => file(app, request, &staff, id).await,
-        ["vetting", "nominations", id, "decision"] if method == Method::POST => {
-            decision(app, request, &staff, id, now).await
-        }
-        ["vetting", "nominations", id, "withdraw"] if method == Method::POST => {
-            withdraw(app, request, &staff, id, now).await
-        }
-        ["vetting", "roster"] if method == Method::PUT => import_roster(app, request, &staff, now).await,
-        ["vetting", "roster"] => Err(Failure::MethodNotAllowed("PUT")),
-        ["vetting", "nominations", _, "decision" | "withdraw"] => Err(Failure::MethodNotAllowed("POST")),
-        ["vetting", "nominations", ..] => Err(Failure::MethodNotAllowed("GET")),
-        _ => Err(Failure::NotFound),
+async fn dispatch(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, ApiFailure> {
+    let staff = staff(request).map_err(refused_vetter)?;
+    staff.require(StaffRole::Vetter).map_err(refused_vetter)?;
+    let route = route(request, ROUTES).map_err(|unrouted| ApiFailure::unrouted(unrouted, NOT_FOUND))?;
+    match route {
+        Route::Queue => queue(app, request).await,
+        Route::File => file(app, request, &staff, nomination_id(request)?).await,
+        Route::Decision => decision(app, request, &staff, nomination_id(request)?, now).await,
+        Route::Withdraw => withdraw(app, request, &staff, nomination_id(request)?, now).await,
+        Route::ImportRoster => import_roster(app, request, &staff, now).await,
     }
 }
 
@@ -132,8 +106,11 @@ fn query<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
         .and_then(|query| query.first(name))
 }
 
-fn nomination_id(raw: &str) -> Result<NominationId, Failure> {
-    raw.parse().map_err(|_| Failure::NotFound)
+/// The nomination the route's `{id}` names.
+fn nomination_id(request: &Request) -> Result<NominationId, ApiFailure> {
+    path_parameter(request, "id")
+        .and_then(|raw| raw.parse().ok())
+        .ok_or(ApiFailure::NotFound(NOT_FOUND))
 }
 
 fn summary(nomination: &iln_domain::Nomination) -> Value {
@@ -151,11 +128,11 @@ fn summary(nomination: &iln_domain::Nomination) -> Value {
 }
 
 #[tracing::instrument(skip_all)]
-async fn queue(app: &App, request: &Request) -> Result<Response<Body>, Failure> {
+async fn queue(app: &App, request: &Request) -> Result<Response<Body>, ApiFailure> {
     let status = match query(request, "status") {
         None => Status::AwaitingVetting,
         Some(raw) => serde_json::from_value(Value::from(raw))
-            .map_err(|_| Failure::BadRequest(format!("unknown status {raw:?}")))?,
+            .map_err(|_| ApiFailure::BadRequest(format!("unknown status {raw:?}")))?,
     };
     let limit = match query(request, "limit") {
         None => DEFAULT_PAGE,
@@ -163,14 +140,14 @@ async fn queue(app: &App, request: &Request) -> Result<Response<Body>, Failure> 
             .parse::<i32>()
             .ok()
             .filter(|limit| (1..=MAX_PAGE).contains(limit))
-            .ok_or_else(|| Failure::BadRequest(format!("limit must be 1 to {MAX_PAGE}")))?,
+            .ok_or_else(|| ApiFailure::BadRequest(format!("limit must be 1 to {MAX_PAGE}")))?,
     };
     let page = app
         .table
         .queue(status, query(request, "cursor"), limit)
         .await
         .map_err(|error| match error {
-            QueueError::Cursor(invalid) => Failure::BadRequest(invalid.to_string()),
+            QueueError::Cursor(invalid) => ApiFailure::BadRequest(invalid.to_string()),
             QueueError::Store(error) => error.into(),
         })?;
     let items: Vec<Value> = page.nominations.iter().map(summary).collect();
@@ -180,20 +157,19 @@ async fn queue(app: &App, request: &Request) -> Result<Response<Body>, Failure> 
     ))
 }
 
-async fn load(app: &App, id: NominationId) -> Result<Dossier, Failure> {
-    app.table.dossier(id).await?.ok_or(Failure::NotFound)
+async fn load(app: &App, id: NominationId) -> Result<Dossier, ApiFailure> {
+    app.table.dossier(id).await?.ok_or(ApiFailure::NotFound(NOT_FOUND))
 }
 
-#[tracing::instrument(skip_all, fields(nomination_id = %raw_id))]
-async fn file(app: &App, request: &Request, staff: &Staff, raw_id: &str) -> Result<Response<Body>, Failure> {
-    let id = nomination_id(raw_id)?;
+#[tracing::instrument(skip_all, fields(nomination_id = %id))]
+async fn file(app: &App, request: &Request, staff: &Staff, id: NominationId) -> Result<Response<Body>, ApiFailure> {
     let dossier = load(app, id).await?;
     let page = app
         .table
         .endorsements(id, query(request, "endorsements_cursor"), ENDORSEMENT_PAGE)
         .await
         .map_err(|error| match error {
-            QueueError::Cursor(invalid) => Failure::BadRequest(invalid.to_string()),
+            QueueError::Cursor(invalid) => ApiFailure::BadRequest(invalid.to_string()),
             QueueError::Store(error) => error.into(),
         })?;
     let surroundings = app.table.surroundings(&dossier).await?;
@@ -235,32 +211,30 @@ async fn file(app: &App, request: &Request, staff: &Staff, raw_id: &str) -> Resu
     ))
 }
 
-#[tracing::instrument(skip_all, fields(nomination_id = %raw_id))]
+#[tracing::instrument(skip_all, fields(nomination_id = %id))]
 async fn decision(
     app: &App,
     request: &Request,
     staff: &Staff,
-    raw_id: &str,
+    id: NominationId,
     now: DateTime<Utc>,
-) -> Result<Response<Body>, Failure> {
-    let id = nomination_id(raw_id)?;
+) -> Result<Response<Body>, ApiFailure> {
     if media_type(request).as_deref() != Some("application/json") {
-        return Err(Failure::UnsupportedMediaType("application/json"));
+        return Err(ApiFailure::UnsupportedMediaType("application/json"));
     }
     let body = request.body().as_ref();
     if body.len() > MAX_DECISION_BYTES {
-        return Err(Failure::TooLarge(MAX_DECISION_BYTES));
+        return Err(ApiFailure::TooLarge(MAX_DECISION_BYTES));
     }
-    let form: DecisionForm =
-        serde_json::from_slice(body).map_err(|error| Failure::BadRequest(format!("malformed decision: {error}")))?;
-    let decided = form.parse().map_err(|(field, problem)| Failure::Invalid {
+    let form: DecisionForm = json_body(request, "decision")?;
+    let decided = form.parse().map_err(|(field, problem)| ApiFailure::Invalid {
         field,
         message: problem.message(Language::En),
     })?;
     // Who decides must be known by address: the nominator and the endorsers
     // may not decide, and only an address tells them apart.
     let email = staff.email.as_ref().ok_or_else(|| {
-        Failure::Forbidden("a decision needs your verified e-mail address in the token (its email claim)".to_owned())
+        ApiFailure::Forbidden("a decision needs your verified e-mail address in the token (its email claim)".to_owned())
     })?;
     let dossier = load(app, id).await?;
     let actor = Actor::Vetter(staff.subject.clone());
@@ -274,7 +248,7 @@ async fn decision(
         now,
     )
     .map_err(|refused| match refused {
-        DecisionRefused::DecidedByNominatorOrEndorser => Failure::Forbidden(refused.to_string()),
+        DecisionRefused::DecidedByNominatorOrEndorser => ApiFailure::Forbidden(refused.to_string()),
         DecisionRefused::Stale { .. } | DecisionRefused::Illegal(_) => conflict(&dossier, &refused.to_string()),
     })?;
     commit(app, &step, "another decision was recorded first").await?;
@@ -287,7 +261,7 @@ async fn decision(
 
 /// Writes `step`; when another writer moved the nomination first, a 409 that
 /// says where it stands now.
-async fn commit(app: &App, step: &Step, lost_race: &str) -> Result<(), Failure> {
+async fn commit(app: &App, step: &Step, lost_race: &str) -> Result<(), ApiFailure> {
     match app.table.commit(step).await? {
         Commit::Written => Ok(()),
         Commit::Raced => Err(conflict(&load(app, step.id()).await?, lost_race)),
@@ -301,25 +275,24 @@ struct WithdrawalForm {
 }
 
 /// Admins only: an open nomination withdrawn, its card updated.
-#[tracing::instrument(skip_all, fields(nomination_id = %raw_id))]
+#[tracing::instrument(skip_all, fields(nomination_id = %id))]
 async fn withdraw(
     app: &App,
     request: &Request,
     staff: &Staff,
-    raw_id: &str,
+    id: NominationId,
     now: DateTime<Utc>,
-) -> Result<Response<Body>, Failure> {
+) -> Result<Response<Body>, ApiFailure> {
     staff.require(StaffRole::Admin).map_err(admins_only)?;
     if request.body().len() > MAX_WITHDRAWAL_BYTES {
-        return Err(Failure::TooLarge(MAX_WITHDRAWAL_BYTES));
+        return Err(ApiFailure::TooLarge(MAX_WITHDRAWAL_BYTES));
     }
-    let form: WithdrawalForm = serde_json::from_slice(request.body().as_ref())
-        .map_err(|error| Failure::BadRequest(format!("malformed withdrawal: {error}")))?;
-    let reason = iln_domain::vetting::Reason::parse(&form.reason).map_err(|problem| Failure::Invalid {
+    let form: WithdrawalForm = json_body(request, "withdrawal")?;
+    let reason = iln_domain::vetting::Reason::parse(&form.reason).map_err(|problem| ApiFailure::Invalid {
         field: "reason",
         message: problem.message(Language::En),
     })?;
-    let dossier = load(app, nomination_id(raw_id)?).await?;
+    let dossier = load(app, id).await?;
     let by = iln_domain::audit::Actor::Admin(staff.subject.clone());
     let step = iln_domain::vetting::withdraw(&dossier.nomination, by, Some(&reason), now)
         .map_err(|refusal| conflict(&dossier, &refusal.to_string()))?;
@@ -328,18 +301,17 @@ async fn withdraw(
 }
 
 /// A 409 that says where the nomination stands now and who moved it last.
-fn conflict(dossier: &Dossier, message: &str) -> Failure {
+fn conflict(dossier: &Dossier, message: &str) -> ApiFailure {
     let nomination = &dossier.nomination;
     let last_move = nomination.last_move.as_ref();
-    Failure::Conflict(json!({
-        "errors": [{ "message": message }],
-        "current": {
-            "status": nomination.status,
-            "version": nomination.version,
-            "moved_by": last_move.map(|last| &last.actor),
-            "moved_at": last_move.map(|last| last.at),
-        },
-    }))
+    let mut body = error_body(None, message);
+    body["current"] = json!({
+        "status": nomination.status,
+        "version": nomination.version,
+        "moved_by": last_move.map(|last| &last.actor),
+        "moved_at": last_move.map(|last| last.at),
+    });
+    ApiFailure::Conflict(body)
 }
 
 /// Admins only: who may nominate on the strength of a category.
@@ -349,24 +321,24 @@ async fn import_roster(
     request: &Request,
     staff: &Staff,
     now: DateTime<Utc>,
-) -> Result<Response<Body>, Failure> {
+) -> Result<Response<Body>, ApiFailure> {
     staff.require(StaffRole::Admin).map_err(admins_only)?;
     let body = request.body().as_ref();
     if body.len() > MAX_ROSTER_BYTES {
-        return Err(Failure::TooLarge(MAX_ROSTER_BYTES));
+        return Err(ApiFailure::TooLarge(MAX_ROSTER_BYTES));
     }
-    let format_error = |error: RosterFormatError| Failure::BadRequest(error.to_string());
+    let format_error = |error: RosterFormatError| ApiFailure::BadRequest(error.to_string());
     let text = roster_text(body).map_err(format_error)?;
     let import = match media_type(request).as_deref() {
         Some("text/csv") => parse_roster_csv(text),
         Some("application/json") => parse_roster_json(text),
-        _ => return Err(Failure::UnsupportedMediaType("text/csv or application/json")),
+        _ => return Err(ApiFailure::UnsupportedMediaType("text/csv or application/json")),
     }
     .map_err(format_error)?;
     // An import that stopped part-way goes on where it stopped.
     let skip = match query(request, "resume_from") {
         None => 0,
-        Some(token) => resume_point(body, token).map_err(|bad| Failure::BadRequest(bad.to_string()))?,
+        Some(token) => resume_point(body, token).map_err(|bad| ApiFailure::BadRequest(bad.to_string()))?,
     };
     let accepted = import.accepted.len();
     let refused = json!(import.refused);
@@ -380,13 +352,16 @@ async fn import_roster(
                 &json!({ "accepted": accepted, "refused": refused }),
             ))
         }
-        Err(partial) => Err(Failure::PartialImport(Box::new(PartialImport {
-            accepted,
-            refused,
-            imported: skip.min(accepted) + partial.written,
-            resume_from: resume_token(body, skip.min(accepted) + partial.written),
-            stopped: partial.stopped,
-        }))),
+        Err(partial) => {
+            let imported = skip.min(accepted) + partial.written;
+            Ok(partial_import(PartialImport {
+                accepted,
+                refused,
+                imported,
+                resume_from: resume_token(body, imported),
+                stopped: partial.stopped,
+            }))
+        }
     }
 }
 
@@ -408,84 +383,32 @@ fn import_deadline(request: &Request) -> tokio::time::Instant {
     tokio::time::Instant::now() + left
 }
 
-/// What staff are told when the table did not answer: every command here is
-/// conditional on the nomination's version or keyed (the roster upserts), so
-/// sending it again cannot apply it twice; a repeat that finds it applied is
-/// answered 409 with where the nomination stands.
-fn unavailable_message(reads_only: bool) -> &'static str {
-    match reads_only {
-        true => "the nominations table did not answer in time; nothing was changed; try again shortly",
-        false => {
-            "the nominations table did not answer in time; the change may or may not have been recorded; \
-             sending the same request again is safe: it cannot be applied twice"
+/// A `503` that says how much of the roster is saved and how to go on.
+fn partial_import(partial: PartialImport) -> Response<Body> {
+    let PartialImport {
+        accepted,
+        refused,
+        imported,
+        resume_from,
+        stopped,
+    } = partial;
+    match &stopped {
+        ImportStopped::OutOfTime => tracing::warn!(accepted, imported, "roster import ran out of time"),
+        ImportStopped::Store(cause) => {
+            tracing::error!(accepted, imported, error = %error_chain(cause), "roster import stopped");
         }
     }
-}
-
-fn respond_to_failure(failure: Failure, reads_only: bool) -> Response<Body> {
-    let (status, message) = match failure {
-        Failure::Access { refused, needs } => return access_refused(refused, needs),
-        Failure::NotFound => (StatusCode::NOT_FOUND, "no such nomination or route".to_owned()),
-        Failure::MethodNotAllowed(allow) => {
-            let mut response = json_error(StatusCode::METHOD_NOT_ALLOWED, None, "method not allowed");
-            if let Ok(value) = allow.parse() {
-                response.headers_mut().insert(header::ALLOW, value);
-            }
-            return response;
-        }
-        Failure::UnsupportedMediaType(expected) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("send {expected}")),
-        Failure::TooLarge(limit) => return too_large(limit),
-        Failure::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
-        Failure::Invalid { field, message } => {
-            return json_error(StatusCode::UNPROCESSABLE_ENTITY, Some(field), &message);
-        }
-        Failure::Forbidden(message) => (StatusCode::FORBIDDEN, message),
-        Failure::Conflict(body) => return json(StatusCode::CONFLICT, &body),
-        Failure::Unavailable(cause) => {
-            tracing::warn!(error = %error_chain(&cause), "the table did not answer; outcome unknown");
-            return json_unavailable(unavailable_message(reads_only));
-        }
-        Failure::PartialImport(partial) => {
-            let PartialImport {
-                accepted,
-                refused,
-                imported,
-                resume_from,
-                stopped,
-            } = *partial;
-            match &stopped {
-                ImportStopped::OutOfTime => tracing::warn!(accepted, imported, "roster import ran out of time"),
-                ImportStopped::Store(cause) => {
-                    tracing::error!(accepted, imported, error = %error_chain(cause), "roster import stopped");
-                }
-            }
-            let message = format!(
-                "the import stopped part-way: the first {imported} of {accepted} accepted entries are saved; \
-                 send the same document again to PUT /vetting/roster?resume_from={resume_from} to go on \
-                 (or without resume_from to start over: entries are upserted)"
-            );
-            let mut response = json(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &json!({
-                    "errors": [{ "message": message }],
-                    "accepted": accepted,
-                    "imported": imported,
-                    "resume_from": resume_from,
-                    "refused": refused,
-                }),
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, lambda_http::http::HeaderValue::from_static("1"));
-            return response;
-        }
-        Failure::Internal(cause) => {
-            tracing::error!(error = %error_chain(cause.as_ref()), "request failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "something went wrong on our side; nothing was changed".to_owned(),
-            )
-        }
-    };
-    json_error(status, None, &message)
+    let message = format!(
+        "the import stopped part-way: the first {imported} of {accepted} accepted entries are saved; \
+         send the same document again to PUT /vetting/roster?resume_from={resume_from} to go on \
+         (or without resume_from to start over: entries are upserted)"
+    );
+    let mut body = error_body(None, &message);
+    body["accepted"] = json!(accepted);
+    body["imported"] = json!(imported);
+    body["resume_from"] = json!(resume_from);
+    body["refused"] = refused;
+    let response = json(StatusCode::SERVICE_UNAVAILABLE, &body);
+    // The next batch can start at once: the time ran out, not the table.
+    with_header(response, header::RETRY_AFTER, "1")
 }

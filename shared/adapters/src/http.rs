@@ -5,6 +5,12 @@ use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 use serde::Serialize;
 
+mod failure;
+mod routing;
+
+pub use failure::{ApiFailure, INTERNAL_MESSAGE, json_body, log_internal, log_unavailable};
+pub use routing::{Unrouted, path_parameter, route};
+
 /// Pages load nothing from elsewhere and post only to us.
 const PAGE_POLICY: &str =
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -34,6 +40,24 @@ pub fn json(status: StatusCode, value: &impl Serialize) -> Response<Body> {
     let body = serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned());
     let mut response = with_common_headers(Response::new(Body::from(body)), "application/json");
     *response.status_mut() = status;
+    response
+}
+
+/// A CSV download.
+pub fn csv(status: StatusCode, table: String) -> Response<Body> {
+    let mut response = with_common_headers(Response::new(Body::from(table)), "text/csv; charset=utf-8");
+    *response.status_mut() = status;
+    response
+}
+
+/// `response` as a `405`, with the `Allow` header that RFC 9110 requires of
+/// one: `allow` names the methods the path takes (`"POST"`, `"GET, POST"`).
+pub fn with_allow(mut response: Response<Body>, allow: &str) -> Response<Body> {
+    *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    // Methods are tokens, always a valid header value.
+    if let Ok(value) = HeaderValue::from_str(allow) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
     response
 }
 
@@ -109,11 +133,17 @@ pub fn source_ip(request: &lambda_http::Request) -> Option<&str> {
 
 /// The one shape of every JSON error: `{"errors": [{"field"?, "code"?, "message"}]}`.
 pub fn json_error(status: StatusCode, field: Option<&str>, message: &str) -> Response<Body> {
+    json(status, &error_body(field, message))
+}
+
+/// The body of a JSON error with one error, for answers that add to it
+/// (where a nomination stands now, how far an import got).
+pub fn error_body(field: Option<&str>, message: &str) -> serde_json::Value {
     let error = match field {
         Some(field) => serde_json::json!({ "field": field, "message": message }),
         None => serde_json::json!({ "message": message }),
     };
-    json(status, &serde_json::json!({ "errors": [error] }))
+    serde_json::json!({ "errors": [error] })
 }
 
 /// How long a client is asked to wait when the table did not answer:
@@ -128,6 +158,14 @@ pub const STORE_UNAVAILABLE: &str = "store_unavailable";
 pub fn unavailable(mut response: Response<Body>) -> Response<Body> {
     *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
     with_header(response, header::RETRY_AFTER, RETRY_AFTER_SECONDS)
+}
+
+/// The page for a person whose request the table did not answer, saying
+/// what `interrupted` may or may not have done (its plain text if the page
+/// will not render).
+pub fn unavailable_page(language: iln_domain::Language, interrupted: iln_domain::pages::Interrupted) -> Response<Body> {
+    let page = iln_domain::pages::unavailable(language, interrupted).unwrap_or_else(|_| interrupted.message(language));
+    unavailable(html(StatusCode::SERVICE_UNAVAILABLE, page))
 }
 
 /// The JSON error for a table that did not answer, with a stable `code`.

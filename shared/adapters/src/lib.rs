@@ -4,6 +4,7 @@
 pub mod config;
 pub mod dynamodb;
 pub mod http;
+pub mod links;
 pub mod metrics;
 pub mod secrets;
 pub mod ses;

@@ -1,0 +1,209 @@
+//! Rendering a message before it is claimed, or saying why it will not be sent.
+
+use chrono::{DateTime, Utc};
+use iln_adapters::dynamodb::Dossier;
+use iln_adapters::slack::PostedMessage;
+use iln_domain::EmailAddress;
+use iln_domain::findings;
+use iln_domain::membership;
+use iln_domain::membership::SentInvitation;
+use iln_domain::message::{Email, Message, Route};
+use iln_domain::reminders;
+use iln_domain::slack::{self, Channel, SlackMessage};
+use iln_domain::step::Step;
+use iln_domain::token::TokenPurpose;
+
+use super::{App, Retry};
+
+/// A message ready to go out, rendered before it is claimed so that a
+/// rendering fault never leaves a claimed, unsent message.
+pub(super) enum Prepared {
+    Email(Email),
+    /// The invitation, and the move its delivery makes.
+    Invitation(Email, Box<Step>),
+    Card(Channel, SlackMessage),
+    CardUpdate(PostedMessage, SlackMessage),
+    Thread(PostedMessage, SlackMessage),
+    Ephemeral {
+        channel: String,
+        user: String,
+        text: String,
+    },
+    Note(Channel, SlackMessage),
+}
+
+impl Prepared {
+    /// The address an e-mail goes to: claimed only while not suppressed.
+    pub(super) fn mailed_to(&self) -> Option<&EmailAddress> {
+        match self {
+            Prepared::Email(email) | Prepared::Invitation(email, ..) => Some(&email.to),
+            _ => None,
+        }
+    }
+}
+
+/// What a message comes to before it is claimed.
+pub(super) enum Preparation {
+    Ready(Prepared),
+    /// It waits for an earlier message to be delivered: tried again later.
+    NotYet(&'static str),
+    /// Nothing to send any more (its nomination moved on or is gone): the
+    /// message is cancelled.
+    Moot(&'static str),
+    /// A fault retrying cannot fix: set aside for a person.
+    Unrenderable,
+}
+
+const NOMINATION_GONE: &str = "the nomination no longer exists";
+/// A card is posted by an earlier message; until it is, updates and thread
+/// notes wait.
+const CARD_NOT_POSTED: &str = "the card is not posted yet";
+
+/// Renders `message`, or says why it will not be sent.
+pub(super) async fn prepare(app: &App, message: &Message, now: DateTime<Utc>) -> Result<Preparation, Retry> {
+    use Preparation::{Moot, NotYet, Ready, Unrenderable as Parked};
+    let parked = |error: &dyn std::error::Error| {
+        tracing::error!(kind = message.kind(), error = %error, "message cannot be rendered");
+        Parked
+    };
+    match message.route() {
+        Route::Email => match message.render_email(&app.links) {
+            Ok(Some(email)) => Ok(Ready(Prepared::Email(email))),
+            Ok(None) => Ok(Parked),
+            Err(error) => Ok(parked(&error)),
+        },
+        Route::Card(channel) => {
+            let Some(dossier) = dossier_of(app, message).await? else {
+                return Ok(Moot(NOMINATION_GONE));
+            };
+            let findings = findings_of(app, &dossier).await?;
+            let card = match channel {
+                Channel::Vetting => slack::vetting_card(&dossier.nomination, &findings),
+                Channel::Iln => slack::iln_card(&dossier.nomination, &findings),
+            };
+            Ok(Ready(Prepared::Card(channel, card)))
+        }
+        Route::CardUpdate(channel) => {
+            let Some(dossier) = dossier_of(app, message).await? else {
+                return Ok(Moot(NOMINATION_GONE));
+            };
+            let Some(card) = dossier.card(channel).cloned() else {
+                return Ok(NotYet(CARD_NOT_POSTED));
+            };
+            let findings = findings_of(app, &dossier).await?;
+            Ok(Ready(Prepared::CardUpdate(
+                card,
+                slack::updated_card(&dossier.nomination, &findings, channel),
+            )))
+        }
+        Route::Note(channel) => Ok(message.note_text().map_or(Parked, |text| {
+            Ready(Prepared::Note(
+                channel,
+                SlackMessage {
+                    text,
+                    blocks: serde_json::json!([]),
+                },
+            ))
+        })),
+        Route::Ephemeral => match message {
+            Message::Ephemeral {
+                channel, user, text, ..
+            } => Ok(Ready(Prepared::Ephemeral {
+                channel: channel.clone(),
+                user: user.as_str().to_owned(),
+                text: text.clone(),
+            })),
+            _ => Ok(Parked),
+        },
+        Route::Invitation => {
+            let Some(dossier) = dossier_of(app, message).await? else {
+                return Ok(Moot(NOMINATION_GONE));
+            };
+            let Message::Invitation { round, .. } = *message else {
+                return Ok(Parked);
+            };
+            let token = message.link(&app.links.key, TokenPurpose::AnswerInvitation);
+            let sent = SentInvitation {
+                round,
+                token: token.hash(),
+            };
+            // Withdrawn or otherwise moved on since confirmation: no invitation.
+            let Ok(step) = membership::invitation_sent(&dossier.nomination, sent, now) else {
+                return Ok(Moot("the nomination moved on"));
+            };
+            match membership::invitation_email(&dossier.nomination, &app.links, &token) {
+                Ok(email) => Ok(Ready(Prepared::Invitation(email, Box::new(step)))),
+                Err(error) => Ok(parked(&error)),
+            }
+        }
+        Route::InvitationReminder => {
+            let Some(dossier) = dossier_of(app, message).await? else {
+                return Ok(Moot(NOMINATION_GONE));
+            };
+            let nomination = &dossier.nomination;
+            let Message::InvitationReminder { round, .. } = *message else {
+                return Ok(Parked);
+            };
+            let Some(current) = reminders::invitation_to_remind(nomination, round) else {
+                return Ok(Moot("the invitation was answered, replaced, withdrawn or expired"));
+            };
+            let token = current
+                .message(nomination.id)
+                .link(&app.links.key, TokenPurpose::AnswerInvitation);
+            match membership::invitation_reminder_email(nomination, &app.links, &token) {
+                Ok(email) => Ok(Ready(Prepared::Email(email))),
+                Err(error) => Ok(parked(&error)),
+            }
+        }
+        Route::ErasedCard => match message {
+            Message::DataErased {
+                nomination_id,
+                card_channel,
+                card_ts,
+                ..
+            } => {
+                let card = PostedMessage {
+                    channel: card_channel.clone(),
+                    ts: card_ts.clone(),
+                };
+                Ok(Ready(Prepared::CardUpdate(card, slack::erased_card(*nomination_id))))
+            }
+            _ => Ok(Parked),
+        },
+        Route::Thread(channel) => {
+            let Some(dossier) = dossier_of(app, message).await? else {
+                return Ok(Moot(NOMINATION_GONE));
+            };
+            let Some(card) = dossier.card(channel).cloned() else {
+                return Ok(NotYet(CARD_NOT_POSTED));
+            };
+            let text = message.thread_note().unwrap_or_default();
+            Ok(Ready(Prepared::Thread(
+                card,
+                SlackMessage {
+                    blocks: serde_json::json!([]),
+                    text,
+                },
+            )))
+        }
+    }
+}
+
+/// What a card shows about the nomination beside its own data.
+async fn findings_of(app: &App, dossier: &Dossier) -> Result<findings::Findings, Retry> {
+    let surroundings = app.table.surroundings(dossier).await?;
+    Ok(findings::assess(
+        &dossier.nomination,
+        &surroundings,
+        None,
+        app.thin_rationale_below,
+    ))
+}
+
+/// The file of the nomination `message` is about, if it is about one.
+async fn dossier_of(app: &App, message: &Message) -> Result<Option<Dossier>, Retry> {
+    match message.nomination_id() {
+        Some(id) => Ok(app.table.dossier(id).await?),
+        None => Ok(None),
+    }
+}
