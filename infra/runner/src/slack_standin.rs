@@ -27,9 +27,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use hmac::{Hmac, Mac};
+use iln_domain::slack::signature;
 use serde_json::{Map, Value, json};
-use sha2::Sha256;
 
 const TEAM_ID: &str = "T0LOCAL";
 const TEAM_DOMAIN: &str = "local";
@@ -453,7 +452,7 @@ impl SlackStandIn {
             .append_pair("payload", &payload.to_string())
             .finish();
         let timestamp = chrono::Utc::now().timestamp().to_string();
-        let signature = sign(&config.signing_secret, &timestamp, &body);
+        let signature = signature::sign(config.signing_secret.as_bytes(), &timestamp, body.as_bytes());
         let sent = self
             .inner
             .http
@@ -969,20 +968,6 @@ async fn response_url(State(standin): State<SlackStandIn>, Path(id): Path<String
 
 // ----- Helpers -----
 
-/// `v0=` and the hex HMAC-SHA256 of `v0:{timestamp}:{body}`, as Slack signs.
-fn sign(secret: &str, timestamp: &str, body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
-    mac.update(format!("v0:{timestamp}:{body}").as_bytes());
-    let digest = mac.finalize().into_bytes();
-    let mut signature = String::with_capacity(3 + digest.len() * 2);
-    signature.push_str("v0=");
-    for byte in digest {
-        use std::fmt::Write as _;
-        let _ = write!(signature, "{byte:02x}");
-    }
-    signature
-}
-
 fn now_micros() -> u64 {
     u64::try_from(chrono::Utc::now().timestamp_micros()).unwrap_or_default()
 }
@@ -1427,21 +1412,17 @@ mod tests {
     }
 
     fn verified_payload(headers: &HeaderMap, body: &[u8]) -> Option<Value> {
-        let timestamp = headers.get("x-slack-request-timestamp")?.to_str().ok()?;
-        let signature = headers.get("x-slack-signature")?.to_str().ok()?.strip_prefix("v0=")?;
-        let age = chrono::Utc::now().timestamp() - timestamp.parse::<i64>().ok()?;
-        if age.abs() > 300 {
-            return None;
-        }
-        let expected: Vec<u8> = (0..signature.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(signature.get(i..i + 2)?, 16).ok())
-            .collect::<Option<_>>()?;
-        let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).ok()?;
-        mac.update(format!("v0:{timestamp}:").as_bytes());
-        mac.update(body);
-        mac.verify_slice(&expected).ok()?;
-        if headers.get(header::CONTENT_TYPE)?.to_str().ok()? != "application/x-www-form-urlencoded" {
+        let header_text = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+        let secret = signature::SigningSecret::parse(SECRET).ok()?;
+        signature::verify(
+            &secret,
+            header_text("x-slack-request-timestamp"),
+            header_text("x-slack-signature"),
+            body,
+            chrono::Utc::now(),
+        )
+        .ok()?;
+        if header_text(header::CONTENT_TYPE.as_str())? != "application/x-www-form-urlencoded" {
             return None;
         }
         let form = Form::parse(body);
