@@ -6,10 +6,10 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::{
-    ChannelView, Ephemeral, Modal, NoticeKind, PageData, StoredMessage, action_id, block_id, interactive_elements,
-    option_value, options,
-};
+use super::StoredMessage;
+use super::blocks::{action_id, block_id, interactive_elements, option_value, options};
+use super::page::{ChannelView, PageData};
+use super::state::{Ephemeral, Modal, NoticeKind};
 
 const CSS: &str = "
 body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;background:#f4f2f4;color:#1d1c1d}
