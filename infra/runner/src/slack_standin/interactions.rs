@@ -57,6 +57,19 @@ impl SlackStandIn {
         }
     }
 
+    /// Tells `user` when the system did not take a delivery with a 200.
+    fn notice_unless_accepted(&self, user: &str, delivery: Delivery, answered_with: &str, not_reached: &str) {
+        match delivery {
+            Delivery::Answered { status: 200, .. } => {}
+            Delivery::Answered { status, body } => self.notice(
+                user,
+                NoticeKind::Error,
+                format!("{answered_with} HTTP {status}: {}", quoted(&body)),
+            ),
+            Delivery::Failed(reason) => self.notice(user, NoticeKind::Error, format!("{not_reached}: {reason}")),
+        }
+    }
+
     /// The `block_actions` payload for a button click, or why there is none.
     fn prepare_click(&self, user: &StandInUser, channel: &str, form: &Form, host: &str) -> Result<Value, String> {
         let mut state = self.lock();
@@ -263,21 +276,15 @@ pub(super) async fn click(State(standin): State<SlackStandIn>, headers: HeaderMa
     };
     match standin.prepare_click(&user, &channel, &form, &host(&headers)) {
         Err(reason) => standin.notice(&user.id, NoticeKind::Error, reason),
-        Ok(payload) => match standin.deliver(&payload).await {
-            Delivery::Answered { status: 200, .. } => {}
-            Delivery::Answered { status, body } => standin.notice(
+        Ok(payload) => {
+            let delivery = standin.deliver(&payload).await;
+            standin.notice_unless_accepted(
                 &user.id,
-                NoticeKind::Error,
-                format!("The click was answered with HTTP {status}: {}", quoted(&body)),
-            ),
-            Delivery::Failed(reason) => {
-                standin.notice(
-                    &user.id,
-                    NoticeKind::Error,
-                    format!("The click did not reach the system: {reason}"),
-                );
-            }
-        },
+                delivery,
+                "The click was answered with",
+                "The click did not reach the system",
+            );
+        }
     }
     back
 }
@@ -320,19 +327,13 @@ pub(super) async fn submit_view(State(standin): State<SlackStandIn>, body: Bytes
                 "is_enterprise_install": false,
                 "enterprise": null,
             });
-            match standin.deliver(&payload).await {
-                Delivery::Answered { status: 200, .. } => {}
-                Delivery::Answered { status, body } => standin.notice(
-                    &user.id,
-                    NoticeKind::Error,
-                    format!("The system answered view_closed with HTTP {status}: {}", quoted(&body)),
-                ),
-                Delivery::Failed(reason) => standin.notice(
-                    &user.id,
-                    NoticeKind::Error,
-                    format!("view_closed did not reach the system: {reason}"),
-                ),
-            }
+            let delivery = standin.deliver(&payload).await;
+            standin.notice_unless_accepted(
+                &user.id,
+                delivery,
+                "The system answered view_closed with",
+                "view_closed did not reach the system",
+            );
         }
         return back;
     }

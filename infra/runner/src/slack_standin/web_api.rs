@@ -20,14 +20,10 @@ impl SlackStandIn {
         let Some(channel) = self.channel_arg(args) else {
             return refused("channel_not_found");
         };
-        let blocks = match blocks_arg(args) {
-            Ok(blocks) => blocks.unwrap_or_default(),
+        let (text, blocks) = match new_message_content(args) {
+            Ok(content) => content,
             Err(error) => return refused(error),
         };
-        let text = args.get("text").and_then(Value::as_str).unwrap_or_default().to_owned();
-        if text.trim().is_empty() && blocks.is_empty() {
-            return refused("no_text");
-        }
         let thread_ts = str_arg(args, "thread_ts");
         let mut state = self.lock();
         let ts = state.next_ts();
@@ -94,14 +90,10 @@ impl SlackStandIn {
         let Some(user) = str_arg(args, "user") else {
             return refused("user_not_found");
         };
-        let blocks = match blocks_arg(args) {
-            Ok(blocks) => blocks.unwrap_or_default(),
+        let (text, blocks) = match new_message_content(args) {
+            Ok(content) => content,
             Err(error) => return refused(error),
         };
-        let text = args.get("text").and_then(Value::as_str).unwrap_or_default().to_owned();
-        if text.trim().is_empty() && blocks.is_empty() {
-            return refused("no_text");
-        }
         let mut state = self.lock();
         let ts = state.next_ts();
         state.ephemerals.entry(user.to_owned()).or_default().push(Ephemeral {
@@ -293,6 +285,16 @@ fn has_bearer_token(headers: &HeaderMap) -> bool {
 
 fn str_arg<'a>(args: &'a Value, name: &str) -> Option<&'a str> {
     args.get(name).and_then(Value::as_str).filter(|value| !value.is_empty())
+}
+
+/// The text and blocks of a new message: refused when it would show nothing.
+fn new_message_content(args: &Value) -> Result<(String, Vec<Value>), &'static str> {
+    let blocks = blocks_arg(args)?.unwrap_or_default();
+    let text = args.get("text").and_then(Value::as_str).unwrap_or_default().to_owned();
+    if text.trim().is_empty() && blocks.is_empty() {
+        return Err("no_text");
+    }
+    Ok((text, blocks))
 }
 
 /// `blocks`, given as an array or as a JSON-encoded string; `None` when absent.
