@@ -76,6 +76,33 @@ pub(super) fn option_value(option: &Value) -> &str {
     option.get("value").and_then(Value::as_str).unwrap_or_default()
 }
 
+/// An input block of a modal, read the same way for the page's form field
+/// and for the submission that comes back from it.
+pub(super) struct InputBlock<'a> {
+    pub(super) element: &'a Value,
+    pub(super) kind: &'a str,
+    pub(super) block_id: String,
+    pub(super) action_id: String,
+    /// The name of the page's form field for this input.
+    pub(super) field: String,
+    pub(super) optional: bool,
+}
+
+impl<'a> InputBlock<'a> {
+    /// The input block at `index` of a view; `None` when it has no element.
+    pub(super) fn read(block: &'a Value, index: usize) -> Option<Self> {
+        let element = block.get("element")?;
+        Some(Self {
+            element,
+            kind: element.get("type").and_then(Value::as_str).unwrap_or_default(),
+            block_id: block_id(block, index),
+            action_id: action_id(element, index, 0),
+            field: format!("in{index}"),
+            optional: block.get("optional").and_then(Value::as_bool) == Some(true),
+        })
+    }
+}
+
 /// `view.state.values` from the submitted form, and the errors Slack's client
 /// would show without sending (required fields, lengths).
 pub(super) fn state_values(view: &Value, form: &Form) -> (Value, BTreeMap<String, String>) {
@@ -90,26 +117,27 @@ pub(super) fn state_values(view: &Value, form: &Form) -> (Value, BTreeMap<String
         if block.get("type").and_then(Value::as_str) != Some("input") {
             continue;
         }
-        let Some(element) = block.get("element") else {
+        let Some(input) = InputBlock::read(block, index) else {
             continue;
         };
-        let block_id = block_id(block, index);
-        let action_id = action_id(element, index, 0);
-        let field = format!("in{index}");
-        let optional = block.get("optional").and_then(Value::as_bool) == Some(true);
-        let kind = element.get("type").and_then(Value::as_str).unwrap_or_default();
-        let (state, empty) = match kind {
+        let (state, empty) = match input.kind {
             "plain_text_input" | "email_text_input" | "url_text_input" | "number_input" => {
-                let text = form.get(&field).replace("\r\n", "\n");
+                let text = form.get(&input.field).replace("\r\n", "\n");
                 let length = text.chars().count();
-                let limit = |name: &str| element.get(name).and_then(Value::as_u64).map(|n| n as usize);
+                let limit = |name: &str| input.element.get(name).and_then(Value::as_u64).map(|n| n as usize);
                 if length > 0 && limit("min_length").is_some_and(|min| length < min) {
                     let min = limit("min_length").unwrap_or_default();
-                    errors.insert(block_id.clone(), format!("Please enter at least {min} characters."));
+                    errors.insert(
+                        input.block_id.clone(),
+                        format!("Please enter at least {min} characters."),
+                    );
                 }
                 if limit("max_length").is_some_and(|max| length > max) {
                     let max = limit("max_length").unwrap_or_default();
-                    errors.insert(block_id.clone(), format!("Please enter at most {max} characters."));
+                    errors.insert(
+                        input.block_id.clone(),
+                        format!("Please enter at most {max} characters."),
+                    );
                 }
                 let value = if text.is_empty() {
                     Value::Null
@@ -117,35 +145,37 @@ pub(super) fn state_values(view: &Value, form: &Form) -> (Value, BTreeMap<String
                     Value::String(text)
                 };
                 let empty = value.is_null();
-                (json!({ "type": kind, "value": value }), empty)
+                (json!({ "type": input.kind, "value": value }), empty)
             }
             "static_select" | "radio_buttons" => {
-                let chosen = form.get(&field);
-                let option = options(element)
+                let chosen = form.get(&input.field);
+                let option = options(input.element)
                     .into_iter()
                     .find(|option| !chosen.is_empty() && option_value(option) == chosen)
                     .cloned()
                     .unwrap_or(Value::Null);
                 let empty = option.is_null();
-                (json!({ "type": kind, "selected_option": option }), empty)
+                (json!({ "type": input.kind, "selected_option": option }), empty)
             }
             "checkboxes" => {
-                let chosen = form.all(&field);
-                let selected: Vec<Value> = options(element)
+                let chosen = form.all(&input.field);
+                let selected: Vec<Value> = options(input.element)
                     .into_iter()
                     .filter(|option| chosen.contains(&option_value(option)))
                     .cloned()
                     .collect();
                 let empty = selected.is_empty();
-                (json!({ "type": kind, "selected_options": selected }), empty)
+                (json!({ "type": input.kind, "selected_options": selected }), empty)
             }
             other => (json!({ "type": other }), false),
         };
-        if empty && !optional {
-            errors.entry(block_id.clone()).or_insert_with(|| REQUIRED.to_owned());
+        if empty && !input.optional {
+            errors
+                .entry(input.block_id.clone())
+                .or_insert_with(|| REQUIRED.to_owned());
         }
-        let entry = values.entry(block_id).or_insert_with(|| json!({}));
-        entry[action_id] = state;
+        let entry = values.entry(input.block_id).or_insert_with(|| json!({}));
+        entry[input.action_id] = state;
     }
     (Value::Object(values), errors)
 }

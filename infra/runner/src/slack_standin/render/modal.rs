@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::text::{esc, plain, text_object};
 use super::{hidden, render_block};
-use crate::slack_standin::blocks::{action_id, block_id, option_value, options};
+use crate::slack_standin::blocks::{InputBlock, block_id, option_value, options};
 use crate::slack_standin::state::Modal;
 
 pub(super) fn render_modal(out: &mut String, modal: &Modal, user: &str) {
@@ -68,18 +68,17 @@ pub(super) fn render_modal(out: &mut String, modal: &Modal, user: &str) {
 }
 
 fn render_input(out: &mut String, modal: &Modal, block: &Value, index: usize) {
-    let Some(element) = block.get("element") else {
+    let Some(input) = InputBlock::read(block, index) else {
         return;
     };
-    let block_id = block_id(block, index);
-    let action_id = action_id(element, index, 0);
-    let field = format!("in{index}");
-    let optional = block.get("optional").and_then(Value::as_bool) == Some(true);
+    let (element, kind, field, optional) = (input.element, input.kind, &input.field, input.optional);
     let required = if optional { "" } else { " required" };
-    let error = modal.errors.get(&block_id);
+    let error = modal.errors.get(&input.block_id);
     // What was last submitted, if anything was; else the element's initial state.
-    let submitted = modal.values.get(&block_id).and_then(|values| values.get(&action_id));
-    let kind = element.get("type").and_then(Value::as_str).unwrap_or_default();
+    let submitted = modal
+        .values
+        .get(&input.block_id)
+        .and_then(|values| values.get(&input.action_id));
 
     let _ = write!(
         out,
@@ -160,19 +159,8 @@ fn render_input(out: &mut String, modal: &Modal, block: &Value, index: usize) {
             let chosen = chosen_value(submitted, element);
             out.push_str("<fieldset>");
             for option in options(element) {
-                let value = option_value(option);
-                let checked = if chosen.as_deref() == Some(value) {
-                    " checked"
-                } else {
-                    ""
-                };
-                let _ = write!(
-                    out,
-                    "<label><input type=\"radio\" name=\"{field}\" value=\"{}\"{checked}{required}> {}{}</label>",
-                    esc(value),
-                    text_object(option.get("text")),
-                    description(option)
-                );
+                let checked = chosen.as_deref() == Some(option_value(option));
+                render_choice(out, "radio", field, option, checked, required);
             }
             out.push_str("</fieldset>");
         }
@@ -183,19 +171,10 @@ fn render_input(out: &mut String, modal: &Modal, block: &Value, index: usize) {
             };
             out.push_str("<fieldset>");
             for option in options(element) {
-                let value = option_value(option);
-                let checked = if chosen.iter().any(|chosen| chosen == value) {
-                    " checked"
-                } else {
-                    ""
-                };
-                let _ = write!(
-                    out,
-                    "<label><input type=\"checkbox\" name=\"{field}\" value=\"{}\"{checked}> {}{}</label>",
-                    esc(value),
-                    text_object(option.get("text")),
-                    description(option)
-                );
+                let checked = chosen.iter().any(|chosen| chosen == option_value(option));
+                // A browser would demand every box of a required group be ticked;
+                // Slack asks for one, which the submission checks.
+                render_choice(out, "checkbox", field, option, checked, "");
             }
             out.push_str("</fieldset>");
         }
@@ -214,6 +193,18 @@ fn render_input(out: &mut String, modal: &Modal, block: &Value, index: usize) {
         let _ = write!(out, "<div class=\"error\" role=\"alert\">⚠ {}</div>", esc(error));
     }
     out.push_str("</div>");
+}
+
+/// One radio button or checkbox with its label.
+fn render_choice(out: &mut String, input_type: &str, field: &str, option: &Value, checked: bool, required: &str) {
+    let checked = if checked { " checked" } else { "" };
+    let _ = write!(
+        out,
+        "<label><input type=\"{input_type}\" name=\"{field}\" value=\"{}\"{checked}{required}> {}{}</label>",
+        esc(option_value(option)),
+        text_object(option.get("text")),
+        description(option)
+    );
 }
 
 fn render_option(out: &mut String, option: &Value, chosen: Option<&str>) {
