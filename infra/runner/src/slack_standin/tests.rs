@@ -78,6 +78,30 @@ async fn call(base: &str, method: &str, body: Value) -> Value {
         .expect("a JSON answer")
 }
 
+/// Posts the vetting card for Ana to the vetting channel; its ts.
+async fn post_card(base: &str) -> String {
+    let posted = call(
+        base,
+        "chat.postMessage",
+        json!({ "channel": "C0VETTING", "text": "card", "blocks": card("Ana") }),
+    )
+    .await;
+    posted["ts"].as_str().expect("the card was posted").to_owned()
+}
+
+/// Posts `body` as JSON, without a token, as the system posts to a `response_url`.
+async fn post_json(url: &str, body: Value) -> Value {
+    client()
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .expect("the stand-in answers")
+        .json()
+        .await
+        .expect("a JSON answer")
+}
+
 async fn page_as(base: &str, user: &str) -> String {
     client()
         .get(format!("{base}/?as={user}"))
@@ -272,13 +296,7 @@ async fn a_reply_in_a_thread_is_stored_under_its_message() {
 #[tokio::test]
 async fn an_update_replaces_the_blocks_and_marks_the_message_edited() {
     let (standin, base) = standin("http://127.0.0.1:9/unused".to_owned()).await;
-    let posted = call(
-        &base,
-        "chat.postMessage",
-        json!({ "channel": "C0VETTING", "text": "card", "blocks": card("Ana") }),
-    )
-    .await;
-    let ts = posted["ts"].as_str().unwrap();
+    let ts = post_card(&base).await;
     let outcome = json!([{ "type": "section", "text": { "type": "mrkdwn", "text": "Vetted by Vera" } }]);
 
     let updated = call(
@@ -369,15 +387,9 @@ async fn views_open_with_an_expired_or_unknown_trigger_fails() {
 #[tokio::test]
 async fn a_click_is_delivered_to_the_interactions_url_as_a_correctly_signed_form_post() {
     let (standin, base, receiver) = standin_with_receiver().await;
-    let posted = call(
-        &base,
-        "chat.postMessage",
-        json!({ "channel": "C0VETTING", "text": "card", "blocks": card("Ana") }),
-    )
-    .await;
-    let ts = posted["ts"].as_str().unwrap();
+    let ts = post_card(&base).await;
 
-    let answer = click_button(&base, "C0VETTING", ts).await;
+    let answer = click_button(&base, "C0VETTING", &ts).await;
 
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
     assert_eq!(answer.headers()[header::LOCATION], "/?as=U0VETTER");
@@ -412,13 +424,7 @@ async fn a_click_is_delivered_to_the_interactions_url_as_a_correctly_signed_form
 #[tokio::test]
 async fn a_modal_the_system_rejects_stays_open_with_its_errors_and_closes_once_accepted() {
     let (standin, base, receiver) = standin_with_receiver().await;
-    let posted = call(
-        &base,
-        "chat.postMessage",
-        json!({ "channel": "C0VETTING", "text": "card", "blocks": card("Ana") }),
-    )
-    .await;
-    click_button(&base, "C0VETTING", posted["ts"].as_str().unwrap()).await;
+    click_button(&base, "C0VETTING", &post_card(&base).await).await;
     let view_id = standin.open_modal_id(VETTER).expect("the receiver opened a modal");
     let submit = |reason: &'static str| {
         let body = url::form_urlencoded::Serializer::new(String::new())
@@ -482,13 +488,7 @@ async fn a_click_the_system_refuses_or_never_receives_is_shown_as_a_notice() {
     let (_unreachable, unreachable) = standin("http://127.0.0.1:9/nobody-listens".to_owned()).await;
 
     for base in [&refusing, &unreachable] {
-        let posted = call(
-            base,
-            "chat.postMessage",
-            json!({ "channel": "C0VETTING", "text": "card", "blocks": card("Ana") }),
-        )
-        .await;
-        let answer = click_button(base, "C0VETTING", posted["ts"].as_str().unwrap()).await;
+        let answer = click_button(base, "C0VETTING", &post_card(base).await).await;
         assert_eq!(answer.status(), StatusCode::SEE_OTHER);
     }
 
@@ -512,36 +512,18 @@ async fn a_click_the_system_refuses_or_never_receives_is_shown_as_a_notice() {
 #[tokio::test]
 async fn a_response_url_can_replace_the_original_or_answer_ephemerally() {
     let (standin, base, receiver) = standin_with_receiver().await;
-    let posted = call(
-        &base,
-        "chat.postMessage",
-        json!({ "channel": "C0VETTING", "text": "card", "blocks": card("Ana") }),
-    )
-    .await;
-    click_button(&base, "C0VETTING", posted["ts"].as_str().unwrap()).await;
+    click_button(&base, "C0VETTING", &post_card(&base).await).await;
     let response_url = receiver.payloads.lock().unwrap()[0]["response_url"]
         .as_str()
         .unwrap()
         .to_owned();
 
-    let ephemeral = client()
-        .post(&response_url)
-        .json(&json!({ "text": "Carlos confirmed first." }))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
-    let replaced = client()
-        .post(&response_url)
-        .json(&json!({ "replace_original": true, "text": "Vetted by Vera" }))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let ephemeral = post_json(&response_url, json!({ "text": "Carlos confirmed first." })).await;
+    let replaced = post_json(
+        &response_url,
+        json!({ "replace_original": true, "text": "Vetted by Vera" }),
+    )
+    .await;
 
     assert_eq!(ephemeral, json!({ "ok": true }));
     assert_eq!(replaced, json!({ "ok": true }));
