@@ -3,6 +3,7 @@
 //! else; after erasure their name and address occur nowhere in the table,
 //! while the audit trail and other people's data remain.
 
+use crate::fixtures::{add_information, erase, import_roster};
 use iln_tests::{
     ILN_CHANNEL, TERMS_VERSION, TestApp, VETTING_CHANNEL, admin_token, nomination, unique_address, vetter_token,
 };
@@ -49,15 +50,7 @@ async fn amara_everywhere(app: &TestApp) -> Scenario {
     );
 
     let roster = format!("email,name,category,country\n{amara},Amara Zephyrine,iln_member,NG\n");
-    let imported = app
-        .request(
-            "PUT",
-            "/vetting/roster",
-            &[("authorization", &admin_token()), ("content-type", "text/csv")],
-            roster.as_bytes(),
-        )
-        .await;
-    assert_eq!(imported.status, 200, "{}", imported.body);
+    import_roster(app, &roster).await;
 
     let invited = app
         .invited_from(nomination_of("Amara Zephyrine", &amara, "Lucía Fernández", &lucia))
@@ -84,18 +77,7 @@ async fn amara_everywhere(app: &TestApp) -> Scenario {
         .last()
         .unwrap()
         .link_to("/nominations/information");
-    let token = link.split("token=").nth(1).unwrap();
-    let answer = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([("token", token), ("information", "Amara Zephyrine trained him.")])
-        .finish();
-    let answered = app
-        .request(
-            "POST",
-            "/nominations/information",
-            &[("content-type", "application/x-www-form-urlencoded")],
-            answer.as_bytes(),
-        )
-        .await;
+    let answered = add_information(app, &link, "Amara Zephyrine trained him.").await;
     assert_eq!(answered.status, 200, "{}", answered.body);
 
     let endorsed = app
@@ -136,16 +118,6 @@ async fn export(app: &TestApp, email: &str) -> iln_tests::TestResponse {
         url::form_urlencoded::byte_serialize(email.as_bytes()).collect::<String>()
     );
     app.staff_request("GET", &path, Some(&admin_token()), None).await
-}
-
-async fn erase(app: &TestApp, email: &str) -> iln_tests::TestResponse {
-    app.staff_request(
-        "POST",
-        "/admin/people/erase",
-        Some(&admin_token()),
-        Some(&json!({ "email": email })),
-    )
-    .await
 }
 
 /// Every item of the table, as text, that mentions `needle` in any case.

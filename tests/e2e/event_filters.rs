@@ -5,6 +5,7 @@
 //! the harness's stand-in for DynamoDB's TTL process, and the outbox handler
 //! is the real one.
 
+use crate::fixtures::rejected_nomination;
 use aws_lambda_events::event::dynamodb::EventRecord;
 use chrono::Duration;
 use iln_runner::Template;
@@ -84,11 +85,9 @@ async fn drain(app: &TestApp) {
 /// A verified nomination rejected by the vetter, its messages delivered:
 /// closed, kept until TTL removes it. Returns its id.
 async fn closed_nomination(app: &TestApp) -> String {
-    let verified = app.verified_nomination("en").await;
-    let decision = serde_json::json!({ "decision": "reject", "reason": "Not coherent.", "expected_version": 2 });
-    assert_eq!(app.decide(&verified.id, decision).await.status, 200);
+    let rejected = rejected_nomination(app).await;
     drain(app).await;
-    verified.id
+    rejected.id
 }
 
 /// Items other than links (tokens, under their own TTL) that mention `id`.

@@ -1,6 +1,7 @@
 //! Slack's side: verified requests, who may click what, confirmation by
 //! quorum, and exactly-once effects under double clicks, races and retries.
 
+use crate::fixtures::{card_updates_in, slash_command};
 use iln_tests::{
     ILN_CHANNEL, SLACK_MEMBER, SLACK_VETTER, TestApp, VETTING_CHANNEL, click_payload, nomination, unique_address,
 };
@@ -321,16 +322,9 @@ async fn with_a_quorum_of_two_two_distinct_confirmers_are_needed_and_a_double_cl
         0,
         "a double click is not answered"
     );
-    let updates: Vec<Value> = app
-        .slack_calls()
+    let progress = card_updates_in(&app, ILN_CHANNEL)
         .await
-        .into_iter()
-        .filter(|c| c.method == "chat.update")
-        .map(|c| c.body)
-        .collect();
-    let progress = updates
-        .iter()
-        .find(|u| u["channel"] == ILN_CHANNEL)
+        .first()
         .expect("the ILN card shows progress")
         .to_string();
     assert!(progress.contains("<@UC01>"), "{progress}");
@@ -508,37 +502,10 @@ async fn a_concern_is_audited_and_posted_in_the_cards_thread_and_a_decline_close
 async fn slash_commands_answer_listed_users_privately() {
     let app = TestApp::spawn().await;
     let nomination = app.verified_nomination("en").await;
-    let command = |user: &str, text: &str| {
-        url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([
-                ("command", "/iln"),
-                ("text", text),
-                ("user_id", user),
-                ("channel_id", VETTING_CHANNEL),
-            ])
-            .finish()
-    };
-    let form = "application/x-www-form-urlencoded";
 
-    let pending = app
-        .from_slack(
-            "/slack/commands",
-            form,
-            command(SLACK_VETTER, "pending").as_bytes(),
-            &[],
-        )
-        .await;
-    let status_of = app
-        .from_slack(
-            "/slack/commands",
-            form,
-            command(SLACK_VETTER, &format!("status {}", nomination.id)).as_bytes(),
-            &[],
-        )
-        .await;
-    let outsider = app
-        .from_slack("/slack/commands", form, command("UOUTSIDER", "pending").as_bytes(), &[])
-        .await;
+    let pending = slash_command(&app, SLACK_VETTER, "pending").await;
+    let status_of = slash_command(&app, SLACK_VETTER, &format!("status {}", nomination.id)).await;
+    let outsider = slash_command(&app, "UOUTSIDER", "pending").await;
 
     assert_eq!(pending.json()["response_type"], "ephemeral");
     assert!(pending.json()["text"].as_str().unwrap().contains(&nomination.id));
