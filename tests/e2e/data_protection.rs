@@ -3,7 +3,7 @@
 //! else; after erasure their name and address occur nowhere in the table,
 //! while the audit trail and other people's data remain.
 
-use crate::fixtures::{add_information, erase, import_roster};
+use crate::fixtures::{add_information, erase, import_roster, slack_calls_to};
 use iln_tests::{
     ILN_CHANNEL, TERMS_VERSION, TestApp, VETTING_CHANNEL, admin_token, nomination, unique_address, vetter_token,
 };
@@ -301,13 +301,8 @@ async fn after_erasure_the_person_occurs_nowhere_in_the_table_but_the_audit_trai
     );
     assert!(nothing.get("member").is_none() && nothing.get("roster_entry").is_none());
 
-    let erased_cards: Vec<Value> = app
-        .slack_calls()
-        .await
-        .into_iter()
-        .filter(|c| c.method == "chat.update" && c.body.to_string().contains("personal data erased"))
-        .map(|c| c.body)
-        .collect();
+    let mut erased_cards = slack_calls_to(&app, "chat.update").await;
+    erased_cards.retain(|update| update.to_string().contains("personal data erased"));
     let channels: Vec<&str> = erased_cards.iter().map(|c| c["channel"].as_str().unwrap()).collect();
     assert_eq!(
         erased_cards.len(),
@@ -386,11 +381,10 @@ async fn five_simultaneous_erasures_of_one_person_erase_once_and_leave_nothing()
         })
         .count();
     assert_eq!(marks, 1, "the nomination's trail records one erasure");
-    let erased_cards = app
-        .slack_calls()
+    let erased_cards = slack_calls_to(&app, "chat.update")
         .await
-        .into_iter()
-        .filter(|c| c.method == "chat.update" && c.body.to_string().contains("personal data erased"))
+        .iter()
+        .filter(|update| update.to_string().contains("personal data erased"))
         .count();
     assert_eq!(erased_cards, 3, "each card updated once");
 }

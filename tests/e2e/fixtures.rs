@@ -6,8 +6,33 @@
 use aws_lambda_events::event::dynamodb::Event;
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::OutboxMessage;
-use iln_tests::{TestApp, TestResponse, Verified, admin_token, nomination, unique_address};
+use iln_tests::{SesEmulator, TestApp, TestResponse, Verified, admin_token, nomination, unique_address};
 use serde_json::{Value, json};
+
+/// A system whose outbox mails through an SES emulator of its own, with the
+/// emulator's port: a test stops it and starts it again on that port.
+pub async fn spawn_with_own_ses() -> (TestApp, SesEmulator, u16) {
+    let port = SesEmulator::free_port();
+    let ses = SesEmulator::start(port).await;
+    let app = TestApp::spawn_with_mail_to(&ses.url()).await;
+    (app, ses, port)
+}
+
+/// A nomination submitted by API, its outbox not yet delivered.
+pub struct Submitted {
+    pub id: String,
+    pub nominator: String,
+}
+
+/// A nomination of Amara submitted by API in `language`.
+pub async fn submitted_nomination(app: &TestApp, language: &str) -> Submitted {
+    let nominator = unique_address("lucia");
+    let submitted = app
+        .post_json(&nomination(language, &unique_address("amara"), &nominator))
+        .await;
+    let id = submitted.json()["id"].as_str().expect("a nomination id").to_owned();
+    Submitted { id, nominator }
+}
 
 /// A nomination submitted by API whose verification mail went out and whose
 /// link nobody has opened yet.
@@ -21,11 +46,7 @@ pub struct Unverified {
 /// A nomination of Amara submitted by API in `language`, its verification
 /// mail delivered, not yet verified.
 pub async fn unverified_nomination(app: &TestApp, language: &str) -> Unverified {
-    let nominator = unique_address("lucia");
-    let submitted = app
-        .post_json(&nomination(language, &unique_address("amara"), &nominator))
-        .await;
-    let id = submitted.json()["id"].as_str().expect("a nomination id").to_owned();
+    let Submitted { id, nominator } = submitted_nomination(app, language).await;
     let verification_link = verification_link(app, &nominator).await;
     Unverified {
         id,
@@ -143,14 +164,36 @@ pub async fn slash_command(app: &TestApp, user: &str, text: &str) -> TestRespons
     .await
 }
 
-/// The cards updated in place (`chat.update`) in `channel`, in order.
-pub async fn card_updates_in(app: &TestApp, channel: &str) -> Vec<Value> {
+/// Slack delivers `event` through the Events API, with any extra headers
+/// (such as `x-slack-retry-num` on a redelivery).
+pub async fn slack_event(app: &TestApp, event: &Value, extra: &[(&str, &str)]) -> TestResponse {
+    app.from_slack("/slack/events", "application/json", event.to_string().as_bytes(), extra)
+        .await
+}
+
+/// The bodies of the system's calls to one Slack Web API method
+/// (`chat.update`, `chat.postEphemeral`, `views.open`, …), in order.
+pub async fn slack_calls_to(app: &TestApp, method: &str) -> Vec<Value> {
     app.slack_calls()
         .await
         .into_iter()
-        .filter(|call| call.method == "chat.update" && call.body["channel"] == channel)
+        .filter(|call| call.method == method)
         .map(|call| call.body)
         .collect()
+}
+
+/// The cards updated in place (`chat.update`) in `channel`, in order.
+pub async fn card_updates_in(app: &TestApp, channel: &str) -> Vec<Value> {
+    let mut updates = slack_calls_to(app, "chat.update").await;
+    updates.retain(|update| update["channel"] == channel);
+    updates
+}
+
+/// An admin's `action` (`resend`, `revoke`) on the invitation of nomination
+/// `id`.
+pub async fn act_on_invitation(app: &TestApp, id: &str, action: &str) -> TestResponse {
+    let path = format!("/admin/invitations/{id}/{action}");
+    app.staff_request("POST", &path, Some(&admin_token()), None).await
 }
 
 fn request(file: &str) -> lambda_http::Request {

@@ -1,21 +1,16 @@
 //! The process does not stall silently: each rule fires when due and not
 //! before, and a run repeated at the same time sends nothing new.
 
-use crate::fixtures::{reject, rejected_nomination, unverified_nomination};
+use crate::fixtures::{
+    act_on_invitation, reject, rejected_nomination, spawn_with_own_ses, submitted_nomination, unverified_nomination,
+};
 use chrono::Duration;
 use iln_tests::{ILN_CHANNEL, SesEmulator, TestApp, VETTING_CHANNEL, nomination, unique_address};
 
 #[tokio::test]
 async fn a_nomination_never_verified_expires_after_72_hours_and_not_before() {
     let app = TestApp::spawn().await;
-    let nominator = unique_address("lucia");
-    let id = app
-        .post_json(&nomination("en", &unique_address("amara"), &nominator))
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = submitted_nomination(&app, "en").await.id;
 
     let before = app
         .run_reminders(app.now + Duration::hours(72) - Duration::seconds(1))
@@ -287,9 +282,7 @@ async fn an_answered_invitation_gets_no_reminder() {
 
 #[tokio::test]
 async fn a_reminder_run_while_ses_is_down_loses_nothing_and_mails_once_when_it_is_back() {
-    let port = SesEmulator::free_port();
-    let mut ses = SesEmulator::start(port).await;
-    let app = TestApp::spawn_with_mail_to(&ses.url()).await;
+    let (app, mut ses, port) = spawn_with_own_ses().await;
     let invited = app.invited("en").await;
     ses.stop();
 
@@ -411,14 +404,7 @@ async fn a_reminder_for_an_invitation_revoked_meanwhile_is_cancelled_not_sent() 
     let app = TestApp::spawn().await;
     let invited = app.invited("en").await;
     app.run_reminders(app.now + Duration::days(8)).await;
-    let revoked = app
-        .staff_request(
-            "POST",
-            &format!("/admin/invitations/{}/revoke", invited.id),
-            Some(&iln_tests::admin_token()),
-            None,
-        )
-        .await;
+    let revoked = act_on_invitation(&app, &invited.id, "revoke").await;
     assert_eq!(revoked.status, 200, "{}", revoked.body);
 
     app.deliver_outbox().await;

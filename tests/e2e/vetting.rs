@@ -1,7 +1,9 @@
 //! Vetting by IMI staff: the queue, the file with its findings, decisions
 //! and what they cause in Slack and in the nominator's mailbox.
 
-use crate::fixtures::{add_information, card_updates_in, import_roster, put_roster, unverified_nomination};
+use crate::fixtures::{
+    add_information, card_updates_in, import_roster, put_roster, slack_calls_to, unverified_nomination,
+};
 use chrono::Duration;
 use iln_tests::{TestApp, nomination, staff_token, unique_address, vetter_token};
 use serde_json::{Value, json};
@@ -391,12 +393,7 @@ async fn a_card_is_posted_once_when_slack_fails_then_recovers() {
         "a 429 is waited out, then the card is posted"
     );
     assert!(!later.retry_pending);
-    let attempts = app
-        .slack_calls()
-        .await
-        .into_iter()
-        .filter(|call| call.method == "chat.postMessage")
-        .count();
+    let attempts = slack_calls_to(&app, "chat.postMessage").await.len();
     assert_eq!(attempts, 4, "500, 500, 429, 200");
     let outbox = app.items_of("outbox_message").await;
     let card = outbox
