@@ -4,6 +4,7 @@
 //! that cannot be displayed or delivered is refused. `docs/security.md`
 //! lists each threat with the test here that covers it.
 
+use crate::fixtures::{erase, post_json_from, unverified_nomination, verification_link};
 use chrono::Duration;
 use iln_domain::limits::SubmissionLimits;
 use iln_tests::{Options, TestApp, VETTING_CHANNEL, nomination, unique_address, vetter_token};
@@ -40,16 +41,6 @@ const FORM_HEADERS: &[(&str, &str)] = &[
     ("content-type", "application/x-www-form-urlencoded"),
     ("accept", "text/html"),
 ];
-
-/// The verification link mailed last to `address`.
-async fn verification_link(app: &TestApp, address: &str) -> String {
-    app.deliver_outbox().await;
-    app.mails_to(address)
-        .await
-        .last()
-        .expect("a verification mail")
-        .link_to("/nominations/verify")
-}
 
 async fn queue_ids(app: &TestApp) -> Vec<String> {
     let queue = app
@@ -346,47 +337,32 @@ async fn the_twenty_first_submission_in_an_hour_from_one_network_is_refused_in_s
     let mailed = futures::future::join_all(people.iter().map(|(_, _, nominator)| app.mails_to(nominator))).await;
     assert_eq!(mailed.iter().filter(|mails| !mails.is_empty()).count(), 20);
 
-    let elsewhere = app
-        .request_from(
-            "198.51.100.7",
-            app.now,
-            "POST",
-            "/nominations",
-            &[("content-type", "application/json")],
-            nomination("es", &unique_address("amara"), &unique_address("lucia"))
-                .to_string()
-                .as_bytes(),
-        )
-        .await;
+    let elsewhere = post_json_from(
+        app,
+        "198.51.100.7",
+        app.now,
+        &nomination("es", &unique_address("amara"), &unique_address("lucia")),
+    )
+    .await;
     assert_eq!(elsewhere.status, 202, "another network is counted apart");
-    let json_refused = app
-        .request_from(
-            "203.0.113.200",
-            app.now,
-            "POST",
-            "/nominations",
-            &[("content-type", "application/json")],
-            nomination("es", &unique_address("amara"), &unique_address("lucia"))
-                .to_string()
-                .as_bytes(),
-        )
-        .await;
+    let json_refused = post_json_from(
+        app,
+        "203.0.113.200",
+        app.now,
+        &nomination("es", &unique_address("amara"), &unique_address("lucia")),
+    )
+    .await;
     assert_eq!(json_refused.status, 429);
     assert!(json_refused.headers.contains_key("retry-after"));
     let message = json_refused.json()["errors"][0]["message"].as_str().unwrap().to_owned();
     assert!(message.contains("Vuelva a intentarlo"), "{message}");
-    let next_hour = app
-        .request_from(
-            "203.0.113.201",
-            app.now + Duration::hours(1),
-            "POST",
-            "/nominations",
-            &[("content-type", "application/json")],
-            nomination("en", &unique_address("amara"), &unique_address("lucia"))
-                .to_string()
-                .as_bytes(),
-        )
-        .await;
+    let next_hour = post_json_from(
+        app,
+        "203.0.113.201",
+        app.now + Duration::hours(1),
+        &nomination("en", &unique_address("amara"), &unique_address("lucia")),
+    )
+    .await;
     assert_eq!(next_hour.status, 202, "the next hour counts again");
 }
 
@@ -396,17 +372,8 @@ async fn one_nominator_address_is_limited_whatever_network_it_comes_from() {
     let victim = unique_address("victim");
     let mut statuses = Vec::new();
     for n in 0..6 {
-        let body = nomination("en", &unique_address("amara"), &victim).to_string();
-        let answer = app
-            .request_from(
-                &format!("192.0.2.{n}"),
-                app.now,
-                "POST",
-                "/nominations",
-                &[("content-type", "application/json")],
-                body.as_bytes(),
-            )
-            .await;
+        let body = nomination("en", &unique_address("amara"), &victim);
+        let answer = post_json_from(&app, &format!("192.0.2.{n}"), app.now, &body).await;
         statuses.push(answer.status);
     }
     assert_eq!(statuses, [202, 202, 202, 202, 202, 429]);
@@ -474,15 +441,8 @@ async fn nothing_is_mailed_to_a_suppressed_address_given_on_the_form() {
 #[tokio::test]
 async fn a_mail_scanner_opening_the_verification_link_verifies_nothing() {
     let app = TestApp::spawn().await;
-    let nominator = unique_address("lucia");
-    let id = app
-        .post_json(&nomination("es", &unique_address("amara"), &nominator))
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let link = verification_link(&app, &nominator).await;
+    let submitted = unverified_nomination(&app, "es").await;
+    let (id, link) = (submitted.id, submitted.verification_link);
 
     let scans = futures::future::join_all((0..3).map(|_| app.get(&link))).await;
 
@@ -560,14 +520,7 @@ async fn erasing_a_nominator_removes_their_unverified_nomination_pending_mark_an
         "nomination, pending mark, link, counters"
     );
 
-    let erased = app
-        .staff_request(
-            "POST",
-            "/admin/people/erase",
-            Some(&iln_tests::admin_token()),
-            Some(&json!({ "email": nominator })),
-        )
-        .await;
+    let erased = erase(&app, &nominator).await;
 
     assert_eq!(erased.status, 200, "{}", erased.body);
     assert_eq!(mentions(&app.all_items().await), 0, "nothing names or counts them");

@@ -1,20 +1,16 @@
 //! The process does not stall silently: each rule fires when due and not
 //! before, and a run repeated at the same time sends nothing new.
 
+use crate::fixtures::{
+    act_on_invitation, reject, rejected_nomination, spawn_with_own_ses, submitted_nomination, unverified_nomination,
+};
 use chrono::Duration;
 use iln_tests::{ILN_CHANNEL, SesEmulator, TestApp, VETTING_CHANNEL, nomination, unique_address};
 
 #[tokio::test]
 async fn a_nomination_never_verified_expires_after_72_hours_and_not_before() {
     let app = TestApp::spawn().await;
-    let nominator = unique_address("lucia");
-    let id = app
-        .post_json(&nomination("en", &unique_address("amara"), &nominator))
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = submitted_nomination(&app, "en").await.id;
 
     let before = app
         .run_reminders(app.now + Duration::hours(72) - Duration::seconds(1))
@@ -143,9 +139,7 @@ async fn an_undecided_iln_card_gets_a_reminder_in_its_thread_once_a_day() {
 #[tokio::test]
 async fn a_closed_nomination_gets_a_retention_ttl_and_is_invisible_once_it_has_passed() {
     let app = TestApp::spawn().await;
-    let rejected = app.verified_nomination("en").await;
-    let decision = serde_json::json!({ "decision": "reject", "reason": "Not coherent.", "expected_version": 2 });
-    assert_eq!(app.decide(&rejected.id, decision).await.status, 200);
+    let rejected = rejected_nomination(&app).await;
 
     let stored = app.items_of("nomination").await;
     let ttl: i64 = stored[0]["expires_at"].as_n().unwrap().parse().unwrap();
@@ -203,12 +197,8 @@ async fn a_message_that_keeps_failing_is_reported_once_to_the_vetting_channel_by
         .with_priority(1)
         .mount(&app.slack)
         .await;
-    let nominator = unique_address("lucia");
-    app.post_json(&nomination("en", &unique_address("amara"), &nominator))
-        .await;
-    app.deliver_outbox().await;
-    let link = app.mails_to(&nominator).await[0].link_to("/nominations/verify");
-    app.verify(&link).await;
+    let submitted = unverified_nomination(&app, "en").await;
+    app.verify(&submitted.verification_link).await;
     for _ in 0..5 {
         assert!(app.deliver_outbox().await.retry_pending);
     }
@@ -292,9 +282,7 @@ async fn an_answered_invitation_gets_no_reminder() {
 
 #[tokio::test]
 async fn a_reminder_run_while_ses_is_down_loses_nothing_and_mails_once_when_it_is_back() {
-    let port = SesEmulator::free_port();
-    let mut ses = SesEmulator::start(port).await;
-    let app = TestApp::spawn_with_mail_to(&ses.url()).await;
+    let (app, mut ses, port) = spawn_with_own_ses().await;
     let invited = app.invited("en").await;
     ses.stop();
 
@@ -341,8 +329,7 @@ async fn when_ttl_removes_a_closed_nomination_nothing_else_about_it_remains() {
     let merged = app
         .verified_nomination_from(nomination("en", &nominee, &endorser))
         .await;
-    let decision = serde_json::json!({ "decision": "reject", "reason": "Not coherent.", "expected_version": 2 });
-    assert_eq!(app.decide(&rejected.id, decision).await.status, 200);
+    reject(&app, &rejected.id).await;
     app.deliver_outbox().await;
     let about_it = |items: Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>| {
         items
@@ -417,14 +404,7 @@ async fn a_reminder_for_an_invitation_revoked_meanwhile_is_cancelled_not_sent() 
     let app = TestApp::spawn().await;
     let invited = app.invited("en").await;
     app.run_reminders(app.now + Duration::days(8)).await;
-    let revoked = app
-        .staff_request(
-            "POST",
-            &format!("/admin/invitations/{}/revoke", invited.id),
-            Some(&iln_tests::admin_token()),
-            None,
-        )
-        .await;
+    let revoked = act_on_invitation(&app, &invited.id, "revoke").await;
     assert_eq!(revoked.status, 200, "{}", revoked.body);
 
     app.deliver_outbox().await;

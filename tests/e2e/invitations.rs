@@ -1,11 +1,13 @@
 //! From confirmation to IMI International Leader: the invitation, its
 //! answer, members for admins, derecognition.
 
+use crate::fixtures::act_on_invitation;
 use chrono::Duration;
 use iln_tests::{
-    ILN_CHANNEL, TERMS_VERSION, TestApp, VETTING_CHANNEL, admin_token, nomination, unique_address, vetter_token,
+    ILN_CHANNEL, TERMS_VERSION, TestApp, TestResponse, VETTING_CHANNEL, admin_token, nomination, unique_address,
+    vetter_token,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn a_confirmed_nominee_is_invited_accepts_and_becomes_a_member_with_a_welcome_and_a_slack_note() {
@@ -173,6 +175,12 @@ async fn unknown_expired_and_outdated_invitations_get_a_clear_page_and_change_no
     assert!(app.items_of("member").await.is_empty());
 }
 
+/// A derecognition of `member` requested with `token`.
+async fn derecognize(app: &TestApp, token: &str, member: &str, body: Value) -> TestResponse {
+    let path = format!("/admin/members/{member}/derecognize");
+    app.staff_request("POST", &path, Some(token), Some(&body)).await
+}
+
 #[tokio::test]
 async fn derecognition_tells_the_person_refers_to_the_iac_when_asked_and_shows_on_a_later_nomination() {
     let app = TestApp::spawn().await;
@@ -203,38 +211,22 @@ async fn derecognition_tells_the_person_refers_to_the_iac_when_asked_and_shows_o
     let referred = id_of(&people[0].nominee);
     let not_referred = id_of(&people[1].nominee);
 
-    let by_vetter = app
-        .staff_request(
-            "POST",
-            &format!("/admin/members/{referred}/derecognize"),
-            Some(&vetter_token()),
-            Some(&json!({ "reason": "x" })),
-        )
-        .await;
-    let first = app
-        .staff_request(
-            "POST",
-            &format!("/admin/members/{referred}/derecognize"),
-            Some(&admin),
-            Some(&json!({ "reason": "Breach of confidentiality.", "refer_to_iac": true })),
-        )
-        .await;
-    let again = app
-        .staff_request(
-            "POST",
-            &format!("/admin/members/{referred}/derecognize"),
-            Some(&admin),
-            Some(&json!({ "reason": "Again." })),
-        )
-        .await;
-    let second = app
-        .staff_request(
-            "POST",
-            &format!("/admin/members/{not_referred}/derecognize"),
-            Some(&admin),
-            Some(&json!({ "reason": "Disrespectful behaviour.", "refer_to_iac": false })),
-        )
-        .await;
+    let by_vetter = derecognize(&app, &vetter_token(), &referred, json!({ "reason": "x" })).await;
+    let first = derecognize(
+        &app,
+        &admin,
+        &referred,
+        json!({ "reason": "Breach of confidentiality.", "refer_to_iac": true }),
+    )
+    .await;
+    let again = derecognize(&app, &admin, &referred, json!({ "reason": "Again." })).await;
+    let second = derecognize(
+        &app,
+        &admin,
+        &not_referred,
+        json!({ "reason": "Disrespectful behaviour.", "refer_to_iac": false }),
+    )
+    .await;
     app.deliver_outbox().await;
 
     assert_eq!(by_vetter.status, 403);
@@ -365,33 +357,11 @@ async fn a_resent_invitation_replaces_the_old_link_and_a_revoked_one_stops_worki
     let app = TestApp::spawn().await;
     let resent = app.invited("en").await;
     let revoked = app.invited("en").await;
-    let admin = admin_token();
 
-    let resend = app
-        .staff_request(
-            "POST",
-            &format!("/admin/invitations/{}/resend", resent.id),
-            Some(&admin),
-            None,
-        )
-        .await;
+    let resend = act_on_invitation(&app, &resent.id, "resend").await;
     app.deliver_outbox().await;
-    let revoke = app
-        .staff_request(
-            "POST",
-            &format!("/admin/invitations/{}/revoke", revoked.id),
-            Some(&admin),
-            None,
-        )
-        .await;
-    let revoke_again = app
-        .staff_request(
-            "POST",
-            &format!("/admin/invitations/{}/revoke", revoked.id),
-            Some(&admin),
-            None,
-        )
-        .await;
+    let revoke = act_on_invitation(&app, &revoked.id, "revoke").await;
+    let revoke_again = act_on_invitation(&app, &revoked.id, "revoke").await;
 
     assert_eq!((resend.status, revoke.status, revoke_again.status), (202, 200, 409));
     let mails = app.mails_to(&resent.nominee).await;

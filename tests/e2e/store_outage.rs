@@ -2,6 +2,7 @@
 //! write may land when DynamoDB comes back. Each test runs its own DynamoDB
 //! Local and pauses the process (SIGSTOP) while a request waits on it.
 
+use crate::fixtures::slack_event;
 use iln_adapters::dynamodb::NominationTable;
 use iln_tests::{DynamoDbLocal, Options, SLACK_VETTER, TestApp, TestResponse, VETTING_CHANNEL, unique_address};
 use std::time::{Duration, Instant};
@@ -210,9 +211,7 @@ async fn slack_is_answered_within_three_seconds_while_the_store_is_paused_and_cl
     let slash = app
         .from_slack("/slack/commands", "application/x-www-form-urlencoded", command, &[])
         .await;
-    let delivery = app
-        .from_slack("/slack/events", "application/json", event.to_string().as_bytes(), &[])
-        .await;
+    let delivery = slack_event(&app, &event, &[]).await;
     store.resume();
 
     assert!(click_took < Duration::from_secs(3), "answered in {click_took:?}");
@@ -229,14 +228,7 @@ async fn slack_is_answered_within_three_seconds_while_the_store_is_paused_and_cl
     let click_again = app
         .click(SLACK_VETTER, "vetting.approve", &nomination.id, 2, VETTING_CHANNEL)
         .await;
-    let redelivery = app
-        .from_slack(
-            "/slack/events",
-            "application/json",
-            event.to_string().as_bytes(),
-            &[("x-slack-retry-num", "1")],
-        )
-        .await;
+    let redelivery = slack_event(&app, &event, &[("x-slack-retry-num", "1")]).await;
     app.deliver_outbox().await;
 
     assert_eq!((click_again.status, redelivery.status), (200, 200));

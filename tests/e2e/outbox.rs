@@ -1,26 +1,16 @@
 //! The outbox delivers each message exactly once: redelivered stream
 //! records send nothing twice, and a failed delivery is retried, never lost.
 
+use crate::fixtures::{spawn_with_own_ses, submitted_nomination};
 use aws_lambda_events::event::dynamodb::Event;
-use iln_runner::stream::StreamReader;
-use iln_tests::{SesEmulator, TestApp, mails_at, nomination, unique_address};
+use iln_tests::{SesEmulator, TestApp, mails_at};
 
 #[tokio::test]
 async fn the_same_stream_record_handed_over_three_times_sends_one_mail() {
     let app = TestApp::spawn().await;
-    let nominator = unique_address("lucia");
-    app.post_json(&nomination("en", &unique_address("amara"), &nominator))
-        .await;
-    let aws = iln_adapters::config::aws().await;
-    let mut reader = StreamReader::open(
-        &app.dynamodb,
-        aws_sdk_dynamodbstreams::Client::new(&aws),
-        &app.table_name,
-    )
-    .await
-    .unwrap();
+    let nominator = submitted_nomination(&app, "en").await.nominator;
     let mut event = Event::default();
-    event.records = reader.read().await.unwrap();
+    event.records = app.stream_from_start().await.read().await.unwrap();
     assert!(!event.records.is_empty());
 
     for _ in 0..3 {
@@ -42,14 +32,10 @@ async fn the_same_stream_record_handed_over_three_times_sends_one_mail() {
 
 #[tokio::test]
 async fn a_mail_sent_while_ses_is_down_is_delivered_exactly_once_when_it_is_back() {
-    let port = SesEmulator::free_port();
-    let mut ses = SesEmulator::start(port).await;
-    let app = TestApp::spawn_with_mail_to(&ses.url()).await;
-    let nominator = unique_address("lucia");
+    let (app, mut ses, port) = spawn_with_own_ses().await;
     ses.stop();
 
-    app.post_json(&nomination("en", &unique_address("amara"), &nominator))
-        .await;
+    let nominator = submitted_nomination(&app, "en").await.nominator;
     let while_down = app.deliver_outbox().await;
     let again_while_down = app.deliver_outbox().await;
 

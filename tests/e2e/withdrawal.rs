@@ -1,8 +1,8 @@
 //! A nominator may withdraw their nomination while it is open, with the link
 //! in the verification e-mail; the card that still asks for a decision says so.
 
-use iln_tests::{ILN_CHANNEL, TestApp, nomination, unique_address};
-use serde_json::Value;
+use crate::fixtures::{card_updates_in, rejected_nomination, unverified_nomination};
+use iln_tests::{ILN_CHANNEL, TestApp};
 
 /// The path of the withdraw link in the nominator's verification e-mail.
 async fn withdraw_link(app: &TestApp, nominator: &str) -> String {
@@ -52,13 +52,7 @@ async fn a_nominator_withdraws_by_the_mailed_link_after_confirming_and_the_iln_c
             && e["actor"].as_m().unwrap()["role"].as_s().unwrap() == "nominator"),
         "the audit says the nominator withdrew it"
     );
-    let updates: Vec<Value> = app
-        .slack_calls()
-        .await
-        .into_iter()
-        .filter(|c| c.method == "chat.update" && c.body["channel"] == ILN_CHANNEL)
-        .map(|c| c.body)
-        .collect();
+    let updates = card_updates_in(&app, ILN_CHANNEL).await;
     assert_eq!(updates.len(), 1, "one card update for one withdrawal");
     assert!(updates[0].to_string().contains("Withdrawn") && !updates[0].to_string().contains("iln.confirm"));
 }
@@ -66,16 +60,12 @@ async fn a_nominator_withdraws_by_the_mailed_link_after_confirming_and_the_iln_c
 #[tokio::test]
 async fn a_spanish_nominator_withdraws_before_verifying_and_the_verify_link_then_says_closed() {
     let app = TestApp::spawn().await;
-    let nominator = unique_address("lucia");
-    app.post_json(&nomination("es", &unique_address("amara"), &nominator))
-        .await;
-    app.deliver_outbox().await;
-    let link = withdraw_link(&app, &nominator).await;
+    let submitted = unverified_nomination(&app, "es").await;
+    let link = withdraw_link(&app, &submitted.nominator).await;
 
     let page = app.get(&link).await;
     let withdrawn = confirm_withdrawal(&app, &link).await;
-    let verify = app.mails_to(&nominator).await[0].link_to("/nominations/verify");
-    let verified = app.verify(&verify).await;
+    let verified = app.verify(&submitted.verification_link).await;
 
     assert!(
         page.body.contains("¿Desea retirar su nominación de Amara"),
@@ -93,9 +83,7 @@ async fn a_spanish_nominator_withdraws_before_verifying_and_the_verify_link_then
 #[tokio::test]
 async fn a_withdraw_link_does_nothing_once_the_nomination_is_closed_or_if_unknown() {
     let app = TestApp::spawn().await;
-    let rejected = app.verified_nomination("en").await;
-    let decision = serde_json::json!({ "decision": "reject", "reason": "Not coherent.", "expected_version": 2 });
-    assert_eq!(app.decide(&rejected.id, decision).await.status, 200);
+    let rejected = rejected_nomination(&app).await;
     let link = withdraw_link(&app, &rejected.nominator).await;
 
     let page = app.get(&link).await;
@@ -149,11 +137,6 @@ async fn ten_simultaneous_withdrawals_withdraw_once_and_update_the_card_once() {
         })
         .count();
     assert_eq!(withdrawals, 1);
-    let updates = app
-        .slack_calls()
-        .await
-        .into_iter()
-        .filter(|c| c.method == "chat.update" && c.body["channel"] == ILN_CHANNEL)
-        .count();
+    let updates = card_updates_in(&app, ILN_CHANNEL).await.len();
     assert_eq!(updates, 1);
 }

@@ -1,8 +1,10 @@
 //! Slack's side: verified requests, who may click what, confirmation by
 //! quorum, and exactly-once effects under double clicks, races and retries.
 
+use crate::fixtures::{card_updates_in, slack_calls_to, slack_event, slash_command};
 use iln_tests::{
-    ILN_CHANNEL, SLACK_MEMBER, SLACK_VETTER, TestApp, VETTING_CHANNEL, click_payload, nomination, unique_address,
+    ILN_CHANNEL, SLACK_MEMBER, SLACK_VETTER, TestApp, TestResponse, VETTING_CHANNEL, click_payload, nomination,
+    unique_address,
 };
 use serde_json::{Value, json};
 
@@ -147,13 +149,7 @@ async fn approving_in_the_vetting_channel_updates_the_card_and_posts_the_iln_car
 
     assert_eq!(ack.status, 200);
     assert_eq!(status(&app, &nomination.id).await, "in_discussion");
-    let updates: Vec<Value> = app
-        .slack_calls()
-        .await
-        .into_iter()
-        .filter(|c| c.method == "chat.update")
-        .map(|c| c.body)
-        .collect();
+    let updates = slack_calls_to(&app, "chat.update").await;
     assert_eq!(updates.len(), 1, "the vetting card updated in place");
     let update = updates[0].to_string();
     assert!(update.contains("Approved") && update.contains("<@UVERA>"), "{update}");
@@ -224,12 +220,10 @@ async fn who_may_click_what_is_enforced_and_refusals_are_told_privately() {
     }
     assert_eq!(status(&app, &other.id).await, "awaiting_vetting");
     assert_eq!(status(&app, &confirmer_nominates.id).await, "in_discussion");
-    let ephemerals: Vec<String> = app
-        .slack_calls()
+    let ephemerals: Vec<String> = slack_calls_to(&app, "chat.postEphemeral")
         .await
-        .into_iter()
-        .filter(|c| c.method == "chat.postEphemeral")
-        .map(|c| c.body["text"].as_str().unwrap_or_default().to_owned())
+        .iter()
+        .map(|body| body["text"].as_str().unwrap_or_default().to_owned())
         .collect();
     assert_eq!(ephemerals.len(), 6, "{ephemerals:?}");
     assert_eq!(ephemerals.iter().filter(|t| t.contains("not on the list")).count(), 5);
@@ -240,13 +234,7 @@ async fn who_may_click_what_is_enforced_and_refusals_are_told_privately() {
             .count(),
         1
     );
-    let views: Vec<Value> = app
-        .slack_calls()
-        .await
-        .into_iter()
-        .filter(|c| c.method == "views.open")
-        .map(|c| c.body)
-        .collect();
+    let views = slack_calls_to(&app, "views.open").await;
     assert_eq!(
         views.len(),
         2,
@@ -288,12 +276,10 @@ async fn twenty_confirmers_clicking_at_once_confirm_once_update_once_and_queue_o
         19,
         "every losing click is told who won"
     );
-    let told: Vec<String> = app
-        .slack_calls()
+    let told: Vec<String> = slack_calls_to(&app, "chat.postEphemeral")
         .await
-        .into_iter()
-        .filter(|c| c.method == "chat.postEphemeral")
-        .map(|c| c.body["text"].to_string())
+        .iter()
+        .map(|body| body["text"].to_string())
         .collect();
     assert!(
         told.iter().all(|text| text.contains("Already confirmed by <@UC")),
@@ -321,16 +307,9 @@ async fn with_a_quorum_of_two_two_distinct_confirmers_are_needed_and_a_double_cl
         0,
         "a double click is not answered"
     );
-    let updates: Vec<Value> = app
-        .slack_calls()
+    let progress = card_updates_in(&app, ILN_CHANNEL)
         .await
-        .into_iter()
-        .filter(|c| c.method == "chat.update")
-        .map(|c| c.body)
-        .collect();
-    let progress = updates
-        .iter()
-        .find(|u| u["channel"] == ILN_CHANNEL)
+        .first()
         .expect("the ILN card shows progress")
         .to_string();
     assert!(progress.contains("<@UC01>"), "{progress}");
@@ -368,6 +347,17 @@ async fn a_click_replayed_by_slack_has_no_second_effect() {
     assert_eq!(moves, 1);
 }
 
+/// Slack posts an interaction `payload`, signed.
+async fn interaction(app: &TestApp, payload: &Value) -> TestResponse {
+    app.from_slack(
+        "/slack/interactions",
+        "application/x-www-form-urlencoded",
+        &TestApp::interaction_body(payload),
+        &[],
+    )
+    .await
+}
+
 #[tokio::test]
 async fn malformed_payloads_get_a_clear_answer_and_change_nothing() {
     let app = TestApp::spawn().await;
@@ -382,25 +372,9 @@ async fn malformed_payloads_get_a_clear_answer_and_change_nothing() {
         .from_slack("/slack/interactions", form, b"payload=%7Bnot-json", &[])
         .await;
     let no_payload = app.from_slack("/slack/interactions", form, b"nothing=here", &[]).await;
-    let action = app
-        .from_slack(
-            "/slack/interactions",
-            form,
-            &TestApp::interaction_body(&unknown_action),
-            &[],
-        )
-        .await;
-    let missing = app
-        .from_slack(
-            "/slack/interactions",
-            form,
-            &TestApp::interaction_body(&unknown_nomination),
-            &[],
-        )
-        .await;
-    let garbage = app
-        .from_slack("/slack/interactions", form, &TestApp::interaction_body(&no_value), &[])
-        .await;
+    let action = interaction(&app, &unknown_action).await;
+    let missing = interaction(&app, &unknown_nomination).await;
+    let garbage = interaction(&app, &no_value).await;
     let stale = app
         .click(SLACK_VETTER, "vetting.approve", &nomination.id, 2, VETTING_CHANNEL)
         .await;
@@ -417,12 +391,10 @@ async fn malformed_payloads_get_a_clear_answer_and_change_nothing() {
         assert!(!response.json()["errors"][0]["message"].as_str().unwrap().is_empty());
     }
     assert_eq!(stale.status, 200);
-    let told: Vec<String> = app
-        .slack_calls()
+    let told: Vec<String> = slack_calls_to(&app, "chat.postEphemeral")
         .await
-        .into_iter()
-        .filter(|c| c.method == "chat.postEphemeral")
-        .map(|c| c.body["text"].to_string())
+        .iter()
+        .map(|body| body["text"].to_string())
         .collect();
     assert_eq!(told.len(), 1);
     assert!(told[0].contains("Already approved"), "{told:?}");
@@ -508,37 +480,10 @@ async fn a_concern_is_audited_and_posted_in_the_cards_thread_and_a_decline_close
 async fn slash_commands_answer_listed_users_privately() {
     let app = TestApp::spawn().await;
     let nomination = app.verified_nomination("en").await;
-    let command = |user: &str, text: &str| {
-        url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([
-                ("command", "/iln"),
-                ("text", text),
-                ("user_id", user),
-                ("channel_id", VETTING_CHANNEL),
-            ])
-            .finish()
-    };
-    let form = "application/x-www-form-urlencoded";
 
-    let pending = app
-        .from_slack(
-            "/slack/commands",
-            form,
-            command(SLACK_VETTER, "pending").as_bytes(),
-            &[],
-        )
-        .await;
-    let status_of = app
-        .from_slack(
-            "/slack/commands",
-            form,
-            command(SLACK_VETTER, &format!("status {}", nomination.id)).as_bytes(),
-            &[],
-        )
-        .await;
-    let outsider = app
-        .from_slack("/slack/commands", form, command("UOUTSIDER", "pending").as_bytes(), &[])
-        .await;
+    let pending = slash_command(&app, SLACK_VETTER, "pending").await;
+    let status_of = slash_command(&app, SLACK_VETTER, &format!("status {}", nomination.id)).await;
+    let outsider = slash_command(&app, "UOUTSIDER", "pending").await;
 
     assert_eq!(pending.json()["response_type"], "ephemeral");
     assert!(pending.json()["text"].as_str().unwrap().contains(&nomination.id));
@@ -551,17 +496,8 @@ async fn events_answer_the_challenge_and_a_redelivered_event_is_seen_once() {
     let app = TestApp::spawn().await;
     let event = json!({ "type": "event_callback", "event_id": "Ev0001", "event": { "type": "app_mention" } });
 
-    let first = app
-        .from_slack("/slack/events", "application/json", event.to_string().as_bytes(), &[])
-        .await;
-    let again = app
-        .from_slack(
-            "/slack/events",
-            "application/json",
-            event.to_string().as_bytes(),
-            &[("x-slack-retry-num", "1")],
-        )
-        .await;
+    let first = slack_event(&app, &event, &[]).await;
+    let again = slack_event(&app, &event, &[("x-slack-retry-num", "1")]).await;
 
     assert_eq!((first.status, again.status), (200, 200));
     assert_eq!(app.items_of("slack_event").await.len(), 1);

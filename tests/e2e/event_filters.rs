@@ -5,11 +5,12 @@
 //! the harness's stand-in for DynamoDB's TTL process, and the outbox handler
 //! is the real one.
 
+use crate::fixtures::{rejected_nomination, submitted_nomination};
 use aws_lambda_events::event::dynamodb::EventRecord;
 use chrono::Duration;
 use iln_runner::Template;
 use iln_runner::stream::lambda_json;
-use iln_tests::{Options, TestApp, nomination, unique_address};
+use iln_tests::{Options, TestApp};
 use std::collections::HashSet;
 
 /// `OutboxInserts`' only filter before TTL removals were admitted.
@@ -84,11 +85,9 @@ async fn drain(app: &TestApp) {
 /// A verified nomination rejected by the vetter, its messages delivered:
 /// closed, kept until TTL removes it. Returns its id.
 async fn closed_nomination(app: &TestApp) -> String {
-    let verified = app.verified_nomination("en").await;
-    let decision = serde_json::json!({ "decision": "reject", "reason": "Not coherent.", "expected_version": 2 });
-    assert_eq!(app.decide(&verified.id, decision).await.status, 200);
+    let rejected = rejected_nomination(app).await;
     drain(app).await;
-    verified.id
+    rejected.id
 }
 
 /// Items other than links (tokens, under their own TTL) that mention `id`.
@@ -105,9 +104,7 @@ async fn remains_of(app: &TestApp, id: &str) -> Vec<String> {
 #[tokio::test]
 async fn an_inserted_outbox_message_reaches_the_outbox() {
     let app = TestApp::spawn().await;
-    let nominator = unique_address("lucia");
-    app.post_json(&nomination("en", &unique_address("amara"), &nominator))
-        .await;
+    let nominator = submitted_nomination(&app, "en").await.nominator;
     let written = stream(&app).await;
 
     let delivered = app.deliver_outbox().await;
@@ -150,8 +147,7 @@ async fn an_update_of_a_nomination_does_not_reach_the_outbox() {
 #[tokio::test]
 async fn an_audit_event_insert_does_not_reach_the_outbox() {
     let app = TestApp::spawn().await;
-    app.post_json(&nomination("en", &unique_address("amara"), &unique_address("lucia")))
-        .await;
+    submitted_nomination(&app, "en").await;
     let written = stream(&app).await;
 
     let delivered = app.deliver_outbox().await;

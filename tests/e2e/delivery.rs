@@ -3,12 +3,12 @@
 //! the stream, is the source of truth; a lease or a delivered mark that
 //! fails loses and doubles nothing.
 
+use crate::fixtures::{spawn_with_own_ses, submitted_nomination};
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use chrono::Duration;
 use iln_adapters::dynamodb::NominationTable;
-use iln_runner::stream::StreamReader;
 use iln_tests::{
     ILN_CHANNEL, SesEmulator, TestApp, VETTING_CHANNEL, admin_token, mails_at, nomination, unique_address,
 };
@@ -191,9 +191,7 @@ async fn an_iln_card_slack_refuses_for_good_is_set_aside_and_the_next_card_is_po
 #[tokio::test]
 async fn a_message_whose_stream_record_is_gone_is_delivered_once_by_the_sweeper() {
     let app = TestApp::spawn().await;
-    let nominator = unique_address("lucia");
-    app.post_json(&nomination("en", &unique_address("amara"), &nominator))
-        .await;
+    let nominator = submitted_nomination(&app, "en").await.nominator;
 
     let too_soon = app.sweep_outbox(app.now + Duration::seconds(30)).await;
     let swept = app.sweep_outbox(app.now + Duration::minutes(3)).await;
@@ -210,9 +208,7 @@ async fn a_message_whose_stream_record_is_gone_is_delivered_once_by_the_sweeper(
 #[tokio::test]
 async fn a_message_claimed_by_a_delivery_that_died_is_delivered_once_after_its_lease_lapses() {
     let app = TestApp::spawn().await;
-    let nominator = unique_address("lucia");
-    app.post_json(&nomination("en", &unique_address("amara"), &nominator))
-        .await;
+    let nominator = submitted_nomination(&app, "en").await.nominator;
     let stored = app.items_of("outbox_message").await;
     let message: iln_domain::message::Message =
         serde_dynamo::from_attribute_value(stored[0]["message"].clone()).expect("a message");
@@ -259,9 +255,7 @@ impl Intercept for FailFirstDeliveredMark {
 #[tokio::test]
 async fn a_delivered_mark_that_fails_once_is_tried_again_and_the_mail_is_sent_once() {
     let app = TestApp::spawn().await;
-    let nominator = unique_address("lucia");
-    app.post_json(&nomination("en", &unique_address("amara"), &nominator))
-        .await;
+    let nominator = submitted_nomination(&app, "en").await.nominator;
     let fault = FailFirstDeliveredMark::default();
     let aws = iln_adapters::config::aws().await;
     let faulty = aws_sdk_dynamodb::config::Builder::from(&aws)
@@ -276,15 +270,8 @@ async fn a_delivered_mark_that_fails_once_is_tried_again_and_the_mail_is_sent_on
         links: deployed.links.clone(),
         thin_rationale_below: deployed.thin_rationale_below,
     };
-    let mut reader = StreamReader::open(
-        &app.dynamodb,
-        aws_sdk_dynamodbstreams::Client::new(&aws),
-        &app.table_name,
-    )
-    .await
-    .unwrap();
     let mut event = aws_lambda_events::event::dynamodb::Event::default();
-    event.records = reader.read().await.unwrap();
+    event.records = app.stream_from_start().await.read().await.unwrap();
 
     let deadline = outbox::Deadline::after(std::time::Duration::from_secs(120));
     let response = outbox::handle(&outbox, event, app.now, deadline).await;
@@ -305,9 +292,7 @@ async fn a_delivered_mark_that_fails_once_is_tried_again_and_the_mail_is_sent_on
 
 #[tokio::test]
 async fn with_ses_and_slack_down_for_a_while_every_mail_and_card_arrives_exactly_once() {
-    let port = SesEmulator::free_port();
-    let mut ses = SesEmulator::start(port).await;
-    let app = TestApp::spawn_with_mail_to(&ses.url()).await;
+    let (app, mut ses, port) = spawn_with_own_ses().await;
     let nominators: Vec<String> = (0..3).map(|n| unique_address(&format!("nominator{n}"))).collect();
     ses.stop();
     let mut ids = Vec::new();
@@ -373,16 +358,23 @@ async fn with_ses_and_slack_down_for_a_while_every_mail_and_card_arrives_exactly
     );
 }
 
+/// A system mailing through `ses` whose verification mail to `refused` SES
+/// refused: set aside, and the vetting channel alerted.
+async fn with_a_set_aside_mail(ses: &MockServer, refused: &str) -> TestApp {
+    let app = TestApp::spawn_with_mail_to(&ses.uri()).await;
+    app.post_json(&nomination("en", &unique_address("amara"), refused))
+        .await;
+    app.deliver_outbox().await;
+    app.deliver_outbox().await; // the alert about it
+    app
+}
+
 #[tokio::test]
 async fn an_admin_sees_a_set_aside_mail_retries_it_and_the_sweeper_delivers_it_once() {
     let refused = unique_address("refused");
     // Refused once (say a mistyped domain that is fixed since), then accepted.
     let ses = ses_refusing_times(&refused, 1).await;
-    let app = TestApp::spawn_with_mail_to(&ses.uri()).await;
-    app.post_json(&nomination("en", &unique_address("amara"), &refused))
-        .await;
-    app.deliver_outbox().await;
-    app.deliver_outbox().await; // the alert about it
+    let app = with_a_set_aside_mail(&ses, &refused).await;
     let admin = admin_token();
 
     let failed = app
@@ -432,11 +424,7 @@ async fn an_admin_sees_a_set_aside_mail_retries_it_and_the_sweeper_delivers_it_o
 async fn an_admin_cancels_a_set_aside_message_and_bad_requests_are_refused_precisely() {
     let refused = unique_address("refused");
     let ses = ses_refusing(&refused).await;
-    let app = TestApp::spawn_with_mail_to(&ses.uri()).await;
-    app.post_json(&nomination("en", &unique_address("amara"), &refused))
-        .await;
-    app.deliver_outbox().await;
-    app.deliver_outbox().await; // the alert about it
+    let app = with_a_set_aside_mail(&ses, &refused).await;
     let admin = admin_token();
     let listed = app
         .staff_request("GET", "/admin/outbox?status=failed", Some(&admin), None)

@@ -1,6 +1,9 @@
 //! Vetting by IMI staff: the queue, the file with its findings, decisions
 //! and what they cause in Slack and in the nominator's mailbox.
 
+use crate::fixtures::{
+    add_information, card_updates_in, import_roster, put_roster, slack_calls_to, unverified_nomination,
+};
 use chrono::Duration;
 use iln_tests::{TestApp, nomination, staff_token, unique_address, vetter_token};
 use serde_json::{Value, json};
@@ -14,21 +17,13 @@ async fn the_queue_lists_verified_nominations_oldest_first_across_pages() {
     let app = TestApp::spawn().await;
     let mut verified = Vec::new();
     for minutes in [30, 10, 20] {
-        let nominator = unique_address("lucia");
-        let id = app
-            .post_json(&nomination("en", &unique_address("amara"), &nominator))
-            .await
-            .json()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        app.deliver_outbox().await;
-        let link = app.mails_to(&nominator).await[0].link_to("/nominations/verify");
+        let submitted = unverified_nomination(&app, "en").await;
+        let verified_at = app.now + Duration::minutes(minutes);
         assert_eq!(
-            app.verify_at(app.now + Duration::minutes(minutes), &link).await.status,
+            app.verify_at(verified_at, &submitted.verification_link).await.status,
             200
         );
-        verified.push((minutes, id));
+        verified.push((minutes, submitted.id));
     }
     let unverified = app
         .post_json(&nomination("en", &unique_address("amara"), &unique_address("x")))
@@ -102,16 +97,7 @@ async fn the_file_shows_roster_country_and_rationale_findings() {
     let roster = format!(
         "email,name,category,country\n{nominator},Lucía Fernández,iln_member,ES\nleader@example.org,Ngozi Adeyemi,iln_member,NG\n"
     );
-    let token = iln_tests::admin_token();
-    let import = app
-        .request(
-            "PUT",
-            "/vetting/roster",
-            &[("authorization", &token), ("content-type", "text/csv")],
-            roster.as_bytes(),
-        )
-        .await;
-    assert_eq!(import.status, 200, "{}", import.body);
+    import_roster(&app, &roster).await;
     let other = app.verified_nomination("en").await;
 
     let nomination = app
@@ -225,32 +211,9 @@ async fn asking_for_information_mails_a_link_whose_answer_returns_the_nomination
     let mails = app.mails_to(&nomination.nominator).await;
     let link = mails.last().unwrap().link_to("/nominations/information");
     let page = app.get(&link).await;
-    let token = link.split("token=").nth(1).unwrap().to_owned();
-    let form = |information: &str| {
-        url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([("token", token.as_str()), ("information", information)])
-            .finish()
-    };
-    let headers = [("content-type", "application/x-www-form-urlencoded")];
-    let empty = app
-        .request("POST", "/nominations/information", &headers, form("  ").as_bytes())
-        .await;
-    let answered = app
-        .request(
-            "POST",
-            "/nominations/information",
-            &headers,
-            form("Mediación comercial en Lagos.").as_bytes(),
-        )
-        .await;
-    let again = app
-        .request(
-            "POST",
-            "/nominations/information",
-            &headers,
-            form("Otra vez").as_bytes(),
-        )
-        .await;
+    let empty = add_information(&app, &link, "  ").await;
+    let answered = add_information(&app, &link, "Mediación comercial en Lagos.").await;
+    let again = add_information(&app, &link, "Otra vez").await;
     app.deliver_outbox().await;
 
     assert_eq!(asked.status, 200, "{}", asked.body);
@@ -414,12 +377,8 @@ async fn a_card_is_posted_once_when_slack_fails_then_recovers() {
         .with_priority(2)
         .mount(&app.slack)
         .await;
-    let nominator = unique_address("lucia");
-    app.post_json(&nomination("en", &unique_address("amara"), &nominator))
-        .await;
-    app.deliver_outbox().await;
-    let link = app.mails_to(&nominator).await[0].link_to("/nominations/verify");
-    app.verify(&link).await;
+    let submitted = unverified_nomination(&app, "en").await;
+    app.verify(&submitted.verification_link).await;
 
     let during_outage = app.deliver_outbox().await;
     let after_outage = app.deliver_outbox().await;
@@ -434,12 +393,7 @@ async fn a_card_is_posted_once_when_slack_fails_then_recovers() {
         "a 429 is waited out, then the card is posted"
     );
     assert!(!later.retry_pending);
-    let attempts = app
-        .slack_calls()
-        .await
-        .into_iter()
-        .filter(|call| call.method == "chat.postMessage")
-        .count();
+    let attempts = slack_calls_to(&app, "chat.postMessage").await.len();
     assert_eq!(attempts, 4, "500, 500, 429, 200");
     let outbox = app.items_of("outbox_message").await;
     let card = outbox
@@ -460,11 +414,10 @@ async fn a_roster_import_reports_bad_rows_by_line_is_idempotent_and_changes_find
         nomination.nominator
     );
     let token = iln_tests::admin_token();
-    let headers = [("authorization", token.as_str()), ("content-type", "text/csv")];
 
-    let first = app.request("PUT", "/vetting/roster", &headers, csv.as_bytes()).await;
+    let first = put_roster(&app, &token, "/vetting/roster", &csv).await;
     let entries_after_first = app.items_of("roster_entry").await.len();
-    let second = app.request("PUT", "/vetting/roster", &headers, csv.as_bytes()).await;
+    let second = put_roster(&app, &token, "/vetting/roster", &csv).await;
     let entries_after_second = app.items_of("roster_entry").await.len();
     let json_import = app
         .request(
@@ -524,13 +477,7 @@ async fn an_admin_withdraws_an_open_nomination_and_its_card_shows_it() {
     assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
     assert_eq!(again.status, 409);
     assert_eq!(app.status_of(&nomination.id).await, "withdrawn");
-    let updates: Vec<Value> = app
-        .slack_calls()
-        .await
-        .into_iter()
-        .filter(|c| c.method == "chat.update" && c.body["channel"] == "C0ILN")
-        .map(|c| c.body)
-        .collect();
+    let updates = card_updates_in(&app, "C0ILN").await;
     assert_eq!(updates.len(), 1);
     assert!(updates[0].to_string().contains("Withdrawn") && !updates[0].to_string().contains("iln.confirm"));
     assert!(

@@ -3,6 +3,7 @@
 //! suppressed, the message set aside and reported, and an unverifiable
 //! nomination closed.
 
+use crate::fixtures::act_on_invitation;
 use iln_tests::{TestApp, VETTING_CHANNEL, admin_token, nomination, unique_address};
 use serde_json::json;
 
@@ -142,14 +143,7 @@ async fn a_bounced_invitation_is_reported_and_reaches_the_nominee_once_an_admin_
     let correction = app
         .staff_request("POST", &path, Some(&admin), Some(&json!({ "email": corrected })))
         .await;
-    let resend = app
-        .staff_request(
-            "POST",
-            &format!("/admin/invitations/{}/resend", invited.id),
-            Some(&admin),
-            None,
-        )
-        .await;
+    let resend = act_on_invitation(&app, &invited.id, "resend").await;
     app.deliver_outbox().await;
 
     assert_eq!(correction.status, 200, "{}", correction.body);

@@ -3,10 +3,11 @@
 //! may hold, and what the template grants. Each test names the threat it
 //! covers in docs/security.md ("Staff access").
 
+use crate::fixtures::{import_roster, put_roster, slash_command, slash_command_body, verification_link};
 use iln_runner::authorizer::Identity;
 use iln_tests::{
-    ILN_CHANNEL, SLACK_MEMBER, SLACK_VETTER, TestApp, Unprocessed, VETTER_EMAIL, VETTING_CHANNEL, access_token,
-    admin_token, id_token, nomination, staff_token, unique_address, vetter_token,
+    ILN_CHANNEL, SLACK_MEMBER, SLACK_VETTER, TestApp, Unprocessed, VETTER_EMAIL, access_token, admin_token, id_token,
+    nomination, staff_token, unique_address, vetter_token,
 };
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -24,16 +25,6 @@ fn roster_csv(rows: usize) -> String {
         csv.push_str(&format!("member{n}@example.org,Member {n},imi_certified_mediator,\n"));
     }
     csv
-}
-
-async fn put_roster(app: &TestApp, token: &str, path: &str, csv: &str) -> iln_tests::TestResponse {
-    app.request(
-        "PUT",
-        path,
-        &[("authorization", token), ("content-type", "text/csv")],
-        csv.as_bytes(),
-    )
-    .await
 }
 
 async fn roster_entries(app: &TestApp) -> Vec<String> {
@@ -139,14 +130,9 @@ async fn an_endorser_may_not_decide_the_nomination_they_endorsed() {
     let endorser = unique_address("vetter.endorses");
     let endorsed = app.post_json(&nomination_of(&nominee, &endorser)).await;
     assert_eq!(endorsed.status, 202, "{}", endorsed.body);
-    app.deliver_outbox().await;
     // An endorsement counts once its sender confirmed their address.
-    let mails = app.mails_to(&endorser).await;
-    let verification = mails.last().expect("the endorser's verification mail");
-    assert_eq!(
-        app.verify(&verification.link_to("/nominations/verify")).await.status,
-        200
-    );
+    let link = verification_link(&app, &endorser).await;
+    assert_eq!(app.verify(&link).await.status, 200);
     app.deliver_outbox().await;
     let endorser_as_vetter = staff_token("eve", Some(&endorser), &["iln-vetters"]);
     let path = format!("/vetting/nominations/{}", nomination.id);
@@ -342,10 +328,7 @@ async fn a_batch_read_handed_back_once_still_finds_the_nominators_roster_entry()
         "email,name,category,country\n{},Lucía Fernández,iln_member,ES\n",
         nomination.nominator
     );
-    assert_eq!(
-        put_roster(&app, &admin_token(), "/vetting/roster", &csv).await.status,
-        200
-    );
+    import_roster(&app, &csv).await;
     app.gateway.functions.vetting.table = app.table_with(Unprocessed::after(0, 1));
 
     let file = app.file(&nomination.id).await;
@@ -541,26 +524,8 @@ async fn every_route_that_reads_a_body_refuses_one_over_its_limit_with_413() {
 
 // -------------------------------------------------------------- Slack ----
 
-fn command(user: &str, text: &str) -> String {
-    url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([
-            ("command", "/iln"),
-            ("text", text),
-            ("user_id", user),
-            ("channel_id", VETTING_CHANNEL),
-        ])
-        .finish()
-}
-
 async fn slash(app: &TestApp, user: &str, text: &str) -> String {
-    let response = app
-        .from_slack(
-            "/slack/commands",
-            "application/x-www-form-urlencoded",
-            command(user, text).as_bytes(),
-            &[],
-        )
-        .await;
+    let response = slash_command(app, user, text).await;
     assert_eq!(response.status, 200, "{}", response.body);
     response.json()["text"].as_str().unwrap_or_default().to_owned()
 }
@@ -643,7 +608,7 @@ async fn only_listed_people_raise_concerns_and_the_same_concern_twice_is_recorde
 #[tokio::test]
 async fn a_request_stamped_at_the_end_of_time_is_refused_not_a_crash() {
     let app = TestApp::spawn().await;
-    let body = command(SLACK_VETTER, "pending");
+    let body = slash_command_body(SLACK_VETTER, "pending");
     let cases = [i64::MIN.to_string(), i64::MAX.to_string()];
 
     for timestamp in cases {

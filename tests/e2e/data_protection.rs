@@ -3,6 +3,7 @@
 //! else; after erasure their name and address occur nowhere in the table,
 //! while the audit trail and other people's data remain.
 
+use crate::fixtures::{add_information, erase, import_roster, slack_calls_to};
 use iln_tests::{
     ILN_CHANNEL, TERMS_VERSION, TestApp, VETTING_CHANNEL, admin_token, nomination, unique_address, vetter_token,
 };
@@ -49,15 +50,7 @@ async fn amara_everywhere(app: &TestApp) -> Scenario {
     );
 
     let roster = format!("email,name,category,country\n{amara},Amara Zephyrine,iln_member,NG\n");
-    let imported = app
-        .request(
-            "PUT",
-            "/vetting/roster",
-            &[("authorization", &admin_token()), ("content-type", "text/csv")],
-            roster.as_bytes(),
-        )
-        .await;
-    assert_eq!(imported.status, 200, "{}", imported.body);
+    import_roster(app, &roster).await;
 
     let invited = app
         .invited_from(nomination_of("Amara Zephyrine", &amara, "Lucía Fernández", &lucia))
@@ -84,18 +77,7 @@ async fn amara_everywhere(app: &TestApp) -> Scenario {
         .last()
         .unwrap()
         .link_to("/nominations/information");
-    let token = link.split("token=").nth(1).unwrap();
-    let answer = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([("token", token), ("information", "Amara Zephyrine trained him.")])
-        .finish();
-    let answered = app
-        .request(
-            "POST",
-            "/nominations/information",
-            &[("content-type", "application/x-www-form-urlencoded")],
-            answer.as_bytes(),
-        )
-        .await;
+    let answered = add_information(app, &link, "Amara Zephyrine trained him.").await;
     assert_eq!(answered.status, 200, "{}", answered.body);
 
     let endorsed = app
@@ -136,16 +118,6 @@ async fn export(app: &TestApp, email: &str) -> iln_tests::TestResponse {
         url::form_urlencoded::byte_serialize(email.as_bytes()).collect::<String>()
     );
     app.staff_request("GET", &path, Some(&admin_token()), None).await
-}
-
-async fn erase(app: &TestApp, email: &str) -> iln_tests::TestResponse {
-    app.staff_request(
-        "POST",
-        "/admin/people/erase",
-        Some(&admin_token()),
-        Some(&json!({ "email": email })),
-    )
-    .await
 }
 
 /// Every item of the table, as text, that mentions `needle` in any case.
@@ -329,13 +301,8 @@ async fn after_erasure_the_person_occurs_nowhere_in_the_table_but_the_audit_trai
     );
     assert!(nothing.get("member").is_none() && nothing.get("roster_entry").is_none());
 
-    let erased_cards: Vec<Value> = app
-        .slack_calls()
-        .await
-        .into_iter()
-        .filter(|c| c.method == "chat.update" && c.body.to_string().contains("personal data erased"))
-        .map(|c| c.body)
-        .collect();
+    let mut erased_cards = slack_calls_to(&app, "chat.update").await;
+    erased_cards.retain(|update| update.to_string().contains("personal data erased"));
     let channels: Vec<&str> = erased_cards.iter().map(|c| c["channel"].as_str().unwrap()).collect();
     assert_eq!(
         erased_cards.len(),
@@ -414,11 +381,10 @@ async fn five_simultaneous_erasures_of_one_person_erase_once_and_leave_nothing()
         })
         .count();
     assert_eq!(marks, 1, "the nomination's trail records one erasure");
-    let erased_cards = app
-        .slack_calls()
+    let erased_cards = slack_calls_to(&app, "chat.update")
         .await
-        .into_iter()
-        .filter(|c| c.method == "chat.update" && c.body.to_string().contains("personal data erased"))
+        .iter()
+        .filter(|update| update.to_string().contains("personal data erased"))
         .count();
     assert_eq!(erased_cards, 3, "each card updated once");
 }

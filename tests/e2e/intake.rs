@@ -1,5 +1,6 @@
 //! Nomination intake end to end: form and API, verification mail, the link.
 
+use crate::fixtures::{post_json_from, unverified_nomination};
 use chrono::Duration;
 use iln_tests::{TestApp, nomination, unique_address};
 
@@ -121,11 +122,7 @@ async fn the_form_is_english_or_spanish_by_query_then_browser() {
 #[tokio::test]
 async fn a_second_click_says_already_confirmed_and_changes_nothing() {
     let app = TestApp::spawn().await;
-    let nominator = unique_address("lucia");
-    app.post_json(&nomination("en", &unique_address("amara"), &nominator))
-        .await;
-    app.deliver_outbox().await;
-    let link = app.mails_to(&nominator).await[0].link_to("/nominations/verify");
+    let link = unverified_nomination(&app, "en").await.verification_link;
 
     let first = app.verify(&link).await;
     let second = app.verify(&link).await;
@@ -138,13 +135,8 @@ async fn a_second_click_says_already_confirmed_and_changes_nothing() {
 #[tokio::test]
 async fn an_unknown_link_is_404_and_an_expired_one_is_410() {
     let app = TestApp::spawn().await;
-    let nominator = unique_address("lucia");
-    let response = app
-        .post_json(&nomination("es", &unique_address("amara"), &nominator))
-        .await;
-    let id = response.json()["id"].as_str().unwrap().to_owned();
-    app.deliver_outbox().await;
-    let link = app.mails_to(&nominator).await[0].link_to("/nominations/verify");
+    let submitted = unverified_nomination(&app, "es").await;
+    let (id, link) = (submitted.id, submitted.verification_link);
 
     let unknown = app
         .get("/nominations/verify?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
@@ -245,24 +237,13 @@ async fn the_same_nominator_nominating_the_same_person_again_changes_nothing() {
 async fn fifty_concurrent_identical_submissions_make_one_nomination_and_one_mail() {
     let app = TestApp::spawn().await;
     let nominator = unique_address("lucia");
-    let body = nomination("en", &unique_address("amara"), &nominator).to_string();
+    let body = nomination("en", &unique_address("amara"), &nominator);
 
     // Each from a network of its own: only the nominator address's limit applies.
-    let app = &app;
-    let responses = futures::future::join_all((0..50).map(|n| {
-        let body = body.as_bytes();
-        async move {
-            app.request_from(
-                &format!("198.18.{n}.1"),
-                app.now,
-                "POST",
-                "/nominations",
-                &[("content-type", "application/json")],
-                body,
-            )
-            .await
-        }
-    }))
+    let (app, body) = (&app, &body);
+    let responses = futures::future::join_all(
+        (0..50).map(|n| async move { post_json_from(app, &format!("198.18.{n}.1"), app.now, body).await }),
+    )
     .await;
 
     let unexpected: Vec<_> = responses
@@ -284,11 +265,7 @@ async fn fifty_concurrent_identical_submissions_make_one_nomination_and_one_mail
 #[tokio::test]
 async fn twenty_concurrent_clicks_on_one_link_make_one_transition() {
     let app = TestApp::spawn().await;
-    let nominator = unique_address("lucia");
-    app.post_json(&nomination("en", &unique_address("amara"), &nominator))
-        .await;
-    app.deliver_outbox().await;
-    let link = app.mails_to(&nominator).await[0].link_to("/nominations/verify");
+    let link = unverified_nomination(&app, "en").await.verification_link;
 
     let pages = futures::future::join_all((0..20).map(|_| app.verify(&link))).await;
 

@@ -1,0 +1,23 @@
+//! The end-to-end tests, one module per area of the process. They are one
+//! test binary rather than one per file: each binary links the whole system
+//! (every function, the SDKs, the runner), so seventeen of them meant
+//! seventeen long links for every change to the harness. nextest still runs
+//! each test in its own process.
+
+mod acknowledgement;
+mod data_protection;
+mod delivery;
+mod event_filters;
+mod fixtures;
+mod intake;
+mod invalid_requests;
+mod invitations;
+mod mail_events;
+mod outbox;
+mod public_form;
+mod reminders;
+mod slack;
+mod staff_access;
+mod store_outage;
+mod vetting;
+mod withdrawal;
