@@ -205,6 +205,29 @@ pub struct MemberHeld {
     pub history: Vec<Happened>,
 }
 
+/// A card posted about an erased nomination: where it is, by Slack's
+/// channel id and timestamp.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostedCard {
+    pub channel: crate::slack::Channel,
+    pub slack_channel: String,
+    pub ts: String,
+}
+
+/// What erasing a nomination tells Slack: every card posted about it is
+/// replaced by one that names nobody.
+pub fn erased_cards(nomination_id: NominationId, cards: impl IntoIterator<Item = PostedCard>) -> Vec<Message> {
+    cards
+        .into_iter()
+        .map(|card| Message::DataErased {
+            nomination_id,
+            channel: card.channel,
+            card_channel: card.slack_channel,
+            card_ts: card.ts,
+        })
+        .collect()
+}
+
 /// What erasure did, for the administrator who asked: counts only.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Erasure {

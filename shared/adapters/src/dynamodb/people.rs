@@ -8,7 +8,8 @@ use iln_domain::audit::AuditEvent;
 use iln_domain::membership::MemberId;
 use iln_domain::message::Message;
 use iln_domain::privacy::{
-    EndorsementHeld, Erasure, InformationHeld, MemberHeld, NominationHeld, PersonRole, SentMessage, SubjectAccessExport,
+    EndorsementHeld, Erasure, InformationHeld, MemberHeld, NominationHeld, PersonRole, PostedCard, SentMessage,
+    SubjectAccessExport, erased_cards,
 };
 use iln_domain::slack::Channel;
 use iln_domain::{EmailAddress, NominationId};
@@ -369,20 +370,19 @@ impl NominationTable {
                 // names them, under the nominee's key.
                 last.push(self.delete(keys::person(&nominee), &keys::pending_sk(&nominator))?);
             }
-            for (channel, card) in [
+            let cards = [
                 (Channel::Vetting, &record.vetting_card),
                 (Channel::Iln, &record.iln_card),
-            ] {
-                if let Some(card) = card {
-                    let message = Message::DataErased {
-                        nomination_id: id,
-                        channel,
-                        card_channel: card.channel.clone(),
-                        card_ts: card.ts.clone(),
-                    };
-                    last.push(self.put(&OutboxRecord::new(message, now), Some("attribute_not_exists(pk)"))?);
-                }
-            }
+            ]
+            .into_iter()
+            .filter_map(|(channel, card)| {
+                card.as_ref().map(|card| PostedCard {
+                    channel,
+                    slack_channel: card.channel.clone(),
+                    ts: card.ts.clone(),
+                })
+            });
+            last.extend(self.outbox_writes(&erased_cards(id, cards), now)?);
             match self.write_transaction(last).await {
                 Ok(()) => return Ok(Some(items.messages.len())),
                 Err(MoveError::Conflict) => continue,
