@@ -475,6 +475,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_a_confirmed_or_invited_nomination_has_an_invitation_to_revoke_or_resend() {
+        for status in Status::ALL {
+            let nomination = crate::test_support::nomination(status, 4, Language::En);
+            let revoked = revoke(&nomination, "ada", at(0));
+            let resent = resend(&nomination, "ada", at(0));
+            match status {
+                Status::Confirmed | Status::Invited => {
+                    let step = revoked.expect("revocable");
+                    assert_eq!(
+                        (step.to, step.audit.reason.as_deref()),
+                        (Status::Withdrawn, Some("invitation revoked"))
+                    );
+                }
+                _ => assert_eq!(revoked, Err(NotInvited(status)), "{status}"),
+            }
+            match status {
+                Status::Invited => {
+                    let (_, message) = resent.expect("resendable");
+                    // One round per version: a double click asks for one resend.
+                    assert_eq!(
+                        message,
+                        Message::Invitation {
+                            nomination_id: nomination.id,
+                            round: 4
+                        }
+                    );
+                }
+                _ => assert_eq!(resent, Err(NotInvited(status)), "{status}"),
+            }
+        }
+    }
+
+    #[test]
     fn a_resent_invitation_revokes_the_earlier_link() {
         assert_eq!(
             invitation_state(Status::Invited, false, false, at(1), at(0)),

@@ -259,6 +259,24 @@ mod tests {
     }
 
     #[test]
+    fn erasing_a_nomination_replaces_each_card_posted_about_it() {
+        let nomination = nomination(Status::InDiscussion, 3, Language::En);
+        let cards = [crate::slack::Channel::Vetting, crate::slack::Channel::Iln].map(|channel| PostedCard {
+            channel,
+            slack_channel: format!("C{}", channel.code()),
+            ts: "1.2".to_owned(),
+        });
+        let messages = erased_cards(nomination.id, cards);
+        assert_eq!(messages.len(), 2);
+        assert!(
+            messages
+                .iter()
+                .all(|m| matches!(m, Message::DataErased { card_ts, .. } if card_ts == "1.2"))
+        );
+        assert!(erased_cards(nomination.id, []).is_empty());
+    }
+
+    #[test]
     fn a_nominee_sees_their_part_and_their_mail_but_not_the_nominator() {
         let nomination = nomination(Status::Invited, 5, Language::En);
         let messages = [
