@@ -1,0 +1,121 @@
+//! The invitation's life and the corrections staff make.
+
+mod invitation {
+    use super::super::*;
+
+    #[test]
+    fn only_a_confirmed_or_invited_nomination_has_an_invitation_to_revoke_or_resend() {
+        for status in Status::ALL {
+            let nomination = crate::test_support::nomination(status, 4, Language::En);
+            let revoked = revoke(&nomination, "ada", at(0));
+            let resent = resend(&nomination, "ada", at(0));
+            match status {
+                Status::Confirmed | Status::Invited => {
+                    let step = revoked.expect("revocable");
+                    assert_eq!(
+                        (step.to, step.audit.reason.as_deref()),
+                        (Status::Withdrawn, Some("invitation revoked"))
+                    );
+                }
+                _ => assert_eq!(revoked, Err(NotInvited(status)), "{status}"),
+            }
+            match status {
+                Status::Invited => {
+                    let (_, message) = resent.expect("resendable");
+                    // One round per version: a double click asks for one resend.
+                    assert_eq!(
+                        message,
+                        Message::Invitation {
+                            nomination_id: nomination.id,
+                            round: 4
+                        }
+                    );
+                }
+                _ => assert_eq!(resent, Err(NotInvited(status)), "{status}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_resent_invitation_revokes_the_earlier_link() {
+        assert_eq!(
+            invitation_state(Status::Invited, false, false, at(1), at(0)),
+            InvitationState::Revoked
+        );
+    }
+
+    fn at(hours: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap() + chrono::Duration::hours(hours)
+    }
+
+    #[test]
+    fn an_invitation_link_works_once_until_it_expires() {
+        assert_eq!(
+            invitation_state(Status::Invited, false, true, at(1), at(0)),
+            InvitationState::Open
+        );
+        assert_eq!(
+            invitation_state(Status::Invited, false, true, at(1), at(1)),
+            InvitationState::Expired
+        );
+        assert_eq!(
+            invitation_state(Status::Invited, true, true, at(1), at(0)),
+            InvitationState::Used
+        );
+        assert_eq!(
+            invitation_state(Status::Member, false, true, at(1), at(0)),
+            InvitationState::Used
+        );
+        assert_eq!(
+            invitation_state(Status::Withdrawn, false, true, at(1), at(0)),
+            InvitationState::Revoked
+        );
+    }
+}
+
+mod correction {
+    use super::super::*;
+    use crate::test_support::nomination;
+
+    fn admin_corrects(status: Status, to: &str) -> Result<AuditEvent, CorrectionRefused> {
+        let nomination = nomination(status, 4, Language::En);
+        correct_nominee_address(
+            &nomination,
+            &EmailAddress::parse(to).expect("address"),
+            "ada",
+            Utc::now(),
+        )
+    }
+
+    #[test]
+    fn an_invited_or_confirmed_nominee_address_is_corrected_and_audited_without_addresses() {
+        for status in [Status::Confirmed, Status::Invited] {
+            let audit = admin_corrects(status, "amara.corrected@example.org").expect("corrected");
+            assert_eq!(audit.happening, Happening::NomineeAddressCorrected);
+            let recorded = serde_json::to_string(&audit).expect("serialises");
+            assert!(!recorded.contains('@'), "no address in the audit trail: {recorded}");
+        }
+    }
+
+    #[test]
+    fn a_correction_is_refused_before_confirmation_after_an_answer_and_for_the_same_address() {
+        for status in [
+            Status::AwaitingVetting,
+            Status::InDiscussion,
+            Status::Member,
+            Status::Withdrawn,
+        ] {
+            assert_eq!(
+                admin_corrects(status, "amara.corrected@example.org"),
+                Err(CorrectionRefused::NotInvitable(status)),
+                "{status}"
+            );
+        }
+        let nomination = nomination(Status::Invited, 4, Language::En);
+        let same = nomination.submission.nominee.email.as_str().to_uppercase();
+        assert_eq!(
+            admin_corrects(Status::Invited, &same),
+            Err(CorrectionRefused::SameAddress)
+        );
+    }
+}
