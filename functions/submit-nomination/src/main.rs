@@ -6,7 +6,8 @@ use submit_nomination::{App, Config, handle};
 async fn main() -> Result<(), Error> {
     iln_adapters::telemetry::init();
     let config = Config::from_env()?;
-    let app = App::new(&iln_adapters::config::aws().await, &config);
+    let aws = iln_adapters::config::aws().await;
+    let app = App::from_config(&config, aws_sdk_dynamodb::Client::new(&aws));
     let app = &app;
     lambda_http::run(service_fn(move |request: Request| async move {
         Ok::<_, std::convert::Infallible>(handle(app, request, Utc::now()).await)
