@@ -9,7 +9,8 @@ use outbox::{App, Config, Deadline, Trigger};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    iln_adapters::telemetry::init();
+    lambda_runtime::tracing::init_default_subscriber();
+    iln_adapters::telemetry::refuse_raw_event_logging()?;
     let config = Config::from_env()?;
     let aws = iln_adapters::config::aws().await;
     // Both secrets are read once per cold start, concurrently.

@@ -6,7 +6,8 @@ use slack_webhook::{App, Config, handle};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    iln_adapters::telemetry::init();
+    lambda_http::tracing::init_default_subscriber();
+    iln_adapters::telemetry::refuse_raw_event_logging()?;
     let config = Config::from_env()?;
     let aws = iln_adapters::config::aws().await;
     // Both secrets are read once per cold start, concurrently.

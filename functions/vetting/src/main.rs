@@ -4,7 +4,8 @@ use vetting::{App, Config, handle};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    iln_adapters::telemetry::init();
+    lambda_http::tracing::init_default_subscriber();
+    iln_adapters::telemetry::refuse_raw_event_logging()?;
     let config = Config::from_env()?;
     let aws = iln_adapters::config::aws().await;
     let app = App::from_config(&config, aws_sdk_dynamodb::Client::new(&aws));
