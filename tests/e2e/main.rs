@@ -4,6 +4,10 @@
 //! seventeen long links for every change to the harness. nextest still runs
 //! each test in its own process.
 
+// Test code only: clippy's allow-*-in-tests covers #[test] functions, not
+// the helpers beside them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod acknowledgement;
 mod data_protection;
 mod delivery;

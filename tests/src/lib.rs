@@ -2,19 +2,20 @@
 //! the real handlers, DynamoDB Local, the SES emulator and a fixed clock.
 //! Helpers are named after the process, so tests read like it.
 
+// The harness is test code only: a helper that cannot do what its test
+// needs fails that test, which is what unwrap and expect say.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chrono::{DateTime, SubsecRound, Utc};
 use http::{HeaderMap, HeaderName, HeaderValue};
-use iln_adapters::config::SenderAddress;
 use iln_adapters::dynamodb::NominationTable;
-use iln_adapters::ses::SesMailer;
-use iln_adapters::slack::{BotToken, SlackClient};
-use iln_domain::message::MailLinks;
-use iln_domain::pages::PublicBaseUrl;
-use iln_domain::token::{LinkKey, LinkValidity};
+use iln_domain::token::{LinkValidity, TokenPurpose};
 use iln_runner::authorizer::LocalAuthorizer;
+use iln_runner::functions::LocalServices;
 use iln_runner::gateway::Gateway;
 use iln_runner::mailbox_simulator::MailboxSimulator;
 use iln_runner::stream::{OutboxFeed, PumpResult, StreamReader};
+use iln_runner::template::Bindings;
 use iln_runner::ttl::{TtlDeletes, TtlStandIn};
 use iln_runner::{Functions, Template, local, table};
 use serde_json::{Value, json};
@@ -53,11 +54,18 @@ pub struct Options {
 }
 
 impl Default for Options {
+    /// The template's defaults: a test states only how it differs.
     fn default() -> Self {
+        let template = Template::load().expect("template.yaml parses");
+        let days = template
+            .default_of::<i64>("InvitationValidityDays")
+            .expect("template.yaml gives InvitationValidityDays a default");
         Self {
             ses_url: ses_emulator_url(),
-            quorum: 1,
-            link_validity: LinkValidity::default(),
+            quorum: template
+                .default_of("ConfirmationQuorum")
+                .expect("template.yaml gives ConfirmationQuorum a default"),
+            link_validity: LinkValidity::with_invitation_days(days).expect("the default validity is 1 to 365 days"),
             dynamodb_url: None,
             function_timeouts: None,
             outbox_filter_patterns: None,
@@ -74,23 +82,21 @@ pub fn signing_secret() -> iln_domain::slack::signature::SigningSecret {
     iln_domain::slack::signature::SigningSecret::parse(std::str::from_utf8(SIGNING_SECRET).expect("UTF-8"))
         .expect("a secret long enough")
 }
-pub const VETTING_CHANNEL: &str = "C0VETTING";
-pub const ILN_CHANNEL: &str = "C0ILN";
+pub const VETTING_CHANNEL: &str = local::VETTING_CHANNEL;
+pub const ILN_CHANNEL: &str = local::ILN_CHANNEL;
 pub const SLACK_VETTER: &str = "UVERA";
 /// An ILN member who may raise concerns and do nothing else.
 pub const SLACK_MEMBER: &str = "UMEI";
 
-/// Allow-lists of the test Slack workspace: one vetter, twenty confirmers
-/// (`UC01`…`UC20`), and one member who may only raise concerns.
-fn slack_permissions(quorum: usize) -> iln_domain::confirmation::SlackPermissions {
+/// The test Slack workspace's allow-lists, as template.yaml's parameters
+/// take them: one vetter, twenty confirmers (`UC01`…`UC20`), and one
+/// member who may only raise concerns.
+fn slack_allow_lists(bindings: Bindings) -> Bindings {
     let confirmers: Vec<String> = (1..=20).map(|n| format!("UC{n:02}=confirmer{n}@iln.test")).collect();
-    iln_domain::confirmation::SlackPermissions::parse(
-        &format!("{SLACK_VETTER}={VETTER_EMAIL}"),
-        &confirmers.join(","),
-        quorum,
-    )
-    .and_then(|permissions| permissions.with_members(&format!("{SLACK_MEMBER}=mei@iln.test")))
-    .expect("allow-lists")
+    bindings
+        .parameter("SlackVetters", format!("{SLACK_VETTER}={VETTER_EMAIL}"))
+        .parameter("SlackConfirmers", confirmers.join(","))
+        .parameter("SlackMembers", format!("{SLACK_MEMBER}=mei@iln.test"))
 }
 
 pub struct TestApp {
@@ -109,7 +115,6 @@ pub struct TestApp {
     pub now: DateTime<Utc>,
     /// The SES emulator this system's outbox sends to.
     ses_url: String,
-    link_validity: LinkValidity,
     http: reqwest::Client,
 }
 
@@ -447,9 +452,9 @@ impl TestApp {
 
     /// The reminder run as its schedule would start it at `at`.
     pub async fn run_reminders(&self, at: DateTime<Utc>) -> reminders::Summary {
-        let mut app = local::reminders_app(self.table.clone(), 1);
-        app.thresholds.links = self.link_validity;
-        reminders::run(&app, at).await.expect("reminder run")
+        reminders::run(&self.gateway.functions.reminders, at)
+            .await
+            .expect("reminder run")
     }
 
     /// A new system on a new table, delivering mail to the shared SES emulator.
@@ -511,48 +516,53 @@ impl TestApp {
         table::ensure_table(&dynamodb, &table_name, &template.table)
             .await
             .expect("table created from template.yaml");
-        let table = NominationTable::new(functions_dynamodb, &table_name);
+        // The harness's own view of the table; the functions have theirs.
+        let table = NominationTable::new(functions_dynamodb.clone(), &table_name);
         let mailbox = MailboxSimulator::default();
         let ses_config = aws_sdk_ses::config::Builder::from(&aws)
             .endpoint_url(ses_url)
             .interceptor(mailbox.clone())
             .build();
-        let mailer = SesMailer::new(
-            aws_sdk_ses::Client::from_conf(ses_config),
-            SenderAddress::parse("ILN Nominations <nominations@iln.test>").expect("sender"),
-        );
         let slack = wiremock::MockServer::start().await;
         answer_like_slack(&slack).await;
-        let limits = options.limits.unwrap_or_else(|| local::submission_limits(&template));
-        let functions = Functions {
-            submit_nomination: submit_nomination::App::with_table(table.clone(), limits),
-            vetting: vetting::App {
-                table: table.clone(),
-                thin_rationale_below: local::THIN_RATIONALE_BELOW,
-            },
-            slack_webhook: slack_webhook::App {
-                table: table.clone(),
-                slack: SlackClient::new(format!("{}/api", slack.uri()), BotToken::new("xoxb-test")).expect("slack"),
-                signing_secret: signing_secret(),
-                permissions: slack_permissions(options.quorum),
-            },
-            invitations: invitations::App {
-                table: table.clone(),
-                config: local::invitations_config(&table_name),
-            },
-            outbox: outbox::App {
-                table: table.clone(),
-                mailer,
-                slack: SlackClient::new(format!("{}/api", slack.uri()), BotToken::new("xoxb-test")).expect("slack"),
-                channels: local::channels(),
-                links: MailLinks {
-                    base_url: PublicBaseUrl::parse(BASE_URL).expect("base url"),
-                    key: LinkKey::parse(&format!("test-link-key-{table_name}")).expect("link key"),
-                    validity: options.link_validity,
-                },
-                thin_rationale_below: local::THIN_RATIONALE_BELOW,
-            },
+        // The local stack's settings, then how this test's system differs,
+        // as parameter overrides of a deployment would.
+        let bindings = local::bindings(&table_name, BASE_URL, &local::loopback_url(local::DEFAULT_SLACK_PORT))
+            .parameter("SenderAddress", "ILN Nominations <nominations@iln.test>")
+            .parameter("SlackApiUrl", format!("{}/api", slack.uri()))
+            .parameter("ConfirmationQuorum", options.quorum.to_string())
+            .parameter(
+                "InvitationValidityDays",
+                options
+                    .link_validity
+                    .of(TokenPurpose::AnswerInvitation)
+                    .num_days()
+                    .to_string(),
+            );
+        let bindings = match options.limits {
+            Some(limits) => bindings
+                .parameter("SubmissionsPerSourcePerHour", limits.per_source_hour.to_string())
+                .parameter("SubmissionsPerSourcePerDay", limits.per_source_day.to_string())
+                .parameter("SubmissionsPerAddressPerHour", limits.per_address_hour.to_string())
+                .parameter("SubmissionsPerAddressPerDay", limits.per_address_day.to_string()),
+            None => bindings,
         };
+        let functions = Functions::from_template(
+            &template,
+            &slack_allow_lists(bindings),
+            LocalServices {
+                dynamodb: functions_dynamodb,
+                ses: aws_sdk_ses::Client::from_conf(ses_config),
+                slack_bot_token: "xoxb-test".to_owned(),
+                slack_signing_secret: std::str::from_utf8(SIGNING_SECRET).expect("UTF-8").to_owned(),
+                link_key: format!("test-link-key-{table_name}"),
+            },
+        )
+        .expect("every function starts from template.yaml's environment");
+        assert_eq!(
+            functions.invitations.config.terms_version, TERMS_VERSION,
+            "TERMS_VERSION here must be template.yaml's TermsVersion default"
+        );
         let outbox_stream = match &options.outbox_filter_patterns {
             Some(patterns) => template
                 .outbox_stream
@@ -598,7 +608,6 @@ impl TestApp {
             ttl,
             now: Utc::now().trunc_subsecs(0),
             ses_url: ses_url.to_owned(),
-            link_validity: options.link_validity,
             http: iln_adapters::tls::client_builder().build().expect("HTTP client"),
         }
     }

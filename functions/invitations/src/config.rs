@@ -1,10 +1,12 @@
-use iln_adapters::config::{ConfigError, parsed, required};
+use iln_adapters::config::{ConfigError, Variables};
 use iln_domain::EmailAddress;
 
 /// What this function reads from its environment, once per process.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
+    /// Days a closed nomination is kept before TTL removes it.
+    pub retention_days: i64,
     /// The version of the ILN terms a nominee consents to by accepting.
     pub terms_version: String,
     pub slack_join_url: String,
@@ -16,12 +18,19 @@ pub struct Config {
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// The settings named by template.yaml, wherever their values come from.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let variables = Variables::new(lookup);
         Ok(Self {
-            table_name: required("TABLE_NAME")?,
-            terms_version: required("TERMS_VERSION")?,
-            slack_join_url: required("SLACK_JOIN_URL")?,
-            iac_address: parsed("IAC_ADDRESS", EmailAddress::parse)?,
-            contact_address: parsed("CONTACT_ADDRESS", EmailAddress::parse)?,
+            table_name: variables.required("TABLE_NAME")?,
+            retention_days: variables.retention_days()?,
+            terms_version: variables.required("TERMS_VERSION")?,
+            slack_join_url: variables.required("SLACK_JOIN_URL")?,
+            iac_address: variables.parsed("IAC_ADDRESS", EmailAddress::parse)?,
+            contact_address: variables.parsed("CONTACT_ADDRESS", EmailAddress::parse)?,
         })
     }
 }

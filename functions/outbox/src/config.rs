@@ -1,5 +1,4 @@
-use iln_adapters::config::link_validity;
-use iln_adapters::config::{ConfigError, SenderAddress, parsed, required};
+use iln_adapters::config::{ConfigError, SenderAddress, Variables};
 use iln_domain::pages::PublicBaseUrl;
 use iln_domain::token::LinkValidity;
 
@@ -9,6 +8,8 @@ use crate::handler::SlackChannels;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
+    /// Days a closed nomination is kept before TTL removes it.
+    pub retention_days: i64,
     pub sender: SenderAddress,
     pub public_base_url: PublicBaseUrl,
     pub slack_api_url: String,
@@ -25,22 +26,27 @@ pub struct Config {
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// The settings named by template.yaml, wherever their values come from.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let variables = Variables::new(lookup);
         Ok(Self {
-            table_name: required("TABLE_NAME")?,
-            sender: parsed("SENDER_ADDRESS", SenderAddress::parse)?,
-            public_base_url: parsed("PUBLIC_BASE_URL", PublicBaseUrl::parse)?,
-            slack_api_url: required("SLACK_API_URL")?,
-            slack_bot_token_parameter: required("SLACK_BOT_TOKEN_PARAMETER")?,
-            link_key_parameter: required("LINK_KEY_PARAMETER")?,
+            table_name: variables.required("TABLE_NAME")?,
+            retention_days: variables.retention_days()?,
+            sender: variables.parsed("SENDER_ADDRESS", SenderAddress::parse)?,
+            public_base_url: variables.parsed("PUBLIC_BASE_URL", PublicBaseUrl::parse)?,
+            slack_api_url: variables.required("SLACK_API_URL")?,
+            slack_bot_token_parameter: variables.required("SLACK_BOT_TOKEN_PARAMETER")?,
+            link_key_parameter: variables.required("LINK_KEY_PARAMETER")?,
             channels: SlackChannels {
-                vetting: required("SLACK_VETTING_CHANNEL")?,
-                iln: required("SLACK_ILN_CHANNEL")?,
+                vetting: variables.required("SLACK_VETTING_CHANNEL")?,
+                iln: variables.required("SLACK_ILN_CHANNEL")?,
             },
-            thin_rationale_below: parsed("THIN_RATIONALE_BELOW", str::parse::<usize>)?,
-            link_validity: link_validity()?,
-            configuration_set: std::env::var("SES_CONFIGURATION_SET")
-                .ok()
-                .filter(|name| !name.is_empty()),
+            thin_rationale_below: variables.parsed("THIN_RATIONALE_BELOW", str::parse::<usize>)?,
+            link_validity: variables.link_validity()?,
+            configuration_set: variables.optional("SES_CONFIGURATION_SET"),
         })
     }
 }

@@ -12,3 +12,31 @@ pub use config::Config;
 pub use handler::{App, Deadline, Outcome, SlackChannels, SweepSummary, deliver, handle, sweep};
 pub use mail_events::{MailEventsSummary, handle_mail_events};
 pub use trigger::{Trigger, run};
+
+impl App {
+    /// The function's state from its settings, its clients and the secrets
+    /// read at cold start: built the same way on Lambda, in the local runner
+    /// and in the tests.
+    pub fn from_config(
+        config: &Config,
+        dynamodb: aws_sdk_dynamodb::Client,
+        ses: aws_sdk_ses::Client,
+        bot_token: iln_adapters::slack::BotToken,
+        link_key: iln_domain::token::LinkKey,
+    ) -> Result<Self, iln_adapters::slack::SlackError> {
+        Ok(Self {
+            table: iln_adapters::dynamodb::NominationTable::new(dynamodb, &config.table_name)
+                .with_retention_days(config.retention_days),
+            mailer: iln_adapters::ses::SesMailer::new(ses, config.sender.clone())
+                .with_configuration_set(config.configuration_set.clone()),
+            slack: iln_adapters::slack::SlackClient::new(&config.slack_api_url, bot_token)?,
+            channels: config.channels.clone(),
+            links: iln_domain::message::MailLinks {
+                base_url: config.public_base_url.clone(),
+                key: link_key,
+                validity: config.link_validity,
+            },
+            thin_rationale_below: config.thin_rationale_below,
+        })
+    }
+}

@@ -1,5 +1,5 @@
 use chrono::Duration;
-use iln_adapters::config::{ConfigError, parsed, required};
+use iln_adapters::config::{ConfigError, Variables};
 use iln_domain::EmailAddress;
 use iln_domain::reminders::Thresholds;
 
@@ -7,6 +7,8 @@ use iln_domain::reminders::Thresholds;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
+    /// Days a closed nomination is kept before TTL removes it.
+    pub retention_days: i64,
     pub thresholds: Thresholds,
     /// Where the vetting digest is mailed; none: the card only.
     pub vetters_address: Option<EmailAddress>,
@@ -15,23 +17,24 @@ pub struct Config {
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
-        let days = |name: &'static str| parsed(name, |raw: &str| raw.parse::<i64>().map(Duration::days));
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// The settings named by template.yaml, wherever their values come from.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let variables = Variables::new(lookup);
+        let days = |name: &'static str| variables.parsed(name, |raw: &str| raw.parse::<i64>().map(Duration::days));
         Ok(Self {
-            table_name: required("TABLE_NAME")?,
+            table_name: variables.required("TABLE_NAME")?,
+            retention_days: variables.retention_days()?,
             thresholds: Thresholds {
                 vetting_overdue: days("VETTING_OVERDUE_DAYS")?,
                 discussion_overdue: days("DISCUSSION_OVERDUE_DAYS")?,
                 invitation_unanswered: days("INVITATION_REMINDER_DAYS")?,
-                links: iln_adapters::config::link_validity()?,
+                links: variables.link_validity()?,
             },
-            vetters_address: match std::env::var("VETTERS_ADDRESS").unwrap_or_default().trim() {
-                "" => None,
-                raw => Some(EmailAddress::parse(raw).map_err(|problem| ConfigError::Invalid {
-                    name: "VETTERS_ADDRESS",
-                    reason: problem.to_string(),
-                })?),
-            },
-            quorum: parsed("CONFIRMATION_QUORUM", str::parse::<usize>)?,
+            vetters_address: variables.parsed_if_set("VETTERS_ADDRESS", EmailAddress::parse)?,
+            quorum: variables.parsed("CONFIRMATION_QUORUM", str::parse::<usize>)?,
         })
     }
 }

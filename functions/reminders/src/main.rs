@@ -1,21 +1,15 @@
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::NominationTable;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use reminders::{App, Config, run};
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    iln_adapters::telemetry::init();
+    lambda_runtime::tracing::init_default_subscriber();
+    iln_adapters::telemetry::refuse_raw_event_logging()?;
     let config = Config::from_env()?;
     let aws = iln_adapters::config::aws().await;
-    let app = App {
-        table: NominationTable::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name)
-            .with_retention_days(iln_adapters::config::retention_days()?),
-        thresholds: config.thresholds,
-        vetters_address: config.vetters_address,
-        quorum: config.quorum,
-    };
+    let app = App::from_config(&config, aws_sdk_dynamodb::Client::new(&aws));
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         // The schedule's own time: a retried or repeated event acts as of the

@@ -1,10 +1,12 @@
-use iln_adapters::config::{ConfigError, parsed, required};
+use iln_adapters::config::{ConfigError, Variables};
 use iln_domain::confirmation::SlackPermissions;
 
 /// What this function reads from its environment, once per process.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
+    /// Days a closed nomination is kept before TTL removes it.
+    pub retention_days: i64,
     pub slack_api_url: String,
     /// SSM SecureString names: the values never sit in the environment.
     pub slack_bot_token_parameter: String,
@@ -14,15 +16,23 @@ pub struct Config {
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
-        let quorum = parsed("CONFIRMATION_QUORUM", str::parse::<usize>)?;
-        let vetters = std::env::var("SLACK_VETTERS").unwrap_or_default();
-        let confirmers = std::env::var("SLACK_CONFIRMERS").unwrap_or_default();
-        let members = std::env::var("SLACK_MEMBERS").unwrap_or_default();
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// The settings named by template.yaml, wherever their values come from.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let variables = Variables::new(lookup);
+        let quorum = variables.parsed("CONFIRMATION_QUORUM", str::parse::<usize>)?;
+        // Empty allow-lists are valid: nobody may act from that list.
+        let vetters = variables.optional("SLACK_VETTERS").unwrap_or_default();
+        let confirmers = variables.optional("SLACK_CONFIRMERS").unwrap_or_default();
+        let members = variables.optional("SLACK_MEMBERS").unwrap_or_default();
         Ok(Self {
-            table_name: required("TABLE_NAME")?,
-            slack_api_url: required("SLACK_API_URL")?,
-            slack_bot_token_parameter: required("SLACK_BOT_TOKEN_PARAMETER")?,
-            slack_signing_secret_parameter: required("SLACK_SIGNING_SECRET_PARAMETER")?,
+            table_name: variables.required("TABLE_NAME")?,
+            retention_days: variables.retention_days()?,
+            slack_api_url: variables.required("SLACK_API_URL")?,
+            slack_bot_token_parameter: variables.required("SLACK_BOT_TOKEN_PARAMETER")?,
+            slack_signing_secret_parameter: variables.required("SLACK_SIGNING_SECRET_PARAMETER")?,
             permissions: SlackPermissions::parse(&vetters, &confirmers, quorum)
                 .and_then(|permissions| permissions.with_members(&members))
                 .map_err(|error| ConfigError::Invalid {

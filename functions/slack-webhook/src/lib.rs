@@ -8,3 +8,23 @@ mod handler;
 
 pub use config::Config;
 pub use handler::{App, handle};
+
+impl App {
+    /// The function's state from its settings and the secrets read at cold
+    /// start: built the same way on Lambda, in the local runner and in the
+    /// tests.
+    pub fn from_config(
+        config: &Config,
+        dynamodb: aws_sdk_dynamodb::Client,
+        bot_token: iln_adapters::slack::BotToken,
+        signing_secret: iln_domain::slack::signature::SigningSecret,
+    ) -> Result<Self, iln_adapters::slack::SlackError> {
+        Ok(Self {
+            table: iln_adapters::dynamodb::NominationTable::new(dynamodb, &config.table_name)
+                .with_retention_days(config.retention_days),
+            slack: iln_adapters::slack::SlackClient::new(&config.slack_api_url, bot_token)?,
+            signing_secret,
+            permissions: config.permissions.clone(),
+        })
+    }
+}

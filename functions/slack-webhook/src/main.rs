@@ -1,13 +1,13 @@
 use chrono::Utc;
-use iln_adapters::dynamodb::NominationTable;
-use iln_adapters::slack::{BotToken, SlackClient};
+use iln_adapters::slack::BotToken;
 use iln_domain::slack::signature::SigningSecret;
 use lambda_http::{Error, Request, service_fn};
 use slack_webhook::{App, Config, handle};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    iln_adapters::telemetry::init();
+    lambda_http::tracing::init_default_subscriber();
+    iln_adapters::telemetry::refuse_raw_event_logging()?;
     let config = Config::from_env()?;
     let aws = iln_adapters::config::aws().await;
     // Both secrets are read once per cold start, concurrently.
@@ -18,15 +18,14 @@ async fn main() -> Result<(), Error> {
     let dynamodb = aws_sdk_dynamodb::config::Builder::from(&aws)
         .timeout_config(iln_adapters::config::slack_acknowledgement_timeouts())
         .build();
-    let app = App {
-        table: NominationTable::new(aws_sdk_dynamodb::Client::from_conf(dynamodb), &config.table_name)
-            .with_retention_days(iln_adapters::config::retention_days()?),
-        slack: SlackClient::new(&config.slack_api_url, BotToken::new(bot_token))?,
+    let app = App::from_config(
+        &config,
+        aws_sdk_dynamodb::Client::from_conf(dynamodb),
+        BotToken::new(bot_token),
         // Trimmed and length-checked, as the link key is: a bad paste fails
         // the cold start instead of every request.
-        signing_secret: SigningSecret::parse(&signing_secret)?,
-        permissions: config.permissions,
-    };
+        SigningSecret::parse(&signing_secret)?,
+    )?;
     let app = &app;
     lambda_http::run(service_fn(move |request: Request| async move {
         Ok::<_, std::convert::Infallible>(handle(app, request, Utc::now()).await)

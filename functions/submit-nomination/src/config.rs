@@ -1,10 +1,12 @@
-use iln_adapters::config::{ConfigError, parsed, required};
+use iln_adapters::config::{ConfigError, Variables};
 use iln_domain::limits::SubmissionLimits;
 
 /// What this function reads from its environment, once per process.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
+    /// Days a closed nomination (one withdrawn from its page) is kept.
+    pub retention_days: i64,
     /// How many submissions a source network and a nominator address may
     /// make per hour and per day.
     pub limits: SubmissionLimits,
@@ -12,7 +14,13 @@ pub struct Config {
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
-        let limit = |name: &'static str| parsed(name, str::parse::<u32>);
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// The settings named by template.yaml, wherever their values come from.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let variables = Variables::new(lookup);
+        let limit = |name: &'static str| variables.parsed(name, str::parse::<u32>);
         let limits = SubmissionLimits::new(
             limit("SUBMISSIONS_PER_SOURCE_PER_HOUR")?,
             limit("SUBMISSIONS_PER_SOURCE_PER_DAY")?,
@@ -24,7 +32,8 @@ impl Config {
             reason: error.to_string(),
         })?;
         Ok(Self {
-            table_name: required("TABLE_NAME")?,
+            table_name: variables.required("TABLE_NAME")?,
+            retention_days: variables.retention_days()?,
             limits,
         })
     }

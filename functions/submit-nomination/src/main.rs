@@ -4,9 +4,11 @@ use submit_nomination::{App, Config, handle};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    iln_adapters::telemetry::init();
+    lambda_http::tracing::init_default_subscriber();
+    iln_adapters::telemetry::refuse_raw_event_logging()?;
     let config = Config::from_env()?;
-    let app = App::new(&iln_adapters::config::aws().await, &config);
+    let aws = iln_adapters::config::aws().await;
+    let app = App::from_config(&config, aws_sdk_dynamodb::Client::new(&aws));
     let app = &app;
     lambda_http::run(service_fn(move |request: Request| async move {
         Ok::<_, std::convert::Infallible>(handle(app, request, Utc::now()).await)

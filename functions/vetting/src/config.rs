@@ -1,18 +1,27 @@
-use iln_adapters::config::{ConfigError, parsed, required};
+use iln_adapters::config::{ConfigError, Variables};
 
 /// What this function reads from its environment, once per process.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
+    /// Days a closed nomination is kept before TTL removes it.
+    pub retention_days: i64,
     /// Rationales shorter than this many characters are flagged as thin.
     pub thin_rationale_below: usize,
 }
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// The settings named by template.yaml, wherever their values come from.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let variables = Variables::new(lookup);
         Ok(Self {
-            table_name: required("TABLE_NAME")?,
-            thin_rationale_below: parsed("THIN_RATIONALE_BELOW", str::parse::<usize>)?,
+            table_name: variables.required("TABLE_NAME")?,
+            retention_days: variables.retention_days()?,
+            thin_rationale_below: variables.parsed("THIN_RATIONALE_BELOW", str::parse::<usize>)?,
         })
     }
 }

@@ -1,18 +1,14 @@
 use chrono::Utc;
-use iln_adapters::dynamodb::NominationTable;
 use lambda_http::{Error, Request, service_fn};
 use vetting::{App, Config, handle};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    iln_adapters::telemetry::init();
+    lambda_http::tracing::init_default_subscriber();
+    iln_adapters::telemetry::refuse_raw_event_logging()?;
     let config = Config::from_env()?;
     let aws = iln_adapters::config::aws().await;
-    let app = App {
-        table: NominationTable::new(aws_sdk_dynamodb::Client::new(&aws), &config.table_name)
-            .with_retention_days(iln_adapters::config::retention_days()?),
-        thin_rationale_below: config.thin_rationale_below,
-    };
+    let app = App::from_config(&config, aws_sdk_dynamodb::Client::new(&aws));
     let app = &app;
     lambda_http::run(service_fn(move |request: Request| async move {
         Ok::<_, std::convert::Infallible>(handle(app, request, Utc::now()).await)

@@ -1,9 +1,13 @@
 //! The functions of `template.yaml`, by logical id, called in-process.
 
 use chrono::{DateTime, Utc};
+use iln_adapters::config::ConfigError;
+use iln_adapters::slack::{BotToken, SlackError};
+use iln_domain::slack::signature::{SigningSecret, WeakSigningSecret};
+use iln_domain::token::{LinkKey, WeakLinkKey};
 use lambda_http::{Body, Request, Response};
 
-use crate::template::Template;
+use crate::template::{Bindings, Template, TemplateError};
 
 /// One instance of every function's application state, built once.
 pub struct Functions {
@@ -12,7 +16,39 @@ pub struct Functions {
     pub slack_webhook: slack_webhook::App,
     pub invitations: invitations::App,
     pub outbox: outbox::App,
+    pub reminders: reminders::App,
 }
+
+/// What Lambda's functions get from AWS, here: clients of the local
+/// services, and the secrets SSM holds on AWS.
+pub struct LocalServices {
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub ses: aws_sdk_ses::Client,
+    pub slack_bot_token: String,
+    pub slack_signing_secret: String,
+    pub link_key: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("the configuration of {function}")]
+    Config {
+        function: &'static str,
+        #[source]
+        source: ConfigError,
+    },
+    #[error("the local Slack signing secret")]
+    SigningSecret(#[from] WeakSigningSecret),
+    #[error("the local link key")]
+    LinkKey(#[from] WeakLinkKey),
+    #[error("the Slack client")]
+    Slack(#[from] SlackError),
+}
+
+/// The function the reminder schedule starts.
+pub const REMINDERS_FUNCTION: &str = "RemindersFunction";
 
 /// Logical ids of the HTTP functions this runner can serve.
 const HTTP_FUNCTIONS: &[&str] = &[
@@ -23,6 +59,51 @@ const HTTP_FUNCTIONS: &[&str] = &[
 ];
 
 impl Functions {
+    /// Every function as Lambda would start it: its `Config` read from the
+    /// environment template.yaml declares for it (parameters resolved by
+    /// `bindings`, else their defaults), its state built by the same
+    /// `App::from_config` as its `main`.
+    pub fn from_template(
+        template: &Template,
+        bindings: &Bindings,
+        services: LocalServices,
+    ) -> Result<Self, BuildError> {
+        let environment = |function: &'static str| template.environment(function, bindings);
+        let config = |function: &'static str, source: ConfigError| BuildError::Config { function, source };
+        let submit_nomination =
+            submit_nomination::Config::from_lookup(environment("SubmitNominationFunction")?.lookup())
+                .map_err(|source| config("SubmitNominationFunction", source))?;
+        let vetting = vetting::Config::from_lookup(environment("VettingFunction")?.lookup())
+            .map_err(|source| config("VettingFunction", source))?;
+        let slack_webhook = slack_webhook::Config::from_lookup(environment("SlackWebhookFunction")?.lookup())
+            .map_err(|source| config("SlackWebhookFunction", source))?;
+        let invitations = invitations::Config::from_lookup(environment("InvitationsFunction")?.lookup())
+            .map_err(|source| config("InvitationsFunction", source))?;
+        let outbox = outbox::Config::from_lookup(environment(crate::template::OUTBOX_FUNCTION)?.lookup())
+            .map_err(|source| config(crate::template::OUTBOX_FUNCTION, source))?;
+        let reminders = reminders::Config::from_lookup(environment(REMINDERS_FUNCTION)?.lookup())
+            .map_err(|source| config(REMINDERS_FUNCTION, source))?;
+        Ok(Self {
+            submit_nomination: submit_nomination::App::from_config(&submit_nomination, services.dynamodb.clone()),
+            vetting: vetting::App::from_config(&vetting, services.dynamodb.clone()),
+            slack_webhook: slack_webhook::App::from_config(
+                &slack_webhook,
+                services.dynamodb.clone(),
+                BotToken::new(services.slack_bot_token.clone()),
+                SigningSecret::parse(&services.slack_signing_secret)?,
+            )?,
+            invitations: invitations::App::from_config(invitations, services.dynamodb.clone()),
+            outbox: outbox::App::from_config(
+                &outbox,
+                services.dynamodb.clone(),
+                services.ses,
+                BotToken::new(services.slack_bot_token),
+                LinkKey::parse(&services.link_key)?,
+            )?,
+            reminders: reminders::App::from_config(&reminders, services.dynamodb),
+        })
+    }
+
     /// Fails when the template routes to a function the runner cannot call,
     /// so a new route is never silently missing locally.
     pub fn check_routes(template: &Template) -> Result<(), String> {
@@ -48,5 +129,60 @@ impl Functions {
             "InvitationsFunction" => Some(invitations::handle(&self.invitations, request, now).await),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::local;
+
+    fn local_bindings() -> Bindings {
+        local::bindings(
+            "iln-test",
+            &local::loopback_url(3000),
+            &local::loopback_url(local::DEFAULT_SLACK_PORT),
+        )
+    }
+
+    #[test]
+    fn every_function_reads_its_configuration_from_the_template_with_the_local_values() {
+        let template = Template::load().unwrap();
+        let bindings = local_bindings();
+        let lookup = |function: &str| template.environment(function, &bindings).unwrap();
+
+        let vetting = vetting::Config::from_lookup(lookup("VettingFunction").lookup()).unwrap();
+        let webhook = slack_webhook::Config::from_lookup(lookup("SlackWebhookFunction").lookup()).unwrap();
+        let reminders = reminders::Config::from_lookup(lookup(REMINDERS_FUNCTION).lookup()).unwrap();
+        let outbox = outbox::Config::from_lookup(lookup(crate::template::OUTBOX_FUNCTION).lookup()).unwrap();
+        submit_nomination::Config::from_lookup(lookup("SubmitNominationFunction").lookup()).unwrap();
+        let invitations = invitations::Config::from_lookup(lookup("InvitationsFunction").lookup()).unwrap();
+
+        assert_eq!(vetting.table_name, "iln-test");
+        assert_eq!(
+            Some(vetting.thin_rationale_below),
+            template.default_of("ThinRationaleBelow")
+        );
+        assert_eq!(Some(vetting.retention_days), template.default_of("RetentionDays"));
+        assert_eq!(Some(reminders.quorum), template.default_of("ConfirmationQuorum"));
+        assert_eq!(webhook.slack_api_url, "http://127.0.0.1:3001/api");
+        assert_eq!(outbox.configuration_set, None, "no configuration set locally");
+        assert_eq!(template.default_of("TermsVersion"), Some(invitations.terms_version));
+    }
+
+    #[test]
+    fn a_default_changed_in_the_template_changes_the_local_configuration() {
+        let yaml = crate::template::TEMPLATE_YAML.replacen("Default: 200\n", "Default: 120\n", 1);
+        assert_ne!(
+            yaml,
+            crate::template::TEMPLATE_YAML,
+            "ThinRationaleBelow's default is 200"
+        );
+        let template = Template::parse(&yaml).unwrap();
+
+        let environment = template.environment("VettingFunction", &local_bindings()).unwrap();
+
+        let vetting = vetting::Config::from_lookup(environment.lookup()).unwrap();
+        assert_eq!(vetting.thin_rationale_below, 120);
     }
 }

@@ -1,19 +1,70 @@
-//! The local stack's own settings: channels, users, secrets and demo data.
-//! Nothing here is used in AWS.
+//! The local stack's own settings: what it gives template.yaml's
+//! parameters, channels, users, secrets and demo data. Nothing here is used
+//! in AWS.
 
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::NominationTable;
 use std::path::Path;
 
+use crate::template::{Bindings, TABLE_RESOURCE};
+
 pub const VETTING_CHANNEL: &str = "C0VETTING";
 pub const ILN_CHANNEL: &str = "C0ILN";
-pub const THIN_RATIONALE_BELOW: usize = 200;
 
-pub fn channels() -> outbox::SlackChannels {
-    outbox::SlackChannels {
-        vetting: VETTING_CHANNEL.to_owned(),
-        iln: ILN_CHANNEL.to_owned(),
-    }
+/// Where the Slack stand-in listens unless `ILN_SLACK_PORT` says otherwise.
+pub const DEFAULT_SLACK_PORT: u16 = 3001;
+
+/// The address of a local service: the stack listens on 127.0.0.1 only.
+pub fn loopback_url(port: u16) -> String {
+    format!("http://127.0.0.1:{port}")
+}
+
+/// What this machine gives template.yaml where a deployment would: its
+/// table, the parameters that have no `Default` (`sam deploy` asks for
+/// them), and the few defaults that name a service on the Internet. Every
+/// other setting is the template's `Default`.
+pub fn bindings(table_name: &str, public_base_url: &str, slack_url: &str) -> Bindings {
+    Bindings::default()
+        .resource(TABLE_RESOURCE, table_name)
+        // No configuration set: the mailbox simulator plays SES's events.
+        .resource("SesConfigurationSet", "")
+        .parameter("PublicBaseUrl", public_base_url)
+        .parameter("SenderAddress", "ILN Nominations <nominations@iln.localhost>")
+        .parameter("SlackApiUrl", format!("{slack_url}/api"))
+        .parameter("SlackJoinUrl", format!("{slack_url}/"))
+        .parameter("SlackVettingChannel", VETTING_CHANNEL)
+        .parameter("SlackIlnChannel", ILN_CHANNEL)
+        // Who may act in the stand-in: the vetter vets, the two confirmers
+        // confirm; Mei may only raise concerns.
+        .parameter("SlackVetters", "U0VETTER=vetter@iln.localhost")
+        .parameter(
+            "SlackConfirmers",
+            "U0CONFIRM1=carlos@iln.localhost,U0CONFIRM2=chiara@iln.localhost",
+        )
+        .parameter("SlackMembers", "U0MEMBER=mei@iln.localhost")
+        .parameter("IacAddress", "iac@iln.localhost")
+        .parameter("ContactAddress", "iln@iln.localhost")
+        .parameter("VettersAddress", "vetters@iln.localhost")
+        // Names only: locally the secrets come from [`Secrets`], not SSM.
+        .parameter("SlackBotTokenParameter", "/iln-local/slack-bot-token")
+        .parameter("SlackSigningSecretParameter", "/iln-local/slack-signing-secret")
+        .parameter("LinkKeyParameter", "/iln-local/link-key")
+}
+
+/// `bindings` with the parameters this shell overrides, for trying the
+/// process locally as another deployment would run it: `SENDER_ADDRESS`,
+/// `ILN_CONFIRMATION_QUORUM`.
+pub fn with_overrides_from_environment(bindings: Bindings) -> Bindings {
+    let overrides = [
+        ("SENDER_ADDRESS", "SenderAddress"),
+        ("ILN_CONFIRMATION_QUORUM", "ConfirmationQuorum"),
+    ];
+    overrides.into_iter().fold(bindings, |bindings, (variable, parameter)| {
+        match std::env::var(variable).ok().filter(|value| !value.is_empty()) {
+            Some(value) => bindings.parameter(parameter, value),
+            None => bindings,
+        }
+    })
 }
 
 /// Local Slack users one can act as in the stand-in.
@@ -24,18 +75,6 @@ pub fn slack_users() -> Vec<(&'static str, &'static str)> {
         ("U0CONFIRM2", "Chiara (ILN confirmer)"),
         ("U0MEMBER", "Mei (ILN member)"),
     ]
-}
-
-/// Who may act in the stand-in: the vetter vets, the two confirmers
-/// confirm; Mei may only raise concerns.
-pub fn slack_permissions(quorum: usize) -> iln_domain::confirmation::SlackPermissions {
-    iln_domain::confirmation::SlackPermissions::parse(
-        "U0VETTER=vetter@iln.localhost",
-        "U0CONFIRM1=carlos@iln.localhost,U0CONFIRM2=chiara@iln.localhost",
-        quorum,
-    )
-    .and_then(|permissions| permissions.with_members("U0MEMBER=mei@iln.localhost"))
-    .unwrap_or_else(|_| unreachable!("the local allow-lists are well formed"))
 }
 
 /// Secrets of this machine's stack, made once and kept in the state folder
@@ -90,48 +129,4 @@ pub async fn load_demo_roster(
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
     table.import_roster(import.accepted, now, deadline).await?;
     Ok(accepted)
-}
-
-/// How often the form may be used on this machine: the template's
-/// defaults, so that the local stack refuses what AWS would.
-pub fn submission_limits(template: &crate::Template) -> iln_domain::limits::SubmissionLimits {
-    let limit = |name: &str| {
-        template
-            .default_of::<u32>(name)
-            .unwrap_or_else(|| unreachable!("template.yaml gives {name} a default"))
-    };
-    iln_domain::limits::SubmissionLimits::new(
-        limit("SubmissionsPerSourcePerHour"),
-        limit("SubmissionsPerSourcePerDay"),
-        limit("SubmissionsPerAddressPerHour"),
-        limit("SubmissionsPerAddressPerDay"),
-    )
-    .unwrap_or_else(|_| unreachable!("the template's limits are at least 1"))
-}
-
-/// The invitations function's settings on this machine.
-pub fn invitations_config(table_name: &str) -> invitations::Config {
-    let address = |raw: &str| iln_domain::EmailAddress::parse(raw).unwrap_or_else(|_| unreachable!("a valid address"));
-    invitations::Config {
-        table_name: table_name.to_owned(),
-        terms_version: "2026-11".to_owned(),
-        slack_join_url: "http://127.0.0.1:3001/".to_owned(),
-        iac_address: address("iac@iln.localhost"),
-        contact_address: address("iln@iln.localhost"),
-    }
-}
-
-/// The reminder run's settings on this machine (the template's defaults).
-pub fn reminders_app(table: NominationTable, quorum: usize) -> reminders::App {
-    reminders::App {
-        table,
-        thresholds: iln_domain::reminders::Thresholds {
-            vetting_overdue: chrono::Duration::days(5),
-            discussion_overdue: chrono::Duration::days(7),
-            invitation_unanswered: chrono::Duration::days(7),
-            links: iln_domain::token::LinkValidity::default(),
-        },
-        vetters_address: iln_domain::EmailAddress::parse("vetters@iln.localhost").ok(),
-        quorum,
-    }
 }

@@ -5,14 +5,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration as Days, Utc};
-use iln_adapters::config::SenderAddress;
 use iln_adapters::dynamodb::NominationTable;
-use iln_adapters::ses::SesMailer;
-use iln_adapters::slack::{BotToken, SlackClient};
-use iln_domain::message::MailLinks;
-use iln_domain::pages::PublicBaseUrl;
-use iln_domain::token::{LinkKey, LinkValidity};
 use iln_runner::authorizer::LocalAuthorizer;
+use iln_runner::functions::LocalServices;
 use iln_runner::gateway::Gateway;
 use iln_runner::mailbox_simulator::MailboxSimulator;
 use iln_runner::slack_standin::{SlackStandIn, StandInConfig, StandInUser};
@@ -23,23 +18,28 @@ use std::time::{Duration, Instant};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
-fn setting(name: &str, default: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| default.to_owned())
+/// A setting of this run from the environment; unset and empty are alike.
+fn setting(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
+}
+
+fn setting_or(name: &str, default: &str) -> String {
+    setting(name).unwrap_or_else(|| default.to_owned())
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     iln_adapters::telemetry::init_for_humans("info,aws_config=warn,aws_smithy_runtime=warn");
-    let port: u16 = setting("ILN_HTTP_PORT", "3000").parse()?;
-    let slack_port: u16 = setting("ILN_SLACK_PORT", "3001").parse()?;
-    let table_name = setting("ILN_TABLE_NAME", "iln-nominations");
-    let base_url = format!("http://127.0.0.1:{port}");
-    let slack_url = format!("http://127.0.0.1:{slack_port}");
-    let mailbox_url = setting("ILN_MAILBOX_URL", "http://127.0.0.1:8005");
-    let state = std::path::PathBuf::from(setting("ILN_STATE_DIR", ".local/up"));
+    let port: u16 = setting_or("ILN_HTTP_PORT", "3000").parse()?;
+    let slack_port: u16 = match setting("ILN_SLACK_PORT") {
+        Some(port) => port.parse()?,
+        None => local::DEFAULT_SLACK_PORT,
+    };
+    let table_name = setting_or("ILN_TABLE_NAME", "iln-nominations");
+    let base_url = local::loopback_url(port);
+    let slack_url = local::loopback_url(slack_port);
+    let mailbox_url = setting_or("ILN_MAILBOX_URL", "http://127.0.0.1:8005");
+    let state = std::path::PathBuf::from(setting_or("ILN_STATE_DIR", ".local/up"));
 
     let template = Template::load()?;
     Functions::check_routes(&template)?;
@@ -63,53 +63,23 @@ async fn main() -> Result<(), Error> {
             })
             .collect(),
     });
-    let sender = SenderAddress::parse(&setting(
-        "SENDER_ADDRESS",
-        "ILN Nominations <nominations@iln.localhost>",
-    ))?;
+    let bindings = local::with_overrides_from_environment(local::bindings(&table_name, &base_url, &slack_url));
     let mailbox_simulator = MailboxSimulator::default();
-    let functions = Functions {
-        submit_nomination: submit_nomination::App::with_table(nominations.clone(), local::submission_limits(&template)),
-        vetting: vetting::App {
-            table: nominations.clone(),
-            thin_rationale_below: local::THIN_RATIONALE_BELOW,
-        },
-        slack_webhook: slack_webhook::App {
-            table: nominations.clone(),
-            slack: SlackClient::new(
-                format!("{slack_url}/api"),
-                BotToken::new(secrets.slack_bot_token.clone()),
-            )?,
-            signing_secret: iln_domain::slack::signature::SigningSecret::parse(&secrets.slack_signing_secret)?,
-            permissions: local::slack_permissions(setting("ILN_CONFIRMATION_QUORUM", "1").parse()?),
-        },
-        invitations: invitations::App {
-            table: nominations.clone(),
-            config: local::invitations_config(&table_name),
-        },
-        outbox: outbox::App {
-            table: nominations,
-            mailer: SesMailer::new(
-                aws_sdk_ses::Client::from_conf(
-                    aws_sdk_ses::config::Builder::from(&aws)
-                        .interceptor(mailbox_simulator.clone())
-                        .build(),
-                ),
-                sender,
+    let functions = Functions::from_template(
+        &template,
+        &bindings,
+        LocalServices {
+            dynamodb: dynamodb.clone(),
+            ses: aws_sdk_ses::Client::from_conf(
+                aws_sdk_ses::config::Builder::from(&aws)
+                    .interceptor(mailbox_simulator.clone())
+                    .build(),
             ),
-            slack: SlackClient::new(
-                format!("{slack_url}/api"),
-                BotToken::new(secrets.slack_bot_token.clone()),
-            )?,
-            channels: local::channels(),
-            links: MailLinks {
-                base_url: PublicBaseUrl::parse(&base_url)?,
-                key: LinkKey::parse(&secrets.link_key)?,
-                validity: LinkValidity::default(),
-            },
-            thin_rationale_below: local::THIN_RATIONALE_BELOW,
+            slack_bot_token: secrets.slack_bot_token.clone(),
+            slack_signing_secret: secrets.slack_signing_secret.clone(),
+            link_key: secrets.link_key.clone(),
         },
-    };
+    )?;
     let authorizer = LocalAuthorizer::new(secrets.jwt_secret.as_bytes())?;
     let now = Utc::now();
     let vetter_token = authorizer.mint(
@@ -147,11 +117,7 @@ async fn main() -> Result<(), Error> {
     tokio::spawn(feed_outbox(gateway.clone(), OutboxFeed::new(reader, outbox_stream)));
     tokio::spawn(sweep_outbox(gateway.clone()));
     tokio::spawn(feed_mail_events(gateway.clone(), mailbox_simulator));
-    let quorum: usize = setting("ILN_CONFIRMATION_QUORUM", "1").parse()?;
-    tokio::spawn(run_schedule(local::reminders_app(
-        NominationTable::new(dynamodb.clone(), &table_name),
-        quorum,
-    )));
+    tokio::spawn(run_schedule(gateway.clone()));
     tokio::spawn(async move {
         if let Err(error) = axum::serve(slack_listener, standin.router()).await {
             tracing::error!(error = %error, "the Slack stand-in stopped");
@@ -238,10 +204,10 @@ async fn feed_mail_events(gateway: Arc<Gateway>, simulator: MailboxSimulator) {
 
 /// Plays the EventBridge schedule: the reminder run, hourly (the template
 /// runs it daily; an hourly run locally only repeats what is already done).
-async fn run_schedule(app: reminders::App) {
+async fn run_schedule(gateway: Arc<Gateway>) {
     loop {
         tokio::time::sleep(Duration::from_secs(3600)).await;
-        if let Err(error) = reminders::run(&app, Utc::now()).await {
+        if let Err(error) = reminders::run(&gateway.functions.reminders, Utc::now()).await {
             tracing::warn!(error = %error, "the reminder run failed; the next one retries");
         }
     }

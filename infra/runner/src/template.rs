@@ -1,11 +1,11 @@
 //! Reads what the local stack needs from `template.yaml`, the one place
-//! routes, the table and its indexes, and the outbox's stream event source
-//! are declared.
+//! routes, the table and its indexes, the outbox's stream event source and
+//! every function's environment are declared.
 
 use crate::event_filter::{FilterCriteria, PatternError};
 use serde::Deserialize;
 use serde_norway::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The deployment template, compiled in so the runner and tests always read
 /// the same declaration as `sam deploy`.
@@ -36,6 +36,18 @@ pub enum TemplateError {
         function: &'static str,
         #[source]
         source: PatternError,
+    },
+    #[error("template.yaml has no function {0}")]
+    UnknownFunction(String),
+    #[error("template.yaml: {function}'s variable {variable} is neither text, !Ref, !GetAtt nor !Sub")]
+    UnsupportedValue { function: String, variable: String },
+    #[error(
+        "template.yaml: {function}'s variable {variable} refers to {reference}, which has no Default and no local value"
+    )]
+    Unbound {
+        function: String,
+        variable: String,
+        reference: String,
     },
 }
 
@@ -136,6 +148,80 @@ impl StreamEventSource {
     }
 }
 
+/// A value in a function's `Environment.Variables`, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Expression {
+    Text(String),
+    /// `!Ref Name`: a parameter, a resource or a pseudo parameter.
+    Ref(String),
+    /// `!GetAtt Resource.Attribute`.
+    GetAtt(String),
+    /// `!Sub "…${Name}…"`.
+    Sub(String),
+}
+
+impl Expression {
+    fn read(value: &Value) -> Option<Self> {
+        match value {
+            Value::String(text) => Some(Self::Text(text.clone())),
+            Value::Number(number) => Some(Self::Text(number.to_string())),
+            Value::Bool(flag) => Some(Self::Text(flag.to_string())),
+            Value::Tagged(tagged) => match (&tagged.value, tagged.tag.to_string().as_str()) {
+                (Value::String(name), "!Ref") => Some(Self::Ref(name.clone())),
+                (Value::String(name), "!GetAtt") => Some(Self::GetAtt(name.clone())),
+                (Value::Sequence(parts), "!GetAtt") => match parts.as_slice() {
+                    [Value::String(resource), Value::String(attribute)] => {
+                        Some(Self::GetAtt(format!("{resource}.{attribute}")))
+                    }
+                    _ => None,
+                },
+                (Value::String(text), "!Sub") => Some(Self::Sub(text.clone())),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// What a run on this machine puts where CloudFormation would: values for
+/// parameters (as `sam deploy --parameter-overrides` gives them), and local
+/// stand-ins for resources, which exist only once deployed.
+#[derive(Debug, Clone, Default)]
+pub struct Bindings {
+    /// Parameter values; a parameter not given here takes its `Default`.
+    pub parameters: BTreeMap<String, String>,
+    /// By logical id (`NominationsTable`), `Resource.Attribute` for
+    /// `!GetAtt`, or pseudo parameter (`AWS::Region`).
+    pub resources: BTreeMap<String, String>,
+}
+
+impl Bindings {
+    pub fn parameter(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.parameters.insert(name.to_owned(), value.into());
+        self
+    }
+
+    pub fn resource(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.resources.insert(name.to_owned(), value.into());
+        self
+    }
+}
+
+/// One function's environment variables, resolved: what Lambda would set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Environment(BTreeMap<String, String>);
+
+impl Environment {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// The lookup a function's `Config::from_lookup` reads.
+    pub fn lookup(&self) -> impl Fn(&str) -> Option<String> + '_ {
+        |name| self.get(name).map(str::to_owned)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Template {
     pub routes: Vec<Route>,
@@ -144,14 +230,43 @@ pub struct Template {
     pub outbox_stream: StreamEventSource,
     /// Each parameter's `Default`, as text: the local stack's settings.
     pub defaults: BTreeMap<String, String>,
+    /// Every parameter's name, with a default or not.
+    parameters: BTreeSet<String>,
+    /// Each function's variables (`Globals` merged with its own), by
+    /// logical id.
+    environments: BTreeMap<String, BTreeMap<String, Expression>>,
 }
 
 #[derive(Deserialize)]
 struct TemplateFile {
     #[serde(rename = "Parameters", default)]
     parameters: BTreeMap<String, Parameter>,
+    #[serde(rename = "Globals", default)]
+    globals: Globals,
     #[serde(rename = "Resources")]
     resources: BTreeMap<String, Resource>,
+}
+
+#[derive(Deserialize, Default)]
+struct Globals {
+    #[serde(rename = "Function", default)]
+    function: FunctionGlobals,
+}
+
+#[derive(Deserialize, Default)]
+struct FunctionGlobals {
+    #[serde(rename = "Environment", default)]
+    environment: Option<EnvironmentDeclaration>,
+}
+
+#[derive(Deserialize, Default)]
+struct EnvironmentDeclaration {
+    #[serde(rename = "Variables", default)]
+    variables: BTreeMap<String, Value>,
+}
+
+fn variables_of(environment: Option<EnvironmentDeclaration>) -> BTreeMap<String, Value> {
+    environment.map(|environment| environment.variables).unwrap_or_default()
 }
 
 #[derive(Deserialize)]
@@ -172,6 +287,8 @@ struct Resource {
 struct FunctionProperties {
     #[serde(rename = "Events", default)]
     events: BTreeMap<String, EventSource>,
+    #[serde(rename = "Environment", default)]
+    environment: Option<EnvironmentDeclaration>,
 }
 
 #[derive(Deserialize)]
@@ -271,13 +388,29 @@ impl Template {
 
     pub fn parse(yaml: &str) -> Result<Self, TemplateError> {
         let file: TemplateFile = serde_norway::from_str(yaml)?;
+        let global_variables = variables_of(file.globals.function.environment);
         let mut routes = Vec::new();
         let mut outbox_streams = Vec::new();
+        let mut environments = BTreeMap::new();
         for (function, resource) in &file.resources {
             if resource.kind != "AWS::Serverless::Function" {
                 continue;
             }
             let properties: FunctionProperties = serde_norway::from_value(resource.properties.clone())?;
+            // SAM merges the maps; the function's own value wins.
+            let mut variables = global_variables.clone();
+            variables.extend(variables_of(properties.environment));
+            let variables = variables
+                .into_iter()
+                .map(|(variable, value)| match Expression::read(&value) {
+                    Some(expression) => Ok((variable, expression)),
+                    None => Err(TemplateError::UnsupportedValue {
+                        function: function.clone(),
+                        variable,
+                    }),
+                })
+                .collect::<Result<_, _>>()?;
+            environments.insert(function.clone(), variables);
             for event in properties.events.values().filter(|event| event.kind == "HttpApi") {
                 let http: HttpApiEvent = serde_norway::from_value(event.properties.clone())?;
                 let authorizer = http.auth.and_then(|auth| auth.authorizer).filter(|name| name != "NONE");
@@ -310,6 +443,7 @@ impl Template {
             .get(TABLE_RESOURCE)
             .ok_or(TemplateError::MissingTable(TABLE_RESOURCE))?;
         let table = serde_norway::from_value(table.properties.clone())?;
+        let parameters = file.parameters.keys().cloned().collect();
         let defaults = file
             .parameters
             .into_iter()
@@ -328,7 +462,51 @@ impl Template {
             table,
             outbox_stream,
             defaults,
+            parameters,
+            environments,
         })
+    }
+
+    /// The environment Lambda would give `function`: every `!Ref` to a
+    /// parameter is the value `bindings` gives it, else its `Default`; every
+    /// reference to a resource is its local stand-in in `bindings`. Fails
+    /// on a reference neither gives a value, so no variable is ever missing
+    /// or silently empty locally.
+    pub fn environment(&self, function: &str, bindings: &Bindings) -> Result<Environment, TemplateError> {
+        let variables = self
+            .environments
+            .get(function)
+            .ok_or_else(|| TemplateError::UnknownFunction(function.to_owned()))?;
+        let mut environment = BTreeMap::new();
+        for (variable, expression) in variables {
+            let unbound = |reference: &str| TemplateError::Unbound {
+                function: function.to_owned(),
+                variable: variable.clone(),
+                reference: reference.to_owned(),
+            };
+            let value = match expression {
+                Expression::Text(text) => text.clone(),
+                Expression::Ref(name) => self.resolve(name, bindings).ok_or_else(|| unbound(name))?,
+                Expression::GetAtt(name) => bindings.resources.get(name).cloned().ok_or_else(|| unbound(name))?,
+                Expression::Sub(text) => {
+                    substitute(text, |name| self.resolve(name, bindings)).map_err(|name| unbound(&name))?
+                }
+            };
+            environment.insert(variable.clone(), value);
+        }
+        Ok(Environment(environment))
+    }
+
+    /// The value of `!Ref name` (or `${name}` in a `!Sub`).
+    fn resolve(&self, name: &str, bindings: &Bindings) -> Option<String> {
+        match self.parameters.contains(name) {
+            true => bindings
+                .parameters
+                .get(name)
+                .or_else(|| self.defaults.get(name))
+                .cloned(),
+            false => bindings.resources.get(name).cloned(),
+        }
     }
 
     /// The default of parameter `name`, parsed; `None` when it has none or
@@ -350,6 +528,34 @@ impl Template {
             .max_by_key(|(rank, _, _)| *rank)
             .map(|(_, route, parameters)| (route, parameters))
     }
+}
+
+/// `!Sub`'s text with each `${Name}` or `${Resource.Attribute}` replaced
+/// by `resolve`'s value, and `${!Text}` written as `${Text}`. Fails with
+/// the first name `resolve` has no value for.
+fn substitute(text: &str, resolve: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut result = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        result.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            result.push_str(&rest[start..]);
+            return Ok(result);
+        };
+        let name = &after[..end];
+        match name.strip_prefix('!') {
+            Some(literal) => {
+                result.push_str("${");
+                result.push_str(literal);
+                result.push('}');
+            }
+            None => result.push_str(&resolve(name).ok_or_else(|| name.to_owned())?),
+        }
+        rest = &after[end + 1..];
+    }
+    result.push_str(rest);
+    Ok(result)
 }
 
 fn match_path(pattern: &str, path: &str) -> Option<(BTreeMap<String, String>, usize)> {
@@ -566,5 +772,107 @@ mod tests {
         assert_eq!(queue.authorizer.as_deref(), Some("StaffJwt"));
         let (form, _) = template.route("GET", "/nominate").unwrap();
         assert_eq!(form.authorizer, None);
+    }
+
+    const SMALL_TEMPLATE: &str = r#"
+Parameters:
+  Quorum:
+    Type: Number
+    Default: 2
+  Sender:
+    Type: String
+Globals:
+  Function:
+    Environment:
+      Variables:
+        LEVEL: info
+        QUORUM: !Ref Quorum
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+  NominationsTable:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions: []
+      KeySchema: []
+  OutboxFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Environment:
+        Variables:
+          LEVEL: debug
+          TABLE_NAME: !Ref Table
+          STREAM: !GetAtt Table.StreamArn
+          SENDER: !Ref Sender
+          LINK: !Sub "https://${Table}.example/${!Literal}"
+      Events:
+        Stream:
+          Type: DynamoDB
+          Properties: {}
+"#;
+
+    #[test]
+    fn a_functions_environment_is_the_globals_and_its_own_with_references_resolved() {
+        let template = Template::parse(SMALL_TEMPLATE).unwrap();
+        let bindings = Bindings::default()
+            .resource("Table", "local-table")
+            .resource("Table.StreamArn", "local-stream")
+            .parameter("Sender", "me@example.org");
+
+        let environment = template.environment(OUTBOX_FUNCTION, &bindings).unwrap();
+
+        let expected = [
+            ("LEVEL", "debug"),
+            ("QUORUM", "2"),
+            ("TABLE_NAME", "local-table"),
+            ("STREAM", "local-stream"),
+            ("SENDER", "me@example.org"),
+            ("LINK", "https://local-table.example/${Literal}"),
+        ];
+        for (variable, value) in expected {
+            assert_eq!(environment.get(variable), Some(value), "{variable}");
+        }
+        let overridden = template
+            .environment(OUTBOX_FUNCTION, &bindings.parameter("Quorum", "3"))
+            .unwrap();
+        assert_eq!(overridden.get("QUORUM"), Some("3"), "a binding wins over the default");
+    }
+
+    #[test]
+    fn a_reference_with_no_value_is_named_rather_than_left_empty() {
+        let template = Template::parse(SMALL_TEMPLATE).unwrap();
+        let cases = [
+            (
+                "a parameter without a default",
+                Bindings::default()
+                    .resource("Table", "t")
+                    .resource("Table.StreamArn", "s"),
+                "Sender",
+            ),
+            (
+                "a resource",
+                Bindings::default()
+                    .parameter("Sender", "me@example.org")
+                    .resource("Table.StreamArn", "s"),
+                "Table",
+            ),
+            (
+                "an attribute",
+                Bindings::default()
+                    .parameter("Sender", "me@example.org")
+                    .resource("Table", "t"),
+                "Table.StreamArn",
+            ),
+        ];
+        for (what, bindings, missing) in cases {
+            match template.environment(OUTBOX_FUNCTION, &bindings) {
+                Err(TemplateError::Unbound { reference, .. }) => assert_eq!(reference, missing, "{what}"),
+                other => panic!("{what}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            template.environment("NoSuchFunction", &Bindings::default()),
+            Err(TemplateError::UnknownFunction(_))
+        ));
     }
 }

@@ -4,6 +4,7 @@
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use iln_domain::EmailAddress;
+use iln_domain::token::LinkValidity;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -14,23 +15,70 @@ pub enum ConfigError {
     Invalid { name: &'static str, reason: String },
 }
 
-pub fn required(name: &'static str) -> Result<String, ConfigError> {
-    match std::env::var(name) {
-        Ok(value) if !value.trim().is_empty() => Ok(value),
-        _ => Err(ConfigError::Missing(name)),
+/// A function's settings by name: the process environment on Lambda, the
+/// environment template.yaml declares for it in the local runner and the
+/// tests. An empty value counts as unset: CloudFormation passes an empty
+/// parameter as "".
+pub struct Variables<F> {
+    lookup: F,
+}
+
+impl<F: Fn(&str) -> Option<String>> Variables<F> {
+    pub fn new(lookup: F) -> Self {
+        Self { lookup }
+    }
+
+    pub fn optional(&self, name: &str) -> Option<String> {
+        (self.lookup)(name).filter(|value| !value.trim().is_empty())
+    }
+
+    pub fn required(&self, name: &'static str) -> Result<String, ConfigError> {
+        self.optional(name).ok_or(ConfigError::Missing(name))
+    }
+
+    /// Parses a required variable with the domain's own parser.
+    pub fn parsed<T, E: std::fmt::Display>(
+        &self,
+        name: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<T, ConfigError> {
+        let raw = self.required(name)?;
+        parse(&raw).map_err(|error| invalid(name, error))
+    }
+
+    /// Parses a variable that may be unset or empty.
+    pub fn parsed_if_set<T, E: std::fmt::Display>(
+        &self,
+        name: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<Option<T>, ConfigError> {
+        self.optional(name)
+            .map(|raw| parse(raw.trim()).map_err(|error| invalid(name, error)))
+            .transpose()
+    }
+
+    /// Days a closed nomination is kept (`RETENTION_DAYS`).
+    pub fn retention_days(&self) -> Result<i64, ConfigError> {
+        self.parsed("RETENTION_DAYS", |raw| {
+            raw.trim().parse::<i64>().map_err(|_| "not a whole number of days")
+        })
+    }
+
+    /// How long links work: `INVITATION_VALIDITY_DAYS` for the invitation,
+    /// the rest fixed by the process.
+    pub fn link_validity(&self) -> Result<LinkValidity, ConfigError> {
+        self.parsed("INVITATION_VALIDITY_DAYS", |raw| match raw.trim().parse::<i64>() {
+            Ok(days) => LinkValidity::with_invitation_days(days).map_err(|error| error.to_string()),
+            Err(_) => Err("not a whole number of days".to_owned()),
+        })
     }
 }
 
-/// Parses a required variable with the domain's own parser.
-pub fn parsed<T, E: std::fmt::Display>(
-    name: &'static str,
-    parse: impl FnOnce(&str) -> Result<T, E>,
-) -> Result<T, ConfigError> {
-    let raw = required(name)?;
-    parse(&raw).map_err(|error| ConfigError::Invalid {
+fn invalid(name: &'static str, reason: impl std::fmt::Display) -> ConfigError {
+    ConfigError::Invalid {
         name,
-        reason: error.to_string(),
-    })
+        reason: reason.to_string(),
+    }
 }
 
 /// The From address of every e-mail: `Name <address>` or a bare address.
@@ -51,33 +99,6 @@ impl SenderAddress {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-}
-
-/// Days a closed nomination is kept (`RETENTION_DAYS`, default 365).
-pub fn retention_days() -> Result<i64, ConfigError> {
-    match std::env::var("RETENTION_DAYS") {
-        Ok(raw) if !raw.trim().is_empty() => raw.trim().parse().map_err(|_| ConfigError::Invalid {
-            name: "RETENTION_DAYS",
-            reason: "not a whole number of days".into(),
-        }),
-        _ => Ok(365),
-    }
-}
-
-/// How long links work: `INVITATION_VALIDITY_DAYS` (default 30) for the
-/// invitation, the rest fixed.
-pub fn link_validity() -> Result<iln_domain::token::LinkValidity, ConfigError> {
-    let days = match std::env::var("INVITATION_VALIDITY_DAYS") {
-        Ok(raw) if !raw.trim().is_empty() => raw.trim().parse().map_err(|_| ConfigError::Invalid {
-            name: "INVITATION_VALIDITY_DAYS",
-            reason: "not a whole number of days".into(),
-        })?,
-        _ => iln_domain::token::LinkValidity::DEFAULT_INVITATION_DAYS,
-    };
-    iln_domain::token::LinkValidity::with_invitation_days(days).map_err(|error| ConfigError::Invalid {
-        name: "INVITATION_VALIDITY_DAYS",
-        reason: error.to_string(),
-    })
 }
 
 /// AWS SDK configuration shared by every client of a process. Every call
@@ -120,5 +141,41 @@ mod tests {
         assert!(SenderAddress::parse("ILN Nominations <nominations@example.org>").is_ok());
         assert!(SenderAddress::parse("nominations@example.org").is_ok());
         assert!(SenderAddress::parse("ILN <not an address>").is_err());
+    }
+
+    fn variables(pairs: &[(&str, &str)]) -> Variables<impl Fn(&str) -> Option<String>> {
+        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Variables::new(move |name: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+        })
+    }
+
+    #[test]
+    fn an_empty_variable_is_missing_and_a_bad_one_is_named() {
+        let variables = variables(&[("EMPTY", " "), ("DAYS", "many"), ("INVITATION_VALIDITY_DAYS", "400")]);
+
+        assert!(matches!(
+            variables.required("EMPTY"),
+            Err(ConfigError::Missing("EMPTY"))
+        ));
+        assert!(matches!(
+            variables.required("UNSET"),
+            Err(ConfigError::Missing("UNSET"))
+        ));
+        assert!(matches!(variables.parsed_if_set("EMPTY", str::parse::<u32>), Ok(None)));
+        assert!(matches!(
+            variables.parsed_if_set("DAYS", str::parse::<u32>),
+            Err(ConfigError::Invalid { name: "DAYS", .. })
+        ));
+        assert!(matches!(
+            variables.link_validity(),
+            Err(ConfigError::Invalid {
+                name: "INVITATION_VALIDITY_DAYS",
+                ..
+            })
+        ));
     }
 }

@@ -9,8 +9,8 @@
 //! The outbox of the running stack then delivers what it causes.
 
 use chrono::{DateTime, Duration, Utc};
-use iln_adapters::dynamodb::NominationTable;
-use iln_runner::local;
+use iln_runner::functions::REMINDERS_FUNCTION;
+use iln_runner::{Template, local};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -35,9 +35,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         ))
         .endpoint_url(format!("http://127.0.0.1:{port}"))
         .build();
-    let app = local::reminders_app(
-        NominationTable::new(aws_sdk_dynamodb::Client::from_conf(config), table),
-        1,
+    // The reminder function's settings as `infra/up` gives them (the
+    // addresses in them are not used by the reminder run).
+    let bindings = local::with_overrides_from_environment(local::bindings(
+        &table,
+        &local::loopback_url(3000),
+        &local::loopback_url(local::DEFAULT_SLACK_PORT),
+    ));
+    let environment = Template::load()?.environment(REMINDERS_FUNCTION, &bindings)?;
+    let app = reminders::App::from_config(
+        &reminders::Config::from_lookup(environment.lookup())?,
+        aws_sdk_dynamodb::Client::from_conf(config),
     );
     let summary = reminders::run(&app, now).await?;
     println!("reminder run at {now}: {}", serde_json::to_string(&summary)?);
