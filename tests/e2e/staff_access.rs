@@ -248,9 +248,7 @@ async fn a_roster_import_that_stops_part_way_says_how_far_it_got_and_goes_on_fro
     let throttled = Unprocessed::after(4, 1_000);
     app.gateway.functions.vetting.table = app.table_with(throttled.clone());
 
-    let started = Instant::now();
     let stopped = put_roster(&app, &admin_token(), "/vetting/roster", &csv).await;
-    let took = started.elapsed();
     let stored = roster_entries(&app).await;
     app.gateway.functions.vetting.table = app.table.clone();
     let report = stopped.json();
@@ -288,7 +286,8 @@ async fn a_roster_import_that_stops_part_way_says_how_far_it_got_and_goes_on_fro
         assert!(stored.contains(&key), "the report says {key} is saved");
     }
     assert!(message(&stopped).contains(&format!("first {imported} of 300")));
-    assert!(took < Duration::from_secs(20), "bounded retries: {took:?}");
+    // Bounded retries, counted rather than timed: a busy machine is slow,
+    // not unbounded.
     assert!(throttled.calls() < 4 + 4 * 8 + 4, "{} batch calls", throttled.calls());
     assert_eq!(resumed.status, 200, "{}", resumed.body);
     assert_eq!(roster_entries(&app).await.len(), 300);
