@@ -25,11 +25,9 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// The settings named by template.yaml, wherever their values come from.
+    /// The settings named by template.yaml, wherever their values come
+    /// from: the process environment on AWS (`iln_adapters::config::environment`),
+    /// the template itself locally.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let variables = Variables::new(lookup);
         Ok(Self {

@@ -11,7 +11,7 @@ use outbox::{App, Config, Deadline, Trigger};
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     iln_adapters::telemetry::refuse_raw_event_logging()?;
-    let config = Config::from_env()?;
+    let config = Config::from_lookup(iln_adapters::config::environment)?;
     let aws = iln_adapters::config::aws().await;
     // Both secrets are read once per cold start, concurrently.
     let (bot_token, link_key) = tokio::try_join!(

@@ -8,7 +8,7 @@ use slack_webhook::{App, Config, handle};
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     iln_adapters::telemetry::refuse_raw_event_logging()?;
-    let config = Config::from_env()?;
+    let config = Config::from_lookup(iln_adapters::config::environment)?;
     let aws = iln_adapters::config::aws().await;
     // Both secrets are read once per cold start, concurrently.
     let (bot_token, signing_secret) = tokio::try_join!(

@@ -7,6 +7,11 @@ use iln_domain::EmailAddress;
 use iln_domain::token::LinkValidity;
 use std::time::Duration;
 
+/// A function's variables as Lambda sets them: the process environment.
+pub fn environment(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("environment variable {0} is not set")]
