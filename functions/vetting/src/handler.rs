@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::{Commit, Dossier, ImportStopped, NominationTable, QueueError};
+use iln_adapters::dynamodb::{Commit, Dossier, ImportStopped, NominationTable};
 use iln_adapters::http::{
     ApiFailure, error_body, json, json_body, media_type, path_parameter, route, staff, with_header,
 };
@@ -142,14 +142,7 @@ async fn queue(app: &App, request: &Request) -> Result<Response<Body>, ApiFailur
             .filter(|limit| (1..=MAX_PAGE).contains(limit))
             .ok_or_else(|| ApiFailure::BadRequest(format!("limit must be 1 to {MAX_PAGE}")))?,
     };
-    let page = app
-        .table
-        .queue(status, query(request, "cursor"), limit)
-        .await
-        .map_err(|error| match error {
-            QueueError::Cursor(invalid) => ApiFailure::BadRequest(invalid.to_string()),
-            QueueError::Store(error) => error.into(),
-        })?;
+    let page = app.table.queue(status, query(request, "cursor"), limit).await?;
     let items: Vec<Value> = page.nominations.iter().map(summary).collect();
     Ok(json(
         StatusCode::OK,
@@ -167,11 +160,7 @@ async fn file(app: &App, request: &Request, staff: &Staff, id: NominationId) -> 
     let page = app
         .table
         .endorsements(id, query(request, "endorsements_cursor"), ENDORSEMENT_PAGE)
-        .await
-        .map_err(|error| match error {
-            QueueError::Cursor(invalid) => ApiFailure::BadRequest(invalid.to_string()),
-            QueueError::Store(error) => error.into(),
-        })?;
+        .await?;
     let surroundings = app.table.surroundings(&dossier).await?;
     let findings = findings::assess(
         &dossier.nomination,

@@ -124,6 +124,17 @@ impl From<StoreError> for ApiFailure {
     }
 }
 
+/// A page of a queue: a cursor that is not one of ours is the caller's
+/// mistake.
+impl From<crate::dynamodb::QueueError> for ApiFailure {
+    fn from(error: crate::dynamodb::QueueError) -> Self {
+        match error {
+            crate::dynamodb::QueueError::Cursor(invalid) => ApiFailure::BadRequest(invalid.to_string()),
+            crate::dynamodb::QueueError::Store(error) => error.into(),
+        }
+    }
+}
+
 impl From<iln_domain::pages::RenderError> for ApiFailure {
     fn from(error: iln_domain::pages::RenderError) -> Self {
         ApiFailure::Internal(error.into())
