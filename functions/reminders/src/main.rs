@@ -5,10 +5,8 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
-    iln_adapters::telemetry::refuse_raw_event_logging()?;
+    let aws = iln_adapters::start().await?;
     let config = Config::from_lookup(iln_adapters::config::environment)?;
-    let aws = iln_adapters::config::aws().await;
     let app = App::from_config(&config, aws_sdk_dynamodb::Client::new(&aws));
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {

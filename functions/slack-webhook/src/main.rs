@@ -6,10 +6,8 @@ use slack_webhook::{App, Config, handle};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
-    iln_adapters::telemetry::refuse_raw_event_logging()?;
+    let aws = iln_adapters::start().await?;
     let config = Config::from_lookup(iln_adapters::config::environment)?;
-    let aws = iln_adapters::config::aws().await;
     // Both secrets are read once per cold start, concurrently.
     let (bot_token, signing_secret) = tokio::try_join!(
         iln_adapters::secrets::read(&aws, &config.slack_bot_token_parameter),

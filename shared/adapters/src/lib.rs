@@ -11,3 +11,13 @@ pub mod ses;
 pub mod slack;
 pub mod telemetry;
 pub mod tls;
+
+/// A function's cold start before its own set-up: logs through the Lambda
+/// runtime's subscriber under Lambda's log controls (refusing TRACE, where
+/// the runtime logs raw events), then the AWS configuration every client is
+/// built from.
+pub async fn start() -> Result<aws_config::SdkConfig, telemetry::RawEventLogging> {
+    lambda_http::tracing::init_default_subscriber();
+    telemetry::refuse_raw_event_logging()?;
+    Ok(config::aws().await)
+}
