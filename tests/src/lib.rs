@@ -22,7 +22,6 @@ use chrono::{DateTime, SubsecRound, Utc};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use iln_adapters::dynamodb::NominationTable;
 use iln_domain::token::{LinkValidity, TokenPurpose};
-use iln_runner::authorizer::LocalAuthorizer;
 use iln_runner::functions::LocalServices;
 use iln_runner::gateway::Gateway;
 use iln_runner::mailbox_simulator::MailboxSimulator;
@@ -237,7 +236,7 @@ impl TestApp {
         };
         let gateway = Gateway {
             template,
-            authorizer: LocalAuthorizer::new(tokens::TEST_JWT_SECRET).expect("authorizer"),
+            authorizer: tokens::authorizer(),
             functions,
         };
         let streams = match &options.dynamodb_url {

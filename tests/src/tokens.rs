@@ -3,37 +3,37 @@
 
 use crate::{TestApp, TestResponse, VETTER_EMAIL};
 use chrono::Utc;
-use iln_runner::authorizer::LocalAuthorizer;
+use iln_runner::authorizer::{Identity, LocalAuthorizer};
 use serde_json::Value;
 
-pub(crate) const TEST_JWT_SECRET: &[u8] = b"iln-tests-local-jwt-secret";
+/// The authorizer the test's gateway checks tokens with.
+pub(crate) fn authorizer() -> LocalAuthorizer {
+    LocalAuthorizer::new(b"iln-tests-local-jwt-secret").expect("authorizer")
+}
 
 /// A bearer ID token signed by the test's local authorizer, as Cognito
 /// mints it (`token_use` `id`; an address is `email_verified`).
 pub fn staff_token(subject: &str, email: Option<&str>, groups: &[&str]) -> String {
-    let token = LocalAuthorizer::new(TEST_JWT_SECRET)
-        .expect("authorizer")
-        .mint(subject, email, groups, Utc::now(), chrono::Duration::hours(1))
-        .expect("token");
-    format!("Bearer {token}")
+    id_token(Identity {
+        subject,
+        email,
+        email_verified: true,
+        groups,
+    })
 }
 
 /// An ID token saying exactly what `identity` says (an unverified address).
-pub fn id_token(identity: iln_runner::authorizer::Identity<'_>) -> String {
-    let token = LocalAuthorizer::new(TEST_JWT_SECRET)
-        .expect("authorizer")
-        .mint_id_token(identity, Utc::now(), chrono::Duration::hours(1))
-        .expect("token");
-    format!("Bearer {token}")
+pub fn id_token(identity: Identity<'_>) -> String {
+    bearer(authorizer().mint_id_token(identity, Utc::now(), chrono::Duration::hours(1)))
 }
 
 /// The same user's access token: API Gateway's authorizer passes it.
 pub fn access_token(subject: &str, groups: &[&str]) -> String {
-    let token = LocalAuthorizer::new(TEST_JWT_SECRET)
-        .expect("authorizer")
-        .mint_access_token(subject, groups, Utc::now(), chrono::Duration::hours(1))
-        .expect("token");
-    format!("Bearer {token}")
+    bearer(authorizer().mint_access_token(subject, groups, Utc::now(), chrono::Duration::hours(1)))
+}
+
+fn bearer(token: Result<String, impl std::fmt::Debug>) -> String {
+    format!("Bearer {}", token.expect("token"))
 }
 
 pub fn vetter_token() -> String {
