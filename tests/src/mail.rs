@@ -96,17 +96,15 @@ impl SesEmulator {
             port,
             process: Some(process),
         };
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return emulator;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        panic!("SES emulator did not start on {port}");
+        assert!(
+            listening(port, 100, std::time::Duration::from_millis(50)).await,
+            "SES emulator did not start on {port}"
+        );
+        emulator
     }
 
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        iln_runner::local::loopback_url(self.port)
     }
 
     pub fn stop(&mut self) {
@@ -115,6 +113,17 @@ impl SesEmulator {
             let _ = process.wait();
         }
     }
+}
+
+/// Whether a process listens on `port` within `tries` checks `every` apart.
+pub(crate) async fn listening(port: u16, tries: u32, every: std::time::Duration) -> bool {
+    for _ in 0..tries {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return true;
+        }
+        tokio::time::sleep(every).await;
+    }
+    false
 }
 
 impl Drop for SesEmulator {

@@ -1,7 +1,7 @@
 //! The test's table as stored: items, statuses, TTL's removals, a client
 //! that plays throttling, and a DynamoDB Local of a test's own.
 
-use crate::{SesEmulator, TestApp};
+use crate::{SesEmulator, TestApp, mail};
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::NominationTable;
 use std::collections::HashMap;
@@ -126,17 +126,15 @@ impl DynamoDbLocal {
         // Owned from here on: dropping it kills and reaps the process.
         let emulator = Self { port, process };
         // The launcher compiles itself first: allow for a busy machine.
-        for _ in 0..600 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return emulator;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("DynamoDB Local did not start on {port}");
+        assert!(
+            mail::listening(port, 600, std::time::Duration::from_millis(100)).await,
+            "DynamoDB Local did not start on {port}"
+        );
+        emulator
     }
 
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        iln_runner::local::loopback_url(self.port)
     }
 
     /// Stops the process where it stands: connections are still accepted
