@@ -363,18 +363,33 @@ impl TestApp {
     }
 
     pub async fn post_form(&self, pairs: &[(&str, &str)]) -> TestResponse {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs)
-            .finish();
         self.request(
             "POST",
             "/nominations",
-            &[
-                ("content-type", "application/x-www-form-urlencoded"),
-                ("accept", "text/html"),
-            ],
-            body.as_bytes(),
+            &[("content-type", FORM), ("accept", "text/html")],
+            form_body(pairs).as_bytes(),
         )
         .await
     }
+
+    /// A form posted to `path` at `now`, as a page's button posts it.
+    pub(crate) async fn post_form_to(&self, now: DateTime<Utc>, path: &str, pairs: &[(&str, &str)]) -> TestResponse {
+        self.request_at(
+            now,
+            "POST",
+            path,
+            &[("content-type", FORM)],
+            form_body(pairs).as_bytes(),
+        )
+        .await
+    }
+}
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// A form's fields as a browser (or Slack) encodes them.
+fn form_body(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
 }

@@ -78,17 +78,7 @@ impl TestApp {
             return page;
         }
         let token = link.split("token=").nth(1).unwrap_or_default();
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("token", token)
-            .finish();
-        self.request_at(
-            now,
-            "POST",
-            "/nominations/verify",
-            &[("content-type", "application/x-www-form-urlencoded")],
-            body.as_bytes(),
-        )
-        .await
+        self.post_form_to(now, "/nominations/verify", &[("token", token)]).await
     }
 
     /// A decision as the test vetter.
@@ -153,16 +143,7 @@ impl TestApp {
 
     /// The nominee's answer to an invitation through its page's form.
     pub async fn answer_invitation(&self, link: &str, answer: &str, form: &[(&str, &str)]) -> TestResponse {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        self.request(
-            "POST",
-            &format!("{link}/{answer}"),
-            &[("content-type", "application/x-www-form-urlencoded")],
-            body.as_bytes(),
-        )
-        .await
+        self.post_form_to(self.now, &format!("{link}/{answer}"), form).await
     }
 
     /// The reminder run as its schedule would start it at `at`.

@@ -127,10 +127,7 @@ impl TestApp {
 
     /// The form body Slack posts for an interaction payload.
     pub fn interaction_body(payload: &Value) -> Vec<u8> {
-        url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("payload", &payload.to_string())
-            .finish()
-            .into_bytes()
+        crate::form_body(&[("payload", &payload.to_string())]).into_bytes()
     }
 
     /// `user` clicks the button `action_id` on the card of nomination `id` at
