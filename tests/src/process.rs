@@ -105,7 +105,11 @@ impl TestApp {
 
     /// A verified nomination approved by a vetter, its ILN card posted.
     pub async fn in_discussion(&self) -> Verified {
-        let nomination = self.verified_nomination("en").await;
+        self.approved(self.verified_nomination("en").await).await
+    }
+
+    /// The vetter approves a just-verified nomination; its ILN card is posted.
+    async fn approved(&self, nomination: Verified) -> Verified {
         let approved = self
             .decide(&nomination.id, json!({ "decision": "approve", "expected_version": 2 }))
             .await;
@@ -118,12 +122,7 @@ impl TestApp {
     /// returns it with the path of the invitation link.
     pub async fn invited_from(&self, body: Value) -> Invited {
         let nominee = body["nominee_email"].as_str().expect("nominee").to_owned();
-        let nomination = self.verified_nomination_from(body).await;
-        let approved = self
-            .decide(&nomination.id, json!({ "decision": "approve", "expected_version": 2 }))
-            .await;
-        assert_eq!(approved.status, 200, "{}", approved.body);
-        self.deliver_outbox().await;
+        let nomination = self.approved(self.verified_nomination_from(body).await).await;
         let confirmed = self.click("UC01", "iln.confirm", &nomination.id, 3, ILN_CHANNEL).await;
         assert_eq!(confirmed.status, 200);
         self.deliver_outbox().await;

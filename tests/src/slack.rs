@@ -134,13 +134,7 @@ impl TestApp {
     /// `version`, in `channel`.
     pub async fn click(&self, user: &str, action_id: &str, id: &str, version: u64, channel: &str) -> TestResponse {
         let payload = click_payload(user, action_id, id, version, channel);
-        self.from_slack(
-            "/slack/interactions",
-            "application/x-www-form-urlencoded",
-            &Self::interaction_body(&payload),
-            &[],
-        )
-        .await
+        self.interaction_at(self.now, &payload).await
     }
 
     /// `user` submits the modal `callback_id` for nomination `id` at
@@ -190,11 +184,17 @@ impl TestApp {
                 "state": { "values": values },
             },
         });
+        self.interaction_at(at, &payload).await
+    }
+
+    /// An interaction (a click, a modal submission) as Slack posts it at `at`.
+    async fn interaction_at(&self, at: DateTime<Utc>, payload: &Value) -> TestResponse {
+        let body = Self::interaction_body(payload);
         self.from_slack_at(
             at,
             "/slack/interactions",
             "application/x-www-form-urlencoded",
-            &Self::interaction_body(&payload),
+            &body,
             &[],
         )
         .await
