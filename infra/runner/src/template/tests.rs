@@ -196,38 +196,38 @@ fn staff_routes_are_marked_as_needing_the_jwt_authorizer() {
 const SMALL_TEMPLATE: &str = r#"
 Parameters:
   Quorum:
-Type: Number
-Default: 2
+    Type: Number
+    Default: 2
   Sender:
-Type: String
+    Type: String
 Globals:
   Function:
-Environment:
-  Variables:
-    LEVEL: info
-    QUORUM: !Ref Quorum
+    Environment:
+      Variables:
+        LEVEL: info
+        QUORUM: !Ref Quorum
 Resources:
   Table:
-Type: AWS::DynamoDB::Table
+    Type: AWS::DynamoDB::Table
   NominationsTable:
-Type: AWS::DynamoDB::Table
-Properties:
-  AttributeDefinitions: []
-  KeySchema: []
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions: []
+      KeySchema: []
   OutboxFunction:
-Type: AWS::Serverless::Function
-Properties:
-  Environment:
-    Variables:
-      LEVEL: debug
-      TABLE_NAME: !Ref Table
-      STREAM: !GetAtt Table.StreamArn
-      SENDER: !Ref Sender
-      LINK: !Sub "https://${Table}.example/${!Literal}"
-  Events:
-    Stream:
-      Type: DynamoDB
-      Properties: {}
+    Type: AWS::Serverless::Function
+    Properties:
+      Environment:
+        Variables:
+          LEVEL: debug
+          TABLE_NAME: !Ref Table
+          STREAM: !GetAtt Table.StreamArn
+          SENDER: !Ref Sender
+          LINK: !Sub "https://${Table}.example/${!Literal}"
+      Events:
+        Stream:
+          Type: DynamoDB
+          Properties: {}
 "#;
 
 #[test]
