@@ -62,7 +62,7 @@ async fn main() -> Result<(), Error> {
                 name: name.to_owned(),
             })
             .collect(),
-    });
+    })?;
     let bindings = local::with_overrides_from_environment(local::bindings(&table_name, &base_url, &slack_url));
     let mailbox_simulator = MailboxSimulator::default();
     let functions = Functions::from_template(

@@ -102,23 +102,22 @@ pub struct StoredMessage {
 }
 
 impl SlackStandIn {
-    pub fn new(config: StandInConfig) -> Self {
+    pub fn new(config: StandInConfig) -> Result<Self, reqwest::Error> {
         let http = iln_adapters::tls::client_builder()
             .timeout(DELIVERY_TIMEOUT)
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("an HTTP client with a timeout and no proxy can always be built");
+            .build()?;
         let mut state = StandInState::default();
         state.channels.insert(config.vetting_channel.clone(), Vec::new());
         state.channels.insert(config.iln_channel.clone(), Vec::new());
-        Self {
+        Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 http,
                 state: Mutex::new(state),
             }),
-        }
+        })
     }
 
     /// The Web API under `/api/{method}`, the page at `/`, and what the page posts.

@@ -51,7 +51,7 @@ fn serve(listener: tokio::net::TcpListener, router: Router) {
 
 /// A stand-in served on a local port, with its base URL.
 async fn standin(interactions_url: String) -> (SlackStandIn, String) {
-    let standin = SlackStandIn::new(config(interactions_url));
+    let standin = SlackStandIn::new(config(interactions_url)).unwrap();
     let (listener, address) = bind().await;
     serve(listener, standin.router());
     (standin, format!("http://{address}"))
@@ -481,7 +481,8 @@ async fn a_click_the_system_refuses_or_never_receives_is_shown_as_a_notice() {
     let wrongly_signing = SlackStandIn::new(StandInConfig {
         signing_secret: "not-the-app-secret".to_owned(),
         ..config(format!("http://{receiver_address}/slack/interactions"))
-    });
+    })
+    .unwrap();
     let (listener, address) = bind().await;
     serve(listener, wrongly_signing.router());
     let refusing = format!("http://{address}");

@@ -1,3 +1,5 @@
+#![cfg(test)]
+
 use std::time::{Duration, Instant};
 
 use iln_domain::slack::{MAX_BLOCKS, SlackMessage};
