@@ -286,7 +286,13 @@ async fn twenty_confirmers_clicking_at_once_confirm_once_update_once_and_queue_o
         "{told:?}"
     );
     let stored = app.items_of("nomination").await;
-    assert_eq!(stored[0]["confirmations"].as_l().unwrap().len(), 1);
+    assert_eq!(
+        stored[0]["discussion"].as_m().unwrap()["confirmations"]
+            .as_l()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]

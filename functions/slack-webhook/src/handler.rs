@@ -5,10 +5,11 @@ use iln_adapters::http::{
 };
 use iln_adapters::slack::SlackClient;
 use iln_domain::audit::Actor;
-use iln_domain::confirmation::{self, Button, ClickRefused, SlackPermissions};
+use iln_domain::confirmation::{self, Button, SlackPermissions};
 use iln_domain::message::Message;
 use iln_domain::slack::command::{self, IlnCommand};
 use iln_domain::slack::interaction::{Interaction, SlackUserId, View};
+use iln_domain::slack::replies::ClickRefused;
 use iln_domain::slack::signature::SigningSecret;
 use iln_domain::slack::{ActionValue, action, modals, signature};
 use iln_domain::step::Step;

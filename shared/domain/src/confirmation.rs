@@ -8,10 +8,11 @@ use std::collections::HashMap;
 use crate::audit::{Actor, AuditEvent};
 use crate::lifecycle::{Command, Status};
 use crate::message::Message;
-use crate::nomination::{LastMove, Nomination};
+use crate::nomination::Nomination;
 use crate::person::EmailAddress;
 use crate::slack::Channel;
 use crate::slack::interaction::SlackUserId;
+use crate::slack::replies::ClickRefused;
 use crate::step::Step;
 
 /// One ILN member's confirmation.
@@ -107,84 +108,6 @@ impl SlackPermissions {
     }
 }
 
-/// Why a click changes nothing, in words for the person who clicked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClickRefused {
-    NotAllowed,
-    OwnNomination,
-    /// A concern about a nomination no longer (or not yet) discussed.
-    NotInDiscussion {
-        status: Status,
-    },
-    /// Someone moved the nomination first (or it is otherwise not open here).
-    AlreadyMoved {
-        status: Status,
-        last_move: Option<LastMove>,
-    },
-    /// A repeat of this user's own earlier click: nothing to say.
-    Repeat,
-}
-
-impl ClickRefused {
-    /// The ephemeral answer, or `None` when silence is right (a repeat).
-    pub fn explanation(&self) -> Option<String> {
-        match self {
-            ClickRefused::NotAllowed => {
-                Some("You are not on the list of people who may do this. Nothing changed.".into())
-            }
-            ClickRefused::OwnNomination => Some(
-                "You nominated this person or endorsed the nomination, so you may not decide on it. Nothing changed."
-                    .into(),
-            ),
-            ClickRefused::NotInDiscussion { status } => Some(format!(
-                "This nomination is {status}; concerns are raised while it is discussed."
-            )),
-            ClickRefused::AlreadyMoved { status, last_move } => Some(match last_move {
-                Some(last) => format!(
-                    "Already {} by {} at {}. Nothing changed.",
-                    past_tense(last.command),
-                    actor_name(&last.actor),
-                    last.at.format("%Y-%m-%d %H:%M UTC")
-                ),
-                None => format!("This nomination is {status}. Nothing changed."),
-            }),
-            ClickRefused::Repeat => None,
-        }
-    }
-}
-
-pub fn past_tense(command: Command) -> &'static str {
-    match command {
-        Command::VerifyNominatorEmail => "verified",
-        Command::Approve => "approved",
-        Command::RequestInformation => "sent back with a question",
-        Command::Reject => "rejected",
-        Command::Confirm => "confirmed",
-        Command::Decline => "declined",
-        Command::SendInvitation => "invited",
-        Command::ResendInvitation => "invited again",
-        Command::AcceptInvitation => "accepted",
-        Command::DeclineInvitation => "declined by the nominee",
-        Command::Expire => "expired",
-        Command::Withdraw => "withdrawn",
-        Command::Merge => "merged into another nomination",
-    }
-}
-
-/// How an actor is named in Slack: a mention for Slack users, a role else.
-pub fn actor_name(actor: &Actor) -> String {
-    match actor {
-        Actor::Vetter(id) | Actor::Confirmer(id) if id.starts_with('U') || id.starts_with('W') => format!("<@{id}>"),
-        Actor::Vetter(_) => "IMI staff".into(),
-        Actor::Confirmer(_) => "an ILN member".into(),
-        Actor::Admin(_) => "an IMI administrator".into(),
-        Actor::Nominator => "the nominator".into(),
-        Actor::Endorser => "an endorser".into(),
-        Actor::Nominee => "the nominee".into(),
-        Actor::System => "the system".into(),
-    }
-}
-
 /// The buttons of the vetting and ILN cards (and the modals they open).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Button {
@@ -224,21 +147,6 @@ impl SlackPermissions {
     }
 }
 
-impl ClickRefused {
-    /// The answer to a click on `nomination` that someone moved first: who
-    /// did, or nothing when it was this same `actor` (a double click or
-    /// Slack's retry).
-    pub fn moved_first(nomination: &Nomination, actor: &Actor) -> Self {
-        match nomination.last_move.as_ref().is_some_and(|last| &last.actor == actor) {
-            true => ClickRefused::Repeat,
-            false => ClickRefused::AlreadyMoved {
-                status: nomination.status,
-                last_move: nomination.last_move.clone(),
-            },
-        }
-    }
-}
-
 /// A Confirm click by `user` on `nomination`.
 pub fn confirm(
     nomination: &Nomination,
@@ -250,7 +158,8 @@ pub fn confirm(
     if *email == nomination.submission.nominator.email {
         return Err(ClickRefused::OwnNomination);
     }
-    let confirmed_by_user = nomination.confirmations.iter().any(|c| &c.by == user);
+    let mut discussion = nomination.discussion.clone().unwrap_or_default();
+    let confirmed_by_user = discussion.confirmations.iter().any(|c| &c.by == user);
     if nomination.status != Status::InDiscussion {
         let own_click = nomination
             .last_move
@@ -267,13 +176,12 @@ pub fn confirm(
     if confirmed_by_user {
         return Err(ClickRefused::Repeat);
     }
-    let mut confirmations = nomination.confirmations.clone();
-    confirmations.push(Confirmation {
+    discussion.confirmations.push(Confirmation {
         by: user.clone(),
         at: now,
     });
     let actor = Actor::Confirmer(user.as_str().to_owned());
-    let reached = confirmations.len() >= permissions.quorum();
+    let reached = discussion.counted_confirmations().count() >= permissions.quorum();
     let update = Message::CardUpdate {
         nomination_id: nomination.id,
         channel: Channel::Iln,
@@ -294,12 +202,13 @@ pub fn confirm(
             ]),
         false => Step::keeping_status(nomination, AuditEvent::confirmation_recorded(now, actor)).sending([update]),
     };
-    Ok(step.confirmed_by(confirmations))
+    Ok(step.discussing(discussion))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nomination::LastMove;
 
     fn in_discussion() -> Nomination {
         crate::test_support::nomination(Status::InDiscussion, 3, crate::Language::En)
@@ -360,14 +269,14 @@ mod tests {
         let first = confirm(&nomination, &SlackUserId::new("UA"), &permissions(2), now()).unwrap();
         assert_eq!(first.to, Status::InDiscussion);
         assert!(!first.messages.iter().any(|m| matches!(m, Message::Invitation { .. })));
-        nomination.confirmations = first.confirmations.unwrap();
+        nomination.discussion = first.discussion;
         assert_eq!(
             confirm(&nomination, &SlackUserId::new("UA"), &permissions(2), now()),
             Err(ClickRefused::Repeat)
         );
         let second = confirm(&nomination, &SlackUserId::new("UB"), &permissions(2), now()).unwrap();
         assert_eq!(second.to, Status::Confirmed);
-        assert_eq!(second.confirmations.as_ref().map(Vec::len), Some(2));
+        assert_eq!(second.discussion.map(|d| d.confirmations.len()), Some(2));
     }
 
     #[test]
@@ -387,10 +296,13 @@ mod tests {
     fn a_late_click_is_told_who_confirmed_and_when() {
         let mut nomination = in_discussion();
         nomination.status = Status::Confirmed;
-        nomination.confirmations = vec![Confirmation {
-            by: SlackUserId::new("UA"),
-            at: now(),
-        }];
+        nomination.discussion = Some(crate::discussion::Discussion {
+            confirmations: vec![Confirmation {
+                by: SlackUserId::new("UA"),
+                at: now(),
+            }],
+            ..Default::default()
+        });
         nomination.last_move = Some(LastMove {
             actor: Actor::Confirmer("UA".into()),
             command: Command::Confirm,

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod confirmation;
 pub mod delivery;
 pub mod directory;
+pub mod discussion;
 pub mod findings;
 pub mod i18n;
 pub mod intake;

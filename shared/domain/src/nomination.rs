@@ -386,8 +386,8 @@ pub struct Nomination {
     pub submission: Submission,
     /// Who moved it last, and when: what a losing click is told.
     pub last_move: Option<LastMove>,
-    /// ILN confirmations gathered while in discussion.
-    pub confirmations: Vec<crate::confirmation::Confirmation>,
+    /// The ILN's discussion, from approval on.
+    pub discussion: Option<crate::discussion::Discussion>,
     /// The one invitation link that works: a resend replaces it.
     pub invitation: Option<crate::membership::SentInvitation>,
 }

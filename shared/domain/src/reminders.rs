@@ -117,7 +117,11 @@ pub fn discussion_reminder(nomination: &Nomination, quorum: usize, now: DateTime
     let waiting = (now - nomination.updated_at).num_days();
     let text = format!(
         ":bell: This nomination has waited {waiting} day(s) for a decision: {} of {quorum} confirmation(s) so far.",
-        nomination.confirmations.len()
+        nomination
+            .discussion
+            .iter()
+            .flat_map(|d| d.counted_confirmations())
+            .count()
     );
     Message::Reminder {
         nomination_id: nomination.id,

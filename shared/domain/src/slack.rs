@@ -6,6 +6,8 @@ mod cards;
 pub mod command;
 pub mod interaction;
 pub mod modals;
+pub mod participant;
+pub mod replies;
 pub mod signature;
 
 pub use cards::{erased_card, iln_card, vetting_card};
@@ -117,14 +119,15 @@ pub fn updated_card(
         if !still_open || channel == Channel::Vetting {
             notes.push(format!(
                 "*{}* by {} at {}",
-                capitalised(crate::confirmation::past_tense(last.command)),
-                crate::confirmation::actor_name(&last.actor),
+                capitalised(replies::past_tense(last.command)),
+                replies::actor_name(&last.actor),
                 last.at.format("%Y-%m-%d %H:%M UTC")
             ));
         }
     }
-    if channel == Channel::Iln && !nomination.confirmations.is_empty() {
-        let who: Vec<String> = nomination.confirmations.iter().map(|c| c.by.mention()).collect();
+    let confirmations = nomination.discussion.iter().flat_map(|d| d.counted_confirmations());
+    let who: Vec<String> = confirmations.map(|c| c.by.mention()).collect();
+    if channel == Channel::Iln && !who.is_empty() {
         notes.push(format!("Confirmed by: {}", who.join(", ")));
     }
     let mut blocks: Vec<serde_json::Value> = card.blocks.as_array().cloned().unwrap_or_default();

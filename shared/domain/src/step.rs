@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::audit::{Actor, AuditEvent, Happening};
-use crate::confirmation::Confirmation;
+use crate::discussion::Discussion;
 use crate::lifecycle::{Command, Refusal, Status};
 use crate::membership::{Member, SentInvitation};
 use crate::message::{Addressee, Message};
@@ -29,8 +29,8 @@ pub struct Step {
     pub messages: Vec<Message>,
     /// A single-use token spent by this step: it must not have been spent.
     pub spends_token: Option<TokenHash>,
-    /// The ILN confirmations after this step, when it changes them.
-    pub confirmations: Option<Vec<Confirmation>>,
+    /// The ILN's discussion after this step, when it changes it.
+    pub discussion: Option<Discussion>,
     /// The invitation this step sends, its link replacing any earlier one.
     pub invitation: Option<SentInvitation>,
     /// What the step changes beyond the nomination.
@@ -124,7 +124,7 @@ impl Step {
             audit: AuditEvent::moved(at, actor, command, nomination.status, to),
             messages: Vec::new(),
             spends_token: None,
-            confirmations: None,
+            discussion: None,
             invitation: None,
             effect: Effect::None,
         })
@@ -140,7 +140,7 @@ impl Step {
             audit,
             messages: Vec::new(),
             spends_token: None,
-            confirmations: None,
+            discussion: None,
             invitation: None,
             effect: Effect::None,
         }
@@ -162,8 +162,8 @@ impl Step {
         self
     }
 
-    pub fn confirmed_by(mut self, confirmations: Vec<Confirmation>) -> Self {
-        self.confirmations = Some(confirmations);
+    pub fn discussing(mut self, discussion: Discussion) -> Self {
+        self.discussion = Some(discussion);
         self
     }
 

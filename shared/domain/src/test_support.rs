@@ -29,7 +29,7 @@ pub(crate) fn nomination(status: Status, version: u64, language: Language) -> No
         updated_at: now,
         submission: form.parse(language).unwrap(),
         last_move: None,
-        confirmations: Vec::new(),
+        discussion: None,
         invitation: None,
     }
 }

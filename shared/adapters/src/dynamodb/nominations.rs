@@ -427,9 +427,9 @@ impl NominationTable {
             set.push("invitation = :invitation");
             update = update.expression_attribute_values(":invitation", attribute(invitation)?);
         }
-        if let Some(confirmations) = &step.confirmations {
-            set.push("confirmations = :confirmations");
-            update = update.expression_attribute_values(":confirmations", attribute(confirmations)?);
+        if let Some(discussion) = &step.discussion {
+            set.push("discussion = :discussion");
+            update = update.expression_attribute_values(":discussion", attribute(discussion)?);
         }
         let update = update
             .update_expression(format!("SET {}", set.join(", ")))

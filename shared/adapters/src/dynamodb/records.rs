@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use iln_domain::audit::AuditEvent;
-use iln_domain::confirmation::Confirmation;
+use iln_domain::discussion::Discussion;
 use iln_domain::membership::SentInvitation;
 use iln_domain::message::{Message, MessageId};
 use iln_domain::nomination::LastMove;
@@ -47,8 +47,8 @@ pub(super) struct NominationRecord {
     pub iln_card: Option<PostedMessage>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_move: Option<LastMove>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub confirmations: Vec<Confirmation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discussion: Option<Discussion>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invitation: Option<SentInvitation>,
 }
@@ -79,7 +79,7 @@ impl NominationRecord {
             vetting_card: None,
             iln_card: None,
             last_move: None,
-            confirmations: Vec::new(),
+            discussion: None,
             invitation: None,
         }
     }
@@ -100,7 +100,7 @@ impl NominationRecord {
                 language: self.language,
             },
             last_move: self.last_move,
-            confirmations: self.confirmations,
+            discussion: self.discussion,
             invitation: self.invitation,
         }
     }

@@ -3,9 +3,9 @@
 //! discussion; a nomination the user may not see reads as one that does not
 //! exist.
 
-use crate::confirmation::{actor_name, past_tense};
 use crate::lifecycle::Status;
 use crate::nomination::{Nomination, NominationId};
+use crate::slack::replies::{actor_name, past_tense};
 
 /// At most this many nominations are listed per queue.
 pub const PENDING_LISTED: i32 = 20;

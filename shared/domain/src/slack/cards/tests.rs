@@ -48,7 +48,7 @@ fn nomination(form: NominationForm) -> Nomination {
         updated_at: at,
         submission: form.parse(Language::En).expect("a valid test nomination"),
         last_move: None,
-        confirmations: Vec::new(),
+        discussion: None,
         invitation: None,
     }
 }
