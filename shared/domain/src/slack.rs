@@ -51,7 +51,14 @@ pub mod action {
     pub const REQUEST_INFORMATION: &str = "vetting.request_information";
     pub const CONFIRM: &str = "iln.confirm";
     pub const RAISE_CONCERN: &str = "iln.raise_concern";
+    /// A member asks that the nomination not go ahead: a concern.
     pub const DECLINE: &str = "iln.decline";
+    pub const DECLARE_CONFLICT: &str = "iln.declare_conflict";
+    /// Vetters, on the vetting card while the ILN discusses.
+    pub const RESOLVE_CONCERN: &str = "vetting.resolve_concern";
+    pub const REFER_TO_IAC: &str = "vetting.refer_to_iac";
+    /// A vetter closes a discussed nomination: it does not go ahead.
+    pub const CLOSE: &str = "vetting.close";
 }
 
 /// The value every button carries: which nomination, at which version, so a
