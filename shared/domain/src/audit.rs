@@ -30,6 +30,18 @@ pub enum Happening {
     ConfirmationRecorded,
     /// A concern raised in the ILN channel; the reason holds it.
     ConcernRaised,
+    /// An ILN member declared a conflict of interest: they no longer count.
+    ConflictDeclared,
+    /// A vetter resolved a concern; the reason holds the note.
+    ConcernResolved {
+        concern: String,
+    },
+    /// The nomination was referred to the IAC; the reason says why.
+    ReferredToIac,
+    /// An administrator recorded the IAC's outcome; the reason holds its note.
+    IacOutcomeRecorded {
+        decision: crate::discussion::IacDecision,
+    },
     /// A member derecognised by an administrator; the reason says why.
     Derecognized,
     /// An administrator invited the person directly; the reason says why.
@@ -102,6 +114,15 @@ impl AuditEvent {
             actor,
             happening: Happening::ConcernRaised,
             reason: Some(concern.to_owned()),
+        }
+    }
+
+    pub fn new(at: DateTime<Utc>, actor: Actor, happening: Happening) -> Self {
+        Self {
+            at,
+            actor,
+            happening,
+            reason: None,
         }
     }
 

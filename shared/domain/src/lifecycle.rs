@@ -4,7 +4,8 @@
 //! ```text
 //! submitted ─verify─> awaiting_vetting ─approve─> in_discussion ─confirm─> confirmed ─send─> invited ─accept─> member
 //!    │ │                 │    └─request info (stays)                       │                       ├─decline─> invitation_declined
-//!    │ └─72 h─> expired  └─reject─> rejected                              └─decline─> declined     └─no answer─> expired
+//!    │ └─72 h─> expired  └─reject─> rejected                              ├─close─> declined       └─no answer─> expired
+//!    │                                                                    └─window ends unconfirmed─> not_confirmed
 //!    └─verify, the person already held─> merged (an endorsement of the nomination that holds them)
 //! withdrawn: from any open state
 //! ```
@@ -26,6 +27,8 @@ pub enum Status {
     InvitationDeclined,
     Expired,
     Withdrawn,
+    /// The discussion's window ended without the ILN confirming.
+    NotConfirmed,
     /// Verified when another verified nomination already held the person:
     /// recorded as an endorsement of that one, and closed.
     Merged,
@@ -39,6 +42,8 @@ pub enum Command {
     RequestInformation,
     Reject,
     Confirm,
+    /// A vetter (or the IAC's outcome) closes a discussed nomination: it
+    /// does not go ahead.
     Decline,
     SendInvitation,
     /// A new invitation link replaces the one sent before.
@@ -60,7 +65,7 @@ pub struct Refusal {
 }
 
 impl Status {
-    pub const ALL: [Status; 12] = [
+    pub const ALL: [Status; 13] = [
         Status::Submitted,
         Status::AwaitingVetting,
         Status::InDiscussion,
@@ -72,6 +77,7 @@ impl Status {
         Status::InvitationDeclined,
         Status::Expired,
         Status::Withdrawn,
+        Status::NotConfirmed,
         Status::Merged,
     ];
 
@@ -88,6 +94,7 @@ impl Status {
             (S::AwaitingVetting, C::Reject) => S::Rejected,
             (S::InDiscussion, C::Confirm) => S::Confirmed,
             (S::InDiscussion, C::Decline) => S::Declined,
+            (S::InDiscussion, C::Expire) => S::NotConfirmed,
             (S::Confirmed, C::SendInvitation) => S::Invited,
             (S::Invited, C::ResendInvitation) => S::Invited,
             (S::Invited, C::AcceptInvitation) => S::Member,
@@ -132,6 +139,7 @@ impl Status {
             Status::InvitationDeclined => "invitation_declined",
             Status::Expired => "expired",
             Status::Withdrawn => "withdrawn",
+            Status::NotConfirmed => "not_confirmed",
             Status::Merged => "merged",
         }
     }
@@ -198,6 +206,7 @@ mod tests {
         (S::AwaitingVetting, C::Withdraw, S::Withdrawn),
         (S::InDiscussion, C::Confirm, S::Confirmed),
         (S::InDiscussion, C::Decline, S::Declined),
+        (S::InDiscussion, C::Expire, S::NotConfirmed),
         (S::InDiscussion, C::Withdraw, S::Withdrawn),
         (S::Confirmed, C::SendInvitation, S::Invited),
         (S::Invited, C::ResendInvitation, S::Invited),
@@ -259,6 +268,7 @@ mod tests {
                 S::InvitationDeclined,
                 S::Expired,
                 S::Withdrawn,
+                S::NotConfirmed,
                 S::Merged
             ]
         );

@@ -140,6 +140,24 @@ pub enum Message {
         country: String,
         reason: String,
     },
+    /// Refers a nomination under discussion to the IAC, with its file as the
+    /// ILN sees it and the concerns raised, rendered when referred.
+    NominationReferral {
+        nomination_id: NominationId,
+        to: EmailAddress,
+        reason: String,
+        file: String,
+        /// When referred: a later referral of the same nomination is a new
+        /// message.
+        at: chrono::DateTime<chrono::Utc>,
+    },
+    /// Tells the nominator the process has concluded: no outcome, no reasons,
+    /// no names of who decided.
+    ProcessConcluded {
+        nomination_id: NominationId,
+        #[serde(flatten)]
+        addressee: Addressee,
+    },
     /// The day's list of nominations waiting too long for vetting, posted in
     /// the vetting channel and mailed to the vetters: references only.
     VettingDigest {

@@ -131,6 +131,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/emails/derecognition.html"),
     ),
     (
+        "emails/nomination_referral.txt",
+        include_str!("../templates/emails/nomination_referral.txt"),
+    ),
+    (
+        "emails/nomination_referral.html",
+        include_str!("../templates/emails/nomination_referral.html"),
+    ),
+    (
+        "emails/process_concluded.txt",
+        include_str!("../templates/emails/process_concluded.txt"),
+    ),
+    (
+        "emails/process_concluded.html",
+        include_str!("../templates/emails/process_concluded.html"),
+    ),
+    (
         "emails/iac_referral.txt",
         include_str!("../templates/emails/iac_referral.txt"),
     ),

@@ -13,7 +13,7 @@ use crate::discussion::Discussion;
 use crate::lifecycle::{Command, Refusal, Status};
 use crate::membership::{Member, SentInvitation};
 use crate::message::{Addressee, Message};
-use crate::nomination::{Nomination, NominationId, Submission};
+use crate::nomination::{Nomination, NominationId, NominatorBasis, Submission};
 use crate::token::TokenHash;
 
 /// One move of a nomination along its lifecycle, as the domain decided it.
@@ -89,6 +89,23 @@ pub fn invite_directly(id: NominationId, submission: Submission, admin: &str, no
     }
 }
 
+/// The nominator hears, once and neutrally, that the process has ended,
+/// when it ends after vetting passed it on: as a member, closed, not
+/// confirmed, declined by the nominee, or an invitation left unanswered.
+/// A rejection has its own mail; a withdrawal is the nominator's own
+/// doing; a direct invitation has no nominator to tell.
+fn concludes_for_the_nominator(nomination: &Nomination, to: Status) -> bool {
+    let passed_vetting = matches!(
+        nomination.status,
+        Status::InDiscussion | Status::Confirmed | Status::Invited
+    );
+    let ends = matches!(
+        to,
+        Status::Member | Status::Declined | Status::NotConfirmed | Status::InvitationDeclined | Status::Expired
+    );
+    passed_vetting && ends && nomination.submission.nominator.basis != NominatorBasis::DirectInvitation
+}
+
 /// What a step changes besides the nomination itself.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Effect {
@@ -117,7 +134,7 @@ impl Step {
     /// builder methods below say so.
     pub fn take(nomination: &Nomination, command: Command, actor: Actor, at: DateTime<Utc>) -> Result<Self, Refusal> {
         let to = nomination.status.apply(command)?;
-        Ok(Self {
+        let step = Self {
             nomination: nomination.clone(),
             to,
             at,
@@ -127,6 +144,13 @@ impl Step {
             discussion: None,
             invitation: None,
             effect: Effect::None,
+        };
+        Ok(match concludes_for_the_nominator(nomination, to) {
+            true => step.sending([Message::ProcessConcluded {
+                nomination_id: nomination.id,
+                addressee: Addressee::nominator_of(nomination),
+            }]),
+            false => step,
         })
     }
 

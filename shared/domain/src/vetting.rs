@@ -4,11 +4,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{Actor, AuditEvent};
+use crate::discussion::DiscussionRules;
 use crate::intake::Problem;
 use crate::lifecycle::{Command, Refusal, Status};
 use crate::message::{Addressee, Message};
 use crate::nomination::Nomination;
 use crate::person::{EmailAddress, parse_text};
+use crate::slack::Channel;
 use crate::step::Step;
 
 /// Why a vetter rejects, or what they ask: 1–2,000 characters.
@@ -52,6 +54,19 @@ pub enum Decision {
     RequestInformation {
         question: Reason,
     },
+    /// A discussed nomination does not go ahead: the vetters' decision, not
+    /// a member's.
+    Close {
+        reason: Reason,
+    },
+}
+
+/// Who decides: a staff member known by a verified address (the nominator
+/// and the endorsers may not decide).
+#[derive(Debug, Clone, Copy)]
+pub struct Decider<'a> {
+    pub actor: &'a Actor,
+    pub email: &'a EmailAddress,
 }
 
 /// A decision as the staff API receives it.
@@ -77,6 +92,7 @@ impl DecisionForm {
                 share: self.share_reason,
             }),
             "request_info" => Ok(Decision::RequestInformation { question: reason()? }),
+            "close" => Ok(Decision::Close { reason: reason()? }),
             "" => Err(("decision", Problem::Missing)),
             _ => Err(("decision", Problem::UnknownChoice)),
         }
@@ -99,6 +115,7 @@ impl Decision {
             Decision::Approve => Command::Approve,
             Decision::Reject { .. } => Command::Reject,
             Decision::RequestInformation { .. } => Command::RequestInformation,
+            Decision::Close { .. } => Command::Decline,
         }
     }
 }
@@ -109,20 +126,18 @@ pub fn has_stake(nomination: &Nomination, endorsers: &[EmailAddress], email: &Em
     *email == nomination.submission.nominator.email || endorsers.contains(email)
 }
 
-/// Decides `nomination`, endorsed by `endorsers`, as the staff member `actor`
-/// whose verified address is `actor_email` (a decision is only taken by
-/// someone known by address: the nominator and the endorsers may not decide),
-/// who saw `expected_version`.
+/// Decides `nomination`, endorsed by `endorsers`, as `decider`, who saw
+/// `expected_version`. Approval opens the ILN's discussion under `rules`.
 pub fn decide(
     nomination: &Nomination,
     endorsers: &[EmailAddress],
-    actor: Actor,
-    actor_email: &EmailAddress,
+    decider: Decider<'_>,
     decision: &Decision,
     expected_version: u64,
+    rules: &DiscussionRules,
     now: DateTime<Utc>,
 ) -> Result<Step, DecisionRefused> {
-    if has_stake(nomination, endorsers, actor_email) {
+    if has_stake(nomination, endorsers, decider.email) {
         return Err(DecisionRefused::DecidedByNominatorOrEndorser);
     }
     if nomination.version != expected_version {
@@ -131,11 +146,19 @@ pub fn decide(
             version: nomination.version,
         });
     }
-    let step = Step::take(nomination, decision.command(), actor, now)?;
+    let step = Step::take(nomination, decision.command(), decider.actor.clone(), now)?;
     let nomination_id = nomination.id;
     let addressee = Addressee::nominator_of(nomination);
+    let version = step.next_version();
+    let card = |channel| Message::CardUpdate {
+        nomination_id,
+        channel,
+        version,
+    };
     let step = match decision {
-        Decision::Approve => step.sending([Message::IlnCard { nomination_id }]),
+        Decision::Approve => step
+            .sending([Message::IlnCard { nomination_id }])
+            .discussing(rules.open(now)),
         Decision::Reject { reason, share } => step.because(reason.as_str()).sending([Message::Rejection {
             nomination_id,
             addressee,
@@ -149,13 +172,9 @@ pub fn decide(
                 question: question.as_str().to_owned(),
             }])
         }
+        Decision::Close { reason } => step.because(reason.as_str()).sending([card(Channel::Iln)]),
     };
-    let card = Message::CardUpdate {
-        nomination_id,
-        channel: crate::slack::Channel::Vetting,
-        version: step.next_version(),
-    };
-    Ok(step.sending([card]))
+    Ok(step.sending([card(Channel::Vetting)]))
 }
 
 /// The nominator (by their link) or an administrator withdraws an open
@@ -170,14 +189,16 @@ pub fn withdraw(
     if let Some(reason) = reason {
         step = step.because(reason.as_str());
     }
-    // The card that still asks for a decision is the one to update.
-    let card = match nomination.status {
-        Status::Submitted => None,
-        Status::AwaitingVetting => Some(crate::slack::Channel::Vetting),
-        _ => Some(crate::slack::Channel::Iln),
+    // The cards that still ask for a decision are the ones to update; while
+    // the ILN discusses, both show the discussion.
+    let cards: &[Channel] = match nomination.status {
+        Status::Submitted => &[],
+        Status::AwaitingVetting => &[Channel::Vetting],
+        Status::InDiscussion => &[Channel::Iln, Channel::Vetting],
+        _ => &[Channel::Iln],
     };
     let version = step.next_version();
-    Ok(step.sending(card.map(|channel| Message::CardUpdate {
+    Ok(step.sending(cards.iter().map(|&channel| Message::CardUpdate {
         nomination_id: nomination.id,
         channel,
         version,
@@ -313,6 +334,10 @@ mod tests {
         DateTime::from_timestamp(1_800_100_000, 0).unwrap()
     }
 
+    fn rules() -> crate::discussion::DiscussionRules {
+        crate::discussion::DiscussionRules::parse("quorum", 1, 0, 7).unwrap()
+    }
+
     fn vetter_email() -> EmailAddress {
         EmailAddress::parse("vera@imi.org").unwrap()
     }
@@ -323,10 +348,13 @@ mod tests {
         let outcome = decide(
             &nomination,
             &[],
-            Actor::Vetter("v".into()),
-            &vetter_email(),
+            Decider {
+                actor: &Actor::Vetter("v".into()),
+                email: &vetter_email(),
+            },
             &Decision::Approve,
             2,
+            &rules(),
             now(),
         )
         .unwrap();
@@ -351,10 +379,13 @@ mod tests {
             let outcome = decide(
                 &nomination,
                 &[],
-                Actor::Vetter("v".into()),
-                &vetter_email(),
+                Decider {
+                    actor: &Actor::Vetter("v".into()),
+                    email: &vetter_email(),
+                },
                 &decision,
                 2,
+                &rules(),
                 now(),
             )
             .unwrap();
@@ -389,11 +420,14 @@ mod tests {
                 decide(
                     &nomination,
                     &endorsers,
-                    vetter.clone(),
-                    stake,
+                    Decider {
+                        actor: &vetter,
+                        email: stake,
+                    },
                     &Decision::Approve,
                     2,
-                    now()
+                    &rules(),
+                    now(),
                 ),
                 Err(DecisionRefused::DecidedByNominatorOrEndorser),
                 "{stake:?}"
@@ -403,11 +437,14 @@ mod tests {
             decide(
                 &nomination,
                 &endorsers,
-                vetter,
-                &vetter_email(),
+                Decider {
+                    actor: &vetter,
+                    email: &vetter_email(),
+                },
                 &Decision::Approve,
                 1,
-                now()
+                &rules(),
+                now(),
             ),
             Err(DecisionRefused::Stale {
                 status: Status::AwaitingVetting,
@@ -422,10 +459,13 @@ mod tests {
         let refused = decide(
             &nomination,
             &[],
-            Actor::Vetter("v".into()),
-            &vetter_email(),
+            Decider {
+                actor: &Actor::Vetter("v".into()),
+                email: &vetter_email(),
+            },
             &Decision::Approve,
             3,
+            &rules(),
             now(),
         );
         assert!(matches!(refused, Err(DecisionRefused::Illegal(_))));

@@ -66,6 +66,12 @@ impl Message {
                 reason,
                 ..
             } => minijinja::context! { reference => member_id, country => country, reason => reason },
+            Message::NominationReferral {
+                nomination_id,
+                reason,
+                file,
+                ..
+            } => minijinja::context! { reference => nomination_id.to_string(), reason => reason, file => file },
             Message::VettingDigest { date, references, .. } => {
                 let references: Vec<String> = references.iter().map(ToString::to_string).collect();
                 minijinja::context! { date => date, references => references }
@@ -191,6 +197,8 @@ mod tests {
             ("welcome", "amara@example.org", Language::Es),
             ("derecognition", "amara@example.org", Language::Es),
             ("iac_referral", "iac@example.org", Language::En),
+            ("nomination_referral", "iac@example.org", Language::En),
+            ("process_concluded", "lucia@example.org", Language::Es),
             ("vetting_digest", "vetters@example.org", Language::En),
         ];
         let mut mailed = Vec::new();

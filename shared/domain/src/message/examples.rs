@@ -115,6 +115,17 @@ pub(super) fn one_of_each_kind() -> Vec<Message> {
             country: "NG".into(),
             reason: "Breach of confidentiality.".into(),
         },
+        Message::NominationReferral {
+            nomination_id,
+            to: address("iac@example.org"),
+            reason: "A member reports a possible conflict with a sanctioned body.".into(),
+            file: "Nominee: Amara Okafor\nCountry: Nigeria\n\nConcern (2027-01-10, open):\nPlease check.".into(),
+            at: chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+        },
+        Message::ProcessConcluded {
+            nomination_id,
+            addressee: addressee(),
+        },
         Message::VettingDigest {
             date: "2027-01-15".into(),
             references: vec![nomination_id],

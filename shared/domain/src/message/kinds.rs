@@ -293,6 +293,19 @@ impl Message {
                 Reader::Staff,
                 Mail::to(to, Language::En).subject("{reference}", member_id),
             ),
+            Message::NominationReferral {
+                nomination_id, to, at, ..
+            } => Spec::mail(
+                "nomination_referral",
+                Some(*nomination_id),
+                Reader::Staff,
+                Mail::to(to, Language::En),
+            )
+            .and(at.timestamp() as u64),
+            Message::ProcessConcluded {
+                nomination_id,
+                addressee,
+            } => Spec::mail_to_nominator("process_concluded", *nomination_id, addressee),
             Message::VettingDigest { date, to: Some(to), .. } => Spec::mail(
                 "vetting_digest",
                 None,

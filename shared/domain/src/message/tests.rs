@@ -5,7 +5,7 @@ use super::*;
 fn the_examples_cover_every_kind() {
     let kinds: std::collections::BTreeSet<_> = one_of_each_kind().iter().map(Message::kind).collect();
 
-    assert_eq!(kinds.len(), 20, "{kinds:?}");
+    assert_eq!(kinds.len(), 22, "{kinds:?}");
 }
 
 /// What each kind is: its id, kind, route, reader and links, as the outbox
@@ -110,6 +110,20 @@ fn each_kind_has_its_id_route_reader_and_links() {
             "iac_referral",
             Route::Email,
             Reader::Staff,
+            &[],
+        ),
+        (
+            format!("{REFERENCE}.nomination_referral.1800000000"),
+            "nomination_referral",
+            Route::Email,
+            Reader::Staff,
+            &[],
+        ),
+        (
+            format!("{REFERENCE}.process_concluded"),
+            "process_concluded",
+            Route::Email,
+            Reader::Nominator,
             &[],
         ),
         (
@@ -293,7 +307,9 @@ fn a_message_caused_again_has_the_same_id_and_another_one_has_another() {
                 | Message::IlnCard { nomination_id }
                 | Message::Welcome { nomination_id, .. }
                 | Message::Derecognition { nomination_id, .. }
-                | Message::IacReferral { nomination_id, .. } => *nomination_id = other_nomination,
+                | Message::IacReferral { nomination_id, .. }
+                | Message::ProcessConcluded { nomination_id, .. } => *nomination_id = other_nomination,
+                Message::NominationReferral { at, .. } => *at += chrono::Duration::seconds(1),
                 Message::InformationRequest { request, .. } | Message::InformationAdded { request, .. } => {
                     *request += 1
                 }

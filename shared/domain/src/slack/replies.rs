@@ -19,6 +19,10 @@ pub enum ClickRefused {
         status: Status,
         last_move: Option<LastMove>,
     },
+    /// The member declared a conflict on this nomination.
+    Conflicted,
+    /// Referred to the IAC: nothing confirms until its outcome.
+    AwaitsIac,
     /// A repeat of this user's own earlier click: nothing to say.
     Repeat,
 }
@@ -46,6 +50,14 @@ impl ClickRefused {
                 ),
                 None => format!("This nomination is {status}. Nothing changed."),
             }),
+            ClickRefused::Conflicted => Some(
+                "You declared a conflict on this nomination, so you no longer confirm, raise concerns or count for it. \
+                 Nothing changed."
+                    .into(),
+            ),
+            ClickRefused::AwaitsIac => Some(
+                "This nomination was referred to the IAC; confirmations wait for its outcome. Nothing changed.".into(),
+            ),
             ClickRefused::Repeat => None,
         }
     }
@@ -58,7 +70,7 @@ pub fn past_tense(command: Command) -> &'static str {
         Command::RequestInformation => "sent back with a question",
         Command::Reject => "rejected",
         Command::Confirm => "confirmed",
-        Command::Decline => "declined",
+        Command::Decline => "closed without going ahead",
         Command::SendInvitation => "invited",
         Command::ResendInvitation => "invited again",
         Command::AcceptInvitation => "accepted",
