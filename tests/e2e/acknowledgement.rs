@@ -47,6 +47,8 @@ async fn counted_webhook(app: &TestApp) -> (slack_webhook::App, RoundTrips) {
             1,
         )
         .unwrap(),
+        rules: iln_domain::discussion::DiscussionRules::parse("quorum", 1, 0, 7).unwrap(),
+        iac_address: iln_domain::EmailAddress::parse("iac@iln.test").unwrap(),
     };
     (webhook, round_trips)
 }

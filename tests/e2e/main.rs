@@ -11,6 +11,7 @@
 mod acknowledgement;
 mod data_protection;
 mod delivery;
+mod discussion;
 mod event_filters;
 mod fixtures;
 mod intake;

@@ -107,9 +107,9 @@ async fn an_undecided_iln_card_gets_a_reminder_in_its_thread_once_a_day() {
     let discussed = app.in_discussion().await;
 
     let early = app
-        .run_reminders(app.now + Duration::days(7) - Duration::minutes(1))
+        .run_reminders(app.now + Duration::days(5) - Duration::minutes(1))
         .await;
-    let due_at = app.now + Duration::days(7) + Duration::minutes(1);
+    let due_at = app.now + Duration::days(5) + Duration::minutes(1);
     let due = app.run_reminders(due_at).await;
     app.run_reminders(due_at).await;
     app.deliver_outbox().await;

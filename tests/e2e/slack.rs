@@ -440,13 +440,13 @@ async fn a_rejection_in_slack_takes_a_reason_in_a_modal_and_mails_the_nominator(
 }
 
 #[tokio::test]
-async fn a_concern_is_audited_and_posted_in_the_cards_thread_and_a_decline_closes_the_nomination() {
+async fn a_concern_and_a_members_decline_are_audited_posted_in_the_thread_and_hold_the_nomination_open() {
     let app = TestApp::spawn().await;
     let nomination = app.in_discussion().await;
 
     let concern = app
         .submit_modal(
-            SLACK_MEMBER,
+            "UC02",
             "iln.raise_concern",
             &nomination.id,
             3,
@@ -460,14 +460,21 @@ async fn a_concern_is_audited_and_posted_in_the_cards_thread_and_a_decline_close
     app.deliver_outbox().await;
 
     assert_eq!((concern.status, declined.status), (200, 200));
-    assert_eq!(status(&app, &nomination.id).await, "declined");
+    assert_eq!(
+        status(&app, &nomination.id).await,
+        "in_discussion",
+        "a member's decline asks; closing is a vetter's decision"
+    );
     let file = app.file(&nomination.id).await;
     let audit = file["audit"].as_array().unwrap();
-    assert!(
-        audit
-            .iter()
-            .any(|e| e["what"] == "concern_raised" && e["reason"] == "Conflict of interest with a board member.")
-    );
+    for reason in ["Conflict of interest with a board member.", "Not the right time."] {
+        assert!(
+            audit
+                .iter()
+                .any(|e| e["what"] == "concern_raised" && e["reason"] == reason),
+            "{reason}"
+        );
+    }
     let iln_card_ts = app.items_of("nomination").await[0]["iln_card"].as_m().unwrap()["ts"]
         .as_s()
         .unwrap()
@@ -478,7 +485,7 @@ async fn a_concern_is_audited_and_posted_in_the_cards_thread_and_a_decline_close
         .into_iter()
         .filter(|p| p["thread_ts"] == iln_card_ts.as_str())
         .collect();
-    assert_eq!(thread.len(), 1);
+    assert_eq!(thread.len(), 2);
     assert!(thread[0].to_string().contains("Conflict of interest"));
 }
 

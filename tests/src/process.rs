@@ -105,7 +105,17 @@ impl TestApp {
 
     /// A verified nomination approved by a vetter, its ILN card posted.
     pub async fn in_discussion(&self) -> Verified {
-        self.approved(self.verified_nomination("en").await).await
+        self.in_discussion_in("en").await
+    }
+
+    /// The same, nominated in `language`.
+    pub async fn in_discussion_in(&self, language: &str) -> Verified {
+        self.approved(self.verified_nomination(language).await).await
+    }
+
+    /// The same, for the nomination the form's JSON `body` makes.
+    pub async fn in_discussion_from(&self, body: Value) -> Verified {
+        self.approved(self.verified_nomination_from(body).await).await
     }
 
     /// The vetter approves a just-verified nomination; its ILN card is posted.

@@ -12,7 +12,7 @@ pub struct Config {
     pub thresholds: Thresholds,
     /// Where the vetting digest is mailed; none: the card only.
     pub vetters_address: Option<EmailAddress>,
-    pub quorum: usize,
+    pub rules: iln_domain::discussion::DiscussionRules,
 }
 
 impl Config {
@@ -32,7 +32,7 @@ impl Config {
                 links: variables.link_validity()?,
             },
             vetters_address: variables.parsed_if_set("VETTERS_ADDRESS", EmailAddress::parse)?,
-            quorum: variables.parsed("CONFIRMATION_QUORUM", str::parse::<usize>)?,
+            rules: variables.discussion_rules()?,
         })
     }
 }

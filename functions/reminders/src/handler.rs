@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::{Commit, NominationTable, StoreError};
 use iln_adapters::telemetry::error_chain;
 use iln_domain::delivery;
+use iln_domain::discussion::{self, DiscussionRules};
 use iln_domain::reminders::{self, Thresholds};
 use iln_domain::{EmailAddress, Nomination, Status};
 use lambda_runtime::Diagnostic;
@@ -11,7 +12,7 @@ pub struct App {
     pub table: NominationTable,
     pub thresholds: Thresholds,
     pub vetters_address: Option<EmailAddress>,
-    pub quorum: usize,
+    pub rules: DiscussionRules,
 }
 
 /// What a run did, for the log and the invocation result.
@@ -22,6 +23,8 @@ pub struct Summary {
     pub invitation_reminders: usize,
     pub overdue_in_vetting: usize,
     pub discussion_reminders: usize,
+    /// Discussions whose window ended: confirmed or not confirmed.
+    pub discussions_ended: usize,
     pub failing_messages: usize,
 }
 
@@ -91,12 +94,15 @@ pub async fn run(app: &App, now: DateTime<Utc>) -> Result<Summary, RunError> {
         let digest = reminders::vetting_digest(&overdue, app.vetters_address.as_ref(), now);
         app.table.record_note(None, digest, now).await?;
     }
+    for nomination in app.table.due(Status::InDiscussion, now).await? {
+        summary.discussions_ended += usize::from(end_discussion(app, &nomination, now).await?);
+    }
     for nomination in app
         .table
         .due(Status::InDiscussion, now - app.thresholds.discussion_overdue)
         .await?
     {
-        let reminder = reminders::discussion_reminder(&nomination, app.quorum, now);
+        let reminder = reminders::discussion_reminder(&nomination, app.rules.needed(), now);
         app.table.record_note(None, vec![reminder], now).await?;
         summary.discussion_reminders += 1;
     }
@@ -108,6 +114,16 @@ pub async fn run(app: &App, now: DateTime<Utc>) -> Result<Summary, RunError> {
     }
     tracing::info!(?summary, "reminder run done");
     Ok(summary)
+}
+
+/// `true` when this run settled a discussion whose window ended; `false`
+/// while it is still open or held, or when it moved meanwhile (the next run
+/// looks again).
+async fn end_discussion(app: &App, nomination: &Nomination, now: DateTime<Utc>) -> Result<bool, RunError> {
+    let Some(step) = discussion::end_of_window(nomination, &app.rules, now) else {
+        return Ok(false);
+    };
+    Ok(app.table.commit(&step).await? == Commit::Written)
 }
 
 /// `true` when this run expired it; `false` when it moved meanwhile.

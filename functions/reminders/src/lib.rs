@@ -16,7 +16,7 @@ impl App {
                 .with_retention_days(config.retention_days),
             thresholds: config.thresholds.clone(),
             vetters_address: config.vetters_address.clone(),
-            quorum: config.quorum,
+            rules: config.rules,
         }
     }
 }

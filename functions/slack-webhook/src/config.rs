@@ -12,6 +12,8 @@ pub struct Config {
     pub slack_bot_token_parameter: String,
     pub slack_signing_secret_parameter: String,
     pub permissions: SlackPermissions,
+    pub rules: iln_domain::discussion::DiscussionRules,
+    pub iac_address: iln_domain::EmailAddress,
 }
 
 impl Config {
@@ -31,6 +33,8 @@ impl Config {
             slack_api_url: variables.required("SLACK_API_URL")?,
             slack_bot_token_parameter: variables.required("SLACK_BOT_TOKEN_PARAMETER")?,
             slack_signing_secret_parameter: variables.required("SLACK_SIGNING_SECRET_PARAMETER")?,
+            rules: variables.discussion_rules()?,
+            iac_address: variables.parsed("IAC_ADDRESS", iln_domain::EmailAddress::parse)?,
             permissions: SlackPermissions::parse(&vetters, &confirmers, quorum)
                 .and_then(|permissions| permissions.with_members(&members))
                 .map_err(|error| ConfigError::Invalid {

@@ -1,20 +1,22 @@
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::{Commit, Dossier, NominationTable, StoreError};
+use iln_adapters::dynamodb::{Commit, Dossier, NominationTable, StoreError, retry_on_conflict};
 use iln_adapters::http::{
     Unrouted, json, json_error, json_unavailable, log_internal, log_unavailable, route, too_large, with_allow,
 };
 use iln_adapters::slack::SlackClient;
 use iln_domain::audit::Actor;
-use iln_domain::confirmation::{self, Button, SlackPermissions};
+use iln_domain::confirmation::{Button, SlackPermissions};
+use iln_domain::discussion::{self, DiscussionRules};
 use iln_domain::message::Message;
 use iln_domain::slack::command::{self, IlnCommand};
 use iln_domain::slack::interaction::{Interaction, SlackUserId, View};
+use iln_domain::slack::participant::Participant;
 use iln_domain::slack::replies::ClickRefused;
 use iln_domain::slack::signature::SigningSecret;
 use iln_domain::slack::{ActionValue, action, modals, signature};
 use iln_domain::step::Step;
-use iln_domain::vetting::{self, Decision, DecisionRefused, Reason};
-use iln_domain::{Nomination, NominationId};
+use iln_domain::vetting::{self, Decider, Decision, DecisionRefused, Reason};
+use iln_domain::{EmailAddress, Nomination, NominationId};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -26,6 +28,29 @@ pub struct App {
     pub slack: SlackClient,
     pub signing_secret: SigningSecret,
     pub permissions: SlackPermissions,
+    pub rules: DiscussionRules,
+    /// Where a referral to the IAC sends the file.
+    pub iac_address: EmailAddress,
+}
+
+/// Lost races to concurrent clicks before a click is answered 503: twenty
+/// members confirming at once each win a round.
+const ATTEMPTS: u32 = 25;
+
+impl App {
+    /// Who `user` is to the process, or `None` for a stranger.
+    fn participant(&self, user: &SlackUserId) -> Option<Participant> {
+        let vetter = self.permissions.vetter(user);
+        let confirmer = self.permissions.confirmer(user);
+        let email = vetter.or(confirmer)?.clone();
+        Some(Participant {
+            user: user.clone(),
+            email,
+            vetter: vetter.is_some(),
+            confirmer: confirmer.is_some(),
+            language: None,
+        })
+    }
 }
 
 /// Slack's requests are small forms; a card's full blocks (50 blocks of
@@ -219,12 +244,50 @@ async fn button(
         vet(app, &dossier, click, &Decision::Approve, value.version, now).await?;
         return Ok(acknowledged());
     }
-    let nomination = read(app, value.nomination_id).await?;
-    match confirmation::confirm(&nomination, click.user, &app.permissions, now) {
-        Ok(step) => record(app, &step, click, now).await?,
-        Err(refused) => tell(app, nomination.id, click, &refused, now).await?,
+    let Some(participant) = app.participant(click.user) else {
+        tell(app, value.nomination_id, click, &ClickRefused::NotAllowed, now).await?;
+        return Ok(acknowledged());
+    };
+    let refused = match pressed {
+        Button::DeclareConflict => {
+            act(app, value.nomination_id, |nomination| {
+                discussion::declare_conflict(nomination, &participant, now)
+            })
+            .await?
+        }
+        _ => {
+            act(app, value.nomination_id, |nomination| {
+                discussion::confirm(nomination, &participant, &app.rules, now)
+            })
+            .await?
+        }
+    };
+    if let Some(refused) = refused {
+        tell(app, value.nomination_id, click, &refused, now).await?;
     }
     Ok(acknowledged())
+}
+
+/// Reads the nomination, lets the domain decide and commits; after a lost
+/// race (another member's click) reads and decides again, so concurrent
+/// confirmations all count. The refusal, if the domain refused.
+async fn act(
+    app: &App,
+    id: NominationId,
+    decide: impl Fn(&Nomination) -> Result<Step, ClickRefused>,
+) -> Result<Option<ClickRefused>, Failure> {
+    retry_on_conflict(ATTEMPTS, || async {
+        let nomination = read(app, id).await?;
+        let step = match decide(&nomination) {
+            Ok(step) => step,
+            Err(refused) => return Ok(Some(Some(refused))),
+        };
+        Ok(match app.table.commit(&step).await? {
+            Commit::Written => Some(None),
+            Commit::Raced => None,
+        })
+    })
+    .await
 }
 
 /// A vetting decision taken in Slack: the same domain decision as the staff
@@ -238,19 +301,23 @@ async fn vet(
     now: DateTime<Utc>,
 ) -> Result<Option<String>, Failure> {
     let nomination = &dossier.nomination;
-    let Some(email) = app.permissions.vetter(click.user) else {
+    let Some(vetter) = app.participant(click.user).filter(|participant| participant.vetter) else {
         tell(app, nomination.id, click, &ClickRefused::NotAllowed, now).await?;
         return Ok(ClickRefused::NotAllowed.explanation());
     };
     let actor = Actor::Vetter(click.user.as_str().to_owned());
     let endorsers = dossier.endorsers();
+    let decider = Decider {
+        actor: &actor,
+        email: &vetter.email,
+    };
     match vetting::decide(
         nomination,
         &endorsers,
-        actor.clone(),
-        email,
+        decider,
         decision,
         expected_version,
+        &app.rules,
         now,
     ) {
         Ok(step) => {
@@ -366,28 +433,30 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
             let dossier = read_dossier(app, value.nomination_id).await?;
             vet(app, &dossier, &click, &decision, value.version, now).await?
         }
-        action::DECLINE => {
-            let nomination = read(app, value.nomination_id).await?;
-            match confirmation::decline(&nomination, user, &app.permissions, &reason, now) {
-                Ok(step) => {
-                    record(app, &step, &click, now).await?;
-                    None
-                }
-                Err(refused) => refused.explanation(),
+        action::CLOSE => {
+            if app.participant(user).is_none_or(|participant| !participant.vetter) {
+                return Ok(modal_error(&ClickRefused::NotAllowed.explanation().unwrap_or_default()));
             }
+            let dossier = read_dossier(app, value.nomination_id).await?;
+            vet(app, &dossier, &click, &Decision::Close { reason }, value.version, now).await?
         }
-        action::RAISE_CONCERN => {
-            let nomination = read(app, value.nomination_id).await?;
-            match confirmation::raise_concern(&nomination, user, &app.permissions, &reason, now) {
-                // The same concern again finds its note stored: nothing more.
-                Ok(concern) => {
-                    app.table
-                        .record_note(Some((nomination.id, concern.audit)), vec![concern.message], now)
-                        .await?;
-                    None
-                }
-                Err(refused) => refused.explanation(),
-            }
+        action::REFER_TO_IAC => {
+            let Some(vetter) = app.participant(user).filter(|participant| participant.vetter) else {
+                return Ok(modal_error(&ClickRefused::NotAllowed.explanation().unwrap_or_default()));
+            };
+            let actor = Actor::Vetter(vetter.user.as_str().to_owned());
+            refer(app, value.nomination_id, actor, &reason, now).await?
+        }
+        action::DECLINE | action::RAISE_CONCERN => {
+            let Some(participant) = app.participant(user) else {
+                return Ok(modal_error(&ClickRefused::NotAllowed.explanation().unwrap_or_default()));
+            };
+            let asks_not_to_proceed = view.callback_id == action::DECLINE;
+            act(app, value.nomination_id, |nomination| {
+                discussion::raise_concern(nomination, &participant, &reason, asks_not_to_proceed, now)
+            })
+            .await?
+            .and_then(|refused| refused.explanation())
         }
         other => return Err(Failure::BadRequest(format!("unknown modal {other:?}"))),
     };
@@ -395,6 +464,29 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
         Some(message) => modal_error(&message),
         None => acknowledged(),
     })
+}
+
+/// A vetter's referral to the IAC from the vetting card; what stops it, in
+/// words for the modal.
+async fn refer(
+    app: &App,
+    id: NominationId,
+    actor: Actor,
+    reason: &Reason,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, Failure> {
+    retry_on_conflict(ATTEMPTS, || async {
+        let nomination = read(app, id).await?;
+        let step = match discussion::refer_to_iac(&nomination, actor.clone(), reason, &app.iac_address, now) {
+            Ok(step) => step,
+            Err(refused) => return Ok(Some(Some(refused.to_string()))),
+        };
+        Ok(match app.table.commit(&step).await? {
+            Commit::Written => Some(None),
+            Commit::Raced => None,
+        })
+    })
+    .await
 }
 
 #[derive(Deserialize)]

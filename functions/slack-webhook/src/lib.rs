@@ -25,6 +25,8 @@ impl App {
             slack: iln_adapters::slack::SlackClient::new(&config.slack_api_url, bot_token)?,
             signing_secret,
             permissions: config.permissions.clone(),
+            rules: config.rules,
+            iac_address: config.iac_address.clone(),
         })
     }
 }

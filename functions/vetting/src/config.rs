@@ -8,6 +8,8 @@ pub struct Config {
     pub retention_days: i64,
     /// Rationales shorter than this many characters are flagged as thin.
     pub thin_rationale_below: usize,
+    pub rules: iln_domain::discussion::DiscussionRules,
+    pub iac_address: iln_domain::EmailAddress,
 }
 
 impl Config {
@@ -20,6 +22,8 @@ impl Config {
             table_name: variables.required("TABLE_NAME")?,
             retention_days: variables.retention_days()?,
             thin_rationale_below: variables.parsed("THIN_RATIONALE_BELOW", str::parse::<usize>)?,
+            rules: variables.discussion_rules()?,
+            iac_address: variables.parsed("IAC_ADDRESS", iln_domain::EmailAddress::parse)?,
         })
     }
 }

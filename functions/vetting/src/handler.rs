@@ -5,21 +5,27 @@ use iln_adapters::http::{
 };
 use iln_adapters::telemetry::error_chain;
 use iln_domain::audit::Actor;
+use iln_domain::discussion::DiscussionRules;
 use iln_domain::findings;
 use iln_domain::roster::{
     RosterFormatError, parse_roster_csv, parse_roster_json, resume_point, resume_token, roster_text,
 };
 use iln_domain::staff::{AccessRefused, Staff, StaffRole};
 use iln_domain::step::Step;
-use iln_domain::vetting::{DecisionForm, DecisionRefused, decide};
-use iln_domain::{Language, NominationId, Status};
+use iln_domain::vetting::{Decider, DecisionForm, DecisionRefused, decide};
+use iln_domain::{EmailAddress, Language, NominationId, Status};
 use lambda_http::http::{StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
 
+mod discussion;
+
 pub struct App {
     pub table: NominationTable,
     pub thin_rationale_below: usize,
+    pub rules: DiscussionRules,
+    /// Where a referral to the IAC sends the file.
+    pub iac_address: EmailAddress,
 }
 
 const MAX_DECISION_BYTES: usize = 16 * 1024;
@@ -67,6 +73,9 @@ enum Route {
     File,
     Decision,
     Withdraw,
+    ResolveConcern,
+    ReferToIac,
+    IacOutcome,
     ImportRoster,
 }
 
@@ -76,6 +85,12 @@ const ROUTES: &[(&str, Route)] = &[
     ("GET /vetting/nominations/{id}", Route::File),
     ("POST /vetting/nominations/{id}/decision", Route::Decision),
     ("POST /vetting/nominations/{id}/withdraw", Route::Withdraw),
+    (
+        "POST /vetting/nominations/{id}/concerns/{concern}/resolution",
+        Route::ResolveConcern,
+    ),
+    ("POST /vetting/nominations/{id}/referral", Route::ReferToIac),
+    ("POST /vetting/nominations/{id}/referral/outcome", Route::IacOutcome),
     ("PUT /vetting/roster", Route::ImportRoster),
 ];
 
@@ -95,6 +110,9 @@ async fn dispatch(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Re
         Route::File => file(app, request, &staff, nomination_id(request)?).await,
         Route::Decision => decision(app, request, &staff, nomination_id(request)?, now).await,
         Route::Withdraw => withdraw(app, request, &staff, nomination_id(request)?, now).await,
+        Route::ResolveConcern => discussion::resolve_concern(app, request, &staff, nomination_id(request)?, now).await,
+        Route::ReferToIac => discussion::refer_to_iac(app, request, &staff, nomination_id(request)?, now).await,
+        Route::IacOutcome => discussion::record_iac_outcome(app, request, &staff, nomination_id(request)?, now).await,
         Route::ImportRoster => import_roster(app, request, &staff, now).await,
     }
 }
@@ -230,10 +248,10 @@ async fn decision(
     let step = decide(
         &dossier.nomination,
         &dossier.endorsers(),
-        actor,
-        email,
+        Decider { actor: &actor, email },
         &decided,
         form.expected_version,
+        &app.rules,
         now,
     )
     .map_err(|refused| match refused {

@@ -15,6 +15,8 @@ impl App {
             table: iln_adapters::dynamodb::NominationTable::new(dynamodb, &config.table_name)
                 .with_retention_days(config.retention_days),
             thin_rationale_below: config.thin_rationale_below,
+            rules: config.rules,
+            iac_address: config.iac_address.clone(),
         }
     }
 }

@@ -164,7 +164,15 @@ mod tests {
             template.default_of("ThinRationaleBelow")
         );
         assert_eq!(Some(vetting.retention_days), template.default_of("RetentionDays"));
-        assert_eq!(Some(reminders.quorum), template.default_of("ConfirmationQuorum"));
+        assert_eq!(
+            Some(reminders.rules.needed()),
+            template.default_of("ConfirmationQuorum"),
+            "quorum mode by default"
+        );
+        assert_eq!(
+            Some(reminders.rules.window.num_days()),
+            template.default_of("DiscussionDays")
+        );
         assert_eq!(webhook.slack_api_url, "http://127.0.0.1:3001/api");
         assert_eq!(outbox.configuration_set, None, "no configuration set locally");
         assert_eq!(template.default_of("TermsVersion"), Some(invitations.terms_version));

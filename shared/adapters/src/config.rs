@@ -69,6 +69,24 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
         })
     }
 
+    /// How the ILN confirms: `CONFIRMATION_MODE`, `CONFIRMATION_QUORUM`,
+    /// `MINIMUM_CONFIRMATIONS` and `DISCUSSION_DAYS`.
+    pub fn discussion_rules(&self) -> Result<iln_domain::discussion::DiscussionRules, ConfigError> {
+        let whole =
+            |name: &'static str| self.parsed(name, |raw| raw.trim().parse::<i64>().map_err(|_| "not a whole number"));
+        let count = |name: &'static str| {
+            whole(name).and_then(|value| usize::try_from(value).map_err(|_| invalid(name, "negative")))
+        };
+        let mode = self.required("CONFIRMATION_MODE")?;
+        iln_domain::discussion::DiscussionRules::parse(
+            &mode,
+            count("CONFIRMATION_QUORUM")?,
+            count("MINIMUM_CONFIRMATIONS")?,
+            whole("DISCUSSION_DAYS")?,
+        )
+        .map_err(|error| invalid("CONFIRMATION_MODE", error))
+    }
+
     /// How long links work: `INVITATION_VALIDITY_DAYS` for the invitation,
     /// the rest fixed by the process.
     pub fn link_validity(&self) -> Result<LinkValidity, ConfigError> {

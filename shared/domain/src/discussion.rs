@@ -266,11 +266,13 @@ fn settle(
 ) -> Result<Step, Refusal> {
     let step = match discussion.verdict(rules, now) {
         Verdict::Open => Step::keeping_status(nomination, audit),
-        Verdict::Confirmed => Step::take(nomination, Command::Confirm, actor, now)?.sending([Message::Invitation {
-            nomination_id: nomination.id,
-            round: 0,
-        }]),
-        Verdict::NotConfirmed => Step::take(nomination, Command::Expire, actor, now)?,
+        Verdict::Confirmed => Step::take(nomination, Command::Confirm, actor, now)?
+            .caused_by(audit)
+            .sending([Message::Invitation {
+                nomination_id: nomination.id,
+                round: 0,
+            }]),
+        Verdict::NotConfirmed => Step::take(nomination, Command::Expire, actor, now)?.caused_by(audit),
     };
     Ok(step.sending(card_updates(nomination)).discussing(discussion))
 }
@@ -582,8 +584,16 @@ pub fn end_of_window(nomination: &Nomination, rules: &DiscussionRules, now: Date
     if !discussion.window_ended(now) || discussion.verdict(rules, now) == Verdict::Open {
         return None;
     }
-    let audit = AuditEvent::new(now, Actor::System, Happening::ConfirmationRecorded);
-    settle(nomination, discussion, Actor::System, audit, rules, now).ok()
+    let step = match discussion.verdict(rules, now) {
+        Verdict::Confirmed => Step::take(nomination, Command::Confirm, Actor::System, now)
+            .ok()?
+            .sending([Message::Invitation {
+                nomination_id: nomination.id,
+                round: 0,
+            }]),
+        _ => Step::take(nomination, Command::Expire, Actor::System, now).ok()?,
+    };
+    Some(step.sending(card_updates(nomination)).discussing(discussion))
 }
 
 #[cfg(test)]

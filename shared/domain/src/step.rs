@@ -25,6 +25,9 @@ pub struct Step {
     pub to: Status,
     pub at: DateTime<Utc>,
     pub audit: AuditEvent,
+    /// The change that brought the move about (a resolved concern that let
+    /// the nomination be confirmed), audited beside it.
+    pub cause: Option<AuditEvent>,
     /// Messages this step causes, delivered by the outbox.
     pub messages: Vec<Message>,
     /// A single-use token spent by this step: it must not have been spent.
@@ -139,6 +142,7 @@ impl Step {
             to,
             at,
             audit: AuditEvent::moved(at, actor, command, nomination.status, to),
+            cause: None,
             messages: Vec::new(),
             spends_token: None,
             discussion: None,
@@ -162,6 +166,7 @@ impl Step {
             to: nomination.status,
             at: audit.at,
             audit,
+            cause: None,
             messages: Vec::new(),
             spends_token: None,
             discussion: None,
@@ -173,6 +178,12 @@ impl Step {
     /// The audit event records why.
     pub fn because(mut self, reason: impl Into<String>) -> Self {
         self.audit = self.audit.because(reason);
+        self
+    }
+
+    /// Audits `cause` beside the move.
+    pub fn caused_by(mut self, cause: AuditEvent) -> Self {
+        self.cause = Some(cause);
         self
     }
 

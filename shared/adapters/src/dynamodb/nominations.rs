@@ -485,6 +485,9 @@ impl NominationTable {
                 .map_err(StoreError::call("TransactWriteItems"))?;
             writes.push(TransactWriteItem::builder().delete(release).build());
         }
+        if let Some(cause) = &step.cause {
+            writes.push(self.put(&AuditRecord::new(id, cause.clone()), None)?);
+        }
         writes.extend(self.outbox_writes(&step.messages, step.at)?);
         Ok(writes)
     }
