@@ -212,6 +212,7 @@ async fn file(app: &App, request: &Request, staff: &Staff, id: NominationId) -> 
             "endorsements": endorsements,
             "endorsements_next_cursor": page.next_cursor,
             "additions": additions,
+            "discussion": nomination.discussion,
             "audit": audit,
             "findings": findings,
         }),

@@ -53,11 +53,15 @@ pub fn bindings(table_name: &str, public_base_url: &str, slack_url: &str) -> Bin
 
 /// `bindings` with the parameters this shell overrides, for trying the
 /// process locally as another deployment would run it: `SENDER_ADDRESS`,
-/// `ILN_CONFIRMATION_QUORUM`.
+/// `ILN_CONFIRMATION_QUORUM`, `ILN_CONFIRMATION_MODE`,
+/// `ILN_MINIMUM_CONFIRMATIONS`, `ILN_DISCUSSION_DAYS`.
 pub fn with_overrides_from_environment(bindings: Bindings) -> Bindings {
     let overrides = [
         ("SENDER_ADDRESS", "SenderAddress"),
         ("ILN_CONFIRMATION_QUORUM", "ConfirmationQuorum"),
+        ("ILN_CONFIRMATION_MODE", "ConfirmationMode"),
+        ("ILN_MINIMUM_CONFIRMATIONS", "MinimumConfirmations"),
+        ("ILN_DISCUSSION_DAYS", "DiscussionDays"),
     ];
     overrides.into_iter().fold(bindings, |bindings, (variable, parameter)| {
         match std::env::var(variable).ok().filter(|value| !value.is_empty()) {
