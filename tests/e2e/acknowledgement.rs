@@ -47,6 +47,7 @@ async fn counted_webhook(app: &TestApp) -> (slack_webhook::App, RoundTrips) {
             1,
         )
         .unwrap(),
+        languages: iln_domain::slack::ChannelLanguages::default(),
     };
     (webhook, round_trips)
 }

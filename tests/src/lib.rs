@@ -50,6 +50,9 @@ pub struct Options {
     pub outbox_filter_patterns: Option<Vec<String>>,
     /// How often the form may be used; `None`: the template's defaults.
     pub limits: Option<iln_domain::limits::SubmissionLimits>,
+    /// Other template parameters this system sets, as a deployment's
+    /// parameter overrides would (`("SlackIlnLanguage", "es")`).
+    pub parameters: Vec<(&'static str, String)>,
 }
 
 impl Default for Options {
@@ -69,6 +72,7 @@ impl Default for Options {
             function_timeouts: None,
             outbox_filter_patterns: None,
             limits: None,
+            parameters: Vec::new(),
         }
     }
 }
@@ -211,6 +215,9 @@ impl TestApp {
                 .parameter("SubmissionsPerAddressPerDay", limits.per_address_day.to_string()),
             None => bindings,
         };
+        let bindings = options.parameters.iter().fold(bindings, |bindings, (name, value)| {
+            bindings.parameter(name, value.clone())
+        });
         let functions = Functions::from_template(
             &template,
             &slack::slack_allow_lists(bindings),

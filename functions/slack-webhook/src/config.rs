@@ -1,5 +1,6 @@
 use iln_adapters::config::{ConfigError, Variables};
 use iln_domain::confirmation::SlackPermissions;
+use iln_domain::slack::ChannelLanguages;
 
 /// What this function reads from its environment, once per process.
 #[derive(Debug, Clone)]
@@ -12,6 +13,9 @@ pub struct Config {
     pub slack_bot_token_parameter: String,
     pub slack_signing_secret_parameter: String,
     pub permissions: SlackPermissions,
+    /// The language of each channel: private replies, modals and `/iln`
+    /// answers fall back to it.
+    pub languages: ChannelLanguages,
 }
 
 impl Config {
@@ -37,6 +41,7 @@ impl Config {
                     name: "SLACK_VETTERS/SLACK_CONFIRMERS/SLACK_MEMBERS",
                     reason: error.to_string(),
                 })?,
+            languages: variables.channel_languages()?,
         })
     }
 }

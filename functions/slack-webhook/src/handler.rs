@@ -11,10 +11,10 @@ use iln_domain::slack::command::{self, IlnCommand};
 use iln_domain::slack::interaction::{Interaction, SlackUserId, View};
 use iln_domain::slack::replies::ClickRefused;
 use iln_domain::slack::signature::SigningSecret;
-use iln_domain::slack::{ActionValue, action, modals, signature};
+use iln_domain::slack::{ActionValue, Channel, ChannelLanguages, action, modals, signature};
 use iln_domain::step::Step;
 use iln_domain::vetting::{self, Decision, DecisionRefused, Reason};
-use iln_domain::{Nomination, NominationId};
+use iln_domain::{Language, Nomination, NominationId};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -26,6 +26,16 @@ pub struct App {
     pub slack: SlackClient,
     pub signing_secret: SigningSecret,
     pub permissions: SlackPermissions,
+    pub languages: ChannelLanguages,
+}
+
+impl App {
+    /// The language of what one person reads about their click on (or
+    /// modal from) `action_id`: the channel's first language.
+    fn reply_language(&self, action_id: &str) -> Language {
+        let channel = Channel::of_action(action_id).unwrap_or(Channel::Iln);
+        self.languages.of(channel).reply_in(None)
+    }
 }
 
 /// Slack's requests are small forms; a card's full blocks (50 blocks of
@@ -84,6 +94,8 @@ struct Click<'a> {
     channel: Option<&'a str>,
     /// Unique per click, so its answer is stored once even if Slack retries.
     key: &'a str,
+    /// The language of the private answer.
+    language: Language,
 }
 
 pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response<Body> {
@@ -176,6 +188,7 @@ async fn interaction(app: &App, body: &[u8], now: DateTime<Utc>) -> Result<Respo
                 user: &user.id,
                 channel,
                 key: &trigger_id,
+                language: app.reply_language(&action.action_id),
             };
             button(app, &action.action_id, value, &click, &trigger_id, now).await
         }
@@ -208,7 +221,7 @@ async fn button(
     }
     // The modal carries the card's channel so its answer can go there too.
     let metadata = format!("{}|{}", value.encode(), click.channel.unwrap_or_default());
-    if let Some(view) = modals::for_action(action_id, &metadata) {
+    if let Some(view) = modals::for_action(action_id, &metadata, click.language) {
         if let Err(error) = app.slack.open_view(trigger_id, &view).await {
             tracing::warn!(error = %error, "could not open the modal");
         }
@@ -240,7 +253,7 @@ async fn vet(
     let nomination = &dossier.nomination;
     let Some(email) = app.permissions.vetter(click.user) else {
         tell(app, nomination.id, click, &ClickRefused::NotAllowed, now).await?;
-        return Ok(ClickRefused::NotAllowed.explanation());
+        return Ok(ClickRefused::NotAllowed.explanation(click.language));
     };
     let actor = Actor::Vetter(click.user.as_str().to_owned());
     let endorsers = dossier.endorsers();
@@ -259,12 +272,12 @@ async fn vet(
         }
         Err(DecisionRefused::DecidedByNominatorOrEndorser) => {
             tell(app, nomination.id, click, &ClickRefused::OwnNomination, now).await?;
-            Ok(ClickRefused::OwnNomination.explanation())
+            Ok(ClickRefused::OwnNomination.explanation(click.language))
         }
         Err(DecisionRefused::Stale { .. } | DecisionRefused::Illegal(_)) => {
             let refused = ClickRefused::moved_first(nomination, &actor);
             tell(app, nomination.id, click, &refused, now).await?;
-            Ok(refused.explanation())
+            Ok(refused.explanation(click.language))
         }
     }
 }
@@ -295,7 +308,7 @@ async fn tell(
     refused: &ClickRefused,
     now: DateTime<Utc>,
 ) -> Result<(), Failure> {
-    let (Some(text), Some(channel)) = (refused.explanation(), click.channel) else {
+    let (Some(text), Some(channel)) = (refused.explanation(click.language), click.channel) else {
         return Ok(());
     };
     let message = Message::Ephemeral {
@@ -350,11 +363,14 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
         user,
         channel: Some(channel).filter(|c| !c.is_empty()),
         key: &key,
+        language: app.reply_language(&view.callback_id),
     };
     let refusal = match view.callback_id.as_str() {
         action::REJECT | action::REQUEST_INFORMATION => {
             if app.permissions.vetter(user).is_none() {
-                return Ok(modal_error(&ClickRefused::NotAllowed.explanation().unwrap_or_default()));
+                return Ok(modal_error(
+                    &ClickRefused::NotAllowed.explanation(click.language).unwrap_or_default(),
+                ));
             }
             let decision = match view.callback_id.as_str() {
                 action::REJECT => Decision::Reject {
@@ -373,7 +389,7 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
                     record(app, &step, &click, now).await?;
                     None
                 }
-                Err(refused) => refused.explanation(),
+                Err(refused) => refused.explanation(click.language),
             }
         }
         action::RAISE_CONCERN => {
@@ -386,7 +402,7 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
                         .await?;
                     None
                 }
-                Err(refused) => refused.explanation(),
+                Err(refused) => refused.explanation(click.language),
             }
         }
         other => return Err(Failure::BadRequest(format!("unknown modal {other:?}"))),
@@ -413,8 +429,14 @@ async fn command(app: &App, body: &[u8]) -> Result<Response<Body>, Failure> {
     let form: CommandForm =
         serde_html_form::from_bytes(body).map_err(|_| Failure::BadRequest("not a slash command".into()))?;
     let user = SlackUserId::new(form.user_id);
+    // A vetter reads the vetting channel's language, anyone else the ILN's.
+    let channel = match app.permissions.vetter(&user) {
+        Some(_) => Channel::Vetting,
+        None => Channel::Iln,
+    };
+    let language = app.languages.of(channel).reply_in(None);
     if !app.permissions.may_use_commands(&user) {
-        return Ok(ephemeral(command::NOT_ALLOWED));
+        return Ok(ephemeral(&command::not_allowed(language)));
     }
     let visible = app.permissions.visible_statuses(&user);
     let text = match IlnCommand::parse(&form.text) {
@@ -431,14 +453,18 @@ async fn command(app: &App, body: &[u8]) -> Result<Response<Body>, Failure> {
                         })?;
                 queues.push((status, page.nominations));
             }
-            command::pending(&queues)
+            command::pending(&queues, language)
         }
         IlnCommand::Status(id) => {
             let nomination = app.table.nomination(id).await?;
-            command::status(id, nomination.filter(|n| visible.contains(&n.status)).as_ref())
+            command::status(
+                id,
+                nomination.filter(|n| visible.contains(&n.status)).as_ref(),
+                language,
+            )
         }
-        IlnCommand::NotAReference(reference) => command::not_a_reference(&reference),
-        IlnCommand::Help => command::HELP.to_owned(),
+        IlnCommand::NotAReference(reference) => command::not_a_reference(&reference, language),
+        IlnCommand::Help => command::help(language),
     };
     Ok(ephemeral(&text))
 }

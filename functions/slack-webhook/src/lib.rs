@@ -25,6 +25,7 @@ impl App {
             slack: iln_adapters::slack::SlackClient::new(&config.slack_api_url, bot_token)?,
             signing_secret,
             permissions: config.permissions.clone(),
+            languages: config.languages,
         })
     }
 }

@@ -309,7 +309,7 @@ mod tests {
             at: now(),
         });
         let refused = confirm(&nomination, &SlackUserId::new("UB"), &permissions(1), now()).unwrap_err();
-        let text = refused.explanation().unwrap();
+        let text = refused.explanation(crate::Language::En).unwrap();
         assert!(text.contains("confirmed by <@UA>"), "{text}");
         assert_eq!(
             confirm(&nomination, &SlackUserId::new("UA"), &permissions(1), now()),
