@@ -49,6 +49,7 @@ async fn counted_webhook(app: &TestApp) -> (slack_webhook::App, RoundTrips) {
         .unwrap(),
         rules: iln_domain::discussion::DiscussionRules::parse("quorum", 1, 0, 7).unwrap(),
         iac_address: iln_domain::EmailAddress::parse("iac@iln.test").unwrap(),
+        languages: iln_domain::slack::ChannelLanguages::default(),
     };
     (webhook, round_trips)
 }

@@ -267,6 +267,8 @@ async fn a_delivered_mark_that_fails_once_is_tried_again_and_the_mail_is_sent_on
         mailer: deployed.mailer.clone(),
         slack: deployed.slack.clone(),
         channels: deployed.channels.clone(),
+        languages: deployed.languages,
+        confirmations_needed: deployed.confirmations_needed,
         links: deployed.links.clone(),
         thin_rationale_below: deployed.thin_rationale_below,
     };

@@ -22,6 +22,7 @@ mod outbox;
 mod public_form;
 mod reminders;
 mod slack;
+mod slack_presentation;
 mod staff_access;
 mod store_outage;
 mod vetting;

@@ -500,7 +500,7 @@ async fn slash_commands_answer_listed_users_privately() {
 
     assert_eq!(pending.json()["response_type"], "ephemeral");
     assert!(pending.json()["text"].as_str().unwrap().contains(&nomination.id));
-    assert!(status_of.json()["text"].as_str().unwrap().contains("awaiting_vetting"));
+    assert!(status_of.json()["text"].as_str().unwrap().contains("awaiting vetting"));
     assert!(outsider.json()["text"].as_str().unwrap().contains("Only IMI vetters"));
 }
 

@@ -544,15 +544,15 @@ async fn each_role_sees_only_its_own_queue_in_iln_pending_and_iln_status() {
 
     assert!(vetter_pending.contains(&vetting.id), "{vetter_pending}");
     assert!(!vetter_pending.contains(&discussed.id), "{vetter_pending}");
-    assert!(!vetter_pending.contains("in_discussion"), "{vetter_pending}");
+    assert!(!vetter_pending.contains("in discussion"), "{vetter_pending}");
     assert!(confirmer_pending.contains(&discussed.id), "{confirmer_pending}");
     assert!(!confirmer_pending.contains(&vetting.id), "{confirmer_pending}");
-    assert!(!confirmer_pending.contains("awaiting_vetting"), "{confirmer_pending}");
+    assert!(!confirmer_pending.contains("awaiting vetting"), "{confirmer_pending}");
     for hidden in [&vetter_status, &confirmer_status] {
         assert!(hidden.contains("No nomination"), "{hidden}");
-        assert!(!hidden.contains("in_discussion") && !hidden.contains("awaiting_vetting"));
+        assert!(!hidden.contains("in discussion") && !hidden.contains("awaiting vetting"));
     }
-    assert!(confirmer_own_status.contains("in_discussion"), "{confirmer_own_status}");
+    assert!(confirmer_own_status.contains("in discussion"), "{confirmer_own_status}");
     assert!(member.contains("Only IMI vetters"), "{member}");
 }
 

@@ -50,7 +50,8 @@ pub struct Options {
     pub outbox_filter_patterns: Option<Vec<String>>,
     /// How often the form may be used; `None`: the template's defaults.
     pub limits: Option<iln_domain::limits::SubmissionLimits>,
-    /// Other template parameters overridden, as a deployment would.
+    /// Other template parameters this system sets, as a deployment's
+    /// parameter overrides would (`("SlackIlnLanguage", "es")`).
     pub parameters: Vec<(&'static str, String)>,
 }
 

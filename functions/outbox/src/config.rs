@@ -1,5 +1,6 @@
 use iln_adapters::config::{ConfigError, SenderAddress, Variables};
 use iln_domain::pages::PublicBaseUrl;
+use iln_domain::slack::ChannelLanguages;
 use iln_domain::token::LinkValidity;
 
 use crate::handler::SlackChannels;
@@ -18,6 +19,10 @@ pub struct Config {
     /// Name of the SSM SecureString holding the key links are derived from.
     pub link_key_parameter: String,
     pub channels: SlackChannels,
+    /// The language cards, notes and digests are written in, per channel.
+    pub languages: ChannelLanguages,
+    /// How many confirmations a card shows as needed.
+    pub confirmations_needed: usize,
     pub thin_rationale_below: usize,
     pub link_validity: LinkValidity,
     /// The SES configuration set whose events report bounces and complaints.
@@ -42,6 +47,8 @@ impl Config {
                 vetting: variables.required("SLACK_VETTING_CHANNEL")?,
                 iln: variables.required("SLACK_ILN_CHANNEL")?,
             },
+            languages: variables.channel_languages()?,
+            confirmations_needed: variables.discussion_rules()?.needed(),
             thin_rationale_below: variables.parsed("THIN_RATIONALE_BELOW", str::parse::<usize>)?,
             link_validity: variables.link_validity()?,
             configuration_set: variables.optional("SES_CONFIGURATION_SET"),

@@ -6,7 +6,7 @@ use iln_adapters::ses::SesMailer;
 use iln_adapters::slack::SlackClient;
 use iln_adapters::telemetry::error_chain;
 use iln_domain::message::MailLinks;
-use iln_domain::slack::Channel;
+use iln_domain::slack::{CardContext, Channel, ChannelLanguages};
 
 use std::time::Duration;
 
@@ -23,6 +23,16 @@ pub struct SlackChannels {
     pub iln: String,
 }
 
+impl App {
+    /// How a card in `channel` is rendered.
+    fn card_context(&self, channel: Channel) -> CardContext {
+        CardContext {
+            language: self.languages.of(channel),
+            confirmations_needed: self.confirmations_needed,
+        }
+    }
+}
+
 impl SlackChannels {
     fn id(&self, channel: Channel) -> &str {
         match channel {
@@ -37,6 +47,11 @@ pub struct App {
     pub mailer: SesMailer,
     pub slack: SlackClient,
     pub channels: SlackChannels,
+    /// The language of each channel: cards, notes and digests are worded
+    /// in it when they are delivered.
+    pub languages: ChannelLanguages,
+    /// How many confirmations a card shows as needed.
+    pub confirmations_needed: usize,
     /// Where links in e-mails point, their key and how long they work.
     pub links: MailLinks,
     /// Rationales shorter than this are flagged as thin on cards.

@@ -31,6 +31,8 @@ impl App {
                 .with_configuration_set(config.configuration_set.clone()),
             slack: iln_adapters::slack::SlackClient::new(&config.slack_api_url, bot_token)?,
             channels: config.channels.clone(),
+            languages: config.languages,
+            confirmations_needed: config.confirmations_needed,
             links: iln_domain::message::MailLinks {
                 base_url: config.public_base_url.clone(),
                 key: link_key,

@@ -1,5 +1,6 @@
 use iln_adapters::config::{ConfigError, Variables};
 use iln_domain::confirmation::SlackPermissions;
+use iln_domain::slack::ChannelLanguages;
 
 /// What this function reads from its environment, once per process.
 #[derive(Debug, Clone)]
@@ -14,6 +15,9 @@ pub struct Config {
     pub permissions: SlackPermissions,
     pub rules: iln_domain::discussion::DiscussionRules,
     pub iac_address: iln_domain::EmailAddress,
+    /// The language of each channel: private replies, modals and `/iln`
+    /// answers fall back to it.
+    pub languages: ChannelLanguages,
 }
 
 impl Config {
@@ -41,6 +45,7 @@ impl Config {
                     name: "SLACK_VETTERS/SLACK_CONFIRMERS/SLACK_MEMBERS",
                     reason: error.to_string(),
                 })?,
+            languages: variables.channel_languages()?,
         })
     }
 }

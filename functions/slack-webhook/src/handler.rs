@@ -6,17 +6,17 @@ use iln_adapters::http::{
 use iln_adapters::slack::SlackClient;
 use iln_domain::audit::Actor;
 use iln_domain::confirmation::{Button, SlackPermissions};
-use iln_domain::discussion::{self, DiscussionRules};
+use iln_domain::discussion::{self, DiscussionRefused, DiscussionRules};
 use iln_domain::message::Message;
 use iln_domain::slack::command::{self, IlnCommand};
 use iln_domain::slack::interaction::{Interaction, SlackUserId, View};
 use iln_domain::slack::participant::Participant;
 use iln_domain::slack::replies::ClickRefused;
 use iln_domain::slack::signature::SigningSecret;
-use iln_domain::slack::{ActionValue, action, modals, signature};
+use iln_domain::slack::{ActionValue, Channel, ChannelLanguages, action, modals, signature};
 use iln_domain::step::Step;
 use iln_domain::vetting::{self, Decider, Decision, DecisionRefused, Reason};
-use iln_domain::{EmailAddress, Nomination, NominationId};
+use iln_domain::{EmailAddress, Language, Nomination, NominationId};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -31,6 +31,7 @@ pub struct App {
     pub rules: DiscussionRules,
     /// Where a referral to the IAC sends the file.
     pub iac_address: EmailAddress,
+    pub languages: ChannelLanguages,
 }
 
 /// Lost races to concurrent clicks before a click is answered 503: twenty
@@ -50,6 +51,13 @@ impl App {
             confirmer: confirmer.is_some(),
             language: None,
         })
+    }
+
+    /// The language of what one person reads about their click on (or
+    /// modal from) `action_id`: the channel's first language.
+    fn reply_language(&self, action_id: &str) -> Language {
+        let channel = Channel::of_action(action_id).unwrap_or(Channel::Iln);
+        self.languages.of(channel).reply_in(None)
     }
 }
 
@@ -109,6 +117,8 @@ struct Click<'a> {
     channel: Option<&'a str>,
     /// Unique per click, so its answer is stored once even if Slack retries.
     key: &'a str,
+    /// The language of the private answer.
+    language: Language,
 }
 
 pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response<Body> {
@@ -201,6 +211,7 @@ async fn interaction(app: &App, body: &[u8], now: DateTime<Utc>) -> Result<Respo
                 user: &user.id,
                 channel,
                 key: &trigger_id,
+                language: app.reply_language(&action.action_id),
             };
             button(app, &action.action_id, value, &click, &trigger_id, now).await
         }
@@ -233,10 +244,26 @@ async fn button(
     }
     // The modal carries the card's channel so its answer can go there too.
     let metadata = format!("{}|{}", value.encode(), click.channel.unwrap_or_default());
-    if let Some(view) = modals::for_action(action_id, &metadata) {
-        if let Err(error) = app.slack.open_view(trigger_id, &view).await {
-            tracing::warn!(error = %error, "could not open the modal");
+    if pressed == Button::ResolveConcern {
+        // The modal lists the concerns open now: read before it opens.
+        let nomination = read(app, value.nomination_id).await?;
+        let view = nomination
+            .discussion
+            .as_ref()
+            .and_then(|discussion| modals::resolve_concern(discussion, &metadata, click.language));
+        match view {
+            Some(view) => open_modal(app, trigger_id, &view).await,
+            None => {
+                let refused = ClickRefused::NotInDiscussion {
+                    status: nomination.status,
+                };
+                tell(app, nomination.id, click, &refused, now).await?;
+            }
         }
+        return Ok(acknowledged());
+    }
+    if let Some(view) = modals::for_action(action_id, &metadata, click.language) {
+        open_modal(app, trigger_id, &view).await;
         return Ok(acknowledged());
     }
     if action_id == action::APPROVE {
@@ -303,7 +330,7 @@ async fn vet(
     let nomination = &dossier.nomination;
     let Some(vetter) = app.participant(click.user).filter(|participant| participant.vetter) else {
         tell(app, nomination.id, click, &ClickRefused::NotAllowed, now).await?;
-        return Ok(ClickRefused::NotAllowed.explanation());
+        return Ok(ClickRefused::NotAllowed.explanation(click.language));
     };
     let actor = Actor::Vetter(click.user.as_str().to_owned());
     let endorsers = dossier.endorsers();
@@ -326,12 +353,12 @@ async fn vet(
         }
         Err(DecisionRefused::DecidedByNominatorOrEndorser) => {
             tell(app, nomination.id, click, &ClickRefused::OwnNomination, now).await?;
-            Ok(ClickRefused::OwnNomination.explanation())
+            Ok(ClickRefused::OwnNomination.explanation(click.language))
         }
         Err(DecisionRefused::Stale { .. } | DecisionRefused::Illegal(_)) => {
             let refused = ClickRefused::moved_first(nomination, &actor);
             tell(app, nomination.id, click, &refused, now).await?;
-            Ok(refused.explanation())
+            Ok(refused.explanation(click.language))
         }
     }
 }
@@ -362,7 +389,7 @@ async fn tell(
     refused: &ClickRefused,
     now: DateTime<Utc>,
 ) -> Result<(), Failure> {
-    let (Some(text), Some(channel)) = (refused.explanation(), click.channel) else {
+    let (Some(text), Some(channel)) = (refused.explanation(click.language), click.channel) else {
         return Ok(());
     };
     let message = Message::Ephemeral {
@@ -417,11 +444,14 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
         user,
         channel: Some(channel).filter(|c| !c.is_empty()),
         key: &key,
+        language: app.reply_language(&view.callback_id),
     };
     let refusal = match view.callback_id.as_str() {
         action::REJECT | action::REQUEST_INFORMATION => {
             if app.permissions.vetter(user).is_none() {
-                return Ok(modal_error(&ClickRefused::NotAllowed.explanation().unwrap_or_default()));
+                return Ok(modal_error(
+                    &ClickRefused::NotAllowed.explanation(click.language).unwrap_or_default(),
+                ));
             }
             let decision = match view.callback_id.as_str() {
                 action::REJECT => Decision::Reject {
@@ -433,30 +463,48 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
             let dossier = read_dossier(app, value.nomination_id).await?;
             vet(app, &dossier, &click, &decision, value.version, now).await?
         }
+        action::RESOLVE_CONCERN => {
+            let Some(vetter) = app.participant(user).filter(|participant| participant.vetter) else {
+                return Ok(modal_error(
+                    &ClickRefused::NotAllowed.explanation(click.language).unwrap_or_default(),
+                ));
+            };
+            let Some(concern) = view.selected(modals::CONCERN_BLOCK) else {
+                return Err(Failure::BadRequest("no concern chosen".into()));
+            };
+            let actor = Actor::Vetter(vetter.user.as_str().to_owned());
+            resolve(app, value.nomination_id, concern, actor, &reason, now).await?
+        }
         action::CLOSE => {
             if app.participant(user).is_none_or(|participant| !participant.vetter) {
-                return Ok(modal_error(&ClickRefused::NotAllowed.explanation().unwrap_or_default()));
+                return Ok(modal_error(
+                    &ClickRefused::NotAllowed.explanation(click.language).unwrap_or_default(),
+                ));
             }
             let dossier = read_dossier(app, value.nomination_id).await?;
             vet(app, &dossier, &click, &Decision::Close { reason }, value.version, now).await?
         }
         action::REFER_TO_IAC => {
             let Some(vetter) = app.participant(user).filter(|participant| participant.vetter) else {
-                return Ok(modal_error(&ClickRefused::NotAllowed.explanation().unwrap_or_default()));
+                return Ok(modal_error(
+                    &ClickRefused::NotAllowed.explanation(click.language).unwrap_or_default(),
+                ));
             };
             let actor = Actor::Vetter(vetter.user.as_str().to_owned());
             refer(app, value.nomination_id, actor, &reason, now).await?
         }
         action::DECLINE | action::RAISE_CONCERN => {
             let Some(participant) = app.participant(user) else {
-                return Ok(modal_error(&ClickRefused::NotAllowed.explanation().unwrap_or_default()));
+                return Ok(modal_error(
+                    &ClickRefused::NotAllowed.explanation(click.language).unwrap_or_default(),
+                ));
             };
             let asks_not_to_proceed = view.callback_id == action::DECLINE;
             act(app, value.nomination_id, |nomination| {
                 discussion::raise_concern(nomination, &participant, &reason, asks_not_to_proceed, now)
             })
             .await?
-            .and_then(|refused| refused.explanation())
+            .and_then(|refused| refused.explanation(click.language))
         }
         other => return Err(Failure::BadRequest(format!("unknown modal {other:?}"))),
     };
@@ -464,6 +512,28 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
         Some(message) => modal_error(&message),
         None => acknowledged(),
     })
+}
+
+async fn open_modal(app: &App, trigger_id: &str, view: &Value) {
+    if let Err(error) = app.slack.open_view(trigger_id, view).await {
+        tracing::warn!(error = %error, "could not open the modal");
+    }
+}
+
+/// A vetter resolves a concern from the vetting card; what stops it, in
+/// words for the modal.
+async fn resolve(
+    app: &App,
+    id: NominationId,
+    concern: &str,
+    actor: Actor,
+    note: &Reason,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, Failure> {
+    discussion_move(app, id, |nomination| {
+        discussion::resolve_concern(nomination, concern, actor.clone(), note, &app.rules, now)
+    })
+    .await
 }
 
 /// A vetter's referral to the IAC from the vetting card; what stops it, in
@@ -475,9 +545,22 @@ async fn refer(
     reason: &Reason,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, Failure> {
+    discussion_move(app, id, |nomination| {
+        discussion::refer_to_iac(nomination, actor.clone(), reason, &app.iac_address, now)
+    })
+    .await
+}
+
+/// A vetter's move on a discussion, read, decided and committed again after
+/// a lost race; the refusal in words for the modal.
+async fn discussion_move(
+    app: &App,
+    id: NominationId,
+    decide: impl Fn(&Nomination) -> Result<Step, DiscussionRefused>,
+) -> Result<Option<String>, Failure> {
     retry_on_conflict(ATTEMPTS, || async {
         let nomination = read(app, id).await?;
-        let step = match discussion::refer_to_iac(&nomination, actor.clone(), reason, &app.iac_address, now) {
+        let step = match decide(&nomination) {
             Ok(step) => step,
             Err(refused) => return Ok(Some(Some(refused.to_string()))),
         };
@@ -505,8 +588,14 @@ async fn command(app: &App, body: &[u8]) -> Result<Response<Body>, Failure> {
     let form: CommandForm =
         serde_html_form::from_bytes(body).map_err(|_| Failure::BadRequest("not a slash command".into()))?;
     let user = SlackUserId::new(form.user_id);
+    // A vetter reads the vetting channel's language, anyone else the ILN's.
+    let channel = match app.permissions.vetter(&user) {
+        Some(_) => Channel::Vetting,
+        None => Channel::Iln,
+    };
+    let language = app.languages.of(channel).reply_in(None);
     if !app.permissions.may_use_commands(&user) {
-        return Ok(ephemeral(command::NOT_ALLOWED));
+        return Ok(ephemeral(&command::not_allowed(language)));
     }
     let visible = app.permissions.visible_statuses(&user);
     let text = match IlnCommand::parse(&form.text) {
@@ -523,14 +612,18 @@ async fn command(app: &App, body: &[u8]) -> Result<Response<Body>, Failure> {
                         })?;
                 queues.push((status, page.nominations));
             }
-            command::pending(&queues)
+            command::pending(&queues, language)
         }
         IlnCommand::Status(id) => {
             let nomination = app.table.nomination(id).await?;
-            command::status(id, nomination.filter(|n| visible.contains(&n.status)).as_ref())
+            command::status(
+                id,
+                nomination.filter(|n| visible.contains(&n.status)).as_ref(),
+                language,
+            )
         }
-        IlnCommand::NotAReference(reference) => command::not_a_reference(&reference),
-        IlnCommand::Help => command::HELP.to_owned(),
+        IlnCommand::NotAReference(reference) => command::not_a_reference(&reference, language),
+        IlnCommand::Help => command::help(language),
     };
     Ok(ephemeral(&text))
 }

@@ -27,6 +27,7 @@ impl App {
             permissions: config.permissions.clone(),
             rules: config.rules,
             iac_address: config.iac_address.clone(),
+            languages: config.languages,
         })
     }
 }

@@ -4,6 +4,7 @@
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use iln_domain::EmailAddress;
+use iln_domain::slack::{ChannelLanguage, ChannelLanguages};
 use iln_domain::token::LinkValidity;
 use std::time::Duration;
 
@@ -93,6 +94,15 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
         self.parsed("INVITATION_VALIDITY_DAYS", |raw| match raw.trim().parse::<i64>() {
             Ok(days) => LinkValidity::with_invitation_days(days).map_err(|error| error.to_string()),
             Err(_) => Err("not a whole number of days".to_owned()),
+        })
+    }
+
+    /// The language each Slack channel is written in
+    /// (`SLACK_VETTING_LANGUAGE`, `SLACK_ILN_LANGUAGE`: `en`, `es` or `both`).
+    pub fn channel_languages(&self) -> Result<ChannelLanguages, ConfigError> {
+        Ok(ChannelLanguages {
+            vetting: self.parsed("SLACK_VETTING_LANGUAGE", ChannelLanguage::parse)?,
+            iln: self.parsed("SLACK_ILN_LANGUAGE", ChannelLanguage::parse)?,
         })
     }
 }

@@ -443,9 +443,15 @@ pub fn resolve_concern(
         },
     )
     .because(note.as_str());
+    let told = Message::ConcernResolved {
+        nomination_id: nomination.id,
+        concern_id: concern_id.to_owned(),
+        by: vetter.clone(),
+        note: note.as_str().to_owned(),
+    };
     let step = settle(nomination, discussion, vetter, audit, rules, now)
         .map_err(|refusal| DiscussionRefused::NotInDiscussion(refusal.from))?;
-    Ok(step)
+    Ok(step.sending([told]))
 }
 
 /// A vetter or an administrator refers the nomination to the IAC: the IAC

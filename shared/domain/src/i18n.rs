@@ -1,5 +1,5 @@
 //! The two working languages of the ILN and the text catalogs behind every
-//! page and e-mail.
+//! page, e-mail and Slack message.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -75,6 +75,27 @@ impl Language {
             .map(str::to_owned)
             .unwrap_or_else(|| key.to_owned())
     }
+
+    /// The catalog of every text posted in Slack (cards, notes, replies,
+    /// modals), kept apart from the web's because Slack has its own markup
+    /// (mrkdwn) and limits.
+    pub fn slack_catalog(self) -> &'static Value {
+        static EN: LazyLock<Value> = LazyLock::new(|| load(include_str!("../templates/texts/slack.en.json")));
+        static ES: LazyLock<Value> = LazyLock::new(|| load(include_str!("../templates/texts/slack.es.json")));
+        match self {
+            Self::En => &EN,
+            Self::Es => &ES,
+        }
+    }
+
+    /// One Slack text by dotted key, its `{placeholders}` filled with
+    /// `values`; a missing key shows the key, as `text` does.
+    pub fn slack_text(self, key: &str, values: &[(&str, &str)]) -> String {
+        let template = lookup(self.slack_catalog(), key).unwrap_or(key);
+        values.iter().fold(template.to_owned(), |text, (name, value)| {
+            text.replace(&format!("{{{name}}}"), value)
+        })
+    }
 }
 
 impl fmt::Display for Language {
@@ -110,17 +131,70 @@ mod tests {
         }
     }
 
+    /// The `{placeholders}` of each text, by key.
+    fn placeholders(catalog: &Value) -> BTreeSet<(String, String)> {
+        let mut keys = BTreeSet::new();
+        key_paths(catalog, "", &mut keys);
+        keys.into_iter()
+            .flat_map(|key| {
+                let text = lookup(catalog, &key).unwrap_or_default();
+                text.split('{')
+                    .skip(1)
+                    .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
+                    .map(|name| (key.clone(), name))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
     #[test]
     fn both_catalogs_parse_and_have_the_same_keys() {
-        let mut english = BTreeSet::new();
-        let mut spanish = BTreeSet::new();
-        key_paths(Language::En.catalog(), "", &mut english);
-        key_paths(Language::Es.catalog(), "", &mut spanish);
-        assert!(english.len() > 20, "the English catalog did not load");
-        let only_english: Vec<_> = english.difference(&spanish).collect();
-        let only_spanish: Vec<_> = spanish.difference(&english).collect();
-        assert!(only_english.is_empty(), "missing in es.json: {only_english:?}");
-        assert!(only_spanish.is_empty(), "missing in en.json: {only_spanish:?}");
+        for (web_or_slack, catalog, files) in [
+            (
+                "web",
+                Language::catalog as fn(Language) -> &'static Value,
+                "en.json/es.json",
+            ),
+            ("slack", Language::slack_catalog, "slack.en.json/slack.es.json"),
+        ] {
+            let mut english = BTreeSet::new();
+            let mut spanish = BTreeSet::new();
+            key_paths(catalog(Language::En), "", &mut english);
+            key_paths(catalog(Language::Es), "", &mut spanish);
+            assert!(english.len() > 20, "the English {web_or_slack} catalog did not load");
+            let only_english: Vec<_> = english.difference(&spanish).collect();
+            let only_spanish: Vec<_> = spanish.difference(&english).collect();
+            assert!(
+                only_english.is_empty(),
+                "missing in Spanish ({files}): {only_english:?}"
+            );
+            assert!(
+                only_spanish.is_empty(),
+                "missing in English ({files}): {only_spanish:?}"
+            );
+        }
+    }
+
+    /// A placeholder only one language has would show as `{name}` in the
+    /// other, or drop a value.
+    #[test]
+    fn both_slack_catalogs_fill_the_same_placeholders() {
+        let english = placeholders(Language::En.slack_catalog());
+        let spanish = placeholders(Language::Es.slack_catalog());
+        assert!(english.len() > 20, "{english:?}");
+        assert_eq!(
+            english.symmetric_difference(&spanish).collect::<Vec<_>>(),
+            Vec::<&(String, String)>::new()
+        );
+    }
+
+    #[test]
+    fn a_slack_text_fills_its_placeholders_and_a_missing_key_shows_itself() {
+        assert_eq!(
+            Language::Es.slack_text("discussion.confirmations", &[("count", "1"), ("needed", "3")]),
+            "Confirmaciones: 1 de 3"
+        );
+        assert_eq!(Language::En.slack_text("no.such.key", &[]), "no.such.key");
     }
 
     #[test]

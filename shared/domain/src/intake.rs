@@ -40,16 +40,19 @@ pub struct NominationForm {
     pub self_identification: Option<String>,
     #[serde(default)]
     pub language: Option<String>,
-    #[serde(default, deserialize_with = "consent")]
+    #[serde(default, deserialize_with = "ticked")]
     pub privacy_consent: bool,
+    /// The nominator lets the ILN channel's card name them.
+    #[serde(default, deserialize_with = "ticked")]
+    pub share_name_with_iln: bool,
     /// The honeypot: a field the form hides from people, which programs
     /// that fill in every field fill in. See [`NominationForm::is_bait_taken`].
     #[serde(default)]
     pub website: Option<String>,
 }
 
-/// Consent is `true` in JSON and a ticked checkbox (`yes`, `on`) in a form.
-fn consent<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+/// A yes is `true` in JSON and a ticked checkbox (`yes`, `on`) in a form.
+fn ticked<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Consent {
@@ -337,6 +340,7 @@ impl NominationForm {
                 links,
                 self_identification,
                 language,
+                share_name_with_iln: self.share_name_with_iln,
             }),
             _ => Err(errors),
         }
@@ -473,5 +477,23 @@ mod tests {
         assert!(json.privacy_consent);
         let unticked: NominationForm = serde_json::from_str(r#"{"privacy_consent": "no"}"#).unwrap();
         assert!(!unticked.privacy_consent);
+    }
+
+    #[test]
+    fn the_nominators_name_is_shared_with_the_iln_only_when_they_tick_the_box() {
+        let unasked = valid().parse(Language::En).unwrap();
+        let ticked: NominationForm = serde_json::from_str(r#"{"share_name_with_iln": "on"}"#).unwrap();
+        let json: NominationForm = serde_json::from_str(r#"{"share_name_with_iln": true}"#).unwrap();
+        let shared = NominationForm {
+            share_name_with_iln: true,
+            ..valid()
+        }
+        .parse(Language::En)
+        .unwrap();
+
+        assert!(!unasked.share_name_with_iln);
+        assert!(ticked.share_name_with_iln);
+        assert!(json.share_name_with_iln);
+        assert!(shared.share_name_with_iln);
     }
 }

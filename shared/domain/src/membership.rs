@@ -5,8 +5,8 @@ use crate::NominationId;
 use crate::audit::{Actor, AuditEvent, Happening};
 use crate::i18n::Language;
 use crate::lifecycle::{Command, Refusal, Status};
-use crate::message::Message;
 use crate::message::{Email, MailLinks, email};
+use crate::message::{Message, SlackNote};
 use crate::nomination::Nomination;
 use crate::nomination::{Country, NomineeRole, Region};
 use crate::pages::RenderError;
@@ -260,16 +260,15 @@ pub fn accept(
         member_name: nominee.name.clone(),
         slack_join_url: slack_join_url.to_owned(),
     };
-    let note = Message::ChannelNote {
-        nomination_id: nomination.id,
-        channel: Channel::Iln,
-        text: format!(
-            ":tada: Welcome to a new IMI International Leader: {} ({}).",
-            crate::slack::escape(nominee.name.as_str()),
-            nominee.country.name()
-        ),
-        key: "member".to_owned(),
-    };
+    let note = Message::channel_note(
+        nomination.id,
+        Channel::Iln,
+        "member",
+        SlackNote::NewMember {
+            name: nominee.name.clone(),
+            country: nominee.country,
+        },
+    );
     Ok(step
         .sending([welcome, note])
         .spending(token.clone())
@@ -288,12 +287,12 @@ pub fn decline(
     if let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) {
         step = step.because(crate::slack::truncate(reason, 2_000));
     }
-    let note = Message::ChannelNote {
-        nomination_id: nomination.id,
-        channel: Channel::Vetting,
-        text: format!("The nominee of nomination {} declined the invitation.", nomination.id),
-        key: "invitation_declined".to_owned(),
-    };
+    let note = Message::channel_note(
+        nomination.id,
+        Channel::Vetting,
+        "invitation_declined",
+        SlackNote::InvitationDeclined,
+    );
     Ok(step.sending([note]))
 }
 
@@ -386,20 +385,15 @@ pub fn derecognize(
             member_name: member.name.clone(),
             reason: reason.as_str().to_owned(),
         },
-        Message::ChannelNote {
+        Message::channel_note(
             nomination_id,
-            channel: Channel::Vetting,
-            text: format!(
-                "Member {} was derecognised{}.",
-                member.id,
-                if refer_to_iac {
-                    " and referred to the Independent Advisory Committee"
-                } else {
-                    ""
-                }
-            ),
-            key: "derecognized".to_owned(),
-        },
+            Channel::Vetting,
+            "derecognized",
+            SlackNote::Derecognized {
+                member: member.id.to_string(),
+                referred_to_iac: refer_to_iac,
+            },
+        ),
     ];
     if refer_to_iac {
         messages.push(Message::IacReferral {
@@ -466,6 +460,8 @@ impl DirectInvitationForm {
             links: Links::default(),
             self_identification: None,
             language: Language::parse(&self.language).map_err(|p| ("language", p))?,
+            // IMI invites: the card says so, naming no one.
+            share_name_with_iln: false,
         })
     }
 }

@@ -3,12 +3,15 @@
 
 mod content;
 mod kinds;
+mod notes;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 pub use content::email;
+pub use notes::SlackNote;
 
+use crate::audit::Actor;
 use crate::delivery::FailureReason;
 use crate::i18n::Language;
 use crate::nomination::{Nomination, NominationId};
@@ -98,7 +101,16 @@ pub enum Message {
         concern: String,
         key: String,
     },
-    /// A private answer to one person's click in a channel.
+    /// A concern a vetter resolved, posted in the ILN card's thread with
+    /// the resolution's note.
+    ConcernResolved {
+        nomination_id: NominationId,
+        concern_id: String,
+        by: Actor,
+        note: String,
+    },
+    /// A private answer to one person's click in a channel, already in
+    /// their language (the webhook knows it; the outbox does not).
     Ephemeral {
         nomination_id: NominationId,
         channel: String,
@@ -187,7 +199,12 @@ pub enum Message {
         nomination_id: NominationId,
         channel: Channel,
         date: String,
+        /// English; what is posted when `note` is absent (stored before
+        /// notes were data).
         text: String,
+        /// What it says, worded at delivery in the channel's language.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<SlackNote>,
     },
     /// A card shown again without the personal data erased from its
     /// nomination; where the card is travels with the message, as the
@@ -202,8 +219,13 @@ pub enum Message {
     ChannelNote {
         nomination_id: NominationId,
         channel: Channel,
+        /// English; what is posted when `note` is absent (stored before
+        /// notes were data).
         text: String,
         key: String,
+        /// What it says, worded at delivery in the channel's language.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<SlackNote>,
     },
 }
 

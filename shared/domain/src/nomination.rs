@@ -366,6 +366,10 @@ pub struct Submission {
     pub self_identification: Option<SelfIdentification>,
     /// The language of all correspondence about this nomination.
     pub language: Language,
+    /// The nominator agreed that the ILN channel's card names them; off
+    /// unless they ticked the box (and for nominations made before it).
+    #[serde(default)]
+    pub share_name_with_iln: bool,
 }
 
 impl Submission {

@@ -246,6 +246,7 @@ pub fn nomination_form(
         self_identification => form.self_identification.clone().unwrap_or_default(),
         language => form.language_or(language).code(),
         privacy_consent => form.privacy_consent,
+        share_name_with_iln => form.share_name_with_iln,
         links => links,
     };
     render(
@@ -551,6 +552,28 @@ mod tests {
         assert!(english.to_lowercase().contains("women"));
         assert!(spanish.to_lowercase().contains("mujeres"));
         assert!(spanish.contains("name=\"privacy_consent\""));
+    }
+
+    #[test]
+    fn the_form_asks_whether_the_ilns_card_may_name_the_nominator_unticked_by_default() {
+        for language in Language::ALL {
+            let blank = nomination_form(language, None, None).unwrap();
+            let ticked = NominationForm {
+                share_name_with_iln: true,
+                ..NominationForm::default()
+            };
+            let again = nomination_form(language, Some(&ticked), None).unwrap();
+            let checkbox = r#"<input type="checkbox" id="share_name_with_iln" name="share_name_with_iln" value="yes" aria-describedby="share_name_with_iln-hint""#;
+
+            assert!(blank.contains(&format!("{checkbox}>")), "{blank}");
+            assert!(blank.contains(r#"<label for="share_name_with_iln">"#));
+            assert!(blank.contains(r#"id="share_name_with_iln-hint""#));
+            assert!(blank.contains(&language.text("form.fields.share_name_with_iln.label")));
+            assert!(
+                again.contains(&format!("{checkbox} checked>")),
+                "kept when the form comes back"
+            );
+        }
     }
 
     #[test]

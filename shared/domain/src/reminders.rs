@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::audit::Actor;
 use crate::lifecycle::{Command, Refusal, Status};
 use crate::membership::SentInvitation;
-use crate::message::Message;
+use crate::message::{Message, SlackNote};
 use crate::nomination::Nomination;
 use crate::person::EmailAddress;
 use crate::slack::Channel;
@@ -51,12 +51,12 @@ pub fn day(now: DateTime<Utc>) -> String {
 pub fn expire(nomination: &Nomination, now: DateTime<Utc>) -> Result<Step, Refusal> {
     let step = Step::take(nomination, Command::Expire, Actor::System, now)?;
     let messages = match nomination.status {
-        Status::Invited => vec![Message::ChannelNote {
-            nomination_id: nomination.id,
-            channel: Channel::Vetting,
-            text: format!("The invitation for nomination {} expired unanswered.", nomination.id),
-            key: "invitation_expired".to_owned(),
-        }],
+        Status::Invited => vec![Message::channel_note(
+            nomination.id,
+            Channel::Vetting,
+            "invitation_expired",
+            SlackNote::InvitationExpired,
+        )],
         _ => Vec::new(),
     };
     Ok(step.sending(messages))
@@ -112,23 +112,19 @@ pub fn invitation_to_remind(nomination: &Nomination, round: u32) -> Option<&Sent
         .filter(|sent| sent.round == round && nomination.status == Status::Invited)
 }
 
-/// A reminder in the ILN card's thread for a nomination still undecided.
+/// A reminder in the ILN card's thread for a nomination still undecided,
+/// worded in the ILN channel's language when it is delivered.
 pub fn discussion_reminder(nomination: &Nomination, quorum: usize, now: DateTime<Utc>) -> Message {
-    let waiting = (now - nomination.updated_at).num_days();
-    let text = format!(
-        ":bell: This nomination has waited {waiting} day(s) for a decision: {} of {quorum} confirmation(s) so far.",
-        nomination
+    let note = SlackNote::DiscussionReminder {
+        waiting_days: (now - nomination.updated_at).num_days(),
+        confirmations: nomination
             .discussion
             .iter()
             .flat_map(|d| d.counted_confirmations())
-            .count()
-    );
-    Message::Reminder {
-        nomination_id: nomination.id,
-        channel: Channel::Iln,
-        date: day(now),
-        text,
-    }
+            .count(),
+        needed: quorum,
+    };
+    Message::reminder(nomination.id, Channel::Iln, day(now), note)
 }
 
 #[cfg(test)]

@@ -5,12 +5,14 @@
 mod cards;
 pub mod command;
 pub mod interaction;
+pub mod language;
 pub mod modals;
 pub mod participant;
 pub mod replies;
 pub mod signature;
 
-pub use cards::{erased_card, iln_card, vetting_card};
+pub use cards::{CardContext, erased_card, iln_card, vetting_card};
+pub use language::{ChannelLanguage, ChannelLanguages};
 
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +42,16 @@ impl Channel {
         match self {
             Channel::Vetting => "vetting",
             Channel::Iln => "iln",
+        }
+    }
+
+    /// The channel whose card carries the button (or opened the modal)
+    /// `action_id`: every id starts with its channel's code.
+    pub fn of_action(action_id: &str) -> Option<Self> {
+        match action_id.split_once('.')?.0 {
+            "vetting" => Some(Channel::Vetting),
+            "iln" => Some(Channel::Iln),
+            _ => None,
         }
     }
 }
@@ -106,16 +118,18 @@ pub fn escape(text: &str) -> String {
 }
 
 /// A card as the nomination now stands in `channel`: its outcome noted, and
-/// its buttons gone once the decision it asks for is taken.
+/// only the buttons of the decision it still asks for.
 pub fn updated_card(
     nomination: &crate::Nomination,
     findings: &crate::findings::Findings,
     channel: Channel,
+    context: &CardContext,
 ) -> SlackMessage {
     use crate::lifecycle::Status;
+    let language = context.language;
     let card = match channel {
-        Channel::Vetting => vetting_card(nomination, findings),
-        Channel::Iln => iln_card(nomination, findings),
+        Channel::Vetting => vetting_card(nomination, findings, context),
+        Channel::Iln => iln_card(nomination, findings, context),
     };
     let still_open = match channel {
         Channel::Vetting => nomination.status == Status::AwaitingVetting,
@@ -124,23 +138,29 @@ pub fn updated_card(
     let mut notes = Vec::new();
     if let Some(last) = &nomination.last_move {
         if !still_open || channel == Channel::Vetting {
-            notes.push(format!(
-                "*{}* by {} at {}",
-                capitalised(replies::past_tense(last.command)),
-                replies::actor_name(&last.actor),
-                last.at.format("%Y-%m-%d %H:%M UTC")
-            ));
+            let at = last.at.format("%Y-%m-%d %H:%M UTC").to_string();
+            // Both languages' sentences open with the move, in bold.
+            notes.push(language.each("\n", |l| {
+                l.slack_text(
+                    "card.last_move",
+                    &[
+                        (
+                            "move",
+                            &format!("*{}*", capitalised(&replies::past_tense(last.command, l))),
+                        ),
+                        ("actor", &replies::actor_name(&last.actor, l)),
+                        ("at", &at),
+                    ],
+                )
+            }));
         }
     }
     let confirmations = nomination.discussion.iter().flat_map(|d| d.counted_confirmations());
     let who: Vec<String> = confirmations.map(|c| c.by.mention()).collect();
     if channel == Channel::Iln && !who.is_empty() {
-        notes.push(format!("Confirmed by: {}", who.join(", ")));
+        notes.push(language.lines("card.confirmed_by", &[("people", &who.join(", "))]));
     }
     let mut blocks: Vec<serde_json::Value> = card.blocks.as_array().cloned().unwrap_or_default();
-    if !still_open {
-        blocks.retain(|block| block["type"] != "actions");
-    }
     if !notes.is_empty() {
         let text = truncate(&notes.join("\n"), MAX_SECTION_TEXT);
         blocks.push(serde_json::json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } }));
@@ -170,6 +190,27 @@ mod tests {
         assert_eq!(cut.chars().count(), MAX_SECTION_TEXT);
         assert!(cut.ends_with(TRUNCATION_MARKER));
         assert_eq!(truncate("short", 10), "short");
+    }
+
+    #[test]
+    fn each_action_belongs_to_the_channel_of_its_card() {
+        for id in [
+            action::APPROVE,
+            action::RESOLVE_CONCERN,
+            action::REFER_TO_IAC,
+            action::CLOSE,
+        ] {
+            assert_eq!(Channel::of_action(id), Some(Channel::Vetting), "{id}");
+        }
+        for id in [
+            action::CONFIRM,
+            action::DECLINE,
+            action::DECLARE_CONFLICT,
+            action::RAISE_CONCERN,
+        ] {
+            assert_eq!(Channel::of_action(id), Some(Channel::Iln), "{id}");
+        }
+        assert_eq!(Channel::of_action("other"), None);
     }
 
     #[test]

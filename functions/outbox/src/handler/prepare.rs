@@ -77,9 +77,10 @@ pub(super) async fn prepare(app: &App, message: &Message, now: DateTime<Utc>) ->
                 return Ok(Moot(NOMINATION_GONE));
             };
             let findings = findings_of(app, &dossier).await?;
+            let context = app.card_context(channel);
             let card = match channel {
-                Channel::Vetting => slack::vetting_card(&dossier.nomination, &findings),
-                Channel::Iln => slack::iln_card(&dossier.nomination, &findings),
+                Channel::Vetting => slack::vetting_card(&dossier.nomination, &findings, &context),
+                Channel::Iln => slack::iln_card(&dossier.nomination, &findings, &context),
             };
             Ok(Ready(Prepared::Card(channel, card)))
         }
@@ -93,10 +94,10 @@ pub(super) async fn prepare(app: &App, message: &Message, now: DateTime<Utc>) ->
             let findings = findings_of(app, &dossier).await?;
             Ok(Ready(Prepared::CardUpdate(
                 card,
-                slack::updated_card(&dossier.nomination, &findings, channel),
+                slack::updated_card(&dossier.nomination, &findings, channel, &app.card_context(channel)),
             )))
         }
-        Route::Note(channel) => Ok(message.note_text().map_or(Parked, |text| {
+        Route::Note(channel) => Ok(message.note_text(app.languages.of(channel)).map_or(Parked, |text| {
             Ready(Prepared::Note(
                 channel,
                 SlackMessage {
@@ -158,15 +159,16 @@ pub(super) async fn prepare(app: &App, message: &Message, now: DateTime<Utc>) ->
         Route::ErasedCard => match message {
             Message::DataErased {
                 nomination_id,
+                channel,
                 card_channel,
                 card_ts,
-                ..
             } => {
                 let card = PostedMessage {
                     channel: card_channel.clone(),
                     ts: card_ts.clone(),
                 };
-                Ok(Ready(Prepared::CardUpdate(card, slack::erased_card(*nomination_id))))
+                let erased = slack::erased_card(*nomination_id, app.languages.of(*channel));
+                Ok(Ready(Prepared::CardUpdate(card, erased)))
             }
             _ => Ok(Parked),
         },
@@ -177,7 +179,7 @@ pub(super) async fn prepare(app: &App, message: &Message, now: DateTime<Utc>) ->
             let Some(card) = dossier.card(channel).cloned() else {
                 return Ok(NotYet(CARD_NOT_POSTED));
             };
-            let text = message.thread_note().unwrap_or_default();
+            let text = message.thread_note(app.languages.of(channel)).unwrap_or_default();
             Ok(Ready(Prepared::Thread(
                 card,
                 SlackMessage {

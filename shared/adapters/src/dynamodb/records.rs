@@ -36,6 +36,9 @@ pub(super) struct NominationRecord {
     pub links: Links,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub self_identification: Option<SelfIdentification>,
+    /// Absent on items written before the form asked: not shared.
+    #[serde(default)]
+    pub share_name_with_iln: bool,
     pub gsi1pk: String,
     pub gsi1sk: String,
     pub gsi2pk: String,
@@ -72,6 +75,7 @@ impl NominationRecord {
             rationale: submission.rationale.clone(),
             links: submission.links.clone(),
             self_identification: submission.self_identification.clone(),
+            share_name_with_iln: submission.share_name_with_iln,
             gsi1pk: keys::status_partition(status),
             gsi1sk: keys::due_sort_key(now, &id.to_string()),
             gsi2pk: keys::country_partition(&submission.nominee.country),
@@ -98,6 +102,7 @@ impl NominationRecord {
                 links: self.links,
                 self_identification: self.self_identification,
                 language: self.language,
+                share_name_with_iln: self.share_name_with_iln,
             },
             last_move: self.last_move,
             discussion: self.discussion,

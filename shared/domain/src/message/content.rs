@@ -6,6 +6,8 @@ use crate::i18n::Language;
 use crate::nomination::NominationId;
 use crate::pages::{self, RenderError};
 use crate::person::EmailAddress;
+use crate::slack::ChannelLanguage;
+use crate::slack::replies::actor_name;
 use crate::token::TokenPurpose;
 
 impl Message {
@@ -80,66 +82,117 @@ impl Message {
         }
     }
 
-    /// The text of a note in a card's thread: references only, no personal
-    /// data.
-    pub fn thread_note(&self) -> Option<String> {
+    /// The text of a note in a card's thread, in the channel's language:
+    /// references only, no personal data.
+    pub fn thread_note(&self, language: ChannelLanguage) -> Option<String> {
         matches!(self.spec().route, super::Route::Thread(_))
-            .then(|| self.posted_text())
+            .then(|| self.posted_text(language))
             .flatten()
     }
 
-    /// The text of a channel note or digest card: references only.
-    pub fn note_text(&self) -> Option<String> {
+    /// The text of a channel note or digest card, in the channel's
+    /// language: references only.
+    pub fn note_text(&self, language: ChannelLanguage) -> Option<String> {
         matches!(self.spec().route, super::Route::Note(_))
-            .then(|| self.posted_text())
+            .then(|| self.posted_text(language))
             .flatten()
     }
 
-    /// The text of a message Slack shows as text (not a card).
-    fn posted_text(&self) -> Option<String> {
+    /// The text of a message Slack shows as text (not a card). In both
+    /// languages, each paragraph in English then Spanish; what a person
+    /// wrote is quoted once, after both.
+    fn posted_text(&self, language: ChannelLanguage) -> Option<String> {
+        let paragraphs = |render: &dyn Fn(Language) -> String| language.each("\n\n", render);
         match self {
-            Message::InformationAdded { nomination_id, .. } => Some(format!(
-                ":memo: The nominator added information to nomination {nomination_id}; it is back in the vetting queue."
-            )),
-            Message::Reminder { text, .. } | Message::ChannelNote { text, .. } => Some(text.clone()),
+            Message::InformationAdded { nomination_id, .. } => Some(paragraphs(&|l| {
+                l.slack_text("notes.information_added", &[("reference", &nomination_id.to_string())])
+            })),
+            Message::Reminder {
+                nomination_id,
+                text,
+                note,
+                ..
+            }
+            | Message::ChannelNote {
+                nomination_id,
+                text,
+                note,
+                ..
+            } => Some(match note {
+                Some(note) => paragraphs(&|l| note.render(*nomination_id, l)),
+                None => text.clone(),
+            }),
             Message::ConcernRaised { by, concern, .. } => Some(format!(
-                ":warning: Concern raised by {}:\n>{}",
-                by.mention(),
-                crate::slack::escape(&crate::slack::truncate(concern, 2_000)).replace('\n', "\n>")
+                "{}\n{}",
+                language.lines("notes.concern_raised", &[("by", &by.mention())]),
+                quoted(concern)
+            )),
+            Message::ConcernResolved { by, note, .. } => Some(format!(
+                "{}\n{}",
+                language.each("\n", |l| l
+                    .slack_text("notes.concern_resolved", &[("by", &actor_name(by, l))])),
+                quoted(note)
             )),
             Message::DeliveryAlert {
                 failing_kind,
                 nomination_id,
                 attempts,
                 ..
-            } => Some(format!(
-                ":warning: A {failing_kind} message{} has failed {attempts} times; the outbox tries it again with \
-                 growing pauses and sets it aside for an admin if it keeps failing.",
-                for_nomination(*nomination_id)
-            )),
+            } => Some(paragraphs(&|l| {
+                l.slack_text(
+                    "notes.delivery_alert",
+                    &[
+                        ("kind", failing_kind),
+                        ("about", &for_nomination(*nomination_id, l)),
+                        ("attempts", &attempts.to_string()),
+                    ],
+                )
+            })),
             Message::DeliveryFailed {
                 message_id,
                 failing_kind,
                 nomination_id,
                 reason,
-            } => Some(format!(
-                ":x: A {failing_kind} message{} could not be delivered: {}. It is set aside for an admin \
-                 (`GET /admin/outbox?status=failed`, message `{message_id}`).",
-                for_nomination(*nomination_id),
-                reason.describe()
-            )),
-            Message::VettingDigest { date, references, .. } => Some(format!(
-                ":hourglass: {date}: {} nomination(s) have waited too long for vetting: {}",
-                references.len(),
-                references
+            } => Some(paragraphs(&|l| {
+                l.slack_text(
+                    "notes.delivery_failed",
+                    &[
+                        ("kind", failing_kind),
+                        ("about", &for_nomination(*nomination_id, l)),
+                        ("reason", &l.slack_text(&format!("failures.{}", reason.code()), &[])),
+                        ("message", message_id.as_str()),
+                    ],
+                )
+            })),
+            Message::VettingDigest { date, references, .. } => {
+                let listed = references
                     .iter()
                     .map(|id| format!("`{id}`"))
                     .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+                    .join(", ");
+                Some(paragraphs(&|l| {
+                    l.slack_text(
+                        "notes.vetting_digest",
+                        &[
+                            ("date", date),
+                            ("count", &references.len().to_string()),
+                            ("references", &listed),
+                        ],
+                    )
+                }))
+            }
             _ => None,
         }
     }
+}
+
+/// What a person wrote, as a mrkdwn quote: inert, and cut well inside a
+/// message's limits.
+fn quoted(text: &str) -> String {
+    format!(
+        ">{}",
+        crate::slack::escape(&crate::slack::truncate(text, 2_000)).replace('\n', "\n>")
+    )
 }
 
 /// An e-mail from `templates/emails/<template>.{txt,html}`, its subject from
@@ -163,14 +216,15 @@ pub fn email(
     })
 }
 
-fn for_nomination(id: Option<NominationId>) -> String {
-    id.map(|id| format!(" for nomination {id}")).unwrap_or_default()
+fn for_nomination(id: Option<NominationId>, language: Language) -> String {
+    id.map(|id| language.slack_text("notes.for_nomination", &[("reference", &id.to_string())]))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::examples::{REFERENCE, example, links, one_of_each_kind};
-    use super::super::{Addressee, Route};
+    use super::super::examples::{REFERENCE, example, links, one_of_each_kind, reference};
+    use super::super::{Addressee, Route, SlackNote};
     use super::*;
     use crate::lifecycle::Status;
     use crate::person::PersonName;
@@ -277,24 +331,99 @@ mod tests {
             let kind = message.kind();
 
             match message.route() {
-                Route::Thread(_) => assert!(message.thread_note().is_some(), "{kind}"),
-                Route::Note(_) => assert!(message.note_text().is_some(), "{kind}"),
-                _ => assert!(message.thread_note().is_none(), "{kind}"),
+                Route::Thread(_) => assert!(message.thread_note(ChannelLanguage::En).is_some(), "{kind}"),
+                Route::Note(_) => assert!(message.note_text(ChannelLanguage::En).is_some(), "{kind}"),
+                _ => assert!(message.thread_note(ChannelLanguage::En).is_none(), "{kind}"),
             }
         }
     }
 
     #[test]
     fn a_concern_in_a_thread_is_quoted_with_who_raised_it() {
-        let note = example("concern_raised").thread_note().unwrap();
+        let note = example("concern_raised").thread_note(ChannelLanguage::En).unwrap();
+        let both = example("concern_raised").thread_note(ChannelLanguage::Both).unwrap();
 
         assert_eq!(note, ":warning: Concern raised by <@U123>:\n>We worked together.");
+        assert_eq!(
+            both,
+            ":warning: Concern raised by <@U123>:\n:warning: Objeción planteada por <@U123>:\n>We worked together."
+        );
+    }
+
+    #[test]
+    fn a_resolved_concern_is_noted_with_who_resolved_it_and_how() {
+        let english = example("concern_resolved").thread_note(ChannelLanguage::En).unwrap();
+        let spanish = example("concern_resolved").thread_note(ChannelLanguage::Es).unwrap();
+
+        assert_eq!(
+            english,
+            ":white_check_mark: A concern was resolved by <@UVERA>:\n>We spoke with both; no conflict."
+        );
+        assert_eq!(
+            spanish,
+            ":white_check_mark: <@UVERA> resolvió una objeción:\n>We spoke with both; no conflict."
+        );
+    }
+
+    /// Every note posted as text reads in the channel's language; in both,
+    /// English comes first and every paragraph is there in each.
+    #[test]
+    fn every_posted_text_is_in_the_channels_language() {
+        for message in one_of_each_kind() {
+            let kind = message.kind();
+            let text = |language| message.thread_note(language).or_else(|| message.note_text(language));
+            let (Some(english), Some(spanish), Some(both)) = (
+                text(ChannelLanguage::En),
+                text(ChannelLanguage::Es),
+                text(ChannelLanguage::Both),
+            ) else {
+                continue;
+            };
+            if kind == "channel_note" {
+                // The example is stored as text, from before notes were data.
+                assert_eq!(english, spanish);
+                continue;
+            }
+            assert_ne!(english, spanish, "{kind}");
+            assert!(!spanish.contains("notes."), "{kind}: {spanish}");
+            let first_line = |text: &str| text.lines().next().unwrap_or_default().to_owned();
+            assert!(both.starts_with(&first_line(&english)), "{kind}: {both}");
+            assert!(both.contains(&first_line(&spanish)), "{kind}: {both}");
+        }
+    }
+
+    #[test]
+    fn a_note_worded_at_delivery_reads_in_the_channels_language() {
+        let id = reference();
+        let expired = Message::channel_note(id, crate::slack::Channel::Vetting, "x", SlackNote::InvitationExpired);
+        let member = Message::channel_note(
+            id,
+            crate::slack::Channel::Iln,
+            "member",
+            SlackNote::NewMember {
+                name: PersonName::parse("Amara <Okafor>").unwrap(),
+                country: crate::nomination::Country::parse("NG").unwrap(),
+            },
+        );
+
+        assert_eq!(
+            expired.note_text(ChannelLanguage::Es).unwrap(),
+            format!("La invitación de la nominación {REFERENCE} venció sin respuesta.")
+        );
+        assert_eq!(
+            member.note_text(ChannelLanguage::En).unwrap(),
+            ":tada: Welcome to a new IMI International Leader: Amara &lt;Okafor&gt; (Nigeria)."
+        );
+        assert!(
+            matches!(&expired, Message::ChannelNote { text, .. } if text.starts_with("The invitation for nomination")),
+            "the stored text is English"
+        );
     }
 
     #[test]
     fn an_alert_names_the_kind_and_nomination_but_not_the_content() {
-        let alert = example("delivery_alert").note_text().unwrap();
-        let failed = example("delivery_failed").note_text().unwrap();
+        let alert = example("delivery_alert").note_text(ChannelLanguage::En).unwrap();
+        let failed = example("delivery_failed").note_text(ChannelLanguage::En).unwrap();
 
         assert!(alert.contains(&format!(
             "A welcome message for nomination {REFERENCE} has failed 5 times"
@@ -307,7 +436,7 @@ mod tests {
 
     #[test]
     fn the_digest_card_lists_its_references() {
-        let digest = example("vetting_digest").note_text().unwrap();
+        let digest = example("vetting_digest").note_text(ChannelLanguage::En).unwrap();
 
         assert_eq!(
             digest,

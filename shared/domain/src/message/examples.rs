@@ -1,6 +1,7 @@
 //! One message of every kind, for the tests of what kinds are and say.
 
-use super::{Addressee, MailLinks, Message};
+use super::{Addressee, MailLinks, Message, SlackNote};
+use crate::audit::Actor;
 use crate::delivery::FailureReason;
 use crate::i18n::Language;
 use crate::nomination::NominationId;
@@ -79,6 +80,12 @@ pub(super) fn one_of_each_kind() -> Vec<Message> {
             concern: "We worked together.".into(),
             key: "1800000000.000100".into(),
         },
+        Message::ConcernResolved {
+            nomination_id,
+            concern_id: "U123.5f2a".into(),
+            by: Actor::Vetter("UVERA".into()),
+            note: "We spoke with both; no conflict.".into(),
+        },
         Message::Ephemeral {
             nomination_id,
             channel: "C042".into(),
@@ -148,12 +155,16 @@ pub(super) fn one_of_each_kind() -> Vec<Message> {
             nomination_id: Some(nomination_id),
             reason: FailureReason::Bounced,
         },
-        Message::Reminder {
+        Message::reminder(
             nomination_id,
-            channel: Channel::Vetting,
-            date: "2027-01-15".into(),
-            text: ":bell: A decision is still due.".into(),
-        },
+            Channel::Vetting,
+            "2027-01-15".into(),
+            SlackNote::DiscussionReminder {
+                waiting_days: 8,
+                confirmations: 1,
+                needed: 2,
+            },
+        ),
         Message::DataErased {
             nomination_id,
             channel: Channel::Iln,
@@ -165,6 +176,8 @@ pub(super) fn one_of_each_kind() -> Vec<Message> {
             channel: Channel::Iln,
             text: ":wave: Amara is now a member.".into(),
             key: "welcome".into(),
+            // As stored before notes were data: its text is posted as it is.
+            note: None,
         },
     ]
 }

@@ -246,6 +246,11 @@ impl Message {
                 Route::Thread(Channel::Iln),
             )
             .id(Key::of(*nomination_id, "concern").and(key)),
+            Message::ConcernResolved {
+                nomination_id,
+                concern_id,
+                ..
+            } => Spec::about("concern_resolved", *nomination_id, Route::Thread(Channel::Iln)).and(concern_id),
             Message::Ephemeral { nomination_id, key, .. } => {
                 Spec::about("ephemeral", *nomination_id, Route::Ephemeral).and(key)
             }

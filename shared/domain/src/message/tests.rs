@@ -5,7 +5,7 @@ use super::*;
 fn the_examples_cover_every_kind() {
     let kinds: std::collections::BTreeSet<_> = one_of_each_kind().iter().map(Message::kind).collect();
 
-    assert_eq!(kinds.len(), 22, "{kinds:?}");
+    assert_eq!(kinds.len(), 23, "{kinds:?}");
 }
 
 /// What each kind is: its id, kind, route, reader and links, as the outbox
@@ -66,6 +66,13 @@ fn each_kind_has_its_id_route_reader_and_links() {
         (
             format!("{REFERENCE}.concern.1800000000.000100"),
             "concern_raised",
+            Route::Thread(Channel::Iln),
+            Reader::Staff,
+            &[],
+        ),
+        (
+            format!("{REFERENCE}.concern_resolved.U123.5f2a"),
+            "concern_resolved",
             Route::Thread(Channel::Iln),
             Reader::Staff,
             &[],
@@ -243,6 +250,14 @@ fn the_stored_form_of_a_message_does_not_change() {
             r#"{"kind":"delivery_failed","message_id":"01KQ2Z3Y4X5W6V7T8S9R0QPNMK.welcome","failing_kind":"welcome","nomination_id":"01KQ2Z3Y4X5W6V7T8S9R0QPNMK","reason":"bounced"}"#,
         ),
         (
+            example("concern_resolved"),
+            r#"{"kind":"concern_resolved","nomination_id":"01KQ2Z3Y4X5W6V7T8S9R0QPNMK","concern_id":"U123.5f2a","by":{"role":"vetter","id":"UVERA"},"note":"We spoke with both; no conflict."}"#,
+        ),
+        (
+            example("reminder"),
+            r#"{"kind":"reminder","nomination_id":"01KQ2Z3Y4X5W6V7T8S9R0QPNMK","channel":"vetting","date":"2027-01-15","text":":bell: This nomination has waited 8 day(s) for a decision: 1 of 2 confirmation(s) so far.","note":{"what":"discussion_reminder","waiting_days":8,"confirmations":1,"needed":2}}"#,
+        ),
+        (
             example("data_erased"),
             r#"{"kind":"data_erased","nomination_id":"01KQ2Z3Y4X5W6V7T8S9R0QPNMK","channel":"iln","card_channel":"C042","card_ts":"1800000000.000300"}"#,
         ),
@@ -266,6 +281,27 @@ fn an_invitation_stored_before_rounds_is_read_as_the_first_round() {
             nomination_id: reference(),
             round: 0
         }
+    );
+}
+
+/// Notes and reminders stored before they carried their words as data are
+/// read, and posted, as they were written.
+#[test]
+fn a_note_or_reminder_stored_as_text_is_read_with_no_note() {
+    let note = r#"{"kind":"channel_note","nomination_id":"01KQ2Z3Y4X5W6V7T8S9R0QPNMK","channel":"vetting","text":"The invitation expired.","key":"invitation_expired"}"#;
+    let reminder = r#"{"kind":"reminder","nomination_id":"01KQ2Z3Y4X5W6V7T8S9R0QPNMK","channel":"iln","date":"2027-01-15","text":":bell: Waiting."}"#;
+
+    let note: Message = serde_json::from_str(note).unwrap();
+    let reminder: Message = serde_json::from_str(reminder).unwrap();
+
+    assert!(matches!(&note, Message::ChannelNote { note: None, .. }), "{note:?}");
+    assert_eq!(
+        note.note_text(crate::slack::ChannelLanguage::Es).as_deref(),
+        Some("The invitation expired.")
+    );
+    assert_eq!(
+        reminder.thread_note(crate::slack::ChannelLanguage::Es).as_deref(),
+        Some(":bell: Waiting.")
     );
 }
 
@@ -314,6 +350,7 @@ fn a_message_caused_again_has_the_same_id_and_another_one_has_another() {
                     *request += 1
                 }
                 Message::CardUpdate { version, .. } => *version += 1,
+                Message::ConcernResolved { concern_id, .. } => concern_id.push('1'),
                 Message::ConcernRaised { key, .. }
                 | Message::Ephemeral { key, .. }
                 | Message::ChannelNote { key, .. } => key.push('1'),

@@ -56,6 +56,9 @@ pub struct InputValue {
     pub value: Option<String>,
     #[serde(default)]
     pub selected_options: Option<Vec<SelectedOption>>,
+    /// A `static_select`'s choice.
+    #[serde(default)]
+    pub selected_option: Option<SelectedOption>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -108,6 +111,19 @@ impl View {
             .find_map(|input| input.value.as_deref())
     }
 
+    /// The value of the option chosen in the select of block `block_id`
+    /// (`view.state.values[block][action].selected_option.value`), if any:
+    /// for the resolve-concern modal, `selected(modals::CONCERN_BLOCK)` is
+    /// the concern's id.
+    pub fn selected(&self, block_id: &str) -> Option<&str> {
+        self.state
+            .values
+            .get(block_id)?
+            .values()
+            .find_map(|input| input.selected_option.as_ref())
+            .map(|option| option.value.as_str())
+    }
+
     /// Whether the checkbox option `value` in block `block_id` is ticked.
     pub fn ticked(&self, block_id: &str, value: &str) -> bool {
         self.state.values.get(block_id).is_some_and(|inputs| {
@@ -155,6 +171,24 @@ mod tests {
                 assert_eq!(view.text("reason"), Some("No"));
                 assert!(view.ticked("share", "share"));
                 assert!(!view.ticked("reason", "share"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_modal_submission_gives_the_option_chosen_in_a_select() {
+        let payload = r#"{"type":"view_submission","user":{"id":"U1"},"view":{"callback_id":"vetting.resolve_concern",
+            "private_metadata":"x","state":{"values":{
+            "concern":{"concern_input":{"type":"static_select","selected_option":{"text":{"type":"plain_text","text":"2027-01-15 · We"},"value":"UM.aa"}}},
+            "text":{"text_input":{"type":"plain_text_input","value":"Talked it through."}},
+            "empty":{"concern_input":{"type":"static_select","selected_option":null}}}}}}"#;
+        match serde_json::from_str::<Interaction>(payload).unwrap() {
+            Interaction::ViewSubmission { view, .. } => {
+                assert_eq!(view.selected("concern"), Some("UM.aa"));
+                assert_eq!(view.text("text"), Some("Talked it through."));
+                assert_eq!(view.selected("empty"), None);
+                assert_eq!(view.selected("missing"), None);
             }
             other => panic!("{other:?}"),
         }

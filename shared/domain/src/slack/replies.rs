@@ -2,6 +2,7 @@
 //! changes nothing, and how moves and actors are named on the cards.
 
 use crate::audit::Actor;
+use crate::i18n::Language;
 use crate::lifecycle::{Command, Status};
 use crate::nomination::{LastMove, Nomination};
 
@@ -28,71 +29,59 @@ pub enum ClickRefused {
 }
 
 impl ClickRefused {
-    /// The ephemeral answer, or `None` when silence is right (a repeat).
-    pub fn explanation(&self) -> Option<String> {
+    /// The ephemeral answer in `language`, or `None` when silence is right
+    /// (a repeat). The reader's language: `ChannelLanguage::reply_in`.
+    pub fn explanation(&self, language: Language) -> Option<String> {
+        let status_words = |status: &Status| status_name(*status, language);
         match self {
-            ClickRefused::NotAllowed => {
-                Some("You are not on the list of people who may do this. Nothing changed.".into())
+            ClickRefused::NotAllowed => Some(language.slack_text("replies.not_allowed", &[])),
+            ClickRefused::OwnNomination => Some(language.slack_text("replies.own_nomination", &[])),
+            ClickRefused::NotInDiscussion { status } => {
+                Some(language.slack_text("replies.not_in_discussion", &[("status", &status_words(status))]))
             }
-            ClickRefused::OwnNomination => Some(
-                "You nominated this person or endorsed the nomination, so you may not decide on it. Nothing changed."
-                    .into(),
-            ),
-            ClickRefused::NotInDiscussion { status } => Some(format!(
-                "This nomination is {status}; concerns are raised while it is discussed."
-            )),
             ClickRefused::AlreadyMoved { status, last_move } => Some(match last_move {
-                Some(last) => format!(
-                    "Already {} by {} at {}. Nothing changed.",
-                    past_tense(last.command),
-                    actor_name(&last.actor),
-                    last.at.format("%Y-%m-%d %H:%M UTC")
+                Some(last) => language.slack_text(
+                    "replies.already_moved",
+                    &[
+                        ("move", &past_tense(last.command, language)),
+                        ("actor", &actor_name(&last.actor, language)),
+                        ("at", &last.at.format("%Y-%m-%d %H:%M UTC").to_string()),
+                    ],
                 ),
-                None => format!("This nomination is {status}. Nothing changed."),
+                None => language.slack_text("replies.status_only", &[("status", &status_words(status))]),
             }),
-            ClickRefused::Conflicted => Some(
-                "You declared a conflict on this nomination, so you no longer confirm, raise concerns or count for it. \
-                 Nothing changed."
-                    .into(),
-            ),
-            ClickRefused::AwaitsIac => Some(
-                "This nomination was referred to the IAC; confirmations wait for its outcome. Nothing changed.".into(),
-            ),
+            ClickRefused::Conflicted => Some(language.slack_text("replies.conflicted", &[])),
+            ClickRefused::AwaitsIac => Some(language.slack_text("replies.awaits_iac", &[])),
             ClickRefused::Repeat => None,
         }
     }
 }
 
-pub fn past_tense(command: Command) -> &'static str {
-    match command {
-        Command::VerifyNominatorEmail => "verified",
-        Command::Approve => "approved",
-        Command::RequestInformation => "sent back with a question",
-        Command::Reject => "rejected",
-        Command::Confirm => "confirmed",
-        Command::Decline => "closed without going ahead",
-        Command::SendInvitation => "invited",
-        Command::ResendInvitation => "invited again",
-        Command::AcceptInvitation => "accepted",
-        Command::DeclineInvitation => "declined by the nominee",
-        Command::Expire => "expired",
-        Command::Withdraw => "withdrawn",
-        Command::Merge => "merged into another nomination",
-    }
+/// A move in the past tense, as in "approved by …".
+pub fn past_tense(command: Command, language: Language) -> String {
+    language.slack_text(&format!("moves.{command}"), &[])
+}
+
+/// Where a nomination stands, in words: "awaiting vetting".
+pub fn status_name(status: Status, language: Language) -> String {
+    language.slack_text(&format!("statuses.{}", status.code()), &[])
 }
 
 /// How an actor is named in Slack: a mention for Slack users, a role else.
-pub fn actor_name(actor: &Actor) -> String {
-    match actor {
-        Actor::Vetter(id) | Actor::Confirmer(id) if id.starts_with('U') || id.starts_with('W') => format!("<@{id}>"),
-        Actor::Vetter(_) => "IMI staff".into(),
-        Actor::Confirmer(_) => "an ILN member".into(),
-        Actor::Admin(_) => "an IMI administrator".into(),
-        Actor::Nominator => "the nominator".into(),
-        Actor::Endorser => "an endorser".into(),
-        Actor::Nominee => "the nominee".into(),
-        Actor::System => "the system".into(),
-    }
+pub fn actor_name(actor: &Actor, language: Language) -> String {
+    let role = match actor {
+        Actor::Vetter(id) | Actor::Confirmer(id) if id.starts_with('U') || id.starts_with('W') => {
+            return format!("<@{id}>");
+        }
+        Actor::Vetter(_) => "vetter",
+        Actor::Confirmer(_) => "confirmer",
+        Actor::Admin(_) => "admin",
+        Actor::Nominator => "nominator",
+        Actor::Endorser => "endorser",
+        Actor::Nominee => "nominee",
+        Actor::System => "system",
+    };
+    language.slack_text(&format!("actors.{role}"), &[])
 }
 
 impl ClickRefused {
@@ -107,5 +96,82 @@ impl ClickRefused {
                 last_move: nomination.last_move.clone(),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::DateTime;
+
+    fn moved() -> ClickRefused {
+        ClickRefused::AlreadyMoved {
+            status: Status::Confirmed,
+            last_move: Some(LastMove {
+                actor: Actor::Confirmer("UA".into()),
+                command: Command::Confirm,
+                at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_refusal_is_explained_in_the_readers_language() {
+        assert_eq!(
+            moved().explanation(Language::En).unwrap(),
+            "Already confirmed by <@UA> at 2027-01-15 08:00 UTC. Nothing changed."
+        );
+        assert_eq!(
+            moved().explanation(Language::Es).unwrap(),
+            "Ya confirmada por <@UA> el 2027-01-15 08:00 UTC. No ha cambiado nada."
+        );
+        assert_eq!(
+            ClickRefused::NotInDiscussion {
+                status: Status::AwaitingVetting
+            }
+            .explanation(Language::Es)
+            .unwrap(),
+            "Esta nominación está pendiente de evaluación; las objeciones se plantean durante la deliberación."
+        );
+        assert_eq!(ClickRefused::Repeat.explanation(Language::Es), None);
+    }
+
+    #[test]
+    fn every_move_status_and_actor_has_words_in_both_languages() {
+        let commands = [
+            Command::VerifyNominatorEmail,
+            Command::Approve,
+            Command::RequestInformation,
+            Command::Reject,
+            Command::Confirm,
+            Command::Decline,
+            Command::SendInvitation,
+            Command::ResendInvitation,
+            Command::AcceptInvitation,
+            Command::DeclineInvitation,
+            Command::Expire,
+            Command::Withdraw,
+            Command::Merge,
+        ];
+        let actors = [
+            Actor::Vetter("staff@imi.test".into()),
+            Actor::Confirmer("member-7".into()),
+            Actor::Admin("a".into()),
+            Actor::Nominator,
+            Actor::Endorser,
+            Actor::Nominee,
+            Actor::System,
+        ];
+        for language in Language::ALL {
+            let words = commands
+                .iter()
+                .map(|command| past_tense(*command, language))
+                .chain(Status::ALL.iter().map(|status| status_name(*status, language)))
+                .chain(actors.iter().map(|actor| actor_name(actor, language)));
+            for word in words {
+                assert!(!word.contains('.') && !word.contains('_'), "{language}: {word}");
+            }
+        }
+        assert_eq!(actor_name(&Actor::Vetter("U9".into()), Language::Es), "<@U9>");
     }
 }
