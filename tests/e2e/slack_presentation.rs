@@ -2,7 +2,7 @@
 //! the ILN card only when they agreed to it.
 
 use crate::fixtures::slack_calls_to;
-use iln_tests::{ILN_CHANNEL, Options, SLACK_MEMBER, TestApp, VETTING_CHANNEL, nomination, unique_address};
+use iln_tests::{ILN_CHANNEL, Options, TestApp, VETTING_CHANNEL, nomination, unique_address};
 
 /// A system whose ILN channel is Spanish; the vetting channel keeps the
 /// template's default (English).
@@ -21,7 +21,7 @@ async fn a_spanish_iln_channel_gets_spanish_cards_notes_and_private_replies() {
 
     let concern = app
         .submit_modal(
-            SLACK_MEMBER,
+            "UC02",
             "iln.raise_concern",
             &nomination.id,
             3,
@@ -51,7 +51,7 @@ async fn a_spanish_iln_channel_gets_spanish_cards_notes_and_private_replies() {
         assert!(!card.contains(english), "{english:?} in {card}");
     }
     let note = iln_posts.last().unwrap()["text"].as_str().unwrap().to_owned();
-    assert!(note.starts_with(":warning: Objeción planteada por <@UMEI>:"), "{note}");
+    assert!(note.starts_with(":warning: Objeción planteada por <@UC02>:"), "{note}");
     let replies = slack_calls_to(&app, "chat.postEphemeral").await;
     assert_eq!(replies.len(), 1);
     assert!(

@@ -567,18 +567,10 @@ async fn only_listed_people_raise_concerns_and_the_same_concern_twice_is_recorde
         .submit_modal("UOUTSIDER", "iln.raise_concern", &nomination.id, 3, concern, false)
         .await;
     let first = app
-        .submit_modal(SLACK_MEMBER, "iln.raise_concern", &nomination.id, 3, concern, false)
+        .submit_modal("UC02", "iln.raise_concern", &nomination.id, 3, concern, false)
         .await;
     let again = app
-        .submit_modal_at(
-            later,
-            SLACK_MEMBER,
-            "iln.raise_concern",
-            &nomination.id,
-            3,
-            concern,
-            false,
-        )
+        .submit_modal_at(later, "UC02", "iln.raise_concern", &nomination.id, 3, concern, false)
         .await;
     app.deliver_outbox().await;
 

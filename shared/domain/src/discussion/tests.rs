@@ -279,7 +279,10 @@ fn a_late_click_is_told_who_confirmed_and_the_winners_repeat_gets_silence() {
     let confirmed = after(&confirm(&discussed(&rules), &member("UA"), &rules, during()).unwrap());
     assert_eq!(confirmed.status, Status::Confirmed);
     let refused = confirm(&confirmed, &member("UB"), &rules, during()).unwrap_err();
-    assert!(refused.explanation(Language::En).unwrap().contains("<@UA>"), "{refused:?}");
+    assert!(
+        refused.explanation(Language::En).unwrap().contains("<@UA>"),
+        "{refused:?}"
+    );
     assert_eq!(
         confirm(&confirmed, &member("UA"), &rules, during()),
         Err(ClickRefused::Repeat)
