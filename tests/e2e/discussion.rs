@@ -2,7 +2,10 @@
 //! hold until a vetter resolves them, conflicts, and the IAC.
 
 use chrono::Duration;
-use iln_tests::{ILN_CHANNEL, Options, TestApp, TestResponse, admin_token, nomination, unique_address, vetter_token};
+use iln_tests::{
+    ILN_CHANNEL, Options, SLACK_VETTER, TestApp, TestResponse, VETTING_CHANNEL, admin_token, nomination,
+    unique_address, vetter_token,
+};
 use serde_json::{Value, json};
 
 async fn status(app: &TestApp, id: &str) -> String {
@@ -403,4 +406,76 @@ async fn a_quorum_short_when_the_window_ends_is_not_confirmed_and_the_nominator_
     assert_eq!(run.discussions_ended, 1);
     assert_eq!(status(&app, &nomination.id).await, "not_confirmed");
     assert_eq!(app.outbox_of_kind("process_concluded").await.len(), 1, "told once");
+}
+
+#[tokio::test]
+async fn a_vetter_resolves_a_concern_from_the_vetting_card_and_the_iln_thread_is_told() {
+    let app = TestApp::spawn().await;
+    let nomination = app.in_discussion().await;
+    app.submit_modal(
+        "UC02",
+        "iln.raise_concern",
+        &nomination.id,
+        3,
+        "Is the CV current?",
+        false,
+    )
+    .await;
+    confirm(&app, "UC01", &nomination.id).await;
+    assert_eq!(
+        status(&app, &nomination.id).await,
+        "in_discussion",
+        "the concern holds it"
+    );
+
+    let opened = app
+        .click(
+            SLACK_VETTER,
+            "vetting.resolve_concern",
+            &nomination.id,
+            5,
+            VETTING_CHANNEL,
+        )
+        .await;
+    let modals: Vec<String> = app
+        .slack_calls()
+        .await
+        .into_iter()
+        .filter(|call| call.method == "views.open")
+        .map(|call| call.body.to_string())
+        .collect();
+    assert_eq!(opened.status, 200);
+    assert_eq!(modals.len(), 1);
+    assert!(modals[0].contains("Is the CV current?"), "{}", modals[0]);
+
+    let concern_id = open_concern(&app, &nomination.id).await;
+    let submission = json!({
+        "type": "view_submission",
+        "user": { "id": SLACK_VETTER },
+        "view": {
+            "id": "V1",
+            "callback_id": "vetting.resolve_concern",
+            "private_metadata": format!("{}:5|{VETTING_CHANNEL}", nomination.id),
+            "state": { "values": {
+                "concern": { "concern_input": { "type": "static_select", "selected_option": { "value": concern_id } } },
+                "text": { "text_input": { "type": "plain_text_input", "value": "Checked with the court." } },
+            } },
+        },
+    });
+    let body = TestApp::interaction_body(&submission);
+    let resolved = app
+        .from_slack("/slack/interactions", "application/x-www-form-urlencoded", &body, &[])
+        .await;
+    app.deliver_outbox().await;
+
+    assert_eq!(resolved.status, 200, "{}", resolved.body);
+    assert_eq!(status(&app, &nomination.id).await, "invited");
+    let notes: Vec<String> = app
+        .posts_to(ILN_CHANNEL)
+        .await
+        .into_iter()
+        .map(|post| post.to_string())
+        .filter(|post| post.contains("Checked with the court."))
+        .collect();
+    assert_eq!(notes.len(), 1, "the ILN card's thread is told");
 }
