@@ -3,12 +3,14 @@ use iln_adapters::dynamodb::{Commit, Dossier, NominationTable, StoreError};
 use iln_adapters::http::{
     Unrouted, json, json_error, json_unavailable, log_internal, log_unavailable, route, too_large, with_allow,
 };
-use iln_adapters::slack::SlackClient;
+use iln_adapters::slack::{SlackClient, SlackError};
+use iln_adapters::slack_people::{PeopleError, SlackPeople};
 use iln_domain::audit::Actor;
-use iln_domain::confirmation::{self, Button, SlackPermissions};
+use iln_domain::confirmation::{self, Button};
 use iln_domain::message::Message;
 use iln_domain::slack::command::{self, IlnCommand};
 use iln_domain::slack::interaction::{Interaction, SlackUserId, View};
+use iln_domain::slack::participant::Participant;
 use iln_domain::slack::replies::ClickRefused;
 use iln_domain::slack::signature::SigningSecret;
 use iln_domain::slack::{ActionValue, action, modals, signature};
@@ -25,7 +27,10 @@ pub struct App {
     /// Only to open modals: `views.open` must use a click's trigger at once.
     pub slack: SlackClient,
     pub signing_secret: SigningSecret,
-    pub permissions: SlackPermissions,
+    /// Who a clicking user is and what they may do, read at each click.
+    pub people: SlackPeople,
+    /// Distinct confirmations that confirm.
+    pub quorum: usize,
 }
 
 /// Slack's requests are small forms; a card's full blocks (50 blocks of
@@ -44,6 +49,9 @@ enum Failure {
     /// The table did not answer in time: what the request asked may or may
     /// not have been recorded. How Slack is told depends on the surface.
     Unavailable(StoreError, Surface),
+    /// Slack did not say in time who the user is: nothing was read or
+    /// changed.
+    WhoUnknown(SlackError, Surface),
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
 
@@ -69,10 +77,21 @@ enum Surface {
     Command,
 }
 
+impl From<PeopleError> for Failure {
+    fn from(error: PeopleError) -> Self {
+        match error {
+            PeopleError::Store(error) => error.into(),
+            PeopleError::Slack(error) if error.is_retryable() => Failure::WhoUnknown(error, Surface::Retried),
+            PeopleError::Slack(error) => Failure::Internal(error.into()),
+        }
+    }
+}
+
 impl Failure {
     fn seen_in(self, surface: Surface) -> Self {
         match self {
             Failure::Unavailable(error, _) => Failure::Unavailable(error, surface),
+            Failure::WhoUnknown(error, _) => Failure::WhoUnknown(error, surface),
             other => other,
         }
     }
@@ -128,7 +147,7 @@ async fn dispatch(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Re
     .map_err(Failure::Unverified)?;
     match route {
         Route::Interaction => interaction(app, body, now).await,
-        Route::Command => command(app, body)
+        Route::Command => command(app, body, now)
             .await
             .map_err(|failure| failure.seen_in(Surface::Command)),
         Route::Event => event(app, body, now).await,
@@ -202,10 +221,11 @@ async fn button(
     let Some(pressed) = Button::parse(action_id) else {
         return Err(Failure::BadRequest(format!("unknown action {action_id:?}")));
     };
-    if !app.permissions.may_press(pressed, click.user) {
+    let participant = app.people.participant(click.user, now).await?;
+    let Some(participant) = participant.filter(|participant| participant.may_press(pressed)) else {
         tell(app, value.nomination_id, click, &ClickRefused::NotAllowed, now).await?;
         return Ok(acknowledged());
-    }
+    };
     // The modal carries the card's channel so its answer can go there too.
     let metadata = format!("{}|{}", value.encode(), click.channel.unwrap_or_default());
     if let Some(view) = modals::for_action(action_id, &metadata) {
@@ -214,34 +234,53 @@ async fn button(
         }
         return Ok(acknowledged());
     }
-    if action_id == action::APPROVE {
-        let dossier = read_dossier(app, value.nomination_id).await?;
-        vet(app, &dossier, click, &Decision::Approve, value.version, now).await?;
-        return Ok(acknowledged());
-    }
-    let nomination = read(app, value.nomination_id).await?;
-    match confirmation::confirm(&nomination, click.user, &app.permissions, now) {
-        Ok(step) => record(app, &step, click, now).await?,
-        Err(refused) => tell(app, nomination.id, click, &refused, now).await?,
+    match pressed {
+        Button::Approve => {
+            let dossier = read_dossier(app, value.nomination_id).await?;
+            vet(
+                app,
+                &dossier,
+                click,
+                &participant,
+                &Decision::Approve,
+                value.version,
+                now,
+            )
+            .await?;
+        }
+        Button::Confirm => {
+            let nomination = read(app, value.nomination_id).await?;
+            match confirmation::confirm(&nomination, &participant, app.quorum, now) {
+                Ok(step) => record(app, &step, click, now).await?,
+                Err(refused) => tell(app, nomination.id, click, &refused, now).await?,
+            }
+        }
+        other => {
+            return Err(Failure::BadRequest(format!(
+                "{other:?} is not a button that acts at once"
+            )));
+        }
     }
     Ok(acknowledged())
 }
 
 /// A vetting decision taken in Slack: the same domain decision as the staff
-/// API, by a listed vetter known by the address on the list.
+/// API, by a vetter on the staff list, known by the address Slack holds.
 async fn vet(
     app: &App,
     dossier: &Dossier,
     click: &Click<'_>,
+    participant: &Participant,
     decision: &Decision,
     expected_version: u64,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, Failure> {
     let nomination = &dossier.nomination;
-    let Some(email) = app.permissions.vetter(click.user) else {
+    if !participant.vetter {
         tell(app, nomination.id, click, &ClickRefused::NotAllowed, now).await?;
         return Ok(ClickRefused::NotAllowed.explanation());
-    };
+    }
+    let email = &participant.email;
     let actor = Actor::Vetter(click.user.as_str().to_owned());
     let endorsers = dossier.endorsers();
     match vetting::decide(
@@ -351,10 +390,14 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
         channel: Some(channel).filter(|c| !c.is_empty()),
         key: &key,
     };
+    let not_allowed = || modal_error(&ClickRefused::NotAllowed.explanation().unwrap_or_default());
+    let Some(participant) = app.people.participant(user, now).await? else {
+        return Ok(not_allowed());
+    };
     let refusal = match view.callback_id.as_str() {
         action::REJECT | action::REQUEST_INFORMATION => {
-            if app.permissions.vetter(user).is_none() {
-                return Ok(modal_error(&ClickRefused::NotAllowed.explanation().unwrap_or_default()));
+            if !participant.vetter {
+                return Ok(not_allowed());
             }
             let decision = match view.callback_id.as_str() {
                 action::REJECT => Decision::Reject {
@@ -364,11 +407,11 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
                 _ => Decision::RequestInformation { question: reason },
             };
             let dossier = read_dossier(app, value.nomination_id).await?;
-            vet(app, &dossier, &click, &decision, value.version, now).await?
+            vet(app, &dossier, &click, &participant, &decision, value.version, now).await?
         }
         action::DECLINE => {
             let nomination = read(app, value.nomination_id).await?;
-            match confirmation::decline(&nomination, user, &app.permissions, &reason, now) {
+            match confirmation::decline(&nomination, &participant, &reason, now) {
                 Ok(step) => {
                     record(app, &step, &click, now).await?;
                     None
@@ -378,7 +421,7 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
         }
         action::RAISE_CONCERN => {
             let nomination = read(app, value.nomination_id).await?;
-            match confirmation::raise_concern(&nomination, user, &app.permissions, &reason, now) {
+            match confirmation::raise_concern(&nomination, &participant, &reason, now) {
                 // The same concern again finds its note stored: nothing more.
                 Ok(concern) => {
                     app.table
@@ -409,14 +452,15 @@ fn ephemeral(text: &str) -> Response<Body> {
 }
 
 #[tracing::instrument(skip_all)]
-async fn command(app: &App, body: &[u8]) -> Result<Response<Body>, Failure> {
+async fn command(app: &App, body: &[u8], now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
     let form: CommandForm =
         serde_html_form::from_bytes(body).map_err(|_| Failure::BadRequest("not a slash command".into()))?;
     let user = SlackUserId::new(form.user_id);
-    if !app.permissions.may_use_commands(&user) {
+    let participant = app.people.participant(&user, now).await?;
+    let Some(participant) = participant.filter(Participant::may_use_commands) else {
         return Ok(ephemeral(command::NOT_ALLOWED));
-    }
-    let visible = app.permissions.visible_statuses(&user);
+    };
+    let visible = participant.visible_statuses();
     let text = match IlnCommand::parse(&form.text) {
         IlnCommand::Pending => {
             let mut queues = Vec::new();
@@ -498,6 +542,18 @@ fn respond_to_failure(failure: Failure) -> Response<Body> {
                 Surface::Command => {
                     ephemeral("Our records did not answer in time; nothing was changed. Try again in a minute.")
                 }
+            };
+        }
+        Failure::WhoUnknown(cause, surface) => {
+            tracing::warn!(error = %cause, "Slack did not say in time who the user is");
+            return match surface {
+                Surface::Retried => json_unavailable(
+                    "Slack did not say in time who you are; nothing was changed; sending it again is safe",
+                ),
+                Surface::Modal { .. } => modal_error(
+                    "Slack did not say in time who you are: nothing was recorded. Submit again in a moment.",
+                ),
+                Surface::Command => ephemeral("Slack did not say in time who you are. Try again in a minute."),
             };
         }
         Failure::Internal(cause) => {

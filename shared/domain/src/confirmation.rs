@@ -1,17 +1,17 @@
-//! ILN confirmation in Slack: who may click what, the quorum of distinct
-//! confirmers, and what each click causes.
+//! ILN confirmation in Slack: the buttons, the quorum of distinct
+//! confirmers, and what each click causes. Who may press what is the
+//! participant's (`slack::participant`).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 use crate::audit::{Actor, AuditEvent};
 use crate::lifecycle::{Command, Status};
 use crate::message::Message;
 use crate::nomination::Nomination;
-use crate::person::EmailAddress;
 use crate::slack::Channel;
 use crate::slack::interaction::SlackUserId;
+use crate::slack::participant::Participant;
 use crate::slack::replies::ClickRefused;
 use crate::step::Step;
 
@@ -20,92 +20,6 @@ use crate::step::Step;
 pub struct Confirmation {
     pub by: SlackUserId,
     pub at: DateTime<Utc>,
-}
-
-/// Who may act in Slack: allow-lists of Slack users with their e-mail (so a
-/// nominator is recognised), and how many distinct confirmations confirm.
-/// Vetters vet, confirmers confirm or decline, members of the ILN channel
-/// may only raise concerns; anyone on a list may raise one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SlackPermissions {
-    vetters: HashMap<SlackUserId, EmailAddress>,
-    confirmers: HashMap<SlackUserId, EmailAddress>,
-    members: HashMap<SlackUserId, EmailAddress>,
-    quorum: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("allow-list entry {0:?} is not `SLACK_USER_ID=email`")]
-pub struct BadAllowList(String);
-
-fn allow_list(raw: &str) -> Result<HashMap<SlackUserId, EmailAddress>, BadAllowList> {
-    raw.split(',')
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty())
-        .map(|entry| {
-            let (id, email) = entry.split_once('=').ok_or_else(|| BadAllowList(entry.to_owned()))?;
-            let email = EmailAddress::parse(email).map_err(|_| BadAllowList(entry.to_owned()))?;
-            match id.trim() {
-                "" => Err(BadAllowList(entry.to_owned())),
-                id => Ok((SlackUserId::new(id), email)),
-            }
-        })
-        .collect()
-}
-
-impl SlackPermissions {
-    /// `vetters` and `confirmers` as `U1=ana@imi.org,U2=bo@imi.org`.
-    pub fn parse(vetters: &str, confirmers: &str, quorum: usize) -> Result<Self, BadAllowList> {
-        Ok(Self {
-            vetters: allow_list(vetters)?,
-            confirmers: allow_list(confirmers)?,
-            members: HashMap::new(),
-            quorum: quorum.max(1),
-        })
-    }
-
-    /// ILN members who may raise concerns (and do nothing else), in the same
-    /// `U1=ana@example.org,…` form.
-    pub fn with_members(self, members: &str) -> Result<Self, BadAllowList> {
-        Ok(Self {
-            members: allow_list(members)?,
-            ..self
-        })
-    }
-
-    /// The vetter's e-mail, if `user` may vet.
-    pub fn vetter(&self, user: &SlackUserId) -> Option<&EmailAddress> {
-        self.vetters.get(user)
-    }
-
-    pub fn confirmer(&self, user: &SlackUserId) -> Option<&EmailAddress> {
-        self.confirmers.get(user)
-    }
-
-    pub fn may_use_commands(&self, user: &SlackUserId) -> bool {
-        self.vetters.contains_key(user) || self.confirmers.contains_key(user)
-    }
-
-    pub fn may_raise_concern(&self, user: &SlackUserId) -> bool {
-        self.may_use_commands(user) || self.members.contains_key(user)
-    }
-
-    /// The statuses whose nominations `user` may see in `/iln`: vetters the
-    /// vetting queue, confirmers the nominations in discussion.
-    pub fn visible_statuses(&self, user: &SlackUserId) -> Vec<Status> {
-        let mut statuses = Vec::new();
-        if self.vetters.contains_key(user) {
-            statuses.push(Status::AwaitingVetting);
-        }
-        if self.confirmers.contains_key(user) {
-            statuses.push(Status::InDiscussion);
-        }
-        statuses
-    }
-
-    pub fn quorum(&self) -> usize {
-        self.quorum
-    }
 }
 
 /// The buttons of the vetting and ILN cards (and the modals they open).
@@ -117,6 +31,10 @@ pub enum Button {
     Confirm,
     Decline,
     RaiseConcern,
+    DeclareConflict,
+    ResolveConcern,
+    ReferToIac,
+    Close,
 }
 
 impl Button {
@@ -130,32 +48,27 @@ impl Button {
             action::CONFIRM => Button::Confirm,
             action::DECLINE => Button::Decline,
             action::RAISE_CONCERN => Button::RaiseConcern,
+            action::DECLARE_CONFLICT => Button::DeclareConflict,
+            action::RESOLVE_CONCERN => Button::ResolveConcern,
+            action::REFER_TO_IAC => Button::ReferToIac,
+            action::CLOSE => Button::Close,
             _ => return None,
         })
-    }
-}
-
-impl SlackPermissions {
-    /// Vetters vet; confirmers confirm or decline; anyone listed, members
-    /// included, may raise a concern.
-    pub fn may_press(&self, button: Button, user: &SlackUserId) -> bool {
-        match button {
-            Button::Approve | Button::Reject | Button::RequestInformation => self.vetter(user).is_some(),
-            Button::Confirm | Button::Decline => self.confirmer(user).is_some(),
-            Button::RaiseConcern => self.may_raise_concern(user),
-        }
     }
 }
 
 /// A Confirm click by `user` on `nomination`.
 pub fn confirm(
     nomination: &Nomination,
-    user: &SlackUserId,
-    permissions: &SlackPermissions,
+    participant: &Participant,
+    quorum: usize,
     now: DateTime<Utc>,
 ) -> Result<Step, ClickRefused> {
-    let email = permissions.confirmer(user).ok_or(ClickRefused::NotAllowed)?;
-    if *email == nomination.submission.nominator.email {
+    if !participant.confirmer {
+        return Err(ClickRefused::NotAllowed);
+    }
+    let user = &participant.user;
+    if participant.email == nomination.submission.nominator.email {
         return Err(ClickRefused::OwnNomination);
     }
     let mut discussion = nomination.discussion.clone().unwrap_or_default();
@@ -181,7 +94,7 @@ pub fn confirm(
         at: now,
     });
     let actor = Actor::Confirmer(user.as_str().to_owned());
-    let reached = discussion.counted_confirmations().count() >= permissions.quorum();
+    let reached = discussion.counted_confirmations().count() >= quorum.max(1);
     let update = Message::CardUpdate {
         nomination_id: nomination.id,
         channel: Channel::Iln,
@@ -209,18 +122,25 @@ pub fn confirm(
 mod tests {
     use super::*;
     use crate::nomination::LastMove;
+    use crate::person::EmailAddress;
 
     fn in_discussion() -> Nomination {
         crate::test_support::nomination(Status::InDiscussion, 3, crate::Language::En)
     }
 
-    fn permissions(quorum: usize) -> SlackPermissions {
-        SlackPermissions::parse(
-            "UV=vera@imi.org",
-            "UA=ana@imi.org, UB=bo@imi.org, UL=lucia@example.org",
-            quorum,
-        )
-        .unwrap()
+    /// `user` with `email`, a confirmer or not (never a vetter).
+    fn person(user: &str, email: &str, confirmer: bool) -> Participant {
+        Participant {
+            user: SlackUserId::new(user),
+            email: EmailAddress::parse(email).unwrap(),
+            vetter: false,
+            confirmer,
+            language: None,
+        }
+    }
+
+    fn confirmer(user: &str) -> Participant {
+        person(user, &format!("{}@imi.org", user.to_lowercase()), true)
     }
 
     fn now() -> DateTime<Utc> {
@@ -228,34 +148,19 @@ mod tests {
     }
 
     #[test]
-    fn vetters_vet_confirmers_confirm_and_anyone_listed_may_raise_a_concern() {
-        let permissions = permissions(1).with_members("UM=mia@example.org").unwrap();
-        let (vetter, confirmer, member, stranger) = (
-            SlackUserId::new("UV"),
-            SlackUserId::new("UA"),
-            SlackUserId::new("UM"),
-            SlackUserId::new("UX"),
-        );
-        use Button as B;
-        for (button, allowed) in [
-            (B::Approve, [true, false, false, false]),
-            (B::Reject, [true, false, false, false]),
-            (B::RequestInformation, [true, false, false, false]),
-            (B::Confirm, [false, true, false, false]),
-            (B::Decline, [false, true, false, false]),
-            (B::RaiseConcern, [true, true, true, false]),
-        ] {
-            let pressed = [&vetter, &confirmer, &member, &stranger].map(|user| permissions.may_press(button, user));
-            assert_eq!(pressed, allowed, "{button:?}");
-        }
+    fn buttons_are_read_from_their_action_ids() {
         assert_eq!(Button::parse(crate::slack::action::CONFIRM), Some(Button::Confirm));
+        assert_eq!(
+            Button::parse(crate::slack::action::DECLARE_CONFLICT),
+            Some(Button::DeclareConflict)
+        );
         assert_eq!(Button::parse("iln.unknown"), None);
     }
 
     #[test]
     fn with_a_quorum_of_one_the_first_confirmation_confirms_and_queues_the_invitation() {
         let nomination = in_discussion();
-        let outcome = confirm(&nomination, &SlackUserId::new("UA"), &permissions(1), now()).unwrap();
+        let outcome = confirm(&nomination, &confirmer("UA"), 1, now()).unwrap();
         assert_eq!(outcome.to, Status::Confirmed);
         assert!(outcome.messages.contains(&Message::Invitation {
             nomination_id: nomination.id,
@@ -266,28 +171,28 @@ mod tests {
     #[test]
     fn with_a_quorum_of_two_two_distinct_people_are_needed_and_a_repeat_counts_once() {
         let mut nomination = in_discussion();
-        let first = confirm(&nomination, &SlackUserId::new("UA"), &permissions(2), now()).unwrap();
+        let first = confirm(&nomination, &confirmer("UA"), 2, now()).unwrap();
         assert_eq!(first.to, Status::InDiscussion);
         assert!(!first.messages.iter().any(|m| matches!(m, Message::Invitation { .. })));
         nomination.discussion = first.discussion;
         assert_eq!(
-            confirm(&nomination, &SlackUserId::new("UA"), &permissions(2), now()),
+            confirm(&nomination, &confirmer("UA"), 2, now()),
             Err(ClickRefused::Repeat)
         );
-        let second = confirm(&nomination, &SlackUserId::new("UB"), &permissions(2), now()).unwrap();
+        let second = confirm(&nomination, &confirmer("UB"), 2, now()).unwrap();
         assert_eq!(second.to, Status::Confirmed);
         assert_eq!(second.discussion.map(|d| d.confirmations.len()), Some(2));
     }
 
     #[test]
-    fn only_listed_confirmers_who_are_not_the_nominator_may_confirm() {
+    fn only_confirmers_who_are_not_the_nominator_may_confirm() {
         let nomination = in_discussion();
         assert_eq!(
-            confirm(&nomination, &SlackUserId::new("UX"), &permissions(1), now()),
+            confirm(&nomination, &person("UX", "x@example.org", false), 1, now()),
             Err(ClickRefused::NotAllowed)
         );
         assert_eq!(
-            confirm(&nomination, &SlackUserId::new("UL"), &permissions(1), now()),
+            confirm(&nomination, &person("UL", "lucia@example.org", true), 1, now()),
             Err(ClickRefused::OwnNomination)
         );
     }
@@ -308,48 +213,21 @@ mod tests {
             command: Command::Confirm,
             at: now(),
         });
-        let refused = confirm(&nomination, &SlackUserId::new("UB"), &permissions(1), now()).unwrap_err();
+        let refused = confirm(&nomination, &confirmer("UB"), 1, now()).unwrap_err();
         let text = refused.explanation().unwrap();
         assert!(text.contains("confirmed by <@UA>"), "{text}");
         assert_eq!(
-            confirm(&nomination, &SlackUserId::new("UA"), &permissions(1), now()),
+            confirm(&nomination, &confirmer("UA"), 1, now()),
             Err(ClickRefused::Repeat)
         );
     }
 
     #[test]
-    fn allow_lists_must_be_id_equals_email() {
-        assert!(SlackPermissions::parse("U1", "", 1).is_err());
-        assert!(SlackPermissions::parse("U1=not-an-address", "", 1).is_err());
-        assert!(SlackPermissions::parse("", "", 0).is_ok_and(|p| p.quorum() == 1));
-    }
-
-    #[test]
-    fn each_role_sees_its_own_queue_and_anyone_listed_may_raise_a_concern() {
-        let permissions = permissions(1).with_members("UM=mei@example.org").unwrap();
-        let (vetter, confirmer, member, stranger) = (
-            SlackUserId::new("UV"),
-            SlackUserId::new("UA"),
-            SlackUserId::new("UM"),
-            SlackUserId::new("UX"),
-        );
-        assert_eq!(permissions.visible_statuses(&vetter), [Status::AwaitingVetting]);
-        assert_eq!(permissions.visible_statuses(&confirmer), [Status::InDiscussion]);
-        assert!(permissions.visible_statuses(&member).is_empty());
-        assert!(!permissions.may_use_commands(&member));
-        for listed in [&vetter, &confirmer, &member] {
-            assert!(permissions.may_raise_concern(listed), "{listed:?}");
-        }
-        assert!(!permissions.may_raise_concern(&stranger));
-    }
-
-    #[test]
     fn the_same_concern_by_the_same_person_has_one_key() {
         let nomination = in_discussion();
-        let permissions = permissions(1).with_members("UM=mei@example.org").unwrap();
         let concern = |text: &str| crate::vetting::Reason::parse(text).unwrap();
         let key = |user: &str, text: &str, at: DateTime<Utc>| {
-            raise_concern(&nomination, &SlackUserId::new(user), &permissions, &concern(text), at)
+            raise_concern(&nomination, &confirmer(user), &concern(text), at)
                 .unwrap()
                 .message
                 .id()
@@ -359,7 +237,7 @@ mod tests {
         assert_ne!(key("UM", "A conflict.", now()), key("UA", "A conflict.", now()));
         assert_ne!(key("UM", "A conflict.", now()), key("UM", "Another one.", now()));
         assert_eq!(
-            raise_concern(&nomination, &SlackUserId::new("UX"), &permissions, &concern("x"), now()),
+            raise_concern(&nomination, &person("UX", "x@example.org", false), &concern("x"), now()),
             Err(ClickRefused::NotAllowed)
         );
     }
@@ -378,14 +256,14 @@ pub struct ConcernOutcome {
 /// second submit, Slack's retry) is recorded once.
 pub fn raise_concern(
     nomination: &Nomination,
-    user: &SlackUserId,
-    permissions: &SlackPermissions,
+    participant: &Participant,
     concern: &crate::vetting::Reason,
     now: DateTime<Utc>,
 ) -> Result<ConcernOutcome, ClickRefused> {
-    if !permissions.may_raise_concern(user) {
+    if !participant.may_press(Button::RaiseConcern) {
         return Err(ClickRefused::NotAllowed);
     }
+    let user = &participant.user;
     if nomination.status != Status::InDiscussion {
         return Err(ClickRefused::NotInDiscussion {
             status: nomination.status,
@@ -409,13 +287,15 @@ pub fn raise_concern(
 /// A confirmer declining `nomination` for `reason`.
 pub fn decline(
     nomination: &Nomination,
-    user: &SlackUserId,
-    permissions: &SlackPermissions,
+    participant: &Participant,
     reason: &crate::vetting::Reason,
     now: DateTime<Utc>,
 ) -> Result<Step, ClickRefused> {
-    let email = permissions.confirmer(user).ok_or(ClickRefused::NotAllowed)?;
-    if *email == nomination.submission.nominator.email {
+    if !participant.confirmer {
+        return Err(ClickRefused::NotAllowed);
+    }
+    let user = &participant.user;
+    if participant.email == nomination.submission.nominator.email {
         return Err(ClickRefused::OwnNomination);
     }
     let actor = Actor::Confirmer(user.as_str().to_owned());
