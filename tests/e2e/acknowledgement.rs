@@ -1,12 +1,17 @@
-//! Slack waits three seconds for an answer: a state-changing click is
-//! acknowledged after one read and one conditional write, with no call to
-//! Slack or SES; everything else goes through the outbox.
+//! Slack waits three seconds for an answer: a state-changing click by
+//! someone seen before is acknowledged after two reads to know who they are
+//! now, one read and one conditional write, with no call to Slack or SES;
+//! everything else goes through the outbox. Only a user's first click asks
+//! Slack who they are.
 
 use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
 use aws_sdk_dynamodb::error::BoxError;
 use iln_adapters::dynamodb::NominationTable;
 use iln_adapters::slack::{BotToken, SlackClient};
+use iln_adapters::slack_people::SlackPeople;
+use iln_domain::slack::interaction::SlackUserId;
+use iln_domain::vetters::InitialVetters;
 use iln_tests::{ILN_CHANNEL, SLACK_VETTER, TestApp, VETTING_CHANNEL, click_payload};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,16 +42,17 @@ async fn counted_webhook(app: &TestApp) -> (slack_webhook::App, RoundTrips) {
     let config = aws_sdk_dynamodb::config::Builder::from(&aws)
         .interceptor(round_trips.clone())
         .build();
+    let table = NominationTable::new(aws_sdk_dynamodb::Client::from_conf(config), &app.table_name);
+    let slack = SlackClient::new(format!("{}/api", app.slack.uri()), BotToken::new("xoxb-test")).unwrap();
     let webhook = slack_webhook::App {
-        table: NominationTable::new(aws_sdk_dynamodb::Client::from_conf(config), &app.table_name),
-        slack: SlackClient::new(format!("{}/api", app.slack.uri()), BotToken::new("xoxb-test")).unwrap(),
+        people: SlackPeople::new(
+            table.clone(),
+            slack.clone(),
+            InitialVetters::parse(iln_tests::VETTER_EMAIL).unwrap(),
+        ),
+        table,
+        slack,
         signing_secret: iln_tests::signing_secret(),
-        permissions: iln_domain::confirmation::SlackPermissions::parse(
-            &format!("{SLACK_VETTER}={}", iln_tests::VETTER_EMAIL),
-            "UC01=confirmer1@iln.test",
-            1,
-        )
-        .unwrap(),
         rules: iln_domain::discussion::DiscussionRules::parse("quorum", 1, 0, 7).unwrap(),
         iac_address: iln_domain::EmailAddress::parse("iac@iln.test").unwrap(),
         languages: iln_domain::slack::ChannelLanguages::default(),
@@ -69,11 +75,20 @@ fn signed_click(app: &TestApp, payload: &serde_json::Value) -> lambda_http::Requ
 }
 
 #[tokio::test]
-async fn a_confirm_or_approve_click_is_acknowledged_after_one_read_and_one_write_without_calling_slack_or_ses() {
+async fn a_confirm_or_approve_click_is_acknowledged_after_two_reads_for_who_one_read_and_one_write_without_slack_or_ses()
+ {
     let app = TestApp::spawn().await;
     let to_approve = app.verified_nomination("en").await;
     let to_confirm = app.in_discussion().await;
+    app.iln_members(&["UC01"]).await;
     let (webhook, round_trips) = counted_webhook(&app).await;
+    for seen_before in [SLACK_VETTER, "UC01"] {
+        let known = webhook
+            .people
+            .participant(&SlackUserId::new(seen_before), app.now)
+            .await;
+        assert!(known.unwrap().is_some(), "{seen_before} is in Slack");
+    }
     let slack_calls_before = app.slack_calls().await.len();
     let mails_before = app.mails_to(&to_approve.nominator).await.len();
 
@@ -85,7 +100,7 @@ async fn a_confirm_or_approve_click_is_acknowledged_after_one_read_and_one_write
         let response = slack_webhook::handle(&webhook, signed_click(&app, &payload), app.now).await;
         assert_eq!(response.status(), 200);
         assert!(
-            round_trips.0.load(Ordering::SeqCst) <= 2,
+            round_trips.0.load(Ordering::SeqCst) <= 4,
             "{} DynamoDB round trips",
             round_trips.0.load(Ordering::SeqCst)
         );
@@ -103,4 +118,28 @@ async fn a_confirm_or_approve_click_is_acknowledged_after_one_read_and_one_write
     );
     assert_eq!(app.status_of(&to_approve.id).await, "in_discussion");
     assert_eq!(app.status_of(&to_confirm.id).await, "confirmed");
+}
+
+#[tokio::test]
+async fn only_a_users_first_click_asks_slack_who_they_are() {
+    let app = TestApp::spawn().await;
+    let first = app.in_discussion().await;
+    let second = app.in_discussion().await;
+    app.iln_members(&["UC01"]).await;
+
+    app.click("UC01", "iln.confirm", &first.id, 3, ILN_CHANNEL).await;
+    let after_first = app.slack_calls_of("users.info").await;
+    app.click("UC01", "iln.confirm", &second.id, 3, ILN_CHANNEL).await;
+    app.click("UC01", "iln.confirm", &second.id, 4, ILN_CHANNEL).await;
+
+    assert_eq!(after_first.len(), 1);
+    assert_eq!(after_first[0]["user"], "UC01");
+    assert_eq!(after_first[0]["include_locale"], "true", "the locale is asked for");
+    assert_eq!(
+        app.slack_calls_of("users.info").await.len(),
+        1,
+        "later clicks read the table"
+    );
+    assert_eq!(app.status_of(&first.id).await, "confirmed");
+    assert_eq!(app.status_of(&second.id).await, "confirmed");
 }

@@ -36,6 +36,13 @@ async fn open_concern(app: &TestApp, id: &str) -> String {
         .to_owned()
 }
 
+/// `UC01` to `UC20`: ILN members on the roster, in Slack.
+async fn members(app: &TestApp) {
+    let ids: Vec<String> = (1..=20).map(|n| format!("UC{n:02}")).collect();
+    app.iln_members(&ids.iter().map(String::as_str).collect::<Vec<_>>())
+        .await;
+}
+
 async fn confirm(app: &TestApp, user: &str, id: &str) -> TestResponse {
     app.click(user, "iln.confirm", id, 3, ILN_CHANNEL).await
 }
@@ -105,6 +112,7 @@ fn lazy_consensus(minimum: usize) -> Options {
 #[tokio::test]
 async fn with_a_quorum_of_two_an_open_concern_holds_until_a_vetter_resolves_it_and_a_second_confirmation_confirms() {
     let app = TestApp::spawn_with_quorum(2).await;
+    members(&app).await;
     let nomination = app.in_discussion().await;
 
     assert_eq!(confirm(&app, "UC01", &nomination.id).await.status, 200);
@@ -143,6 +151,7 @@ async fn with_a_quorum_of_two_an_open_concern_holds_until_a_vetter_resolves_it_a
 #[tokio::test]
 async fn a_concern_that_is_not_open_cannot_be_resolved_and_a_note_is_required() {
     let app = TestApp::spawn_with_quorum(2).await;
+    members(&app).await;
     let nomination = app.in_discussion().await;
 
     let unknown = resolve(&app, &nomination.id, "UC09.0000", "A note.").await;
@@ -162,6 +171,7 @@ async fn a_concern_that_is_not_open_cannot_be_resolved_and_a_note_is_required() 
 #[tokio::test]
 async fn lazy_consensus_confirms_when_the_window_ends_without_an_open_concern_and_waits_while_one_is_open() {
     let app = TestApp::spawn_with(lazy_consensus(1)).await;
+    members(&app).await;
     let quiet = app.in_discussion().await;
     let contested = app.in_discussion().await;
     let unsupported = app.in_discussion().await;
@@ -211,6 +221,7 @@ async fn lazy_consensus_confirms_when_the_window_ends_without_an_open_concern_an
 #[tokio::test]
 async fn a_referral_freezes_confirmation_mails_the_iac_the_file_and_the_iacs_proceed_lets_it_go_on() {
     let app = TestApp::spawn_with_quorum(2).await;
+    members(&app).await;
     let mut body = nomination("en", &unique_address("amara"), &unique_address("lucia"));
     body["nominator_basis"] = json!("self_nomination");
     body["nominator_email"] = body["nominee_email"].clone();
@@ -279,6 +290,7 @@ async fn a_referral_freezes_confirmation_mails_the_iac_the_file_and_the_iacs_pro
 #[tokio::test]
 async fn the_iacs_do_not_proceed_closes_the_nomination_and_the_nominator_hears_only_that_it_concluded() {
     let app = TestApp::spawn().await;
+    members(&app).await;
     let nomination = app.in_discussion_in("es").await;
     refer(&app, &nomination.id, "Conflict with a board member.").await;
 
@@ -305,6 +317,7 @@ async fn the_iacs_do_not_proceed_closes_the_nomination_and_the_nominator_hears_o
 #[tokio::test]
 async fn a_conflict_declared_after_a_confirmation_takes_it_out_of_the_count() {
     let app = TestApp::spawn_with_quorum(2).await;
+    members(&app).await;
     let nomination = app.in_discussion().await;
     confirm(&app, "UC01", &nomination.id).await;
 
@@ -332,6 +345,7 @@ async fn a_conflict_declared_after_a_confirmation_takes_it_out_of_the_count() {
 #[tokio::test]
 async fn twenty_members_confirming_at_once_with_three_conflicts_confirm_once_with_seventeen_counted() {
     let app = TestApp::spawn_with_quorum(17).await;
+    members(&app).await;
     let nomination = app.in_discussion().await;
     for user in ["UC18", "UC19", "UC20"] {
         let declared = app
@@ -370,6 +384,7 @@ async fn twenty_members_confirming_at_once_with_three_conflicts_confirm_once_wit
 #[tokio::test]
 async fn a_vetter_closes_a_discussed_nomination_and_the_nominator_is_told_it_concluded() {
     let app = TestApp::spawn().await;
+    members(&app).await;
     let nomination = app.in_discussion().await;
 
     let closed = app
@@ -393,6 +408,7 @@ async fn a_vetter_closes_a_discussed_nomination_and_the_nominator_is_told_it_con
 #[tokio::test]
 async fn a_quorum_short_when_the_window_ends_is_not_confirmed_and_the_nominator_is_told() {
     let app = TestApp::spawn_with_quorum(2).await;
+    members(&app).await;
     let nomination = app.in_discussion().await;
     confirm(&app, "UC01", &nomination.id).await;
 
@@ -411,6 +427,7 @@ async fn a_quorum_short_when_the_window_ends_is_not_confirmed_and_the_nominator_
 #[tokio::test]
 async fn a_vetter_resolves_a_concern_from_the_vetting_card_and_the_iln_thread_is_told() {
     let app = TestApp::spawn().await;
+    members(&app).await;
     let nomination = app.in_discussion().await;
     app.submit_modal(
         "UC02",

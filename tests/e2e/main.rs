@@ -19,6 +19,7 @@ mod invalid_requests;
 mod invitations;
 mod mail_events;
 mod outbox;
+mod people;
 mod public_form;
 mod reminders;
 mod slack;

@@ -3,8 +3,7 @@
 
 use crate::fixtures::{card_updates_in, slack_calls_to, slack_event, slash_command};
 use iln_tests::{
-    ILN_CHANNEL, SLACK_MEMBER, SLACK_VETTER, TestApp, TestResponse, VETTING_CHANNEL, click_payload, nomination,
-    unique_address,
+    ILN_CHANNEL, SLACK_VETTER, TestApp, TestResponse, VETTING_CHANNEL, click_payload, nomination, unique_address,
 };
 use serde_json::{Value, json};
 
@@ -160,8 +159,13 @@ async fn approving_in_the_vetting_channel_updates_the_card_and_posts_the_iln_car
 #[tokio::test]
 async fn who_may_click_what_is_enforced_and_refusals_are_told_privately() {
     let app = TestApp::spawn().await;
+    app.iln_members(&["UC01", "UC02", "UMEI"]).await;
     let confirmer_nominates = app
-        .verified_nomination_from(nomination("en", &unique_address("amara"), "confirmer1@iln.test"))
+        .verified_nomination_from(nomination(
+            "en",
+            &unique_address("amara"),
+            &iln_tests::iln_address("UC01"),
+        ))
         .await;
     app.decide(
         &confirmer_nominates.id,
@@ -195,13 +199,7 @@ async fn who_may_click_what_is_enforced_and_refusals_are_told_privately() {
         )
         .await;
     let member_raises_concern = app
-        .click(
-            SLACK_MEMBER,
-            "iln.raise_concern",
-            &confirmer_nominates.id,
-            3,
-            ILN_CHANNEL,
-        )
+        .click("UMEI", "iln.raise_concern", &confirmer_nominates.id, 3, ILN_CHANNEL)
         .await;
     let vetter_opens_reject = app
         .click(SLACK_VETTER, "vetting.reject", &other.id, 2, VETTING_CHANNEL)
@@ -238,7 +236,7 @@ async fn who_may_click_what_is_enforced_and_refusals_are_told_privately() {
     assert_eq!(
         views.len(),
         2,
-        "modals for the listed member's concern and the rejection only"
+        "modals for the ILN member's concern and the rejection only"
     );
     assert_eq!((member_raises_concern.status, vetter_opens_reject.status), (200, 200));
 }
@@ -248,6 +246,8 @@ async fn twenty_confirmers_clicking_at_once_confirm_once_update_once_and_queue_o
     let app = TestApp::spawn().await;
     let nomination = app.in_discussion().await;
     let users: Vec<String> = (1..=20).map(|n| format!("UC{n:02}")).collect();
+    app.iln_members(&users.iter().map(String::as_str).collect::<Vec<_>>())
+        .await;
 
     let acks = futures::future::join_all(
         users
@@ -299,6 +299,7 @@ async fn twenty_confirmers_clicking_at_once_confirm_once_update_once_and_queue_o
 async fn with_a_quorum_of_two_two_distinct_confirmers_are_needed_and_a_double_click_counts_once() {
     let app = TestApp::spawn_with_quorum(2).await;
     let nomination = app.in_discussion().await;
+    app.iln_members(&["UC01", "UC02"]).await;
 
     app.click("UC01", "iln.confirm", &nomination.id, 3, ILN_CHANNEL).await;
     app.click("UC01", "iln.confirm", &nomination.id, 4, ILN_CHANNEL).await;
@@ -325,6 +326,7 @@ async fn with_a_quorum_of_two_two_distinct_confirmers_are_needed_and_a_double_cl
 async fn a_click_replayed_by_slack_has_no_second_effect() {
     let app = TestApp::spawn().await;
     let nomination = app.in_discussion().await;
+    app.iln_members(&["UC05"]).await;
     let body = TestApp::interaction_body(&click_payload("UC05", "iln.confirm", &nomination.id, 3, ILN_CHANNEL));
     let form = "application/x-www-form-urlencoded";
 
@@ -368,6 +370,7 @@ async fn interaction(app: &TestApp, payload: &Value) -> TestResponse {
 async fn malformed_payloads_get_a_clear_answer_and_change_nothing() {
     let app = TestApp::spawn().await;
     let nomination = app.in_discussion().await;
+    app.iln_members(&["UC01"]).await;
     let form = "application/x-www-form-urlencoded";
     let unknown_action = click_payload("UC01", "iln.applaud", &nomination.id, 3, ILN_CHANNEL);
     let unknown_nomination = click_payload("UC01", "iln.confirm", "01JDZ8Q6N5C8W4Y3F2K9T7B1XA", 3, ILN_CHANNEL);
@@ -443,10 +446,11 @@ async fn a_rejection_in_slack_takes_a_reason_in_a_modal_and_mails_the_nominator(
 async fn a_concern_and_a_members_decline_are_audited_posted_in_the_thread_and_hold_the_nomination_open() {
     let app = TestApp::spawn().await;
     let nomination = app.in_discussion().await;
+    app.iln_members(&["UMEI", "UC03"]).await;
 
     let concern = app
         .submit_modal(
-            "UC02",
+            "UMEI",
             "iln.raise_concern",
             &nomination.id,
             3,

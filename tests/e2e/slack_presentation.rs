@@ -17,6 +17,7 @@ async fn with_spanish_iln_channel() -> TestApp {
 #[tokio::test]
 async fn a_spanish_iln_channel_gets_spanish_cards_notes_and_private_replies() {
     let app = with_spanish_iln_channel().await;
+    app.iln_members(&["UC02"]).await;
     let nomination = app.in_discussion().await;
 
     let concern = app

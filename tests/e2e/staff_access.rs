@@ -6,8 +6,8 @@
 use crate::fixtures::{import_roster, put_roster, slash_command, slash_command_body, verification_link};
 use iln_runner::authorizer::Identity;
 use iln_tests::{
-    ILN_CHANNEL, SLACK_MEMBER, SLACK_VETTER, TestApp, Unprocessed, VETTER_EMAIL, access_token, admin_token, id_token,
-    nomination, staff_token, unique_address, vetter_token,
+    ILN_CHANNEL, SLACK_VETTER, TestApp, Unprocessed, VETTER_EMAIL, access_token, admin_token, id_token, nomination,
+    staff_token, unique_address, vetter_token,
 };
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -534,13 +534,15 @@ async fn each_role_sees_only_its_own_queue_in_iln_pending_and_iln_status() {
     let app = TestApp::spawn().await;
     let vetting = app.verified_nomination("en").await;
     let discussed = app.in_discussion().await;
+    app.on_roster(&[("UC01", "iln_member"), ("UMEDIATOR", "imi_certified_mediator")])
+        .await;
 
     let vetter_pending = slash(&app, SLACK_VETTER, "pending").await;
     let confirmer_pending = slash(&app, "UC01", "pending").await;
     let vetter_status = slash(&app, SLACK_VETTER, &format!("status {}", discussed.id)).await;
     let confirmer_status = slash(&app, "UC01", &format!("status {}", vetting.id)).await;
     let confirmer_own_status = slash(&app, "UC01", &format!("status {}", discussed.id)).await;
-    let member = slash(&app, SLACK_MEMBER, "pending").await;
+    let mediator = slash(&app, "UMEDIATOR", "pending").await;
 
     assert!(vetter_pending.contains(&vetting.id), "{vetter_pending}");
     assert!(!vetter_pending.contains(&discussed.id), "{vetter_pending}");
@@ -553,13 +555,14 @@ async fn each_role_sees_only_its_own_queue_in_iln_pending_and_iln_status() {
         assert!(!hidden.contains("in discussion") && !hidden.contains("awaiting vetting"));
     }
     assert!(confirmer_own_status.contains("in discussion"), "{confirmer_own_status}");
-    assert!(member.contains("Only IMI vetters"), "{member}");
+    assert!(mediator.contains("Only IMI vetters"), "{mediator}");
 }
 
 #[tokio::test]
-async fn only_listed_people_raise_concerns_and_the_same_concern_twice_is_recorded_once() {
+async fn only_iln_members_and_vetters_raise_concerns_and_the_same_concern_twice_is_recorded_once() {
     let app = TestApp::spawn().await;
     let nomination = app.in_discussion().await;
+    app.iln_members(&["UMEI"]).await;
     let concern = "The nominee chairs the board that funds the nominator.";
     let later = app.now + chrono::Duration::minutes(2);
 
@@ -567,10 +570,10 @@ async fn only_listed_people_raise_concerns_and_the_same_concern_twice_is_recorde
         .submit_modal("UOUTSIDER", "iln.raise_concern", &nomination.id, 3, concern, false)
         .await;
     let first = app
-        .submit_modal("UC02", "iln.raise_concern", &nomination.id, 3, concern, false)
+        .submit_modal("UMEI", "iln.raise_concern", &nomination.id, 3, concern, false)
         .await;
     let again = app
-        .submit_modal_at(later, "UC02", "iln.raise_concern", &nomination.id, 3, concern, false)
+        .submit_modal_at(later, "UMEI", "iln.raise_concern", &nomination.id, 3, concern, false)
         .await;
     app.deliver_outbox().await;
 

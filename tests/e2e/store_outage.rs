@@ -195,8 +195,10 @@ async fn slack_is_answered_within_three_seconds_while_the_store_is_paused_and_cl
         .endpoint_url(store.url())
         .timeout_config(iln_adapters::config::slack_acknowledgement_timeouts())
         .build();
-    app.gateway.functions.slack_webhook.table =
-        NominationTable::new(aws_sdk_dynamodb::Client::from_conf(webhook_dynamodb), &app.table_name);
+    let webhook_table = NominationTable::new(aws_sdk_dynamodb::Client::from_conf(webhook_dynamodb), &app.table_name);
+    let webhook = &mut app.gateway.functions.slack_webhook;
+    webhook.people = webhook.people.clone().with_table(webhook_table.clone());
+    webhook.table = webhook_table;
     let event =
         serde_json::json!({ "type": "event_callback", "event_id": "Ev0OUTAGE", "event": { "type": "app_mention" } });
     let command = b"command=%2Filn&text=pending&user_id=UVERA";

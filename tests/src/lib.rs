@@ -7,14 +7,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod mail;
+mod people;
 mod process;
 mod slack;
 mod store;
 mod tokens;
 
 pub use mail::{Mail, SesEmulator, mails_at, ses_emulator_url, unique_address};
+pub use people::{Member, iln_address};
 pub use process::{Invited, Verified, nomination};
-pub use slack::{SlackCall, click_payload, signing_secret};
+pub use slack::{BOT_USER, SlackCall, click_payload, signing_secret};
 pub use store::{DynamoDbLocal, Unprocessed};
 pub use tokens::{access_token, admin_token, id_token, staff_token, vetter_token};
 
@@ -84,10 +86,9 @@ pub const VETTING_CHANNEL: &str = local::VETTING_CHANNEL;
 
 pub const ILN_CHANNEL: &str = local::ILN_CHANNEL;
 
+/// Vera in Slack: the test deployment's initial staff list of vetters
+/// (`SlackVetters`) holds her address, `VETTER_EMAIL`.
 pub const SLACK_VETTER: &str = "UVERA";
-
-/// An ILN member who may raise concerns and do nothing else.
-pub const SLACK_MEMBER: &str = "UMEI";
 
 pub struct TestApp {
     pub table_name: String,
@@ -96,6 +97,8 @@ pub struct TestApp {
     pub gateway: Gateway,
     /// Records every Slack Web API call; answers like Slack.
     pub slack: wiremock::MockServer,
+    /// The people and channels `slack` answers about.
+    workspace: slack::SharedWorkspace,
     feed: Mutex<OutboxFeed>,
     /// SES's mailbox simulator: bounces and complaints for its addresses.
     mailbox: MailboxSimulator,
@@ -192,13 +195,15 @@ impl TestApp {
             .interceptor(mailbox.clone())
             .build();
         let slack = wiremock::MockServer::start().await;
-        slack::answer_like_slack(&slack).await;
+        let workspace = slack::SharedWorkspace::default();
+        slack::answer_like_slack(&slack, &workspace).await;
         // The local stack's settings, then how this test's system differs,
         // as parameter overrides of a deployment would.
         let bindings = local::bindings(&table_name, BASE_URL, &local::loopback_url(local::DEFAULT_SLACK_PORT))
             .parameter("SenderAddress", "ILN Nominations <nominations@iln.test>")
             .parameter("SlackApiUrl", format!("{}/api", slack.uri()))
             .parameter("ConfirmationQuorum", options.quorum.to_string())
+            .parameter("SlackVetters", VETTER_EMAIL)
             .parameter(
                 "InvitationValidityDays",
                 options
@@ -220,7 +225,7 @@ impl TestApp {
         });
         let functions = Functions::from_template(
             &template,
-            &slack::slack_allow_lists(bindings),
+            &bindings,
             LocalServices {
                 dynamodb: functions_dynamodb,
                 ses: aws_sdk_ses::Client::from_conf(ses_config),
@@ -268,19 +273,23 @@ impl TestApp {
             .await
             .expect("the table has a stream")
             .with_ttl_deletes(ttl.deletes.clone());
-        Self {
+        let app = Self {
             table_name,
             dynamodb,
             table,
             gateway,
             slack,
+            workspace,
             feed: Mutex::new(OutboxFeed::new(reader, outbox_stream)),
             mailbox,
             ttl,
             now: Utc::now().trunc_subsecs(0),
             ses_url: ses_url.to_owned(),
             http: iln_adapters::tls::client_builder().build().expect("HTTP client"),
-        }
+        };
+        // The deployment's initial vetter is in the workspace from the start.
+        app.slack_user(SLACK_VETTER, VETTER_EMAIL, "en-GB");
+        app
     }
 
     /// A request through API Gateway's routing and event shape, to the

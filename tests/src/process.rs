@@ -128,11 +128,13 @@ impl TestApp {
         nomination
     }
 
-    /// A nomination confirmed in Slack whose invitation reached the nominee:
-    /// returns it with the path of the invitation link.
+    /// A nomination confirmed in Slack (by `UC01`, an ILN member on the
+    /// roster) whose invitation reached the nominee: returns it with the
+    /// path of the invitation link.
     pub async fn invited_from(&self, body: Value) -> Invited {
         let nominee = body["nominee_email"].as_str().expect("nominee").to_owned();
         let nomination = self.approved(self.verified_nomination_from(body).await).await;
+        self.iln_members(&["UC01"]).await;
         let confirmed = self.click("UC01", "iln.confirm", &nomination.id, 3, ILN_CHANNEL).await;
         assert_eq!(confirmed.status, 200);
         self.deliver_outbox().await;

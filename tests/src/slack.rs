@@ -1,12 +1,12 @@
 //! Slack: the Web API calls the system made, and requests signed as Slack
 //! signs them (clicks, modal submissions).
 
-use crate::{
-    ILN_CHANNEL, SIGNING_SECRET, SLACK_MEMBER, SLACK_VETTER, TestApp, TestResponse, VETTER_EMAIL, VETTING_CHANNEL,
-};
+use crate::{ILN_CHANNEL, SIGNING_SECRET, TestApp, TestResponse, VETTING_CHANNEL};
 use chrono::{DateTime, Utc};
-use iln_runner::template::Bindings;
 use serde_json::{Value, json};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use wiremock::{Mock, ResponseTemplate};
 
 /// The signing secret as the webhook holds it.
 pub fn signing_secret() -> iln_domain::slack::signature::SigningSecret {
@@ -14,15 +14,125 @@ pub fn signing_secret() -> iln_domain::slack::signature::SigningSecret {
         .expect("a secret long enough")
 }
 
-/// The test Slack workspace's allow-lists, as template.yaml's parameters
-/// take them: one vetter, twenty confirmers (`UC01`…`UC20`), and one
-/// member who may only raise concerns.
-pub(crate) fn slack_allow_lists(bindings: Bindings) -> Bindings {
-    let confirmers: Vec<String> = (1..=20).map(|n| format!("UC{n:02}=confirmer{n}@iln.test")).collect();
-    bindings
-        .parameter("SlackVetters", format!("{SLACK_VETTER}={VETTER_EMAIL}"))
-        .parameter("SlackConfirmers", confirmers.join(","))
-        .parameter("SlackMembers", format!("{SLACK_MEMBER}=mei@iln.test"))
+/// The test Slack workspace: its people (what `users.info` and
+/// `users.lookupByEmail` answer), who is in each channel
+/// (`conversations.invite` and `conversations.kick`), and the refusals a
+/// test asked Slack to give.
+#[derive(Default)]
+pub(crate) struct Workspace {
+    /// By user id: address and locale.
+    users: HashMap<String, (String, String)>,
+    members: HashMap<String, BTreeSet<String>>,
+    /// By method: the error Slack gives every call to it.
+    refusals: HashMap<String, String>,
+}
+
+pub(crate) type SharedWorkspace = Arc<Mutex<Workspace>>;
+
+fn lock(workspace: &SharedWorkspace) -> std::sync::MutexGuard<'_, Workspace> {
+    workspace.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The bot's own user id in the test workspace.
+pub const BOT_USER: &str = "UBOT";
+
+fn refused(error: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({ "ok": false, "error": error }))
+}
+
+fn answered(body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
+fn is_form(request: &wiremock::Request) -> bool {
+    request
+        .headers
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"))
+}
+
+/// A request's arguments, from a form body or a JSON one.
+fn arguments(request: &wiremock::Request) -> Value {
+    match is_form(request) {
+        true => Value::Object(
+            url::form_urlencoded::parse(&request.body)
+                .map(|(name, value)| (name.into_owned(), Value::String(value.into_owned())))
+                .collect(),
+        ),
+        false => serde_json::from_slice(&request.body).unwrap_or_default(),
+    }
+}
+
+fn user_object(id: &str, email: &str) -> Value {
+    json!({
+        "id": id, "team_id": "T0TEST", "name": id.to_lowercase(), "deleted": false, "is_bot": false,
+        "profile": { "email": email, "real_name": id, "display_name": id },
+    })
+}
+
+impl Workspace {
+    /// What Slack answers `method` with `args`, as its documentation says.
+    fn answer(&mut self, method: &str, args: &Value, form: bool) -> ResponseTemplate {
+        if let Some(error) = self.refusals.get(method) {
+            return refused(error);
+        }
+        let arg = |name: &str| args[name].as_str().unwrap_or_default().to_owned();
+        match method {
+            // Slack reads only form arguments for these two.
+            "users.info" if !form => refused("user_not_found"),
+            "users.lookupByEmail" if !form => refused("users_not_found"),
+            "users.info" => match self.users.get(&arg("user")) {
+                Some((email, locale)) => {
+                    let mut user = user_object(&arg("user"), email);
+                    if arg("include_locale") == "true" {
+                        user["locale"] = json!(locale);
+                    }
+                    answered(json!({ "ok": true, "user": user }))
+                }
+                None => refused("user_not_found"),
+            },
+            "users.lookupByEmail" => {
+                let wanted = arg("email");
+                match self
+                    .users
+                    .iter()
+                    .find(|(_, (email, _))| email.eq_ignore_ascii_case(&wanted))
+                {
+                    Some((id, (email, _))) => answered(json!({ "ok": true, "user": user_object(id, email) })),
+                    None => refused("users_not_found"),
+                }
+            }
+            "conversations.invite" => {
+                let (channel, user) = (arg("channel"), arg("users"));
+                if user == BOT_USER {
+                    return refused("cant_invite_self");
+                }
+                if !self.users.contains_key(&user) {
+                    return refused("user_not_found");
+                }
+                match self.members.entry(channel.clone()).or_default().insert(user.clone()) {
+                    true => answered(json!({ "ok": true, "channel": { "id": channel } })),
+                    false => answered(json!({ "ok": false, "error": "already_in_channel",
+                        "errors": [{ "user": user, "ok": false, "error": "already_in_channel" }] })),
+                }
+            }
+            "conversations.kick" => {
+                let (channel, user) = (arg("channel"), arg("user"));
+                if user == BOT_USER {
+                    return refused("cant_kick_self");
+                }
+                if !self.users.contains_key(&user) {
+                    return refused("user_not_found");
+                }
+                match self.members.entry(channel).or_default().remove(&user) {
+                    true => answered(json!({ "ok": true, "errors": {} })),
+                    false => refused("not_in_channel"),
+                }
+            }
+            _ => refused("unknown_method"),
+        }
+    }
 }
 
 /// One call the system made to Slack's Web API.
@@ -32,10 +142,10 @@ pub struct SlackCall {
     pub body: Value,
 }
 
-/// Answers every Web API method as Slack does when all is well.
-pub(crate) async fn answer_like_slack(server: &wiremock::MockServer) {
-    use wiremock::matchers::{method, path};
-    use wiremock::{Mock, ResponseTemplate};
+/// Answers every Web API method as Slack does when all is well, and the
+/// user and channel methods from `workspace`.
+pub(crate) async fn answer_like_slack(server: &wiremock::MockServer, workspace: &SharedWorkspace) {
+    use wiremock::matchers::{method, path, path_regex};
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(1));
     Mock::given(method("POST"))
         .and(path("/api/chat.postMessage"))
@@ -47,6 +157,17 @@ pub(crate) async fn answer_like_slack(server: &wiremock::MockServer) {
                 "channel": body["channel"],
                 "ts": format!("1700000000.{n:06}"),
             }))
+        })
+        .mount(server)
+        .await;
+    let workspace = workspace.clone();
+    Mock::given(method("POST"))
+        .and(path_regex(
+            r"^/api/(users\.info|users\.lookupByEmail|conversations\.invite|conversations\.kick)$",
+        ))
+        .respond_with(move |request: &wiremock::Request| {
+            let method = request.url.path().trim_start_matches("/api/");
+            lock(&workspace).answer(method, &arguments(request), is_form(request))
         })
         .mount(server)
         .await;
@@ -69,7 +190,8 @@ pub fn click_payload(user: &str, action_id: &str, id: &str, version: u64, channe
 }
 
 impl TestApp {
-    /// Every Slack Web API call so far, in order.
+    /// Every Slack Web API call so far, in order; a form body is read as
+    /// an object of its fields.
     pub async fn slack_calls(&self) -> Vec<SlackCall> {
         self.slack
             .received_requests()
@@ -78,9 +200,52 @@ impl TestApp {
             .into_iter()
             .map(|request| SlackCall {
                 method: request.url.path().trim_start_matches("/api/").to_owned(),
-                body: serde_json::from_slice(&request.body).unwrap_or_default(),
+                body: arguments(&request),
             })
             .collect()
+    }
+
+    /// The calls to one Web API method so far, in order.
+    pub async fn slack_calls_of(&self, method: &str) -> Vec<Value> {
+        self.slack_calls()
+            .await
+            .into_iter()
+            .filter(|call| call.method == method)
+            .map(|call| call.body)
+            .collect()
+    }
+
+    /// `id` joins the test Slack workspace with `email` and `locale` (such
+    /// as `es-ES`): what `users.info` and `users.lookupByEmail` answer.
+    /// Being in Slack gives no right: rights come from the data.
+    pub fn slack_user(&self, id: &str, email: &str, locale: &str) {
+        lock(&self.workspace)
+            .users
+            .insert(id.to_owned(), (email.to_owned(), locale.to_owned()));
+    }
+
+    /// `id` is in `channel` already (so an invite finds them there).
+    pub fn in_slack_channel(&self, channel: &str, id: &str) {
+        lock(&self.workspace)
+            .members
+            .entry(channel.to_owned())
+            .or_default()
+            .insert(id.to_owned());
+    }
+
+    /// Who is in `channel` now, as invites and kicks left it.
+    pub fn slack_channel_members(&self, channel: &str) -> BTreeSet<String> {
+        lock(&self.workspace).members.get(channel).cloned().unwrap_or_default()
+    }
+
+    /// From now on Slack refuses every call to `method` with `error` (such
+    /// as `restricted_action`); `None` lifts it.
+    pub fn slack_refuses(&self, method: &str, error: Option<&str>) {
+        let mut workspace = lock(&self.workspace);
+        match error {
+            Some(error) => workspace.refusals.insert(method.to_owned(), error.to_owned()),
+            None => workspace.refusals.remove(method),
+        };
     }
 
     /// Posts to a channel (`C0VETTING`, `C0ILN`), in order.

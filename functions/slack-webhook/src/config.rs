@@ -1,6 +1,6 @@
 use iln_adapters::config::{ConfigError, Variables};
-use iln_domain::confirmation::SlackPermissions;
 use iln_domain::slack::ChannelLanguages;
+use iln_domain::vetters::InitialVetters;
 
 /// What this function reads from its environment, once per process.
 #[derive(Debug, Clone)]
@@ -12,7 +12,9 @@ pub struct Config {
     /// SSM SecureString names: the values never sit in the environment.
     pub slack_bot_token_parameter: String,
     pub slack_signing_secret_parameter: String,
-    pub permissions: SlackPermissions,
+    /// The deployment's vetters, in force until an admin first changes the
+    /// staff list. Who may confirm comes from the table alone.
+    pub initial_vetters: InitialVetters,
     pub rules: iln_domain::discussion::DiscussionRules,
     pub iac_address: iln_domain::EmailAddress,
     /// The language of each channel: private replies, modals and `/iln`
@@ -26,25 +28,20 @@ impl Config {
     /// the template itself locally.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let variables = Variables::new(lookup);
-        let quorum = variables.parsed("CONFIRMATION_QUORUM", str::parse::<usize>)?;
-        // Empty allow-lists are valid: nobody may act from that list.
-        let vetters = variables.optional("SLACK_VETTERS").unwrap_or_default();
-        let confirmers = variables.optional("SLACK_CONFIRMERS").unwrap_or_default();
-        let members = variables.optional("SLACK_MEMBERS").unwrap_or_default();
+        // Empty is valid: nobody vets until an admin lists someone.
+        let initial_vetters = variables.optional("SLACK_VETTERS").unwrap_or_default();
         Ok(Self {
             table_name: variables.required("TABLE_NAME")?,
             retention_days: variables.retention_days()?,
             slack_api_url: variables.required("SLACK_API_URL")?,
             slack_bot_token_parameter: variables.required("SLACK_BOT_TOKEN_PARAMETER")?,
             slack_signing_secret_parameter: variables.required("SLACK_SIGNING_SECRET_PARAMETER")?,
+            initial_vetters: InitialVetters::parse(&initial_vetters).map_err(|error| ConfigError::Invalid {
+                name: "SLACK_VETTERS",
+                reason: error.to_string(),
+            })?,
             rules: variables.discussion_rules()?,
             iac_address: variables.parsed("IAC_ADDRESS", iln_domain::EmailAddress::parse)?,
-            permissions: SlackPermissions::parse(&vetters, &confirmers, quorum)
-                .and_then(|permissions| permissions.with_members(&members))
-                .map_err(|error| ConfigError::Invalid {
-                    name: "SLACK_VETTERS/SLACK_CONFIRMERS/SLACK_MEMBERS",
-                    reason: error.to_string(),
-                })?,
             languages: variables.channel_languages()?,
         })
     }

@@ -3,9 +3,10 @@ use iln_adapters::dynamodb::{Commit, Dossier, NominationTable, StoreError, retry
 use iln_adapters::http::{
     Unrouted, json, json_error, json_unavailable, log_internal, log_unavailable, route, too_large, with_allow,
 };
-use iln_adapters::slack::SlackClient;
+use iln_adapters::slack::{SlackClient, SlackError};
+use iln_adapters::slack_people::{PeopleError, SlackPeople};
 use iln_domain::audit::Actor;
-use iln_domain::confirmation::{Button, SlackPermissions};
+use iln_domain::confirmation::Button;
 use iln_domain::discussion::{self, DiscussionRefused, DiscussionRules};
 use iln_domain::message::Message;
 use iln_domain::slack::command::{self, IlnCommand};
@@ -27,7 +28,8 @@ pub struct App {
     /// Only to open modals: `views.open` must use a click's trigger at once.
     pub slack: SlackClient,
     pub signing_secret: SigningSecret,
-    pub permissions: SlackPermissions,
+    /// Who a clicking user is and what they may do, read at each click.
+    pub people: SlackPeople,
     pub rules: DiscussionRules,
     /// Where a referral to the IAC sends the file.
     pub iac_address: EmailAddress,
@@ -39,25 +41,12 @@ pub struct App {
 const ATTEMPTS: u32 = 25;
 
 impl App {
-    /// Who `user` is to the process, or `None` for a stranger.
-    fn participant(&self, user: &SlackUserId) -> Option<Participant> {
-        let vetter = self.permissions.vetter(user);
-        let confirmer = self.permissions.confirmer(user);
-        let email = vetter.or(confirmer)?.clone();
-        Some(Participant {
-            user: user.clone(),
-            email,
-            vetter: vetter.is_some(),
-            confirmer: confirmer.is_some(),
-            language: None,
-        })
-    }
-
     /// The language of what one person reads about their click on (or
-    /// modal from) `action_id`: the channel's first language.
-    fn reply_language(&self, action_id: &str) -> Language {
+    /// modal from) `action_id`: theirs where Slack gives it, else the
+    /// channel's first language.
+    fn reply_language(&self, action_id: &str, reader: Option<Language>) -> Language {
         let channel = Channel::of_action(action_id).unwrap_or(Channel::Iln);
-        self.languages.of(channel).reply_in(None)
+        self.languages.of(channel).reply_in(reader)
     }
 }
 
@@ -77,6 +66,9 @@ enum Failure {
     /// The table did not answer in time: what the request asked may or may
     /// not have been recorded. How Slack is told depends on the surface.
     Unavailable(StoreError, Surface),
+    /// Slack did not say in time who the user is: nothing was read or
+    /// changed.
+    WhoUnknown(SlackError, Surface),
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
 
@@ -102,16 +94,28 @@ enum Surface {
     Command,
 }
 
+impl From<PeopleError> for Failure {
+    fn from(error: PeopleError) -> Self {
+        match error {
+            PeopleError::Store(error) => error.into(),
+            PeopleError::Slack(error) if error.is_retryable() => Failure::WhoUnknown(error, Surface::Retried),
+            PeopleError::Slack(error) => Failure::Internal(error.into()),
+        }
+    }
+}
+
 impl Failure {
     fn seen_in(self, surface: Surface) -> Self {
         match self {
             Failure::Unavailable(error, _) => Failure::Unavailable(error, surface),
+            Failure::WhoUnknown(error, _) => Failure::WhoUnknown(error, surface),
             other => other,
         }
     }
 }
 
 /// Where a click came from: the channel its ephemeral answer goes to.
+#[derive(Clone, Copy)]
 struct Click<'a> {
     user: &'a SlackUserId,
     channel: Option<&'a str>,
@@ -163,7 +167,7 @@ async fn dispatch(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Re
     .map_err(Failure::Unverified)?;
     match route {
         Route::Interaction => interaction(app, body, now).await,
-        Route::Command => command(app, body)
+        Route::Command => command(app, body, now)
             .await
             .map_err(|failure| failure.seen_in(Surface::Command)),
         Route::Event => event(app, body, now).await,
@@ -211,7 +215,7 @@ async fn interaction(app: &App, body: &[u8], now: DateTime<Utc>) -> Result<Respo
                 user: &user.id,
                 channel,
                 key: &trigger_id,
-                language: app.reply_language(&action.action_id),
+                language: app.reply_language(&action.action_id, None),
             };
             button(app, &action.action_id, value, &click, &trigger_id, now).await
         }
@@ -238,10 +242,15 @@ async fn button(
     let Some(pressed) = Button::parse(action_id) else {
         return Err(Failure::BadRequest(format!("unknown action {action_id:?}")));
     };
-    if !app.permissions.may_press(pressed, click.user) {
+    let participant = app.people.participant(click.user, now).await?;
+    let click = &Click {
+        language: app.reply_language(action_id, participant.as_ref().and_then(|p| p.language)),
+        ..*click
+    };
+    let Some(participant) = participant.filter(|participant| participant.may_press(pressed)) else {
         tell(app, value.nomination_id, click, &ClickRefused::NotAllowed, now).await?;
         return Ok(acknowledged());
-    }
+    };
     // The modal carries the card's channel so its answer can go there too.
     let metadata = format!("{}|{}", value.encode(), click.channel.unwrap_or_default());
     if pressed == Button::ResolveConcern {
@@ -266,27 +275,37 @@ async fn button(
         open_modal(app, trigger_id, &view).await;
         return Ok(acknowledged());
     }
-    if action_id == action::APPROVE {
-        let dossier = read_dossier(app, value.nomination_id).await?;
-        vet(app, &dossier, click, &Decision::Approve, value.version, now).await?;
-        return Ok(acknowledged());
-    }
-    let Some(participant) = app.participant(click.user) else {
-        tell(app, value.nomination_id, click, &ClickRefused::NotAllowed, now).await?;
-        return Ok(acknowledged());
-    };
     let refused = match pressed {
+        Button::Approve => {
+            let dossier = read_dossier(app, value.nomination_id).await?;
+            vet(
+                app,
+                &dossier,
+                click,
+                &participant,
+                &Decision::Approve,
+                value.version,
+                now,
+            )
+            .await?;
+            None
+        }
         Button::DeclareConflict => {
             act(app, value.nomination_id, |nomination| {
                 discussion::declare_conflict(nomination, &participant, now)
             })
             .await?
         }
-        _ => {
+        Button::Confirm => {
             act(app, value.nomination_id, |nomination| {
                 discussion::confirm(nomination, &participant, &app.rules, now)
             })
             .await?
+        }
+        other => {
+            return Err(Failure::BadRequest(format!(
+                "{other:?} is not a button that acts at once"
+            )));
         }
     };
     if let Some(refused) = refused {
@@ -318,25 +337,26 @@ async fn act(
 }
 
 /// A vetting decision taken in Slack: the same domain decision as the staff
-/// API, by a listed vetter known by the address on the list.
+/// API, by a vetter on the staff list, known by the address Slack holds.
 async fn vet(
     app: &App,
     dossier: &Dossier,
     click: &Click<'_>,
+    participant: &Participant,
     decision: &Decision,
     expected_version: u64,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, Failure> {
     let nomination = &dossier.nomination;
-    let Some(vetter) = app.participant(click.user).filter(|participant| participant.vetter) else {
+    if !participant.vetter {
         tell(app, nomination.id, click, &ClickRefused::NotAllowed, now).await?;
         return Ok(ClickRefused::NotAllowed.explanation(click.language));
-    };
+    }
     let actor = Actor::Vetter(click.user.as_str().to_owned());
     let endorsers = dossier.endorsers();
     let decider = Decider {
         actor: &actor,
-        email: &vetter.email,
+        email: &participant.email,
     };
     match vetting::decide(
         nomination,
@@ -440,18 +460,21 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
         Err(problem) => return Ok(modal_error(&problem.to_string())),
     };
     let key = format!("{}.{}", view.callback_id, now.timestamp_millis());
+    let participant = app.people.participant(user, now).await?;
     let click = Click {
         user,
         channel: Some(channel).filter(|c| !c.is_empty()),
         key: &key,
-        language: app.reply_language(&view.callback_id),
+        language: app.reply_language(&view.callback_id, participant.as_ref().and_then(|p| p.language)),
+    };
+    let not_allowed = || modal_error(&ClickRefused::NotAllowed.explanation(click.language).unwrap_or_default());
+    let Some(participant) = participant else {
+        return Ok(not_allowed());
     };
     let refusal = match view.callback_id.as_str() {
         action::REJECT | action::REQUEST_INFORMATION => {
-            if app.permissions.vetter(user).is_none() {
-                return Ok(modal_error(
-                    &ClickRefused::NotAllowed.explanation(click.language).unwrap_or_default(),
-                ));
+            if !participant.vetter {
+                return Ok(not_allowed());
             }
             let decision = match view.callback_id.as_str() {
                 action::REJECT => Decision::Reject {
@@ -461,44 +484,42 @@ async fn submission(app: &App, user: &SlackUserId, view: &View, now: DateTime<Ut
                 _ => Decision::RequestInformation { question: reason },
             };
             let dossier = read_dossier(app, value.nomination_id).await?;
-            vet(app, &dossier, &click, &decision, value.version, now).await?
+            vet(app, &dossier, &click, &participant, &decision, value.version, now).await?
         }
         action::RESOLVE_CONCERN => {
-            let Some(vetter) = app.participant(user).filter(|participant| participant.vetter) else {
-                return Ok(modal_error(
-                    &ClickRefused::NotAllowed.explanation(click.language).unwrap_or_default(),
-                ));
-            };
+            if !participant.vetter {
+                return Ok(not_allowed());
+            }
             let Some(concern) = view.selected(modals::CONCERN_BLOCK) else {
                 return Err(Failure::BadRequest("no concern chosen".into()));
             };
-            let actor = Actor::Vetter(vetter.user.as_str().to_owned());
+            let actor = Actor::Vetter(participant.user.as_str().to_owned());
             resolve(app, value.nomination_id, concern, actor, &reason, now).await?
         }
         action::CLOSE => {
-            if app.participant(user).is_none_or(|participant| !participant.vetter) {
-                return Ok(modal_error(
-                    &ClickRefused::NotAllowed.explanation(click.language).unwrap_or_default(),
-                ));
+            if !participant.vetter {
+                return Ok(not_allowed());
             }
             let dossier = read_dossier(app, value.nomination_id).await?;
-            vet(app, &dossier, &click, &Decision::Close { reason }, value.version, now).await?
+            vet(
+                app,
+                &dossier,
+                &click,
+                &participant,
+                &Decision::Close { reason },
+                value.version,
+                now,
+            )
+            .await?
         }
         action::REFER_TO_IAC => {
-            let Some(vetter) = app.participant(user).filter(|participant| participant.vetter) else {
-                return Ok(modal_error(
-                    &ClickRefused::NotAllowed.explanation(click.language).unwrap_or_default(),
-                ));
-            };
-            let actor = Actor::Vetter(vetter.user.as_str().to_owned());
+            if !participant.vetter {
+                return Ok(not_allowed());
+            }
+            let actor = Actor::Vetter(participant.user.as_str().to_owned());
             refer(app, value.nomination_id, actor, &reason, now).await?
         }
         action::DECLINE | action::RAISE_CONCERN => {
-            let Some(participant) = app.participant(user) else {
-                return Ok(modal_error(
-                    &ClickRefused::NotAllowed.explanation(click.language).unwrap_or_default(),
-                ));
-            };
             let asks_not_to_proceed = view.callback_id == action::DECLINE;
             act(app, value.nomination_id, |nomination| {
                 discussion::raise_concern(nomination, &participant, &reason, asks_not_to_proceed, now)
@@ -584,20 +605,23 @@ fn ephemeral(text: &str) -> Response<Body> {
 }
 
 #[tracing::instrument(skip_all)]
-async fn command(app: &App, body: &[u8]) -> Result<Response<Body>, Failure> {
+async fn command(app: &App, body: &[u8], now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
     let form: CommandForm =
         serde_html_form::from_bytes(body).map_err(|_| Failure::BadRequest("not a slash command".into()))?;
     let user = SlackUserId::new(form.user_id);
-    // A vetter reads the vetting channel's language, anyone else the ILN's.
-    let channel = match app.permissions.vetter(&user) {
-        Some(_) => Channel::Vetting,
-        None => Channel::Iln,
+    let participant = app.people.participant(&user, now).await?;
+    let Some(participant) = participant.filter(Participant::may_use_commands) else {
+        return Ok(ephemeral(&command::not_allowed(
+            app.languages.of(Channel::Iln).reply_in(None),
+        )));
     };
-    let language = app.languages.of(channel).reply_in(None);
-    if !app.permissions.may_use_commands(&user) {
-        return Ok(ephemeral(&command::not_allowed(language)));
-    }
-    let visible = app.permissions.visible_statuses(&user);
+    // A vetter reads the vetting channel's language, anyone else the ILN's.
+    let channel = match participant.vetter {
+        true => Channel::Vetting,
+        false => Channel::Iln,
+    };
+    let language = app.languages.of(channel).reply_in(participant.language);
+    let visible = participant.visible_statuses();
     let text = match IlnCommand::parse(&form.text) {
         IlnCommand::Pending => {
             let mut queues = Vec::new();
@@ -683,6 +707,18 @@ fn respond_to_failure(failure: Failure) -> Response<Body> {
                 Surface::Command => {
                     ephemeral("Our records did not answer in time; nothing was changed. Try again in a minute.")
                 }
+            };
+        }
+        Failure::WhoUnknown(cause, surface) => {
+            tracing::warn!(error = %cause, "Slack did not say in time who the user is");
+            return match surface {
+                Surface::Retried => json_unavailable(
+                    "Slack did not say in time who you are; nothing was changed; sending it again is safe",
+                ),
+                Surface::Modal { .. } => modal_error(
+                    "Slack did not say in time who you are: nothing was recorded. Submit again in a moment.",
+                ),
+                Surface::Command => ephemeral("Slack did not say in time who you are. Try again in a minute."),
             };
         }
         Failure::Internal(cause) => {

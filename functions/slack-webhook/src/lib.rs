@@ -19,12 +19,18 @@ impl App {
         bot_token: iln_adapters::slack::BotToken,
         signing_secret: iln_domain::slack::signature::SigningSecret,
     ) -> Result<Self, iln_adapters::slack::SlackError> {
+        let table = iln_adapters::dynamodb::NominationTable::new(dynamodb, &config.table_name)
+            .with_retention_days(config.retention_days);
+        let slack = iln_adapters::slack::SlackClient::new(&config.slack_api_url, bot_token)?;
         Ok(Self {
-            table: iln_adapters::dynamodb::NominationTable::new(dynamodb, &config.table_name)
-                .with_retention_days(config.retention_days),
-            slack: iln_adapters::slack::SlackClient::new(&config.slack_api_url, bot_token)?,
+            people: iln_adapters::slack_people::SlackPeople::new(
+                table.clone(),
+                slack.clone(),
+                config.initial_vetters.clone(),
+            ),
+            table,
+            slack,
             signing_secret,
-            permissions: config.permissions.clone(),
             rules: config.rules,
             iac_address: config.iac_address.clone(),
             languages: config.languages,

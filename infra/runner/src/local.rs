@@ -34,14 +34,9 @@ pub fn bindings(table_name: &str, public_base_url: &str, slack_url: &str) -> Bin
         .parameter("SlackJoinUrl", format!("{slack_url}/"))
         .parameter("SlackVettingChannel", VETTING_CHANNEL)
         .parameter("SlackIlnChannel", ILN_CHANNEL)
-        // Who may act in the stand-in: the vetter vets, the two confirmers
-        // confirm; Mei may only raise concerns.
-        .parameter("SlackVetters", "U0VETTER=vetter@iln.localhost")
-        .parameter(
-            "SlackConfirmers",
-            "U0CONFIRM1=carlos@iln.localhost,U0CONFIRM2=chiara@iln.localhost",
-        )
-        .parameter("SlackMembers", "U0MEMBER=mei@iln.localhost")
+        // The initial staff list: Vera vets. Who confirms comes from the
+        // demo roster (`load_demo_roster`).
+        .parameter("SlackVetters", "vetter@iln.localhost")
         .parameter("IacAddress", "iac@iln.localhost")
         .parameter("ContactAddress", "iln@iln.localhost")
         .parameter("VettersAddress", "vetters@iln.localhost")
@@ -71,14 +66,32 @@ pub fn with_overrides_from_environment(bindings: Bindings) -> Bindings {
     })
 }
 
-/// Local Slack users one can act as in the stand-in.
-pub fn slack_users() -> Vec<(&'static str, &'static str)> {
-    vec![
-        ("U0VETTER", "Vera (IMI vetter)"),
-        ("U0CONFIRM1", "Carlos (ILN confirmer)"),
-        ("U0CONFIRM2", "Chiara (ILN confirmer)"),
-        ("U0MEMBER", "Mei (ILN member)"),
+/// Local Slack users one can act as in the stand-in, with the address and
+/// locale the stand-in's `users.info` gives. What each may do comes from the
+/// data, as in Slack: Vera is on the initial staff list (`SlackVetters`
+/// above), Carlos and Chiara are ILN members on the demo roster, Mei is on
+/// it as an IMI Certified Mediator, not in the ILN, so her clicks are
+/// refused.
+pub fn slack_users() -> Vec<crate::slack_standin::StandInUser> {
+    [
+        ("U0VETTER", "Vera (IMI vetter)", "vetter@iln.localhost", "en-GB"),
+        ("U0CONFIRM1", "Carlos (ILN member)", "carlos@iln.localhost", "es-ES"),
+        ("U0CONFIRM2", "Chiara (ILN member)", "chiara@iln.localhost", "en-US"),
+        (
+            "U0MEMBER",
+            "Mei (IMI mediator, not in the ILN)",
+            "mei@iln.localhost",
+            "en-US",
+        ),
     ]
+    .into_iter()
+    .map(|(id, name, email, locale)| crate::slack_standin::StandInUser {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        email: email.to_owned(),
+        locale: locale.to_owned(),
+    })
+    .collect()
 }
 
 /// Secrets of this machine's stack, made once and kept in the state folder

@@ -10,7 +10,7 @@ use iln_runner::authorizer::LocalAuthorizer;
 use iln_runner::functions::LocalServices;
 use iln_runner::gateway::Gateway;
 use iln_runner::mailbox_simulator::MailboxSimulator;
-use iln_runner::slack_standin::{SlackStandIn, StandInConfig, StandInUser};
+use iln_runner::slack_standin::{SlackStandIn, StandInConfig};
 use iln_runner::stream::{OutboxFeed, StreamReader};
 use iln_runner::{Functions, Template, local, table};
 use std::sync::Arc;
@@ -55,13 +55,7 @@ async fn main() -> Result<(), Error> {
         interactions_url: format!("{base_url}/slack/interactions"),
         vetting_channel: local::VETTING_CHANNEL.to_owned(),
         iln_channel: local::ILN_CHANNEL.to_owned(),
-        users: local::slack_users()
-            .into_iter()
-            .map(|(id, name)| StandInUser {
-                id: id.to_owned(),
-                name: name.to_owned(),
-            })
-            .collect(),
+        users: local::slack_users(),
     })?;
     let bindings = local::with_overrides_from_environment(local::bindings(&table_name, &base_url, &slack_url));
     let mailbox_simulator = MailboxSimulator::default();

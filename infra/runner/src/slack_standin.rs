@@ -3,7 +3,8 @@
 //!
 //! It answers the few Web API methods the system's Slack client calls
 //! (`chat.postMessage`, `chat.update`, `chat.postEphemeral`, `views.open`,
-//! `auth.test`) under `/api/`, and serves a page (`GET /`) that shows the two
+//! `users.info`, `users.lookupByEmail`, `conversations.invite`,
+//! `conversations.kick`, `auth.test`) under `/api/`, and serves a page (`GET /`) that shows the two
 //! private channels with their Block Kit cards. Buttons on the page and modal
 //! submissions become the interaction payloads Slack sends, signed with the
 //! app's signing secret exactly as Slack signs them, and are posted to the
@@ -86,6 +87,10 @@ impl fmt::Debug for StandInConfig {
 pub struct StandInUser {
     pub id: String,
     pub name: String,
+    /// The address the workspace holds (`users.info`, `users.lookupByEmail`).
+    pub email: String,
+    /// Such as `es-ES`: what `users.info` gives with `include_locale`.
+    pub locale: String,
 }
 
 /// A message as posted to a channel, with its thread replies.
@@ -111,6 +116,10 @@ impl SlackStandIn {
         let mut state = StandInState::default();
         state.channels.insert(config.vetting_channel.clone(), Vec::new());
         state.channels.insert(config.iln_channel.clone(), Vec::new());
+        // Every local user starts in both channels, as the demo's people are.
+        let everyone: std::collections::BTreeSet<String> = config.users.iter().map(|user| user.id.clone()).collect();
+        state.members.insert(config.vetting_channel.clone(), everyone.clone());
+        state.members.insert(config.iln_channel.clone(), everyone);
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
@@ -175,6 +184,18 @@ impl SlackStandIn {
 
     fn notice(&self, user: &str, kind: NoticeKind, text: impl Into<String>) {
         self.lock().notice(user, kind, text);
+    }
+
+    /// The user ids in a channel (by id or name), as invites and kicks left it.
+    pub fn channel_members(&self, channel: &str) -> Vec<String> {
+        let Some(channel) = self.channel_id(channel) else {
+            return Vec::new();
+        };
+        self.lock()
+            .members
+            .get(channel)
+            .map(|members| members.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod secrets;
 pub mod ses;
 pub mod slack;
+pub mod slack_people;
 pub mod telemetry;
 pub mod tls;
 

@@ -29,6 +29,7 @@ pub mod step;
 mod test_support;
 pub mod token;
 pub mod verification;
+pub mod vetters;
 pub mod vetting;
 
 pub use i18n::Language;

@@ -1,7 +1,7 @@
 //! What the stand-in remembers between requests: channels and their
 //! messages, trigger ids, open modals, ephemeral messages and notices.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
 
 use serde_json::Value;
@@ -13,6 +13,8 @@ const NOTICES_KEPT: usize = 20;
 #[derive(Default)]
 pub(super) struct StandInState {
     pub(super) channels: HashMap<String, Vec<StoredMessage>>,
+    /// Who is in each channel, by channel id.
+    pub(super) members: HashMap<String, BTreeSet<String>>,
     last_ts_micros: u64,
     next_id: u64,
     pub(super) triggers: HashMap<String, Trigger>,

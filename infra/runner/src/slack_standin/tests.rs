@@ -28,10 +28,14 @@ fn config(interactions_url: String) -> StandInConfig {
             StandInUser {
                 id: VETTER.to_owned(),
                 name: "Vera (vetter)".to_owned(),
+                email: "vera@iln.localhost".to_owned(),
+                locale: "en-GB".to_owned(),
             },
             StandInUser {
                 id: "U0MEMBER".to_owned(),
                 name: "Mei (ILN member)".to_owned(),
+                email: "Mei@iln.localhost".to_owned(),
+                locale: "es-ES".to_owned(),
             },
         ],
     }
@@ -568,4 +572,57 @@ async fn the_page_escapes_markup_in_message_text() {
     assert!(page.contains("<b>Nominee:</b>"), "mrkdwn bold is rendered");
     assert!(page.contains("#iln-vetting (private)") && page.contains("#iln (private)"));
     assert!(page.contains(r#"http-equiv="refresh""#));
+}
+
+#[tokio::test]
+async fn the_system_slack_client_finds_users_and_invites_and_removes_them_as_slack_answers() {
+    use iln_adapters::slack::{BotToken, MembershipChange, SlackClient};
+    use iln_domain::slack::interaction::SlackUserId;
+    let (standin, base) = standin("http://127.0.0.1:9/unused".to_owned()).await;
+    let slack = SlackClient::new(format!("{base}/api"), BotToken::new("xoxb-local")).unwrap();
+    let mei = SlackUserId::new("U0MEMBER");
+    let address = |raw: &str| iln_domain::EmailAddress::parse(raw).unwrap();
+
+    let info = slack.user_info(&mei).await.unwrap().expect("a known user");
+    let nobody = slack.user_info(&SlackUserId::new("U0NOBODY")).await.unwrap();
+    let found = slack.lookup_by_email(&address("mei@ILN.localhost")).await.unwrap();
+    let not_found = slack.lookup_by_email(&address("nobody@iln.localhost")).await.unwrap();
+    let kicked = slack.remove_from_channel("C0ILN", &mei).await.unwrap();
+    let kicked_again = slack.remove_from_channel("C0ILN", &mei).await.unwrap();
+    let invited = slack.invite_to_channel("C0ILN", &mei).await.unwrap();
+    let invited_again = slack.invite_to_channel("C0ILN", &mei).await.unwrap();
+    let unknown_channel = slack.invite_to_channel("C0GENERAL", &mei).await.unwrap_err();
+    let json_lookup = call(&base, "users.lookupByEmail", json!({ "email": "mei@iln.localhost" })).await;
+    let kick_self = call(
+        &base,
+        "conversations.kick",
+        json!({ "channel": "C0ILN", "user": "U0LOCALBOT" }),
+    )
+    .await;
+
+    assert_eq!(info.email, Some(address("mei@iln.localhost")));
+    assert_eq!(info.locale.as_deref(), Some("es-ES"));
+    assert!(!info.inactive);
+    assert_eq!(nobody, None);
+    assert_eq!(found, Some(mei.clone()));
+    assert_eq!(not_found, None);
+    assert_eq!(
+        (kicked, kicked_again),
+        (MembershipChange::Done, MembershipChange::AlreadySo)
+    );
+    assert_eq!(
+        (invited, invited_again),
+        (MembershipChange::Done, MembershipChange::AlreadySo)
+    );
+    assert!(
+        unknown_channel.to_string().contains("channel_not_found"),
+        "{unknown_channel}"
+    );
+    assert_eq!(
+        json_lookup,
+        json!({ "ok": false, "error": "users_not_found" }),
+        "a JSON body is not read, as in Slack"
+    );
+    assert_eq!(kick_self, json!({ "ok": false, "error": "cant_kick_self" }));
+    assert!(standin.channel_members("C0ILN").contains(&"U0MEMBER".to_owned()));
 }

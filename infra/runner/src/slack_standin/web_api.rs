@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::interactions::view_json;
 use super::state::{Ephemeral, Modal, NoticeKind, find_message_mut};
-use super::{APP_ID, BOT_ID, BOT_USER_ID, SlackStandIn, StoredMessage, TEAM_ID, TRIGGER_LIFETIME};
+use super::{APP_ID, BOT_ID, BOT_USER_ID, SlackStandIn, StandInUser, StoredMessage, TEAM_ID, TRIGGER_LIFETIME};
 
 const MAX_BLOCKS: usize = 50;
 
@@ -140,6 +140,87 @@ impl SlackStandIn {
         json!({ "ok": true, "view": answer })
     }
 
+    /// `users.info`: the user with their profile's address, and their
+    /// locale when `include_locale` is true.
+    fn user_info(&self, args: &Value) -> Value {
+        let Some(user) = str_arg(args, "user").and_then(|id| self.user(id)) else {
+            return refused("user_not_found");
+        };
+        let mut answer = user_object(&user);
+        if str_arg(args, "include_locale") == Some("true") {
+            answer["locale"] = json!(user.locale);
+        }
+        json!({ "ok": true, "user": answer })
+    }
+
+    /// `users.lookupByEmail`: addresses compared ignoring case, as Slack does.
+    fn lookup_by_email(&self, args: &Value) -> Value {
+        let email = str_arg(args, "email").unwrap_or_default();
+        let found = self
+            .config()
+            .users
+            .iter()
+            .find(|user| !email.is_empty() && user.email.eq_ignore_ascii_case(email));
+        match found {
+            Some(user) => json!({ "ok": true, "user": user_object(user) }),
+            None => refused("users_not_found"),
+        }
+    }
+
+    /// `conversations.invite`: `users` is a comma-separated list.
+    fn invite(&self, args: &Value) -> Value {
+        let Some(channel) = self.channel_arg(args) else {
+            return refused("channel_not_found");
+        };
+        let users: Vec<&str> = str_arg(args, "users")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|user| !user.is_empty())
+            .collect();
+        if users.is_empty() {
+            return refused("no_user");
+        }
+        if users.contains(&BOT_USER_ID) {
+            return refused("cant_invite_self");
+        }
+        if let Some(unknown) = users.iter().find(|user| self.user(user).is_none()) {
+            return refused_for("user_not_found", unknown);
+        }
+        let mut state = self.lock();
+        let members = state.members.entry(channel.clone()).or_default();
+        if let Some(member) = users.iter().find(|user| members.contains(**user)) {
+            return refused_for("already_in_channel", member);
+        }
+        members.extend(users.iter().map(|user| (*user).to_owned()));
+        json!({ "ok": true, "channel": { "id": channel, "is_private": true, "is_member": true } })
+    }
+
+    /// `conversations.kick`: one `user`.
+    fn kick(&self, args: &Value) -> Value {
+        let Some(channel) = self.channel_arg(args) else {
+            return refused("channel_not_found");
+        };
+        let Some(user) = str_arg(args, "user") else {
+            return refused("no_user");
+        };
+        if user == BOT_USER_ID {
+            return refused("cant_kick_self");
+        }
+        if self.user(user).is_none() {
+            return refused("user_not_found");
+        }
+        let mut state = self.lock();
+        let removed = state
+            .members
+            .get_mut(&channel)
+            .is_some_and(|members| members.remove(user));
+        match removed {
+            true => json!({ "ok": true, "errors": {} }),
+            false => refused("not_in_channel"),
+        }
+    }
+
     fn channel_arg(&self, args: &Value) -> Option<String> {
         str_arg(args, "channel")
             .and_then(|channel| self.channel_id(channel))
@@ -156,7 +237,16 @@ pub(super) async fn web_api(
     if !has_bearer_token(&headers) {
         return slack_answer(StatusCode::OK, &refused("not_authed"));
     }
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
     let args = if body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else if form {
+        form_args(&body)
+    } else if FORM_ONLY.contains(&method.as_str()) {
+        // Slack does not read a JSON body for these: no arguments at all.
         json!({})
     } else {
         match serde_json::from_slice::<Value>(&body) {
@@ -169,6 +259,10 @@ pub(super) async fn web_api(
         "chat.update" => standin.update_message(&args),
         "chat.postEphemeral" => standin.post_ephemeral(&args),
         "views.open" => standin.open_view(&args),
+        "users.info" => standin.user_info(&args),
+        "users.lookupByEmail" => standin.lookup_by_email(&args),
+        "conversations.invite" => standin.invite(&args),
+        "conversations.kick" => standin.kick(&args),
         "auth.test" => json!({
             "ok": true,
             "url": "http://local.slack.invalid/",
@@ -264,6 +358,36 @@ pub(super) async fn response_url(State(standin): State<SlackStandIn>, Path(id): 
 
 fn refused(error: &str) -> Value {
     json!({ "ok": false, "error": error })
+}
+
+/// A refusal about one user of a list, as `conversations.invite` gives it.
+fn refused_for(error: &str, user: &str) -> Value {
+    json!({ "ok": false, "error": error, "errors": [{ "user": user, "ok": false, "error": error }] })
+}
+
+/// Methods that take form arguments only (Slack's documentation: they do
+/// not accept `application/json`).
+const FORM_ONLY: [&str; 2] = ["users.info", "users.lookupByEmail"];
+
+/// A form body's fields as a JSON object of strings.
+fn form_args(body: &[u8]) -> Value {
+    let fields: serde_json::Map<String, Value> = url::form_urlencoded::parse(body)
+        .map(|(name, value)| (name.into_owned(), Value::String(value.into_owned())))
+        .collect();
+    Value::Object(fields)
+}
+
+/// A user object as Slack's user methods give it.
+fn user_object(user: &StandInUser) -> Value {
+    json!({
+        "id": user.id,
+        "team_id": TEAM_ID,
+        "name": user.name,
+        "real_name": user.name,
+        "deleted": false,
+        "is_bot": false,
+        "profile": { "real_name": user.name, "display_name": user.name, "email": user.email },
+    })
 }
 
 fn slack_answer(status: StatusCode, answer: &Value) -> Response {

@@ -150,3 +150,28 @@ pub const MEMBER_SK: &str = "MEMBER";
 pub fn addition_sk(at: DateTime<Utc>) -> String {
     format!("ADDITION#{}", ulid::Ulid::from_datetime(at.into()))
 }
+
+/// A Slack user as first seen: their address and locale (`users.info`).
+pub fn slack_user(user: &str) -> String {
+    format!("SLACKUSER#{user}")
+}
+
+pub const SLACK_USER_SK: &str = "SLACK_USER";
+
+/// Under the person's key: the Slack user known by their address, so that
+/// erasure finds the Slack user's item too.
+pub fn slack_user_pointer_sk(user: &str) -> String {
+    format!("SLACKUSER#{user}")
+}
+
+/// The staff list of vetters: one partition, read whole by admins.
+pub const STAFF_VETTERS: &str = "STAFF#VETTERS";
+
+/// One vetter on the staff list, by address identity.
+pub fn vetter_sk(identity: &str) -> String {
+    format!("VETTER#{identity}")
+}
+
+/// Exists once an admin has changed the staff list: from then on the list
+/// in the table is the list, and the deployment's initial list is not read.
+pub const STAFF_LIST_SK: &str = "LIST";

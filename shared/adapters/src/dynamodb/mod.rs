@@ -12,6 +12,7 @@ mod people;
 mod records;
 mod retention;
 mod slack_events;
+mod slack_users;
 mod transaction;
 mod vetting;
 
@@ -26,6 +27,7 @@ pub use membership::Correction;
 pub use nominations::{Commit, MoveError, StoredToken, SubmitOutcome, retry_on_conflict};
 pub use outbox::{AdminChange, AfterDelivery, Claim, DueCursor, LEASE, LinkToStore, OutboxMessage, OutboxStatus};
 pub use retention::RemovedNomination;
+pub use slack_users::KnownSlackUser;
 pub use vetting::{
     Addition, Dossier, Endorsement, EndorsementPage, ImportStopped, InvalidCursor, PartialImport, QueueError, QueuePage,
 };

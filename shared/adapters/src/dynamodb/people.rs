@@ -212,6 +212,14 @@ impl NominationTable {
                     let pointer: MemberPointer = serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?;
                     person.member = Some(pointer.member_id);
                 }
+                // The Slack user known by this address: their item goes too.
+                "slack_user_pointer" => {
+                    if let Some(user) = item.get("user").and_then(|v| v.as_s().ok()) {
+                        person
+                            .keys
+                            .push((keys::slack_user(user), keys::SLACK_USER_SK.to_owned()));
+                    }
+                }
                 _ => {}
             }
         }

@@ -59,6 +59,22 @@ impl std::fmt::Debug for SlackClient {
     }
 }
 
+/// A request body as Slack takes it.
+pub(super) enum Payload {
+    Json(Vec<u8>),
+    Form(String),
+}
+
+impl Payload {
+    /// Serialised here rather than with `.json()` so the charset Slack asks
+    /// for is declared; a serialisation error cannot quote the content.
+    pub(super) fn json(method: &str, body: &impl Serialize) -> Result<Self, SlackError> {
+        serde_json::to_vec(body)
+            .map(Self::Json)
+            .map_err(|_| SlackError::Invalid(format!("{method} request could not be serialised")))
+    }
+}
+
 /// What one HTTP attempt came to, before the retry policy decides.
 pub(super) enum Attempt {
     Answered(Value),
@@ -107,15 +123,28 @@ impl SlackClient {
         })
     }
 
-    /// One Web API call with the retry policy: Retry-After honoured up to
-    /// 10 s and 3 attempts in all; one more try after a network error or 5xx.
+    /// One Web API call with a JSON body and the retry policy: Retry-After
+    /// honoured up to 10 s and 3 attempts in all; one more try after a
+    /// network error or 5xx.
     pub(super) async fn call(&self, method: &'static str, body: &impl Serialize) -> Result<Value, SlackError> {
+        self.call_with(method, &Payload::json(method, body)?).await
+    }
+
+    /// The same with a form body: Slack's read methods (`users.info`,
+    /// `users.lookupByEmail`) do not accept JSON.
+    pub(super) async fn call_form(&self, method: &'static str, fields: &[(&str, &str)]) -> Result<Value, SlackError> {
+        let form = serde_html_form::to_string(fields)
+            .map_err(|_| SlackError::Invalid(format!("{method} request could not be encoded")))?;
+        self.call_with(method, &Payload::Form(form)).await
+    }
+
+    async fn call_with(&self, method: &'static str, payload: &Payload) -> Result<Value, SlackError> {
         let url = self.method_url(method);
         let mut attempts = 0;
         let mut retried_unavailable = false;
         loop {
             attempts += 1;
-            match self.attempt(method, &url, body).await? {
+            match self.attempt(method, &url, payload).await? {
                 Attempt::Answered(answer) => return ok_or_refused(method, answer),
                 Attempt::RateLimited(retry_after) => {
                     if attempts >= MAX_ATTEMPTS || retry_after > MAX_RETRY_AFTER {
@@ -140,17 +169,17 @@ impl SlackClient {
         format!("{}/{method}", self.base_url)
     }
 
-    pub(super) async fn attempt(&self, method: &str, url: &str, body: &impl Serialize) -> Result<Attempt, SlackError> {
-        // Serialised here rather than with `.json()` so the charset Slack asks
-        // for is declared; a serialisation error cannot quote the content.
-        let payload = serde_json::to_vec(body)
-            .map_err(|_| SlackError::Invalid(format!("{method} request could not be serialised")))?;
+    pub(super) async fn attempt(&self, method: &str, url: &str, payload: &Payload) -> Result<Attempt, SlackError> {
+        let (content_type, body) = match payload {
+            Payload::Json(bytes) => ("application/json; charset=utf-8", bytes.clone()),
+            Payload::Form(form) => ("application/x-www-form-urlencoded", form.clone().into_bytes()),
+        };
         let sent = self
             .http
             .post(url)
             .header(AUTHORIZATION, self.authorization.clone())
-            .header(CONTENT_TYPE, "application/json; charset=utf-8")
-            .body(payload)
+            .header(CONTENT_TYPE, content_type)
+            .body(body)
             .send()
             .await;
         let response = match sent {

@@ -7,7 +7,7 @@ use iln_domain::slack::{MAX_BLOCKS, SlackMessage};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::client::{Attempt, SlackClient};
+use super::client::{Attempt, Payload, SlackClient};
 use super::error::{SlackError, ok_or_refused};
 
 /// A trigger id lives 3 s, and Slack waits 3 s for the answer to the click
@@ -107,7 +107,8 @@ impl SlackClient {
     pub async fn open_view(&self, trigger_id: &str, view: &Value) -> Result<(), SlackError> {
         let body = json!({ "trigger_id": trigger_id, "view": view });
         let url = self.method_url("views.open");
-        match tokio::time::timeout(MODAL_DEADLINE, self.attempt("views.open", &url, &body)).await {
+        let payload = Payload::json("views.open", &body)?;
+        match tokio::time::timeout(MODAL_DEADLINE, self.attempt("views.open", &url, &payload)).await {
             Err(_) => Err(SlackError::Unavailable(
                 "views.open did not answer while the trigger was valid".to_owned(),
             )),

@@ -1,0 +1,102 @@
+//! The people a test needs, set up through the system's own doors: Slack
+//! users in the test workspace, people on the roster (imported as staff
+//! import it), vetters on the staff list.
+
+use crate::{TestApp, admin_token};
+
+/// The address a test gives the person it knows as Slack user `id`:
+/// `UC01` is `uc01@iln.test`.
+pub fn iln_address(id: &str) -> String {
+    format!("{}@iln.test", id.to_lowercase())
+}
+
+impl TestApp {
+    /// Slack users `ids`, each an ILN member on the roster with
+    /// `iln_address(id)`: they may confirm, decline and raise concerns.
+    pub async fn iln_members(&self, ids: &[&str]) {
+        let people: Vec<(&str, &str)> = ids.iter().map(|id| (*id, "iln_member")).collect();
+        self.on_roster(&people).await;
+    }
+
+    /// One ILN member on the roster, in Slack as `id`; their address.
+    pub async fn iln_member(&self, id: &str) -> String {
+        self.iln_members(&[id]).await;
+        iln_address(id)
+    }
+
+    /// Slack users, each on the roster in a category (`iln_member`,
+    /// `imi_certified_mediator`, `imi_certified_advocate`) with
+    /// `iln_address(id)`, imported by an admin in one `PUT /vetting/roster`.
+    pub async fn on_roster(&self, people: &[(&str, &str)]) {
+        let mut csv = String::from("email,name,category,country\n");
+        for (id, category) in people {
+            self.slack_user(id, &iln_address(id), "en-US");
+            csv.push_str(&format!("{},Person {id},{category},\n", iln_address(id)));
+        }
+        let token = admin_token();
+        let imported = self
+            .request(
+                "PUT",
+                "/vetting/roster",
+                &[("authorization", &token), ("content-type", "text/csv")],
+                csv.as_bytes(),
+            )
+            .await;
+        assert_eq!(imported.status, 200, "{}", imported.body);
+    }
+}
+
+/// A member as the process made them: invited, accepted, in Slack.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub id: String,
+    pub email: String,
+    pub nomination: String,
+}
+
+impl TestApp {
+    /// Someone nominated, confirmed, invited and accepting: a member, with
+    /// `iln_address(slack_id)` and in Slack as `slack_id` (locale `es-ES`).
+    pub async fn member(&self, slack_id: &str) -> Member {
+        let email = iln_address(slack_id);
+        let invited = self
+            .invited_from(crate::nomination("en", &email, &crate::unique_address("lucia")))
+            .await;
+        let accepted = self
+            .answer_invitation(&invited.link, "accept", &[("terms_version", crate::TERMS_VERSION)])
+            .await;
+        assert_eq!(accepted.status, 200, "{}", accepted.body);
+        self.deliver_outbox().await;
+        self.slack_user(slack_id, &email, "es-ES");
+        let members = self
+            .staff_request("GET", "/admin/members", Some(&admin_token()), None)
+            .await
+            .json();
+        let id = members["items"]
+            .as_array()
+            .expect("a list of members")
+            .iter()
+            .find(|member| member["email"] == email.as_str())
+            .expect("the new member is listed")["id"]
+            .as_str()
+            .expect("an id")
+            .to_owned();
+        Member {
+            id,
+            email,
+            nomination: invited.id,
+        }
+    }
+
+    /// An admin derecognises `member` for `reason`.
+    pub async fn derecognize(&self, member: &Member, reason: &str) -> crate::TestResponse {
+        let path = format!("/admin/members/{}/derecognize", member.id);
+        self.staff_request(
+            "POST",
+            &path,
+            Some(&admin_token()),
+            Some(&serde_json::json!({ "reason": reason })),
+        )
+        .await
+    }
+}
