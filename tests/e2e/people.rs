@@ -38,7 +38,10 @@ async fn a_member_confirms_and_once_derecognised_is_refused_at_the_next_click_an
     assert_eq!(app.status_of(&second.id).await, "in_discussion", "nothing changed");
     let told = told(&app).await;
     assert_eq!(told.len(), 1, "{told:?}");
-    assert!(told[0].contains("not on the list"), "{told:?}");
+    assert!(
+        told[0].starts_with("No figura en la lista"),
+        "in the member's own language (their Slack locale is es-ES): {told:?}"
+    );
 }
 
 #[tokio::test]
