@@ -13,6 +13,7 @@ mod data_protection;
 mod delivery;
 mod event_filters;
 mod fixtures;
+mod iln_channel;
 mod intake;
 mod invalid_requests;
 mod invitations;

@@ -122,6 +122,27 @@ impl Message {
                 for_nomination(*nomination_id),
                 reason.describe()
             )),
+            Message::IlnChannelRefused {
+                nomination_id,
+                message_id,
+                removal,
+                slack_error,
+            } => {
+                let (what, by_hand) = match removal {
+                    true => (
+                        "remove the derecognised member of nomination",
+                        "Remove them from the ILN channel in Slack",
+                    ),
+                    false => (
+                        "add the new member of nomination",
+                        "Add them to the ILN channel in Slack",
+                    ),
+                };
+                Some(format!(
+                    ":x: Slack refused to {what} {nomination_id} (`{slack_error}`). {by_hand}, or fix the cause and \
+                     retry the request (`POST /admin/outbox/{message_id}/retry`)."
+                ))
+            }
             Message::VettingDigest { date, references, .. } => Some(format!(
                 ":hourglass: {date}: {} nomination(s) have waited too long for vetting: {}",
                 references.len(),
@@ -295,6 +316,22 @@ mod tests {
             "A welcome message for nomination {REFERENCE} could not be delivered"
         )));
         assert!(failed.contains(&format!("`{REFERENCE}.welcome`")));
+    }
+
+    #[test]
+    fn a_refused_channel_change_names_slacks_error_and_the_nomination_but_nobody() {
+        let note = example("iln_channel_refused").note_text().unwrap();
+
+        assert!(note.contains("`restricted_action`"), "{note}");
+        assert!(
+            note.contains(&format!("add the new member of nomination {REFERENCE}")),
+            "{note}"
+        );
+        assert!(
+            note.contains(&format!("/admin/outbox/{REFERENCE}.iln_channel_invite/retry")),
+            "{note}"
+        );
+        assert!(!note.contains("amara"), "{note}");
     }
 
     #[test]

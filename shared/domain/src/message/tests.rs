@@ -5,7 +5,7 @@ use super::*;
 fn the_examples_cover_every_kind() {
     let kinds: std::collections::BTreeSet<_> = one_of_each_kind().iter().map(Message::kind).collect();
 
-    assert_eq!(kinds.len(), 20, "{kinds:?}");
+    assert_eq!(kinds.len(), 23, "{kinds:?}");
 }
 
 /// What each kind is: its id, kind, route, reader and links, as the outbox
@@ -155,6 +155,27 @@ fn each_kind_has_its_id_route_reader_and_links() {
             &[],
         ),
         (
+            format!("{REFERENCE}.iln_channel_invite"),
+            "iln_channel_invite",
+            Route::IlnChannel,
+            Reader::Nominee,
+            &[],
+        ),
+        (
+            format!("{REFERENCE}.iln_channel_removal"),
+            "iln_channel_removal",
+            Route::IlnChannel,
+            Reader::Nominee,
+            &[],
+        ),
+        (
+            format!("{REFERENCE}.alert.iln_channel.{REFERENCE}.iln_channel_invite"),
+            "iln_channel_refused",
+            Route::Note(Channel::Vetting),
+            Reader::Staff,
+            &[],
+        ),
+        (
             format!("{REFERENCE}.note.iln.welcome"),
             "channel_note",
             Route::Note(Channel::Iln),
@@ -229,6 +250,10 @@ fn the_stored_form_of_a_message_does_not_change() {
             r#"{"kind":"delivery_failed","message_id":"01KQ2Z3Y4X5W6V7T8S9R0QPNMK.welcome","failing_kind":"welcome","nomination_id":"01KQ2Z3Y4X5W6V7T8S9R0QPNMK","reason":"bounced"}"#,
         ),
         (
+            example("iln_channel_invite"),
+            r#"{"kind":"iln_channel_invite","nomination_id":"01KQ2Z3Y4X5W6V7T8S9R0QPNMK","member_id":"01KQ2Z3Y4X5W6V7T8S9R0QPNMM","to":"amara@example.org"}"#,
+        ),
+        (
             example("data_erased"),
             r#"{"kind":"data_erased","nomination_id":"01KQ2Z3Y4X5W6V7T8S9R0QPNMK","channel":"iln","card_channel":"C042","card_ts":"1800000000.000300"}"#,
         ),
@@ -293,7 +318,9 @@ fn a_message_caused_again_has_the_same_id_and_another_one_has_another() {
                 | Message::IlnCard { nomination_id }
                 | Message::Welcome { nomination_id, .. }
                 | Message::Derecognition { nomination_id, .. }
-                | Message::IacReferral { nomination_id, .. } => *nomination_id = other_nomination,
+                | Message::IacReferral { nomination_id, .. }
+                | Message::IlnChannelInvite { nomination_id, .. }
+                | Message::IlnChannelRemoval { nomination_id, .. } => *nomination_id = other_nomination,
                 Message::InformationRequest { request, .. } | Message::InformationAdded { request, .. } => {
                     *request += 1
                 }
@@ -303,9 +330,9 @@ fn a_message_caused_again_has_the_same_id_and_another_one_has_another() {
                 | Message::ChannelNote { key, .. } => key.push('1'),
                 Message::Invitation { round, .. } | Message::InvitationReminder { round, .. } => *round += 1,
                 Message::VettingDigest { date, .. } | Message::Reminder { date, .. } => *date = "2027-01-16".into(),
-                Message::DeliveryAlert { message_id, .. } | Message::DeliveryFailed { message_id, .. } => {
-                    message_id.push('1')
-                }
+                Message::DeliveryAlert { message_id, .. }
+                | Message::DeliveryFailed { message_id, .. }
+                | Message::IlnChannelRefused { message_id, .. } => message_id.push('1'),
                 Message::DataErased { channel, .. } => *channel = Channel::Vetting,
             }
             (message, other)
