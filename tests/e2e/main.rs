@@ -14,6 +14,7 @@ mod delivery;
 mod discussion;
 mod event_filters;
 mod fixtures;
+mod iln_channel;
 mod intake;
 mod invalid_requests;
 mod invitations;

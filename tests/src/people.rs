@@ -55,10 +55,12 @@ pub struct Member {
 }
 
 impl TestApp {
-    /// Someone nominated, confirmed, invited and accepting: a member, with
-    /// `iln_address(slack_id)` and in Slack as `slack_id` (locale `es-ES`).
+    /// Someone in Slack as `slack_id` (locale `es-ES`) with
+    /// `iln_address(slack_id)`, nominated, confirmed, invited and accepting:
+    /// a member, added to the ILN channel by the outbox.
     pub async fn member(&self, slack_id: &str) -> Member {
         let email = iln_address(slack_id);
+        self.slack_user(slack_id, &email, "es-ES");
         let invited = self
             .invited_from(crate::nomination("en", &email, &crate::unique_address("lucia")))
             .await;
@@ -67,7 +69,6 @@ impl TestApp {
             .await;
         assert_eq!(accepted.status, 200, "{}", accepted.body);
         self.deliver_outbox().await;
-        self.slack_user(slack_id, &email, "es-ES");
         let members = self
             .staff_request("GET", "/admin/members", Some(&admin_token()), None)
             .await
@@ -98,5 +99,30 @@ impl TestApp {
             Some(&serde_json::json!({ "reason": reason })),
         )
         .await
+    }
+}
+
+impl TestApp {
+    /// An admin adds `email` to the staff list of vetters
+    /// (`PUT /staff/vetters/{email}`).
+    pub async fn add_vetter(&self, email: &str) -> crate::TestResponse {
+        let path = format!("/staff/vetters/{email}");
+        self.staff_request("PUT", &path, Some(&admin_token()), None).await
+    }
+
+    /// An admin removes `email` from the staff list of vetters.
+    pub async fn remove_vetter(&self, email: &str) -> crate::TestResponse {
+        let path = format!("/staff/vetters/{email}");
+        self.staff_request("DELETE", &path, Some(&admin_token()), None).await
+    }
+
+    /// Slack user `slack_id` with `iln_address(slack_id)`, put on the staff
+    /// list of vetters by an admin; their address.
+    pub async fn vetter(&self, slack_id: &str) -> String {
+        let email = iln_address(slack_id);
+        self.slack_user(slack_id, &email, "en-GB");
+        let added = self.add_vetter(&email).await;
+        assert_eq!(added.status, 200, "{}", added.body);
+        email
     }
 }

@@ -1,5 +1,6 @@
 use iln_adapters::config::{ConfigError, Variables};
 use iln_domain::EmailAddress;
+use iln_domain::vetters::InitialVetters;
 
 /// What this function reads from its environment, once per process.
 #[derive(Debug, Clone)]
@@ -14,6 +15,9 @@ pub struct Config {
     pub iac_address: EmailAddress,
     /// Where a nominee with an expired invitation asks for a new one.
     pub contact_address: EmailAddress,
+    /// The deployment's vetters: the staff list until an admin first
+    /// changes it, which then starts from them.
+    pub initial_vetters: InitialVetters,
 }
 
 impl Config {
@@ -29,6 +33,12 @@ impl Config {
             slack_join_url: variables.required("SLACK_JOIN_URL")?,
             iac_address: variables.parsed("IAC_ADDRESS", EmailAddress::parse)?,
             contact_address: variables.parsed("CONTACT_ADDRESS", EmailAddress::parse)?,
+            initial_vetters: InitialVetters::parse(&variables.optional("SLACK_VETTERS").unwrap_or_default()).map_err(
+                |error| ConfigError::Invalid {
+                    name: "SLACK_VETTERS",
+                    reason: error.to_string(),
+                },
+            )?,
         })
     }
 }

@@ -7,6 +7,7 @@ use iln_adapters::http::{ApiFailure, log_unavailable, route, staff, too_large, u
 use iln_domain::Language;
 use iln_domain::pages;
 use iln_domain::staff::{Staff, StaffRole};
+use iln_domain::vetters::ListChange;
 use lambda_http::http::{Method, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 
@@ -17,6 +18,7 @@ mod answer;
 mod direct;
 mod members;
 mod people;
+mod staff;
 
 pub struct App {
     pub table: NominationTable,
@@ -46,6 +48,9 @@ enum Route {
     Outbox,
     RetryMessage,
     CancelMessage,
+    Vetters,
+    AddVetter,
+    RemoveVetter,
 }
 
 /// The routes template.yaml gives this function.
@@ -65,6 +70,9 @@ const ROUTES: &[(&str, Route)] = &[
     ("GET /admin/outbox", Route::Outbox),
     ("POST /admin/outbox/{id}/retry", Route::RetryMessage),
     ("POST /admin/outbox/{id}/cancel", Route::CancelMessage),
+    ("GET /staff/vetters", Route::Vetters),
+    ("PUT /staff/vetters/{email}", Route::AddVetter),
+    ("DELETE /staff/vetters/{email}", Route::RemoveVetter),
 ];
 
 pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response<Body> {
@@ -91,6 +99,9 @@ pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response
         Route::Outbox => outbox_admin::list(app, &request).await,
         Route::RetryMessage => outbox_admin::retry(app, &request, now).await,
         Route::CancelMessage => outbox_admin::cancel(app, &request).await,
+        Route::Vetters => staff::vetters(app, &request).await,
+        Route::AddVetter => staff::change(app, &request, ListChange::Add, now).await,
+        Route::RemoveVetter => staff::change(app, &request, ListChange::Remove, now).await,
     };
     let nominee_reads = matches!(route, Route::InvitationPage | Route::Accept | Route::Decline);
     match result {

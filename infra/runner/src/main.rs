@@ -122,7 +122,7 @@ async fn main() -> Result<(), Error> {
     println!("  ILN Nominations is running on this machine.");
     println!("  Nomination form   {base_url}/nominate        (Spanish: {base_url}/nominate?lang=es)");
     println!("  Mailbox (SES)     {mailbox_url}");
-    println!("  Slack stand-in    {slack_url}");
+    println!("  Slack stand-in    {slack_url}   (Vera vets; Carlos and Chiara, ILN members on the roster, confirm)");
     println!("  Staff API         {base_url}/vetting/nominations   (roster: {roster} demo entries loaded)");
     println!("  Vetter token      {vetter_token}");
     println!("  Admin token       {admin_token}");

@@ -54,6 +54,25 @@ pub enum Happening {
     /// An administrator erased the personal data of someone this record is
     /// about, on their request.
     PersonalDataErased,
+    /// The member was added to the ILN channel in Slack (the reason says
+    /// when they were there already).
+    JoinedIlnChannel,
+    /// The derecognised member was removed from the ILN channel (the reason
+    /// says when they were not in it).
+    LeftIlnChannel,
+    /// Slack has no user with the member's address: nothing to change; the
+    /// welcome mail carries the join link.
+    NotInSlack,
+    /// Slack refused to change the ILN channel's membership; the reason is
+    /// Slack's error code.
+    IlnChannelRefused,
+    /// An administrator started the staff list of vetters from the
+    /// deployment's initial list.
+    StaffListStarted,
+    /// An administrator added a vetter to the staff list.
+    VetterAdded,
+    /// An administrator removed a vetter from the staff list.
+    VetterRemoved,
     Moved {
         command: Command,
         from: Status,
@@ -140,6 +159,16 @@ impl AuditEvent {
             at,
             actor,
             happening: Happening::Derecognized,
+            reason: None,
+        }
+    }
+
+    /// Something the system did, not a person.
+    pub fn by_system(at: DateTime<Utc>, happening: Happening) -> Self {
+        Self {
+            at,
+            actor: Actor::System,
+            happening,
             reason: None,
         }
     }

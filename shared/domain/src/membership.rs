@@ -269,8 +269,15 @@ pub fn accept(
             country: nominee.country,
         },
     );
+    // A member whose address Slack knows joins the ILN channel at once; the
+    // welcome's join link serves everyone else.
+    let invite = Message::IlnChannelInvite {
+        nomination_id: nomination.id,
+        member_id: member.id,
+        to: nominee.email.clone(),
+    };
     Ok(step
-        .sending([welcome, note])
+        .sending([welcome, note, invite])
         .spending(token.clone())
         .with_effect(Effect::Admits(Box::new(member))))
 }
@@ -349,6 +356,66 @@ pub fn resend(
     ))
 }
 
+/// What a change of the ILN channel's membership came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelOutcome {
+    Changed,
+    /// Already in the channel (an invite) or not in it (a removal): a
+    /// message delivered again changes nothing.
+    AlreadySo,
+    /// Slack has no user with the member's address.
+    NotInSlack,
+}
+
+/// The member's audit event for a change of the ILN channel (`removal` or
+/// an invite) that came to `outcome`.
+pub fn iln_channel_audit(removal: bool, outcome: ChannelOutcome, now: DateTime<Utc>) -> AuditEvent {
+    let happening = match (removal, outcome) {
+        (_, ChannelOutcome::NotInSlack) => Happening::NotInSlack,
+        (false, _) => Happening::JoinedIlnChannel,
+        (true, _) => Happening::LeftIlnChannel,
+    };
+    let event = AuditEvent::by_system(now, happening);
+    match (removal, outcome) {
+        (false, ChannelOutcome::AlreadySo) => event.because("already in the channel"),
+        (true, ChannelOutcome::AlreadySo) => event.because("not in the channel"),
+        (false, ChannelOutcome::NotInSlack) => event.because("the welcome mail carries the join link"),
+        _ => event,
+    }
+}
+
+/// Slack refused (for good) the change of the ILN channel `message` asks
+/// for, with `slack_error`: the note to the vetting channel, naming the
+/// problem and no one, and the member's audit event. `None` for any other
+/// message.
+pub fn iln_channel_refused(
+    message: &Message,
+    slack_error: &str,
+    now: DateTime<Utc>,
+) -> Option<(Message, MemberId, AuditEvent)> {
+    let (nomination_id, member_id, removal) = match message {
+        Message::IlnChannelInvite {
+            nomination_id,
+            member_id,
+            ..
+        } => (*nomination_id, *member_id, false),
+        Message::IlnChannelRemoval {
+            nomination_id,
+            member_id,
+            ..
+        } => (*nomination_id, *member_id, true),
+        _ => return None,
+    };
+    let note = Message::IlnChannelRefused {
+        nomination_id,
+        message_id: message.id().to_string(),
+        removal,
+        slack_error: slack_error.to_owned(),
+    };
+    let audit = AuditEvent::by_system(now, Happening::IlnChannelRefused).because(slack_error);
+    Some((note, member_id, audit))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the member is already derecognised")]
 pub struct AlreadyDerecognized;
@@ -395,6 +462,11 @@ pub fn derecognize(
             },
         ),
     ];
+    messages.push(Message::IlnChannelRemoval {
+        nomination_id,
+        member_id: member.id,
+        to: member.email.clone(),
+    });
     if refer_to_iac {
         messages.push(Message::IacReferral {
             nomination_id,

@@ -14,6 +14,7 @@ pub use notes::SlackNote;
 use crate::audit::Actor;
 use crate::delivery::FailureReason;
 use crate::i18n::Language;
+use crate::membership::MemberId;
 use crate::nomination::{Nomination, NominationId};
 use crate::pages::PublicBaseUrl;
 use crate::person::{EmailAddress, PersonName};
@@ -215,6 +216,28 @@ pub enum Message {
         card_channel: String,
         card_ts: String,
     },
+    /// Adds a new member to the ILN channel, if Slack has a user with their
+    /// address (the welcome mail's join link serves those it has not).
+    IlnChannelInvite {
+        nomination_id: NominationId,
+        member_id: MemberId,
+        to: EmailAddress,
+    },
+    /// Removes a derecognised member from the ILN channel.
+    IlnChannelRemoval {
+        nomination_id: NominationId,
+        member_id: MemberId,
+        to: EmailAddress,
+    },
+    /// Tells the vetting channel that Slack refused a change of the ILN
+    /// channel's membership: Slack's error code and the message to retry,
+    /// never who.
+    IlnChannelRefused {
+        nomination_id: NominationId,
+        message_id: String,
+        removal: bool,
+        slack_error: String,
+    },
     /// A message posted in a channel (not a card, not a thread).
     ChannelNote {
         nomination_id: NominationId,
@@ -284,6 +307,9 @@ pub enum Route {
     Note(Channel),
     /// A card updated to show its nomination's personal data was erased.
     ErasedCard,
+    /// A change of who is in the ILN channel (`conversations.invite`,
+    /// `conversations.kick`).
+    IlnChannel,
 }
 
 /// Whom a message is for, as far as personal data goes: what a person's

@@ -6,6 +6,7 @@ use iln_adapters::slack::PostedMessage;
 use iln_domain::EmailAddress;
 use iln_domain::findings;
 use iln_domain::membership;
+use iln_domain::membership::MemberId;
 use iln_domain::membership::SentInvitation;
 use iln_domain::message::{Email, Message, Route};
 use iln_domain::reminders;
@@ -30,6 +31,15 @@ pub(super) enum Prepared {
         text: String,
     },
     Note(Channel, SlackMessage),
+    /// A member added to (or removed from) the ILN channel.
+    IlnChannel(ChannelChange),
+}
+
+/// Who joins or leaves the ILN channel.
+pub(super) struct ChannelChange {
+    pub(super) member: MemberId,
+    pub(super) email: EmailAddress,
+    pub(super) removal: bool,
 }
 
 impl Prepared {
@@ -170,6 +180,19 @@ pub(super) async fn prepare(app: &App, message: &Message, now: DateTime<Utc>) ->
                 let erased = slack::erased_card(*nomination_id, app.languages.of(*channel));
                 Ok(Ready(Prepared::CardUpdate(card, erased)))
             }
+            _ => Ok(Parked),
+        },
+        Route::IlnChannel => match message {
+            Message::IlnChannelInvite { member_id, to, .. } => Ok(Ready(Prepared::IlnChannel(ChannelChange {
+                member: *member_id,
+                email: to.clone(),
+                removal: false,
+            }))),
+            Message::IlnChannelRemoval { member_id, to, .. } => Ok(Ready(Prepared::IlnChannel(ChannelChange {
+                member: *member_id,
+                email: to.clone(),
+                removal: true,
+            }))),
             _ => Ok(Parked),
         },
         Route::Thread(channel) => {

@@ -3,17 +3,19 @@
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::{AfterDelivery, Claim, LinkToStore, OutboxMessage, StoreError};
 use iln_adapters::ses::SendError;
-use iln_adapters::slack::{PostedMessage, SlackError};
+use iln_adapters::slack::{MembershipChange, PostedMessage, SlackError};
 use iln_adapters::telemetry::error_chain;
 use iln_domain::delivery::{self, AfterFailure, DeliveryFailure, FailureReason};
+use iln_domain::membership::{self, ChannelOutcome, MemberId};
 use iln_domain::message::Message;
 use iln_domain::message::MessageId;
 use iln_domain::reminders;
 use iln_domain::slack::Channel;
+use iln_domain::slack::interaction::SlackUserId;
 
 use std::time::Duration;
 
-use super::prepare::{Preparation, Prepared, prepare};
+use super::prepare::{ChannelChange, Preparation, Prepared, prepare};
 use super::{App, Deadline, Outcome, RESERVE, Retry, jitter};
 
 /// A send that did not succeed: how, and the service's own words (kept on
@@ -21,6 +23,8 @@ use super::{App, Deadline, Outcome, RESERVE, Retry, jitter};
 struct SendFailure {
     failure: DeliveryFailure,
     detail: String,
+    /// Slack's error code, when Slack refused for good.
+    slack_error: Option<String>,
 }
 
 impl From<SendError> for SendFailure {
@@ -31,6 +35,7 @@ impl From<SendError> for SendFailure {
         Self {
             failure: error.failure(),
             detail: error.detail,
+            slack_error: None,
         }
     }
 }
@@ -41,11 +46,44 @@ impl From<SlackError> for SendFailure {
             true => DeliveryFailure::Transient,
             false => DeliveryFailure::Permanent(FailureReason::SlackRefused),
         };
+        let slack_error = match &error {
+            SlackError::Refused { error } if !failure_is_transient(failure) => Some(error.clone()),
+            _ => None,
+        };
         Self {
             failure,
             detail: error.to_string(),
+            slack_error,
         }
     }
+}
+
+fn failure_is_transient(failure: DeliveryFailure) -> bool {
+    matches!(failure, DeliveryFailure::Transient)
+}
+
+/// A read of the table during a send (the member's Slack user): retried.
+impl From<StoreError> for SendFailure {
+    fn from(error: StoreError) -> Self {
+        Self {
+            failure: DeliveryFailure::Transient,
+            detail: error_chain(&error),
+            slack_error: None,
+        }
+    }
+}
+
+/// What a send did, as the delivered mark records it.
+enum Sent {
+    Plain,
+    Card(Channel, PostedMessage),
+    IlnChannel {
+        member: MemberId,
+        removal: bool,
+        outcome: ChannelOutcome,
+        /// The member's Slack user, kept on their record after an invite.
+        found: Option<SlackUserId>,
+    },
 }
 
 /// Delivers one message once: claims it, sends it within the deadline and
@@ -98,19 +136,37 @@ pub async fn deliver(
             Err(_) => Err(SendFailure {
                 failure: DeliveryFailure::Transient,
                 detail: "the send did not finish in the time left".to_owned(),
+                slack_error: None,
             }),
         },
         // Waits for an earlier message (its card) to be delivered first.
         None => Err(SendFailure {
             failure: DeliveryFailure::Transient,
             detail: waiting_for.unwrap_or_default().to_owned(),
+            slack_error: None,
         }),
     };
     match sent {
-        Ok(posted_card) => {
-            let after = match (&posted_card, &prepared) {
-                (Some((channel, card)), _) => AfterDelivery::CardPosted(*channel, card),
-                (None, Some(Prepared::Invitation(_, step))) => AfterDelivery::Move(step),
+        Ok(sent) => {
+            let after = match (&sent, &prepared) {
+                (Sent::Card(channel, card), _) => AfterDelivery::CardPosted(*channel, card),
+                (Sent::Plain, Some(Prepared::Invitation(_, step))) => AfterDelivery::Move(step),
+                (
+                    Sent::IlnChannel {
+                        member,
+                        removal,
+                        outcome,
+                        found,
+                    },
+                    _,
+                ) => {
+                    tracing::info!(removal, ?outcome, "ILN channel membership handled");
+                    AfterDelivery::IlnChannel {
+                        member: *member,
+                        audit: membership::iln_channel_audit(*removal, *outcome, now),
+                        slack_user: found.as_ref(),
+                    }
+                }
                 _ => AfterDelivery::Nothing,
             };
             mark_delivered(app, &message, after, now, deadline).await?;
@@ -125,39 +181,87 @@ pub async fn deliver(
                 }
                 Err(Retry(failed.detail.into()))
             }
-            AfterFailure::SetAside(reason) => Ok(set_aside(app, &message, reason, &failed.detail, now).await?),
+            AfterFailure::SetAside(reason) => {
+                let problem = failed.slack_error.as_deref().unwrap_or(reason.code());
+                Ok(set_aside_because(app, &message, reason, &failed.detail, problem, now).await?)
+            }
         },
     }
 }
 
-/// Sends a prepared message; for a card, where it was posted.
-async fn send(app: &App, prepared: &Prepared, id: &MessageId) -> Result<Option<(Channel, PostedMessage)>, SendFailure> {
+/// Sends a prepared message: what it did.
+async fn send(app: &App, prepared: &Prepared, id: &MessageId) -> Result<Sent, SendFailure> {
     match prepared {
         Prepared::Email(email) | Prepared::Invitation(email, ..) => {
             app.mailer.send(email, id).await?;
-            Ok(None)
+            Ok(Sent::Plain)
         }
         Prepared::Card(channel, card) => {
             let posted = app.slack.post_message(app.channels.id(*channel), card, None).await?;
-            Ok(Some((*channel, posted)))
+            Ok(Sent::Card(*channel, posted))
         }
         Prepared::CardUpdate(card, update) => {
             app.slack.update_message(&card.channel, &card.ts, update).await?;
-            Ok(None)
+            Ok(Sent::Plain)
         }
         Prepared::Thread(card, note) => {
             app.slack.post_message(&card.channel, note, Some(&card.ts)).await?;
-            Ok(None)
+            Ok(Sent::Plain)
         }
         Prepared::Ephemeral { channel, user, text } => {
             app.slack.post_ephemeral(channel, user, text).await?;
-            Ok(None)
+            Ok(Sent::Plain)
         }
         Prepared::Note(channel, note) => {
             app.slack.post_message(app.channels.id(*channel), note, None).await?;
-            Ok(None)
+            Ok(Sent::Plain)
         }
+        Prepared::IlnChannel(change) => change_iln_channel(app, change).await,
     }
+}
+
+/// Invites a new member to the ILN channel, or removes a derecognised one,
+/// found in Slack by address (a removal first by the Slack user kept on the
+/// member). Slack's "already so" answers are successes: delivered again,
+/// the message changes nothing.
+async fn change_iln_channel(app: &App, change: &ChannelChange) -> Result<Sent, SendFailure> {
+    let kept = match change.removal {
+        true => app.table.member_slack_user(change.member).await?,
+        false => None,
+    };
+    let user = match kept {
+        Some(user) => Some(user),
+        None => app.slack.lookup_by_email(&change.email).await?,
+    };
+    let Some(user) = user else {
+        return Ok(Sent::IlnChannel {
+            member: change.member,
+            removal: change.removal,
+            outcome: ChannelOutcome::NotInSlack,
+            found: None,
+        });
+    };
+    let changed = match change.removal {
+        true => {
+            app.slack
+                .remove_from_channel(app.channels.id(Channel::Iln), &user)
+                .await?
+        }
+        false => {
+            app.slack
+                .invite_to_channel(app.channels.id(Channel::Iln), &user)
+                .await?
+        }
+    };
+    Ok(Sent::IlnChannel {
+        member: change.member,
+        removal: change.removal,
+        outcome: match changed {
+            MembershipChange::Done => ChannelOutcome::Changed,
+            MembershipChange::AlreadySo => ChannelOutcome::AlreadySo,
+        },
+        found: (!change.removal).then_some(user),
+    })
 }
 
 /// How often, and how far apart, the delivered mark is tried: the message
@@ -202,9 +306,30 @@ pub(crate) async fn set_aside(
     detail: &str,
     now: DateTime<Utc>,
 ) -> Result<Outcome, StoreError> {
+    set_aside_because(app, message, reason, detail, reason.code(), now).await
+}
+
+/// The same, `problem` naming what went wrong in words a vetter may read
+/// (Slack's error code): a refused change of the ILN channel is reported
+/// with it, and audited on the member in the same write.
+async fn set_aside_because(
+    app: &App,
+    message: &Message,
+    reason: FailureReason,
+    detail: &str,
+    problem: &str,
+    now: DateTime<Utc>,
+) -> Result<Outcome, StoreError> {
     let id = message.id();
-    let alert = delivery::failed_delivery_note(&id, message, reason);
-    if !app.table.set_aside(&id, reason, detail, alert, now).await? {
+    let (alert, member_audit) = match membership::iln_channel_refused(message, problem, now) {
+        Some((note, member, audit)) => (Some(note), Some((member, audit))),
+        None => (delivery::failed_delivery_note(&id, message, reason), None),
+    };
+    if !app
+        .table
+        .set_aside(&id, reason, detail, alert, member_audit, now)
+        .await?
+    {
         return Ok(Outcome::NothingToDo);
     }
     tracing::warn!(reason = reason.code(), "message set aside for a person");

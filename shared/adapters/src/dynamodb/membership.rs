@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update}
 use chrono::{DateTime, Utc};
 use iln_domain::audit::AuditEvent;
 use iln_domain::membership::{Derecognized, Member, MemberId, MemberStatus};
+use iln_domain::slack::interaction::SlackUserId;
 use iln_domain::step::Opening;
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +25,10 @@ pub(super) struct MemberRecord {
     pub gsi2pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi2sk: Option<String>,
+    /// The member's Slack user, once the outbox found them by address (to
+    /// remove them from the ILN channel even if their address changes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slack_user: Option<SlackUserId>,
 }
 
 pub(super) fn member_key(id: MemberId) -> String {
@@ -47,6 +52,7 @@ impl MemberRecord {
             gsi2pk: active.then(|| keys::country_partition(&member.country)),
             gsi2sk: active.then(|| format!("LEADER#MEMBER#{}", member.id)),
             member: member.clone(),
+            slack_user: None,
         }
     }
 }
@@ -88,6 +94,39 @@ impl NominationTable {
     pub async fn member(&self, id: MemberId) -> Result<Option<Member>, StoreError> {
         let record: Option<MemberRecord> = self.get(member_key(id), keys::MEMBER_SK).await?;
         Ok(record.map(|record| record.member))
+    }
+
+    /// The Slack user kept on the member's record, if the outbox found one.
+    pub async fn member_slack_user(&self, id: MemberId) -> Result<Option<SlackUserId>, StoreError> {
+        let record: Option<MemberRecord> = self.get(member_key(id), keys::MEMBER_SK).await?;
+        Ok(record.and_then(|record| record.slack_user))
+    }
+
+    /// What a change of the ILN channel's membership adds to the write that
+    /// records it: the member's audit event, and the Slack user found, kept
+    /// on the record.
+    pub(super) fn channel_membership_writes(
+        &self,
+        member: MemberId,
+        audit: AuditEvent,
+        slack_user: Option<&SlackUserId>,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let mut writes = vec![self.put(&member_audit(member, audit), None)?];
+        if let Some(user) = slack_user {
+            let keep = Update::builder()
+                .table_name(&self.name)
+                .key("pk", AttributeValue::S(member_key(member)))
+                .key("sk", AttributeValue::S(keys::MEMBER_SK.to_owned()))
+                // Not on a record erased meanwhile: an update would make one.
+                .condition_expression("attribute_exists(pk) AND entity = :member")
+                .update_expression("SET slack_user = :user")
+                .expression_attribute_values(":member", AttributeValue::S("member".to_owned()))
+                .expression_attribute_values(":user", AttributeValue::S(user.as_str().to_owned()))
+                .build()
+                .map_err(StoreError::call("TransactWriteItems"))?;
+            writes.push(TransactWriteItem::builder().update(keep).build());
+        }
+        Ok(writes)
     }
 
     /// Members in `status` (both when `None`), oldest first, optionally of

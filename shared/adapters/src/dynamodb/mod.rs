@@ -13,6 +13,7 @@ mod records;
 mod retention;
 mod slack_events;
 mod slack_users;
+mod staff_list;
 mod transaction;
 mod vetting;
 
@@ -28,6 +29,7 @@ pub use nominations::{Commit, MoveError, StoredToken, SubmitOutcome, retry_on_co
 pub use outbox::{AdminChange, AfterDelivery, Claim, DueCursor, LEASE, LinkToStore, OutboxMessage, OutboxStatus};
 pub use retention::RemovedNomination;
 pub use slack_users::KnownSlackUser;
+pub use staff_list::{ListedVetter, StaffListEvent, StaffListView};
 pub use vetting::{
     Addition, Dossier, Endorsement, EndorsementPage, ImportStopped, InvalidCursor, PartialImport, QueueError, QueuePage,
 };

@@ -123,6 +123,13 @@ pub enum AfterDelivery<'a> {
     CardPosted(Channel, &'a PostedMessage),
     /// Sending it moved the nomination (an invitation sent: `invited`).
     Move(&'a iln_domain::step::Step),
+    /// It changed (or found unchanged) who is in the ILN channel: the
+    /// member's audit event, and the Slack user found, kept on the member.
+    IlnChannel {
+        member: iln_domain::membership::MemberId,
+        audit: iln_domain::audit::AuditEvent,
+        slack_user: Option<&'a iln_domain::slack::interaction::SlackUserId>,
+    },
 }
 
 /// A link its message carries, stored by hash in the same write that claims
@@ -407,8 +414,14 @@ impl NominationTable {
                 .map_err(StoreError::call("TransactWriteItems"))?;
             writes.push(TransactWriteItem::builder().update(record_card).build());
         }
-        if let AfterDelivery::Move(step) = after {
-            writes.extend(self.move_writes(step)?);
+        match after {
+            AfterDelivery::Move(step) => writes.extend(self.move_writes(step)?),
+            AfterDelivery::IlnChannel {
+                member,
+                audit,
+                slack_user,
+            } => writes.extend(self.channel_membership_writes(member, audit, slack_user)?),
+            AfterDelivery::Nothing | AfterDelivery::CardPosted(..) => {}
         }
         match self.transact(writes).await {
             Ok(()) => Ok(()),
@@ -462,6 +475,7 @@ impl NominationTable {
     /// vetting channel) is stored in the same write, so the failure is
     /// reported once however often this runs. `detail` (the service's own
     /// words, which may quote an address) stays on the item, never in logs.
+    /// `member_audit`, for a change of the ILN channel, goes in the same write.
     #[tracing::instrument(skip_all, fields(message_id = %id, reason = reason.code()))]
     pub async fn set_aside(
         &self,
@@ -469,6 +483,7 @@ impl NominationTable {
         reason: FailureReason,
         detail: &str,
         alert: Option<Message>,
+        member_audit: Option<(iln_domain::membership::MemberId, iln_domain::audit::AuditEvent)>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let failed = Update::builder()
@@ -510,6 +525,9 @@ impl NominationTable {
                 .build()
                 .map_err(StoreError::call("TransactWriteItems"))?;
             writes.push(TransactWriteItem::builder().put(put).build());
+        }
+        if let Some((member, audit)) = member_audit {
+            writes.extend(self.channel_membership_writes(member, audit, None)?);
         }
         match self.transact(writes).await {
             Ok(()) => Ok(true),

@@ -119,3 +119,48 @@ mod correction {
         );
     }
 }
+
+mod slack_channel {
+    use super::super::*;
+
+    fn at() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    #[test]
+    fn acceptance_asks_for_the_new_member_in_the_iln_channel_and_derecognition_for_their_removal() {
+        let nomination = crate::test_support::nomination(Status::Invited, 5, Language::En);
+        let key = crate::token::LinkKey::parse("a test key that is long enough for HMAC-SHA256").unwrap();
+        let token = nomination.invitation.clone().map(|sent| sent.token).unwrap_or_else(|| {
+            Message::Invitation {
+                nomination_id: nomination.id,
+                round: 0,
+            }
+            .link(&key, TokenPurpose::AnswerInvitation)
+            .hash()
+        });
+        let step = accept(&nomination, &token, "2026-11", "2026-11", "https://join", at()).unwrap();
+        let Effect::Admits(member) = &step.effect else {
+            panic!("acceptance admits a member");
+        };
+        let invite = Message::IlnChannelInvite {
+            nomination_id: nomination.id,
+            member_id: member.id,
+            to: nomination.submission.nominee.email.clone(),
+        };
+        assert!(step.messages.contains(&invite), "{:?}", step.messages);
+        assert!(
+            step.messages.iter().any(|m| matches!(m, Message::Welcome { .. })),
+            "the welcome keeps the join link for those not in Slack"
+        );
+
+        let reason = crate::vetting::Reason::parse("Breach of confidentiality.").unwrap();
+        let iac = EmailAddress::parse("iac@example.org").unwrap();
+        let derecognized = derecognize(member, "ada", &reason, false, &iac, at()).unwrap();
+        assert!(derecognized.messages.contains(&Message::IlnChannelRemoval {
+            nomination_id: nomination.id,
+            member_id: member.id,
+            to: member.email.clone(),
+        }));
+    }
+}

@@ -164,6 +164,27 @@ impl Message {
                     ],
                 )
             })),
+            Message::IlnChannelRefused {
+                nomination_id,
+                message_id,
+                removal,
+                slack_error,
+            } => {
+                let key = match removal {
+                    true => "notes.iln_channel_removal_refused",
+                    false => "notes.iln_channel_invite_refused",
+                };
+                Some(paragraphs(&|l| {
+                    l.slack_text(
+                        key,
+                        &[
+                            ("reference", &nomination_id.to_string()),
+                            ("error", slack_error.as_str()),
+                            ("message", message_id.as_str()),
+                        ],
+                    )
+                }))
+            }
             Message::VettingDigest { date, references, .. } => {
                 let listed = references
                     .iter()
@@ -432,6 +453,26 @@ mod tests {
             "A welcome message for nomination {REFERENCE} could not be delivered"
         )));
         assert!(failed.contains(&format!("`{REFERENCE}.welcome`")));
+    }
+
+    #[test]
+    fn a_refused_channel_change_names_slacks_error_and_the_nomination_but_nobody() {
+        let note = example("iln_channel_refused")
+            .note_text(crate::slack::ChannelLanguage::En)
+            .unwrap();
+
+        assert!(note.contains("`restricted_action`"), "{note}");
+        assert!(
+            note.contains(&format!(
+                "add the new member of nomination {REFERENCE} to the ILN channel"
+            )),
+            "{note}"
+        );
+        assert!(
+            note.contains(&format!("/admin/outbox/{REFERENCE}.iln_channel_invite/retry")),
+            "{note}"
+        );
+        assert!(!note.contains("amara"), "{note}");
     }
 
     #[test]

@@ -21,6 +21,10 @@ pub(super) fn links() -> MailLinks {
     }
 }
 
+pub(super) fn member_id() -> crate::membership::MemberId {
+    "01KQ2Z3Y4X5W6V7T8S9R0QPNMM".parse().unwrap()
+}
+
 pub(super) fn reference() -> NominationId {
     REFERENCE.parse().unwrap()
 }
@@ -170,6 +174,22 @@ pub(super) fn one_of_each_kind() -> Vec<Message> {
             channel: Channel::Iln,
             card_channel: "C042".into(),
             card_ts: "1800000000.000300".into(),
+        },
+        Message::IlnChannelInvite {
+            nomination_id,
+            member_id: member_id(),
+            to: address("amara@example.org"),
+        },
+        Message::IlnChannelRemoval {
+            nomination_id,
+            member_id: member_id(),
+            to: address("amara@example.org"),
+        },
+        Message::IlnChannelRefused {
+            nomination_id,
+            message_id: format!("{REFERENCE}.iln_channel_invite"),
+            removal: false,
+            slack_error: "restricted_action".into(),
         },
         Message::ChannelNote {
             nomination_id,

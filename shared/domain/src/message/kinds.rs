@@ -346,6 +346,22 @@ impl Message {
                 nomination_id, channel, ..
             } => Spec::about("data_erased", *nomination_id, Route::ErasedCard)
                 .id(Key::of(*nomination_id, "erased").and(channel.code())),
+            Message::IlnChannelInvite { nomination_id, .. } => {
+                Spec::about("iln_channel_invite", *nomination_id, Route::IlnChannel).for_reader(Reader::Nominee)
+            }
+            Message::IlnChannelRemoval { nomination_id, .. } => {
+                Spec::about("iln_channel_removal", *nomination_id, Route::IlnChannel).for_reader(Reader::Nominee)
+            }
+            Message::IlnChannelRefused {
+                nomination_id,
+                message_id,
+                ..
+            } => Spec::about("iln_channel_refused", *nomination_id, Route::Note(Channel::Vetting)).id(Key::of(
+                *nomination_id,
+                "alert",
+            )
+            .and("iln_channel")
+            .and(message_id)),
             Message::ChannelNote {
                 nomination_id,
                 channel,

@@ -5,7 +5,7 @@ use super::*;
 fn the_examples_cover_every_kind() {
     let kinds: std::collections::BTreeSet<_> = one_of_each_kind().iter().map(Message::kind).collect();
 
-    assert_eq!(kinds.len(), 23, "{kinds:?}");
+    assert_eq!(kinds.len(), 26, "{kinds:?}");
 }
 
 /// What each kind is: its id, kind, route, reader and links, as the outbox
@@ -176,6 +176,27 @@ fn each_kind_has_its_id_route_reader_and_links() {
             &[],
         ),
         (
+            format!("{REFERENCE}.iln_channel_invite"),
+            "iln_channel_invite",
+            Route::IlnChannel,
+            Reader::Nominee,
+            &[],
+        ),
+        (
+            format!("{REFERENCE}.iln_channel_removal"),
+            "iln_channel_removal",
+            Route::IlnChannel,
+            Reader::Nominee,
+            &[],
+        ),
+        (
+            format!("{REFERENCE}.alert.iln_channel.{REFERENCE}.iln_channel_invite"),
+            "iln_channel_refused",
+            Route::Note(Channel::Vetting),
+            Reader::Staff,
+            &[],
+        ),
+        (
             format!("{REFERENCE}.note.iln.welcome"),
             "channel_note",
             Route::Note(Channel::Iln),
@@ -256,6 +277,10 @@ fn the_stored_form_of_a_message_does_not_change() {
         (
             example("reminder"),
             r#"{"kind":"reminder","nomination_id":"01KQ2Z3Y4X5W6V7T8S9R0QPNMK","channel":"vetting","date":"2027-01-15","text":":bell: This nomination has waited 8 day(s) for a decision: 1 of 2 confirmation(s) so far.","note":{"what":"discussion_reminder","waiting_days":8,"confirmations":1,"needed":2}}"#,
+        ),
+        (
+            example("iln_channel_invite"),
+            r#"{"kind":"iln_channel_invite","nomination_id":"01KQ2Z3Y4X5W6V7T8S9R0QPNMK","member_id":"01KQ2Z3Y4X5W6V7T8S9R0QPNMM","to":"amara@example.org"}"#,
         ),
         (
             example("data_erased"),
@@ -344,7 +369,9 @@ fn a_message_caused_again_has_the_same_id_and_another_one_has_another() {
                 | Message::Welcome { nomination_id, .. }
                 | Message::Derecognition { nomination_id, .. }
                 | Message::IacReferral { nomination_id, .. }
-                | Message::ProcessConcluded { nomination_id, .. } => *nomination_id = other_nomination,
+                | Message::ProcessConcluded { nomination_id, .. }
+                | Message::IlnChannelInvite { nomination_id, .. }
+                | Message::IlnChannelRemoval { nomination_id, .. } => *nomination_id = other_nomination,
                 Message::NominationReferral { at, .. } => *at += chrono::Duration::seconds(1),
                 Message::InformationRequest { request, .. } | Message::InformationAdded { request, .. } => {
                     *request += 1
@@ -356,9 +383,9 @@ fn a_message_caused_again_has_the_same_id_and_another_one_has_another() {
                 | Message::ChannelNote { key, .. } => key.push('1'),
                 Message::Invitation { round, .. } | Message::InvitationReminder { round, .. } => *round += 1,
                 Message::VettingDigest { date, .. } | Message::Reminder { date, .. } => *date = "2027-01-16".into(),
-                Message::DeliveryAlert { message_id, .. } | Message::DeliveryFailed { message_id, .. } => {
-                    message_id.push('1')
-                }
+                Message::DeliveryAlert { message_id, .. }
+                | Message::DeliveryFailed { message_id, .. }
+                | Message::IlnChannelRefused { message_id, .. } => message_id.push('1'),
                 Message::DataErased { channel, .. } => *channel = Channel::Vetting,
             }
             (message, other)
