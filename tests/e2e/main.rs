@@ -20,6 +20,7 @@ mod mail_events;
 mod outbox;
 mod public_form;
 mod reminders;
+mod round_trips;
 mod slack;
 mod staff_access;
 mod store_outage;
