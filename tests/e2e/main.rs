@@ -21,6 +21,7 @@ mod outbox;
 mod public_form;
 mod reminders;
 mod round_trips;
+mod scale;
 mod slack;
 mod staff_access;
 mod store_outage;

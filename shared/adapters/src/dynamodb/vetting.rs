@@ -312,7 +312,9 @@ impl NominationTable {
 
     /// What the findings need around `dossier`: the nominator's roster entry,
     /// whether the nominee is a member, and the country's leaders and open
-    /// nominations. Two round trips, run together.
+    /// nominations. Two reads, run together; the country's is read to its
+    /// last page (a Query stops at 1 MB: some 400 nominations), so that a
+    /// count is never of part of them.
     #[tracing::instrument(skip_all, fields(nomination_id = %dossier.nomination.id))]
     pub async fn surroundings(&self, dossier: &Dossier) -> Result<Surroundings, StoreError> {
         let submission = &dossier.nomination.submission;
@@ -341,11 +343,9 @@ impl NominationTable {
             .filter_expression("entity <> :nomination OR #status <> :unverified")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":nomination", AttributeValue::S("nomination".to_owned()))
-            .expression_attribute_values(":unverified", AttributeValue::S(Status::Submitted.code().to_owned()))
-            .send();
-        let (people, country) = tokio::join!(people, country);
-        let people = people?;
-        let country = country.map_err(StoreError::call("Query"))?;
+            .expression_attribute_values(":unverified", AttributeValue::S(Status::Submitted.code().to_owned()));
+        let (people, country) = tokio::join!(people, self.query_all(country));
+        let (people, country) = (people?, country?);
 
         let mut surroundings = Surroundings {
             endorsements: dossier.endorsement_count,
@@ -368,12 +368,7 @@ impl NominationTable {
                 _ => {}
             }
         }
-        for item in country
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|item| !super::expired(item))
-        {
+        for item in country {
             match entity(&item) {
                 "roster_entry" => {
                     let record: RosterRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?;
