@@ -1,8 +1,10 @@
 //! Work that grows with the data: a count read past DynamoDB's 1 MB page is
-//! whole. (How long it takes at 10,000 nominations is the bench's business:
+//! whole, and a daily run longer than its invocation stops, saves where it
+//! stands and is finished by the next invocations, each action once. (How
+//! long these take at 10,000 nominations is the bench's business:
 //! `bench/run scale`.)
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use iln_domain::audit::AuditEvent;
 use iln_domain::intake::NominationForm;
 use iln_domain::step::Opening;
@@ -63,4 +65,61 @@ async fn the_findings_count_every_open_nomination_of_a_country_beyond_one_page_o
     let file = app.file(&ids[0].to_string()).await;
 
     assert_eq!(file["findings"]["country_open_nominations"], 89, "every other one");
+}
+
+/// Time for `actions` more actions, then none: a deadline that does not
+/// depend on how fast this machine is.
+fn budget(actions: usize) -> impl FnMut() -> bool + Send {
+    let mut left = actions;
+    move || {
+        let allowed = left > 0;
+        left = left.saturating_sub(1);
+        allowed
+    }
+}
+
+#[tokio::test]
+async fn a_daily_run_cut_short_is_finished_by_its_continuations_and_acts_on_each_nomination_once() {
+    let app = TestApp::spawn().await;
+    let long_ago = app.now - Duration::days(10);
+    let mut unverified = Vec::new();
+    for _ in 0..6 {
+        unverified.push(opened(&app, Status::Submitted, "GH", long_ago, 80).await);
+    }
+    for _ in 0..12 {
+        opened(&app, Status::InDiscussion, "GH", long_ago, 80).await;
+    }
+    for _ in 0..3 {
+        opened(&app, Status::AwaitingVetting, "GH", long_ago, 80).await;
+    }
+    let reminders = &app.gateway.functions.reminders;
+
+    let first = reminders::run_scheduled(reminders, app.now, &mut budget(5))
+        .await
+        .unwrap();
+    let mut runs = vec![first];
+    while !runs.last().unwrap().complete && runs.len() < 20 {
+        runs.push(reminders::resume(reminders, &mut budget(5)).await.unwrap());
+    }
+    let again = reminders::run_scheduled(reminders, app.now, &mut budget(100))
+        .await
+        .unwrap();
+    let continued = reminders::resume(reminders, &mut budget(100)).await.unwrap();
+
+    assert!(!runs[0].complete, "the first invocation stopped for time");
+    assert!(runs.last().unwrap().complete, "{runs:?}");
+    let total = |count: fn(&reminders::Summary) -> usize| runs.iter().map(count).sum::<usize>();
+    assert_eq!(total(|run| run.expired_unverified), 6, "each expired once");
+    assert_eq!(total(|run| run.discussion_reminders), 12, "each reminded once");
+    assert_eq!(total(|run| run.overdue_in_vetting), 3, "one digest");
+    for id in &unverified {
+        assert_eq!(app.status_of(&id.to_string()).await, "expired");
+    }
+    assert_eq!(app.outbox_of_kind("reminder").await.len(), 12);
+    assert_eq!(
+        (again.complete, again.discussion_reminders, again.expired_unverified),
+        (true, 0, 0),
+        "the same daily event again finds its run finished"
+    );
+    assert_eq!((continued.complete, continued.discussion_reminders), (true, 0));
 }

@@ -150,3 +150,8 @@ pub const MEMBER_SK: &str = "MEMBER";
 pub fn addition_sk(at: DateTime<Utc>) -> String {
     format!("ADDITION#{}", ulid::Ulid::from_datetime(at.into()))
 }
+
+/// The partition of a long run's progress (the daily reminder run).
+pub fn run(name: &str) -> String {
+    format!("RUN#{name}")
+}

@@ -11,6 +11,7 @@ mod outbox;
 mod people;
 mod records;
 mod retention;
+mod runs;
 mod slack_events;
 mod transaction;
 mod vetting;
@@ -26,6 +27,7 @@ pub use membership::Correction;
 pub use nominations::{Commit, MoveError, StoredToken, SubmitOutcome, retry_on_conflict};
 pub use outbox::{AdminChange, AfterDelivery, Claim, DueCursor, LEASE, LinkToStore, OutboxMessage, OutboxStatus};
 pub use retention::RemovedNomination;
+pub use runs::RunProgress;
 pub use vetting::{
     Addition, Dossier, Endorsement, EndorsementPage, ImportStopped, InvalidCursor, PartialImport, QueueError, QueuePage,
 };

@@ -191,23 +191,8 @@ impl NominationTable {
     /// first: what a reminder run acts on. Read from the queue index.
     #[tracing::instrument(skip_all, fields(status = %status))]
     pub async fn due(&self, status: Status, entered_before: DateTime<Utc>) -> Result<Vec<Nomination>, StoreError> {
-        let cutoff = entered_before.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let query = self
-            .client
-            .query()
-            .table_name(&self.name)
-            .index_name(keys::STATUS_INDEX)
-            .key_condition_expression("gsi1pk = :queue AND gsi1sk < :cutoff")
-            .expression_attribute_values(":queue", AttributeValue::S(keys::status_partition(status)))
-            .expression_attribute_values(":cutoff", AttributeValue::S(cutoff));
-        self.query_all(query)
-            .await?
-            .into_iter()
-            .map(|item| {
-                let record: Result<NominationRecord, _> = serde_dynamo::from_item(item.clone());
-                record.map(NominationRecord::into_domain).map_err(corrupt(&item))
-            })
-            .collect()
+        let due = self.due_after(status, entered_before, None).await?;
+        Ok(due.into_iter().map(|(_, nomination)| nomination).collect())
     }
 
     /// The nomination with its audit trail, additions and how many
