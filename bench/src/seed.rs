@@ -7,7 +7,7 @@
 use crate::BenchError;
 use chrono::{DateTime, Duration, Utc};
 use futures::{StreamExt, TryStreamExt};
-use iln_adapters::dynamodb::{Commit, NominationTable};
+use iln_adapters::dynamodb::{Commit, NominationTable, StoreError};
 use iln_domain::audit::{Actor, AuditEvent};
 use iln_domain::intake::NominationForm;
 use iln_domain::membership::{Consent, Member, MemberId, MemberStatus, SentInvitation};
@@ -182,7 +182,7 @@ async fn write_nomination(
         audit: AuditEvent::submitted(plan.at),
         messages: Vec::new(),
     };
-    table.submit(&opening, &[]).await?;
+    retried(async || table.submit(&opening, &[]).await.map(|_| ())).await?;
     let stored = as_stored(id, submission, opened_as, plan.at);
     let step = match plan.status {
         Status::Invited => {
@@ -225,11 +225,32 @@ async fn write_nomination(
         _ => None,
     };
     if let Some(step) = step {
-        if table.commit(&step).await? != Commit::Written {
-            return Err(format!("seed nomination {index} raced").into());
-        }
+        let mut attempts = 0;
+        // Raced after a retry: the first attempt was written after all.
+        let commit = async || {
+            attempts += 1;
+            match table.commit(&step).await? {
+                Commit::Raced if attempts == 1 => Err(StoreError::Contended),
+                _ => Ok(()),
+            }
+        };
+        retried(commit).await?;
     }
     Ok((index, plan.status, id))
+}
+
+/// `write` again, a few times, when DynamoDB Local gave up on its lock.
+async fn retried(mut write: impl AsyncFnMut() -> Result<(), StoreError>) -> Result<(), StoreError> {
+    let mut attempt = 0;
+    loop {
+        match write().await {
+            Err(error) if error.is_unavailable() && attempt < 5 => {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
+            }
+            result => return result,
+        }
+    }
 }
 
 fn roster(size: usize) -> Result<Vec<RosterEntry>, BenchError> {
@@ -268,10 +289,10 @@ pub async fn seed(table: &NominationTable, size: usize, now: DateTime<Utc>) -> R
     let link_key = LinkKey::parse("bench-link-key-0123456789abcdef0123456789abcdef")?;
     let written: Vec<(usize, Status, NominationId)> = futures::stream::iter(0..size)
         .map(|index| write_nomination(table, &link_key, index, plan(index, size, now)))
-        // DynamoDB Local runs transactions one at a time and fails those
-        // that wait too long for its lock ("will succeed in actual
-        // DynamoDB"): two in flight keep it busy without that.
-        .buffer_unordered(2)
+        // Latency-bound: eight in flight. DynamoDB Local runs transactions
+        // one at a time and fails one that waits too long for its lock
+        // ("will succeed in actual DynamoDB"): `retried` asks again.
+        .buffer_unordered(8)
         .try_collect()
         .await?;
     let entries = roster(size)?;
