@@ -157,20 +157,27 @@ async fn launch(
 
 pub async fn run(settings: &Settings) -> Result<String, BenchError> {
     let template = Template::load()?;
-    let mut rows: Vec<(String, Vec<Timings>)> = Vec::new();
-    for &(function, binary) in FUNCTIONS.iter().chain(std::iter::once(&("peer", PEER))) {
+    let launched: Vec<(&str, &str)> = FUNCTIONS.iter().copied().chain([("peer", PEER)]).collect();
+    for (_, binary) in &launched {
         let path = settings.release_dir.join(binary);
         if !path.exists() {
             return Err(format!("{} is not built (cargo build --release)", path.display()).into());
         }
-        let mut runs = Vec::new();
-        for _ in 0..settings.cold_starts {
+    }
+    let mut rows: Vec<(String, Vec<Timings>)> = launched
+        .iter()
+        .map(|(function, _)| ((*function).to_owned(), Vec::new()))
+        .collect();
+    // Round by round, every binary once a round: a machine whose load
+    // changes during the run weighs on all of them alike.
+    for _ in 0..settings.cold_starts {
+        for ((function, binary), (_, runs)) in launched.iter().zip(rows.iter_mut()) {
             // A fresh table each time: a submission counts against the
             // form's limits, which would otherwise change the path taken.
             let table = crate::fresh_table(settings).await?;
             let bindings: Bindings =
                 iln_runner::local::bindings(&table, "https://iln.bench.example", &iln_runner::local::loopback_url(9));
-            let variables: Vec<(String, String)> = match function {
+            let variables: Vec<(String, String)> = match *function {
                 "peer" => vec![("TABLE_NAME".to_owned(), table.clone())],
                 _ => template
                     .environment(function, &bindings)?
@@ -178,13 +185,13 @@ pub async fn run(settings: &Settings) -> Result<String, BenchError> {
                     .map(|(name, value)| (name.to_owned(), value.to_owned()))
                     .collect(),
             };
+            let path = settings.release_dir.join(binary);
             let timings = launch(settings, &path, function, &variables, sample_event(function)?).await?;
             if let Outcome::InitError(body) | Outcome::InvocationError(body) = &timings.outcome {
                 return Err(format!("{function} failed: {body}").into());
             }
             runs.push(timings);
         }
-        rows.push((function.to_owned(), runs));
     }
     let peer_init = rows
         .iter()
