@@ -4,36 +4,12 @@
 //! everything else goes through the outbox. Only a user's first click asks
 //! Slack who they are.
 
-use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
-use aws_sdk_dynamodb::error::BoxError;
 use iln_adapters::dynamodb::NominationTable;
 use iln_adapters::slack::{BotToken, SlackClient};
 use iln_adapters::slack_people::SlackPeople;
 use iln_domain::slack::interaction::SlackUserId;
 use iln_domain::vetters::InitialVetters;
-use iln_tests::{ILN_CHANNEL, SLACK_VETTER, TestApp, VETTING_CHANNEL, click_payload};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// Counts DynamoDB operations (not attempts) made through one client.
-#[derive(Debug, Clone, Default)]
-struct RoundTrips(Arc<AtomicUsize>);
-
-impl Intercept for RoundTrips {
-    fn name(&self) -> &'static str {
-        "RoundTrips"
-    }
-
-    fn read_before_execution(
-        &self,
-        _context: &BeforeSerializationInterceptorContextRef<'_>,
-        _config: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        Ok(())
-    }
-}
+use iln_tests::{ILN_CHANNEL, RoundTrips, SLACK_VETTER, TestApp, VETTING_CHANNEL, click_payload};
 
 /// The webhook as deployed, but with its DynamoDB calls counted.
 async fn counted_webhook(app: &TestApp) -> (slack_webhook::App, RoundTrips) {
@@ -96,14 +72,10 @@ async fn a_confirm_or_approve_click_is_acknowledged_after_two_reads_for_who_one_
         click_payload(SLACK_VETTER, "vetting.approve", &to_approve.id, 2, VETTING_CHANNEL),
         click_payload("UC01", "iln.confirm", &to_confirm.id, 3, ILN_CHANNEL),
     ] {
-        round_trips.0.store(0, Ordering::SeqCst);
+        round_trips.reset();
         let response = slack_webhook::handle(&webhook, signed_click(&app, &payload), app.now).await;
         assert_eq!(response.status(), 200);
-        assert!(
-            round_trips.0.load(Ordering::SeqCst) <= 4,
-            "{} DynamoDB round trips",
-            round_trips.0.load(Ordering::SeqCst)
-        );
+        assert!(round_trips.count() <= 4, "{} DynamoDB round trips", round_trips.count());
     }
 
     assert_eq!(

@@ -23,6 +23,8 @@ mod outbox;
 mod people;
 mod public_form;
 mod reminders;
+mod round_trips;
+mod scale;
 mod slack;
 mod slack_presentation;
 mod staff_access;

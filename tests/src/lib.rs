@@ -9,6 +9,8 @@
 mod mail;
 mod people;
 mod process;
+mod round_trips;
+pub mod routes;
 mod slack;
 mod store;
 mod tokens;
@@ -16,6 +18,7 @@ mod tokens;
 pub use mail::{Mail, SesEmulator, mails_at, ses_emulator_url, unique_address};
 pub use people::{Member, iln_address};
 pub use process::{Invited, Verified, nomination};
+pub use round_trips::RoundTrips;
 pub use slack::{BOT_USER, SlackCall, click_payload, signing_secret};
 pub use store::{DynamoDbLocal, Unprocessed};
 pub use tokens::{access_token, admin_token, id_token, staff_token, vetter_token};
@@ -55,6 +58,8 @@ pub struct Options {
     /// Other template parameters this system sets, as a deployment's
     /// parameter overrides would (`("SlackIlnLanguage", "es")`).
     pub parameters: Vec<(&'static str, String)>,
+    /// Counts the functions' DynamoDB calls (the harness's own are not).
+    pub round_trips: Option<RoundTrips>,
 }
 
 impl Default for Options {
@@ -75,6 +80,7 @@ impl Default for Options {
             outbox_filter_patterns: None,
             limits: None,
             parameters: Vec::new(),
+            round_trips: None,
         }
     }
 }
@@ -174,13 +180,18 @@ impl TestApp {
         };
         let dynamodb =
             aws_sdk_dynamodb::Client::from_conf(on_endpoint(aws_sdk_dynamodb::config::Builder::from(&aws)).build());
-        let functions_dynamodb = match &options.function_timeouts {
-            Some(timeouts) => aws_sdk_dynamodb::Client::from_conf(
-                on_endpoint(aws_sdk_dynamodb::config::Builder::from(&aws))
-                    .timeout_config(timeouts.clone())
-                    .build(),
-            ),
-            None => dynamodb.clone(),
+        let functions_dynamodb = match (&options.function_timeouts, &options.round_trips) {
+            (None, None) => dynamodb.clone(),
+            (timeouts, round_trips) => {
+                let mut config = on_endpoint(aws_sdk_dynamodb::config::Builder::from(&aws));
+                if let Some(timeouts) = timeouts {
+                    config = config.timeout_config(timeouts.clone());
+                }
+                if let Some(round_trips) = round_trips {
+                    config = config.interceptor(round_trips.clone());
+                }
+                aws_sdk_dynamodb::Client::from_conf(config.build())
+            }
         };
         let template = Template::load().expect("template.yaml parses");
         let table_name = format!("iln-test-{}", ulid::Ulid::new().to_string().to_lowercase());
@@ -347,17 +358,7 @@ impl TestApp {
                 .handle_from(source_ip, method, path_and_query, &header_map, body, now),
         )
         .await;
-        let (parts, body) = response.into_parts();
-        let body = match body {
-            lambda_http::Body::Text(text) => text,
-            lambda_http::Body::Binary(bytes) => String::from_utf8(bytes).expect("UTF-8 body"),
-            _ => String::new(),
-        };
-        TestResponse {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body,
-        }
+        into_test_response(response)
     }
 
     pub async fn get(&self, path_and_query: &str) -> TestResponse {
@@ -398,6 +399,21 @@ impl TestApp {
             form_body(pairs).as_bytes(),
         )
         .await
+    }
+}
+
+/// A handler's response as a test reads it.
+fn into_test_response(response: lambda_http::Response<lambda_http::Body>) -> TestResponse {
+    let (parts, body) = response.into_parts();
+    let body = match body {
+        lambda_http::Body::Text(text) => text,
+        lambda_http::Body::Binary(bytes) => String::from_utf8(bytes).expect("UTF-8 body"),
+        _ => String::new(),
+    };
+    TestResponse {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body,
     }
 }
 

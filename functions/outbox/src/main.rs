@@ -11,14 +11,24 @@ use outbox::{App, Config, Deadline, Trigger};
 async fn main() -> Result<(), Error> {
     let aws = iln_adapters::start().await?;
     let config = Config::from_lookup(iln_adapters::config::environment)?;
-    // Both secrets are read once per cold start, concurrently.
-    let (bot_token, link_key) = tokio::try_join!(
-        iln_adapters::secrets::read(&aws, &config.slack_bot_token_parameter),
-        iln_adapters::secrets::read(&aws, &config.link_key_parameter),
-    )?;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+    // Both secrets are read once per cold start, concurrently, and the
+    // table's connection is opened meanwhile: every invocation starts by
+    // claiming its message there.
+    let table = iln_adapters::dynamodb::NominationTable::new(dynamodb.clone(), &config.table_name);
+    let (secrets, ()) = tokio::join!(
+        async {
+            tokio::try_join!(
+                iln_adapters::secrets::read(&aws, &config.slack_bot_token_parameter),
+                iln_adapters::secrets::read(&aws, &config.link_key_parameter),
+            )
+        },
+        table.open_connection(),
+    );
+    let (bot_token, link_key) = secrets?;
     let app = App::from_config(
         &config,
-        aws_sdk_dynamodb::Client::new(&aws),
+        dynamodb,
         aws_sdk_ses::Client::new(&aws),
         BotToken::new(bot_token),
         LinkKey::parse(&link_key)?,

@@ -1,6 +1,9 @@
+// The runtime, SDK and handler futures nest deeper than the default limit.
+#![recursion_limit = "256"]
+
 use chrono::{DateTime, Utc};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use reminders::{App, Config, run};
+use reminders::{App, Config, resume, run_scheduled, time_left_until};
 use serde_json::Value;
 
 #[tokio::main]
@@ -10,6 +13,12 @@ async fn main() -> Result<(), Error> {
     let app = App::from_config(&config, aws_sdk_dynamodb::Client::new(&aws));
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let mut time_left = time_left_until(event.context.deadline);
+        // The continuation schedule's input (template.yaml): go on with a
+        // run that stopped for time.
+        if event.payload.get("continue").is_some() {
+            return resume(app, &mut time_left).await;
+        }
         // The schedule's own time: a retried or repeated event acts as of the
         // same instant, so it sends nothing new.
         let now = event.payload["time"]
@@ -17,7 +26,7 @@ async fn main() -> Result<(), Error> {
             .and_then(|time| DateTime::parse_from_rfc3339(time).ok())
             .map(|time| time.with_timezone(&Utc))
             .unwrap_or_else(Utc::now);
-        run(app, now).await
+        run_scheduled(app, now, &mut time_left).await
     }))
     .await
 }

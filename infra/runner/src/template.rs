@@ -220,6 +220,11 @@ impl Environment {
     pub fn lookup(&self) -> impl Fn(&str) -> Option<String> + '_ {
         |name| self.get(name).map(str::to_owned)
     }
+
+    /// Every variable, as a process started with this environment gets it.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(name, value)| (name.as_str(), value.as_str()))
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -175,3 +175,8 @@ pub fn vetter_sk(identity: &str) -> String {
 /// Exists once an admin has changed the staff list: from then on the list
 /// in the table is the list, and the deployment's initial list is not read.
 pub const STAFF_LIST_SK: &str = "LIST";
+
+/// The partition of a long run's progress (the daily reminder run).
+pub fn run(name: &str) -> String {
+    format!("RUN#{name}")
+}

@@ -11,6 +11,7 @@ mod outbox;
 mod people;
 mod records;
 mod retention;
+mod runs;
 mod slack_events;
 mod slack_users;
 mod staff_list;
@@ -28,6 +29,7 @@ pub use membership::Correction;
 pub use nominations::{Commit, MoveError, StoredToken, SubmitOutcome, retry_on_conflict};
 pub use outbox::{AdminChange, AfterDelivery, Claim, DueCursor, LEASE, LinkToStore, OutboxMessage, OutboxStatus};
 pub use retention::RemovedNomination;
+pub use runs::RunProgress;
 pub use slack_users::KnownSlackUser;
 pub use staff_list::{ListedVetter, StaffListEvent, StaffListView};
 pub use vetting::{
@@ -68,7 +70,38 @@ impl NominationTable {
     pub fn name(&self) -> &str {
         &self.name
     }
+
+    /// Opens the client's connection to DynamoDB before a request needs it
+    /// (on Lambda a TCP and TLS handshake: tens of milliseconds), by reading
+    /// a key no item has: GetItem, which every function reading the table
+    /// is granted. Meant to run beside other cold-start work (the secrets'
+    /// reads); a failure is left to the first request that needs the table.
+    pub async fn open_connection(&self) {
+        let read = self
+            .client
+            .get_item()
+            .table_name(&self.name)
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(CONNECTION_KEY.to_owned()),
+            )
+            .key(
+                "sk",
+                aws_sdk_dynamodb::types::AttributeValue::S(CONNECTION_KEY.to_owned()),
+            )
+            .send()
+            .await;
+        if let Err(error) = read {
+            tracing::debug!(
+                error = %aws_sdk_dynamodb::error::DisplayErrorContext(&error),
+                "the DynamoDB connection was not opened at cold start"
+            );
+        }
+    }
 }
+
+/// The key `open_connection` reads: no item has it.
+const CONNECTION_KEY: &str = "CONNECTION-CHECK";
 
 /// BatchGetItem and BatchWriteItem hand back what they could not do now
 /// (throttling, their size limits): it is asked for again, with back-off, at

@@ -191,23 +191,8 @@ impl NominationTable {
     /// first: what a reminder run acts on. Read from the queue index.
     #[tracing::instrument(skip_all, fields(status = %status))]
     pub async fn due(&self, status: Status, entered_before: DateTime<Utc>) -> Result<Vec<Nomination>, StoreError> {
-        let cutoff = entered_before.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let query = self
-            .client
-            .query()
-            .table_name(&self.name)
-            .index_name(keys::STATUS_INDEX)
-            .key_condition_expression("gsi1pk = :queue AND gsi1sk < :cutoff")
-            .expression_attribute_values(":queue", AttributeValue::S(keys::status_partition(status)))
-            .expression_attribute_values(":cutoff", AttributeValue::S(cutoff));
-        self.query_all(query)
-            .await?
-            .into_iter()
-            .map(|item| {
-                let record: Result<NominationRecord, _> = serde_dynamo::from_item(item.clone());
-                record.map(NominationRecord::into_domain).map_err(corrupt(&item))
-            })
-            .collect()
+        let due = self.due_after(status, entered_before, None).await?;
+        Ok(due.into_iter().map(|(_, nomination)| nomination).collect())
     }
 
     /// The nomination with its audit trail, additions and how many
@@ -312,7 +297,9 @@ impl NominationTable {
 
     /// What the findings need around `dossier`: the nominator's roster entry,
     /// whether the nominee is a member, and the country's leaders and open
-    /// nominations. Two round trips, run together.
+    /// nominations. Two reads, run together; the country's is read to its
+    /// last page (a Query stops at 1 MB: some 400 nominations), so that a
+    /// count is never of part of them.
     #[tracing::instrument(skip_all, fields(nomination_id = %dossier.nomination.id))]
     pub async fn surroundings(&self, dossier: &Dossier) -> Result<Surroundings, StoreError> {
         let submission = &dossier.nomination.submission;
@@ -341,11 +328,9 @@ impl NominationTable {
             .filter_expression("entity <> :nomination OR #status <> :unverified")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":nomination", AttributeValue::S("nomination".to_owned()))
-            .expression_attribute_values(":unverified", AttributeValue::S(Status::Submitted.code().to_owned()))
-            .send();
-        let (people, country) = tokio::join!(people, country);
-        let people = people?;
-        let country = country.map_err(StoreError::call("Query"))?;
+            .expression_attribute_values(":unverified", AttributeValue::S(Status::Submitted.code().to_owned()));
+        let (people, country) = tokio::join!(people, self.query_all(country));
+        let (people, country) = (people?, country?);
 
         let mut surroundings = Surroundings {
             endorsements: dossier.endorsement_count,
@@ -368,12 +353,7 @@ impl NominationTable {
                 _ => {}
             }
         }
-        for item in country
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|item| !super::expired(item))
-        {
+        for item in country {
             match entity(&item) {
                 "roster_entry" => {
                     let record: RosterRecord = serde_dynamo::from_item(item.clone()).map_err(corrupt(&item))?;

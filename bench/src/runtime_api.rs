@@ -1,0 +1,228 @@
+//! A minimal Lambda Runtime API on loopback, for one launch of one binary:
+//! it hands out one event, notes when the runtime first asked for work
+//! (the end of init) and when the answer came, and holds every later
+//! request for work until the process is stopped. The same server answers
+//! SSM's GetParameter, where the functions read their secrets.
+//!
+//! The contract, as AWS documents it ("Using the Lambda runtime API for
+//! custom runtimes"): `GET /2018-06-01/runtime/invocation/next` answers
+//! the event with `Lambda-Runtime-Aws-Request-Id`,
+//! `Lambda-Runtime-Deadline-Ms`, `Lambda-Runtime-Invoked-Function-Arn` and
+//! `Lambda-Runtime-Trace-Id`; the runtime answers on
+//! `POST /2018-06-01/runtime/invocation/{id}/response` (or `/error`), and
+//! reports a failed start on `POST /2018-06-01/runtime/init/error`.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+/// How a launch ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Answered,
+    /// The function reported an invocation error (its body).
+    InvocationError(String),
+    /// The runtime reported that it could not start (its body).
+    InitError(String),
+}
+
+#[derive(Default)]
+struct Launch {
+    event: Value,
+    request_id: String,
+    /// When the runtime first asked for an event: its init is over.
+    first_request: Option<Instant>,
+    finished: Option<(Instant, Outcome)>,
+}
+
+#[derive(Clone)]
+struct Shared {
+    launch: Arc<Mutex<Launch>>,
+    finished: Arc<Notify>,
+    secrets: Arc<HashMap<String, String>>,
+}
+
+/// One listening Runtime API (and SSM) for one launch.
+pub struct RuntimeApi {
+    shared: Shared,
+    pub address: SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+}
+
+/// What one launch measured.
+#[derive(Debug, Clone)]
+pub struct Timings {
+    /// From the process's start to its first request for an event.
+    pub init: Duration,
+    /// From handing the event to receiving the answer.
+    pub first_invoke: Duration,
+    pub outcome: Outcome,
+}
+
+/// The invocation's deadline as Lambda sets it: `timeout` from now.
+fn deadline_millis(timeout: Duration) -> u128 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    (now + timeout).as_millis()
+}
+
+impl RuntimeApi {
+    pub async fn start(event: Value, secrets: HashMap<String, String>) -> std::io::Result<Self> {
+        let shared = Shared {
+            launch: Arc::new(Mutex::new(Launch {
+                event,
+                request_id: ulid::Ulid::new().to_string(),
+                ..Launch::default()
+            })),
+            finished: Arc::new(Notify::new()),
+            secrets: Arc::new(secrets),
+        };
+        let router = Router::new()
+            .route("/2018-06-01/runtime/invocation/next", get(next))
+            .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
+            .route("/2018-06-01/runtime/invocation/{id}/error", post(invocation_error))
+            .route("/2018-06-01/runtime/init/error", post(init_error))
+            .route("/", post(ssm))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let server = tokio::spawn(async move {
+            // A failed server shows as a launch that never finishes.
+            let _ = axum::serve(listener, router).await;
+        });
+        Ok(Self {
+            shared,
+            address,
+            server,
+        })
+    }
+
+    /// Waits for the launch that started at `started` to answer (or fail),
+    /// `limit` at most.
+    pub async fn timings(&self, started: Instant, limit: Duration) -> Option<Timings> {
+        let waited = tokio::time::timeout(limit, async {
+            loop {
+                let notified = self.shared.finished.notified();
+                if self.finished().is_some() {
+                    return;
+                }
+                notified.await;
+            }
+        })
+        .await;
+        waited.ok()?;
+        let launch = self.shared.launch.lock().ok()?;
+        let (finished_at, outcome) = launch.finished.clone()?;
+        let asked = launch.first_request.unwrap_or(finished_at);
+        Some(Timings {
+            init: asked.saturating_duration_since(started),
+            first_invoke: finished_at.saturating_duration_since(asked),
+            outcome,
+        })
+    }
+
+    fn finished(&self) -> Option<(Instant, Outcome)> {
+        self.shared.launch.lock().ok()?.finished.clone()
+    }
+}
+
+impl Drop for RuntimeApi {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+fn finish(shared: &Shared, outcome: Outcome) -> StatusCode {
+    let at = Instant::now();
+    if let Ok(mut launch) = shared.launch.lock() {
+        launch.finished.get_or_insert((at, outcome));
+    }
+    shared.finished.notify_waiters();
+    StatusCode::ACCEPTED
+}
+
+async fn next(State(shared): State<Shared>) -> Response {
+    let handed = {
+        let Ok(mut launch) = shared.launch.lock() else {
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        };
+        match launch.first_request {
+            Some(_) => None,
+            None => {
+                launch.first_request = Some(Instant::now());
+                Some((launch.request_id.clone(), launch.event.to_string()))
+            }
+        }
+    };
+    let Some((request_id, body)) = handed else {
+        // One event per launch: the next request waits until the process
+        // is stopped, as an idle Lambda sandbox's does.
+        return std::future::pending().await;
+    };
+    let mut headers = HeaderMap::new();
+    let mut set = |name: &'static str, value: String| {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    };
+    set("content-type", "application/json".to_owned());
+    set("lambda-runtime-aws-request-id", request_id);
+    set(
+        "lambda-runtime-deadline-ms",
+        deadline_millis(Duration::from_secs(60)).to_string(),
+    );
+    set(
+        "lambda-runtime-invoked-function-arn",
+        "arn:aws:lambda:eu-west-1:123456789012:function:iln-bench".to_owned(),
+    );
+    set(
+        "lambda-runtime-trace-id",
+        "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0".to_owned(),
+    );
+    (headers, body).into_response()
+}
+
+async fn response(State(shared): State<Shared>, Path(_id): Path<String>) -> StatusCode {
+    finish(&shared, Outcome::Answered)
+}
+
+async fn invocation_error(State(shared): State<Shared>, Path(_id): Path<String>, body: String) -> StatusCode {
+    finish(&shared, Outcome::InvocationError(body))
+}
+
+async fn init_error(State(shared): State<Shared>, body: String) -> StatusCode {
+    finish(&shared, Outcome::InitError(body))
+}
+
+/// SSM's GetParameter (AWS JSON 1.1), for the parameters the bench holds.
+async fn ssm(State(shared): State<Shared>, headers: HeaderMap, body: String) -> Response {
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let request: Value = serde_json::from_str(&body).unwrap_or_default();
+    let name = request["Name"].as_str().unwrap_or_default();
+    let json_type = [("content-type", "application/x-amz-json-1.1")];
+    match (target, shared.secrets.get(name)) {
+        ("AmazonSSM.GetParameter", Some(value)) => (
+            json_type,
+            json!({ "Parameter": { "Name": name, "Type": "SecureString", "Value": value, "Version": 1 } }).to_string(),
+        )
+            .into_response(),
+        _ => (
+            StatusCode::BAD_REQUEST,
+            json_type,
+            json!({ "__type": "ParameterNotFound", "message": name }).to_string(),
+        )
+            .into_response(),
+    }
+}

@@ -1,0 +1,69 @@
+//! What each route costs in DynamoDB calls, written down: a change that
+//! adds a round trip to a route fails here and has to say so. The bench
+//! (`bench/run`) prints the same figures beside each route's latency.
+
+use iln_tests::routes::RouteCase;
+use iln_tests::{Options, RoundTrips, TestApp};
+
+/// DynamoDB operations each route's request makes, as of this commit. The
+/// export and the erasure grow with the person's nominations (here one),
+/// the roster import with its rows (one batch of 25 here), the queue and
+/// the members directory with their pages.
+fn pinned(case: RouteCase) -> usize {
+    match case {
+        RouteCase::FormPage => 0,
+        RouteCase::Submit => 1,
+        RouteCase::VerificationPage => 2,
+        RouteCase::Verify => 4,
+        RouteCase::Queue => 1,
+        RouteCase::Detail => 4,
+        RouteCase::Approve => 2,
+        RouteCase::RosterImport => 1,
+        RouteCase::SlackApprove => 2,
+        RouteCase::SlackConfirm => 2,
+        RouteCase::InvitationPage => 2,
+        RouteCase::Accept => 3,
+        RouteCase::Members => 2,
+        RouteCase::Export => 5,
+        RouteCase::Erase => 9,
+    }
+}
+
+#[tokio::test]
+async fn every_route_makes_the_dynamodb_calls_written_down_for_it_and_no_more() {
+    let round_trips = RoundTrips::default();
+    let app = TestApp::spawn_with(Options {
+        round_trips: Some(round_trips.clone()),
+        ..Options::default()
+    })
+    .await;
+    let mut differences = Vec::new();
+
+    for &case in RouteCase::ALL {
+        let request = app.prepare(case).await;
+        round_trips.reset();
+        let response = app.send(&request).await;
+        let made = round_trips.count();
+
+        assert_eq!(
+            response.status,
+            request.expect,
+            "{}: {}",
+            case.describe(),
+            response.body
+        );
+        if made != pinned(case) {
+            differences.push(format!(
+                "{}: {made} calls, {} written down",
+                case.describe(),
+                pinned(case)
+            ));
+        }
+    }
+
+    assert!(
+        differences.is_empty(),
+        "round trips changed:\n{}",
+        differences.join("\n")
+    );
+}

@@ -1,0 +1,125 @@
+//! Work that grows with the data: a count read past DynamoDB's 1 MB page is
+//! whole, and a daily run longer than its invocation stops, saves where it
+//! stands and is finished by the next invocations, each action once. (How
+//! long these take at 10,000 nominations is the bench's business:
+//! `bench/run scale`.)
+
+use chrono::{DateTime, Duration, Utc};
+use iln_domain::audit::AuditEvent;
+use iln_domain::intake::NominationForm;
+use iln_domain::step::Opening;
+use iln_domain::{Language, NominationId, Status};
+use iln_tests::{TestApp, unique_address};
+
+/// A nomination written straight into `status` by the store, as of `at`,
+/// from `country`, with a rationale of `rationale_chars` characters.
+async fn opened(
+    app: &TestApp,
+    status: Status,
+    country: &str,
+    at: DateTime<Utc>,
+    rationale_chars: usize,
+) -> NominationId {
+    let form = NominationForm {
+        nominee_name: Some("Amara Okafor".to_owned()),
+        nominee_email: Some(unique_address("amara")),
+        nominee_country: Some(country.to_owned()),
+        nominee_role: Some("mediator".to_owned()),
+        nominator_name: Some("Lucía Fernández".to_owned()),
+        nominator_email: Some(unique_address("lucia")),
+        nominator_basis: Some("iln_member".to_owned()),
+        // Three bytes a character: fewer nominations fill a page.
+        rationale: Some(
+            "在没有调解的地方建立调解"
+                .chars()
+                .cycle()
+                .take(rationale_chars)
+                .collect(),
+        ),
+        privacy_consent: true,
+        ..NominationForm::default()
+    };
+    let id = NominationId::new(at);
+    let opening = Opening {
+        id,
+        submission: form.parse(Language::En).unwrap(),
+        status,
+        at,
+        audit: AuditEvent::submitted(at),
+        messages: Vec::new(),
+    };
+    app.table.submit(&opening, &[]).await.unwrap();
+    id
+}
+
+#[tokio::test]
+async fn the_findings_count_every_open_nomination_of_a_country_beyond_one_page_of_the_index() {
+    let app = TestApp::spawn().await;
+    // 5,000 characters of three bytes each: some 65 nominations fill the
+    // 1 MB that one Query of the country index reads.
+    let mut ids = Vec::new();
+    for _ in 0..90 {
+        ids.push(opened(&app, Status::AwaitingVetting, "KE", app.now, 5_000).await);
+    }
+
+    let file = app.file(&ids[0].to_string()).await;
+
+    assert_eq!(file["findings"]["country_open_nominations"], 89, "every other one");
+}
+
+/// Time for `actions` more actions, then none: a deadline that does not
+/// depend on how fast this machine is.
+fn budget(actions: usize) -> impl FnMut() -> bool + Send {
+    let mut left = actions;
+    move || {
+        let allowed = left > 0;
+        left = left.saturating_sub(1);
+        allowed
+    }
+}
+
+#[tokio::test]
+async fn a_daily_run_cut_short_is_finished_by_its_continuations_and_acts_on_each_nomination_once() {
+    let app = TestApp::spawn().await;
+    let long_ago = app.now - Duration::days(10);
+    let mut unverified = Vec::new();
+    for _ in 0..6 {
+        unverified.push(opened(&app, Status::Submitted, "GH", long_ago, 80).await);
+    }
+    for _ in 0..12 {
+        opened(&app, Status::InDiscussion, "GH", long_ago, 80).await;
+    }
+    for _ in 0..3 {
+        opened(&app, Status::AwaitingVetting, "GH", long_ago, 80).await;
+    }
+    let reminders = &app.gateway.functions.reminders;
+
+    let first = reminders::run_scheduled(reminders, app.now, &mut budget(5))
+        .await
+        .unwrap();
+    let mut runs = vec![first];
+    while !runs.last().unwrap().complete && runs.len() < 20 {
+        runs.push(reminders::resume(reminders, &mut budget(5)).await.unwrap());
+    }
+    let again = reminders::run_scheduled(reminders, app.now, &mut budget(100))
+        .await
+        .unwrap();
+    let continued = reminders::resume(reminders, &mut budget(100)).await.unwrap();
+
+    assert!(!runs[0].complete, "the first invocation stopped for time");
+    assert!(runs.last().unwrap().complete, "{runs:?}");
+    let total = |count: fn(&reminders::Summary) -> usize| runs.iter().map(count).sum::<usize>();
+    assert_eq!(total(|run| run.expired_unverified), 6, "each expired once");
+    assert_eq!(total(|run| run.discussion_reminders), 12, "each reminded once");
+    assert_eq!(total(|run| run.overdue_in_vetting), 3, "one digest");
+    for id in &unverified {
+        assert_eq!(app.status_of(&id.to_string()).await, "expired");
+    }
+    assert_eq!(app.outbox_of_kind("reminder").await.len(), 12);
+    assert_eq!(
+        (again.complete, again.discussion_reminders, again.expired_unverified),
+        (true, 0, 0),
+        "the same daily event again finds its run finished"
+    );
+    assert_eq!((continued.complete, continued.discussion_reminders), (true, 0));
+}

@@ -1,0 +1,312 @@
+//! One representative request per route, with the state it needs made
+//! first: what the round-trip test pins and what the bench times. Kept in
+//! one place so that both speak of the same request.
+
+use crate::{
+    ILN_CHANNEL, SIGNING_SECRET, SLACK_VETTER, TERMS_VERSION, TestApp, TestResponse, VETTING_CHANNEL, admin_token,
+    click_payload, nomination, unique_address, vetter_token,
+};
+use http::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::json;
+
+/// A route as a client uses it, in a state where it succeeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteCase {
+    FormPage,
+    Submit,
+    VerificationPage,
+    Verify,
+    Queue,
+    Detail,
+    Approve,
+    RosterImport,
+    SlackApprove,
+    SlackConfirm,
+    InvitationPage,
+    Accept,
+    Members,
+    Export,
+    Erase,
+}
+
+/// A request ready to send, and the status it is expected to get.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub method: &'static str,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// API Gateway's source address: the form limits submissions per network.
+    pub source_ip: String,
+    pub expect: u16,
+}
+
+/// Rows of the roster the import case sends (a realistic small update).
+pub const ROSTER_IMPORT_ROWS: usize = 25;
+
+impl RouteCase {
+    pub const ALL: &'static [RouteCase] = &[
+        RouteCase::FormPage,
+        RouteCase::Submit,
+        RouteCase::VerificationPage,
+        RouteCase::Verify,
+        RouteCase::Queue,
+        RouteCase::Detail,
+        RouteCase::Approve,
+        RouteCase::RosterImport,
+        RouteCase::SlackApprove,
+        RouteCase::SlackConfirm,
+        RouteCase::InvitationPage,
+        RouteCase::Accept,
+        RouteCase::Members,
+        RouteCase::Export,
+        RouteCase::Erase,
+    ];
+
+    /// The route as template.yaml keys it, and what the request does there.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RouteCase::FormPage => "GET /nominate",
+            RouteCase::Submit => "POST /nominations (JSON)",
+            RouteCase::VerificationPage => "GET /nominations/verify",
+            RouteCase::Verify => "POST /nominations/verify",
+            RouteCase::Queue => "GET /vetting/nominations",
+            RouteCase::Detail => "GET /vetting/nominations/{id}",
+            RouteCase::Approve => "POST /vetting/nominations/{id}/decision (approve)",
+            RouteCase::RosterImport => "PUT /vetting/roster (25 rows)",
+            RouteCase::SlackApprove => "POST /slack/interactions (approve)",
+            RouteCase::SlackConfirm => "POST /slack/interactions (confirm)",
+            RouteCase::InvitationPage => "GET /invitations/{token}",
+            RouteCase::Accept => "POST /invitations/{token}/accept",
+            RouteCase::Members => "GET /admin/members",
+            RouteCase::Export => "GET /admin/people/export",
+            RouteCase::Erase => "POST /admin/people/erase",
+        }
+    }
+
+    /// Whether preparing it walks a nomination through several steps (and
+    /// the outbox): the bench runs such cases fewer times.
+    pub fn has_long_set_up(self) -> bool {
+        matches!(
+            self,
+            RouteCase::Approve
+                | RouteCase::Detail
+                | RouteCase::SlackApprove
+                | RouteCase::SlackConfirm
+                | RouteCase::InvitationPage
+                | RouteCase::Accept
+                | RouteCase::Export
+                | RouteCase::Erase
+        )
+    }
+}
+
+fn owned(headers: &[(&str, &str)]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect()
+}
+
+fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
+    crate::form_body(pairs).into_bytes()
+}
+
+/// A distinct /24 for each call: the form counts submissions per network.
+fn fresh_source_ip() -> String {
+    let n = ulid::Ulid::new().random();
+    format!("10.{}.{}.7", (n >> 8) as u8, n as u8)
+}
+
+impl TestApp {
+    /// Makes the state `case` needs and returns its request.
+    pub async fn prepare(&self, case: RouteCase) -> Prepared {
+        let plain = |method, path: String, headers: Vec<(String, String)>, body: Vec<u8>, expect| Prepared {
+            method,
+            path,
+            headers,
+            body,
+            source_ip: iln_runner::gateway::LOOPBACK.to_owned(),
+            expect,
+        };
+        let vetter = vetter_token();
+        let admin = admin_token();
+        match case {
+            RouteCase::FormPage => plain("GET", "/nominate".to_owned(), Vec::new(), Vec::new(), 200),
+            RouteCase::Submit => Prepared {
+                source_ip: fresh_source_ip(),
+                ..plain(
+                    "POST",
+                    "/nominations".to_owned(),
+                    owned(&[("content-type", "application/json")]),
+                    nomination("en", &unique_address("amara"), &unique_address("lucia"))
+                        .to_string()
+                        .into_bytes(),
+                    202,
+                )
+            },
+            RouteCase::VerificationPage | RouteCase::Verify => {
+                let nominator = unique_address("lucia");
+                let submitted = self
+                    .post_json(&nomination("en", &unique_address("amara"), &nominator))
+                    .await;
+                assert_eq!(submitted.status, 202, "{}", submitted.body);
+                self.deliver_outbox().await;
+                let link = self
+                    .mails_to(&nominator)
+                    .await
+                    .last()
+                    .expect("verification mail")
+                    .link_to("/nominations/verify");
+                match case {
+                    RouteCase::VerificationPage => plain("GET", link, Vec::new(), Vec::new(), 200),
+                    _ => {
+                        let token = link.split("token=").nth(1).unwrap_or_default().to_owned();
+                        plain(
+                            "POST",
+                            "/nominations/verify".to_owned(),
+                            owned(&[("content-type", "application/x-www-form-urlencoded")]),
+                            form(&[("token", &token)]),
+                            200,
+                        )
+                    }
+                }
+            }
+            RouteCase::Queue => plain(
+                "GET",
+                "/vetting/nominations?status=awaiting_vetting".to_owned(),
+                owned(&[("authorization", &vetter)]),
+                Vec::new(),
+                200,
+            ),
+            RouteCase::Detail => {
+                let verified = self.verified_nomination("en").await;
+                plain(
+                    "GET",
+                    format!("/vetting/nominations/{}", verified.id),
+                    owned(&[("authorization", &vetter)]),
+                    Vec::new(),
+                    200,
+                )
+            }
+            RouteCase::Approve => {
+                let verified = self.verified_nomination("en").await;
+                plain(
+                    "POST",
+                    format!("/vetting/nominations/{}/decision", verified.id),
+                    owned(&[("authorization", &vetter), ("content-type", "application/json")]),
+                    json!({ "decision": "approve", "expected_version": 2 })
+                        .to_string()
+                        .into_bytes(),
+                    200,
+                )
+            }
+            RouteCase::RosterImport => {
+                let mut csv = String::from("email,name,category,country\n");
+                for _ in 0..ROSTER_IMPORT_ROWS {
+                    csv.push_str(&format!(
+                        "{},Roster Person,imi_certified_mediator,KE\n",
+                        unique_address("roster")
+                    ));
+                }
+                plain(
+                    "PUT",
+                    "/vetting/roster".to_owned(),
+                    owned(&[("authorization", &admin), ("content-type", "text/csv")]),
+                    csv.into_bytes(),
+                    200,
+                )
+            }
+            RouteCase::SlackApprove | RouteCase::SlackConfirm => {
+                let payload = match case {
+                    RouteCase::SlackApprove => {
+                        let verified = self.verified_nomination("en").await;
+                        click_payload(SLACK_VETTER, "vetting.approve", &verified.id, 2, VETTING_CHANNEL)
+                    }
+                    _ => {
+                        let discussed = self.in_discussion().await;
+                        click_payload("UC01", "iln.confirm", &discussed.id, 3, ILN_CHANNEL)
+                    }
+                };
+                let body = TestApp::interaction_body(&payload);
+                let timestamp = self.now.timestamp().to_string();
+                let signature = iln_domain::slack::signature::sign(SIGNING_SECRET, &timestamp, &body);
+                plain(
+                    "POST",
+                    "/slack/interactions".to_owned(),
+                    owned(&[
+                        ("content-type", "application/x-www-form-urlencoded"),
+                        ("x-slack-request-timestamp", &timestamp),
+                        ("x-slack-signature", &signature),
+                    ]),
+                    body,
+                    200,
+                )
+            }
+            RouteCase::InvitationPage => {
+                let invited = self.invited("en").await;
+                plain("GET", invited.link, Vec::new(), Vec::new(), 200)
+            }
+            RouteCase::Accept => {
+                let invited = self.invited("en").await;
+                plain(
+                    "POST",
+                    format!("{}/accept", invited.link),
+                    owned(&[("content-type", "application/x-www-form-urlencoded")]),
+                    form(&[("terms_version", TERMS_VERSION)]),
+                    200,
+                )
+            }
+            RouteCase::Members => plain(
+                "GET",
+                "/admin/members".to_owned(),
+                owned(&[("authorization", &admin)]),
+                Vec::new(),
+                200,
+            ),
+            RouteCase::Export | RouteCase::Erase => {
+                let verified = self.verified_nomination("en").await;
+                match case {
+                    RouteCase::Export => plain(
+                        "GET",
+                        format!(
+                            "/admin/people/export?email={}",
+                            url::form_urlencoded::byte_serialize(verified.nominator.as_bytes()).collect::<String>()
+                        ),
+                        owned(&[("authorization", &admin)]),
+                        Vec::new(),
+                        200,
+                    ),
+                    _ => plain(
+                        "POST",
+                        "/admin/people/erase".to_owned(),
+                        owned(&[("authorization", &admin), ("content-type", "application/json")]),
+                        json!({ "email": verified.nominator }).to_string().into_bytes(),
+                        200,
+                    ),
+                }
+            }
+        }
+    }
+
+    /// Sends a prepared request through the gateway, at `self.now`.
+    pub async fn send(&self, prepared: &Prepared) -> TestResponse {
+        let mut headers = HeaderMap::new();
+        for (name, value) in &prepared.headers {
+            headers.append(
+                HeaderName::from_bytes(name.as_bytes()).expect("header name"),
+                HeaderValue::from_str(value).expect("header value"),
+            );
+        }
+        let response = Box::pin(self.gateway.handle_from(
+            &prepared.source_ip,
+            prepared.method,
+            &prepared.path,
+            &headers,
+            &prepared.body,
+            self.now,
+        ))
+        .await;
+        crate::into_test_response(response)
+    }
+}
