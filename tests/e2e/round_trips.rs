@@ -19,8 +19,10 @@ fn pinned(case: RouteCase) -> usize {
         RouteCase::Detail => 4,
         RouteCase::Approve => 2,
         RouteCase::RosterImport => 1,
-        RouteCase::SlackApprove => 2,
-        RouteCase::SlackConfirm => 2,
+        // Who clicked (their Slack user's item, then one batch of their
+        // member, roster and staff-list items), then the step's read and write.
+        RouteCase::SlackApprove => 4,
+        RouteCase::SlackConfirm => 4,
         RouteCase::InvitationPage => 2,
         RouteCase::Accept => 3,
         RouteCase::Members => 2,

@@ -101,6 +101,22 @@ impl RouteCase {
     }
 }
 
+impl TestApp {
+    /// `user` has used `/iln` once: the webhook has looked them up in Slack.
+    async fn seen_in_slack(&self, user: &str) {
+        let command = format!("command=%2Filn&text=help&user_id={user}");
+        let answered = self
+            .from_slack(
+                "/slack/commands",
+                "application/x-www-form-urlencoded",
+                command.as_bytes(),
+                &[],
+            )
+            .await;
+        assert_eq!(answered.status, 200, "{}", answered.body);
+    }
+}
+
 fn owned(headers: &[(&str, &str)]) -> Vec<(String, String)> {
     headers
         .iter()
@@ -218,13 +234,18 @@ impl TestApp {
                 )
             }
             RouteCase::SlackApprove | RouteCase::SlackConfirm => {
+                // Clicks by people the webhook has seen before (their `/iln
+                // help`), as most clicks are: the first asks Slack who they are.
                 let payload = match case {
                     RouteCase::SlackApprove => {
                         let verified = self.verified_nomination("en").await;
+                        self.seen_in_slack(SLACK_VETTER).await;
                         click_payload(SLACK_VETTER, "vetting.approve", &verified.id, 2, VETTING_CHANNEL)
                     }
                     _ => {
+                        self.iln_members(&["UC01"]).await;
                         let discussed = self.in_discussion().await;
+                        self.seen_in_slack("UC01").await;
                         click_payload("UC01", "iln.confirm", &discussed.id, 3, ILN_CHANNEL)
                     }
                 };
