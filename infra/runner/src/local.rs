@@ -49,7 +49,8 @@ pub fn bindings(table_name: &str, public_base_url: &str, slack_url: &str) -> Bin
 /// `bindings` with the parameters this shell overrides, for trying the
 /// process locally as another deployment would run it: `SENDER_ADDRESS`,
 /// `ILN_CONFIRMATION_QUORUM`, `ILN_CONFIRMATION_MODE`,
-/// `ILN_MINIMUM_CONFIRMATIONS`, `ILN_DISCUSSION_DAYS`.
+/// `ILN_MINIMUM_CONFIRMATIONS`, `ILN_DISCUSSION_DAYS`,
+/// `ILN_SLACK_ILN_LANGUAGE`, `ILN_SLACK_VETTING_LANGUAGE`.
 pub fn with_overrides_from_environment(bindings: Bindings) -> Bindings {
     let overrides = [
         ("SENDER_ADDRESS", "SenderAddress"),
@@ -57,6 +58,8 @@ pub fn with_overrides_from_environment(bindings: Bindings) -> Bindings {
         ("ILN_CONFIRMATION_MODE", "ConfirmationMode"),
         ("ILN_MINIMUM_CONFIRMATIONS", "MinimumConfirmations"),
         ("ILN_DISCUSSION_DAYS", "DiscussionDays"),
+        ("ILN_SLACK_ILN_LANGUAGE", "SlackIlnLanguage"),
+        ("ILN_SLACK_VETTING_LANGUAGE", "SlackVettingLanguage"),
     ];
     overrides.into_iter().fold(bindings, |bindings, (variable, parameter)| {
         match std::env::var(variable).ok().filter(|value| !value.is_empty()) {
