@@ -55,11 +55,12 @@ pub struct Member {
 }
 
 impl TestApp {
-    /// Someone in Slack as `slack_id` (locale `es-ES`) with
-    /// `iln_address(slack_id)`, nominated, confirmed, invited and accepting:
-    /// a member, added to the ILN channel by the outbox.
+    /// Someone in Slack as `slack_id` (locale `es-ES`), nominated,
+    /// confirmed, invited and accepting: a member, added to the ILN channel
+    /// by the outbox. Their address is unique to the test, as the mailbox
+    /// is shared.
     pub async fn member(&self, slack_id: &str) -> Member {
-        let email = iln_address(slack_id);
+        let email = crate::unique_address(&slack_id.to_lowercase());
         self.slack_user(slack_id, &email, "es-ES");
         let invited = self
             .invited_from(crate::nomination("en", &email, &crate::unique_address("lucia")))
