@@ -762,5 +762,5 @@ fn no_function_may_send_raw_email_and_every_schedule_has_a_dead_letter_queue() {
             }
         }
     }
-    assert_eq!(schedules, 2, "the reminders and the outbox sweep");
+    assert_eq!(schedules, 3, "the reminders, their continuation and the outbox sweep");
 }
