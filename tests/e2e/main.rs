@@ -28,6 +28,7 @@ mod scale;
 mod slack;
 mod slack_presentation;
 mod staff_access;
+mod status_page;
 mod store_outage;
 mod vetting;
 mod withdrawal;

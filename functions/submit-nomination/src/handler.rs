@@ -16,6 +16,7 @@ use failure::{Failure, respond_to_failure};
 mod failure;
 mod form;
 mod information;
+mod status;
 mod verification;
 mod withdrawal;
 
@@ -58,6 +59,7 @@ enum Route {
     AddInformation,
     WithdrawPage,
     Withdraw,
+    StatusPage,
     Privacy,
 }
 
@@ -72,6 +74,7 @@ const ROUTES: &[(&str, Route)] = &[
     ("POST /nominations/information", Route::AddInformation),
     ("GET /nominations/withdraw", Route::WithdrawPage),
     ("POST /nominations/withdraw", Route::Withdraw),
+    ("GET /nominations/status", Route::StatusPage),
     ("GET /privacy", Route::Privacy),
 ];
 
@@ -92,6 +95,7 @@ pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response
         Ok(Route::AddInformation) => information::add_information(app, &request, now).await,
         Ok(Route::WithdrawPage) => withdrawal::withdraw_page(app, &request, now).await,
         Ok(Route::Withdraw) => withdrawal::withdraw(app, &request, now).await,
+        Ok(Route::StatusPage) => status::status_page(app, &request, now).await,
         Ok(Route::Privacy) => page(pages::privacy(language)),
         Err(Unrouted::NotFound) => Err(Failure::NotFound),
         Err(Unrouted::MethodNotAllowed(allow)) => Err(Failure::MethodNotAllowed(allow)),
@@ -106,9 +110,12 @@ fn interrupted(route: Route) -> Interrupted {
         Route::Verify => Interrupted::Verification,
         Route::AddInformation => Interrupted::Answer,
         Route::Withdraw => Interrupted::Withdrawal,
-        Route::Form | Route::VerifyPage | Route::InformationPage | Route::WithdrawPage | Route::Privacy => {
-            Interrupted::Page
-        }
+        Route::Form
+        | Route::VerifyPage
+        | Route::InformationPage
+        | Route::WithdrawPage
+        | Route::StatusPage
+        | Route::Privacy => Interrupted::Page,
     }
 }
 
@@ -177,7 +184,17 @@ async fn known_link<T: LinkTarget>(
     presented: Option<&str>,
     purpose: TokenPurpose,
 ) -> Result<LinkState<T>, Failure> {
-    match links::find(&app.table, request, presented, purpose).await? {
+    known_link_accepting(app, request, presented, |issued| issued == purpose).await
+}
+
+/// As [`known_link`], for a page more than one kind of link opens.
+async fn known_link_accepting<T: LinkTarget>(
+    app: &App,
+    request: &Request,
+    presented: Option<&str>,
+    accepts: impl Fn(TokenPurpose) -> bool,
+) -> Result<LinkState<T>, Failure> {
+    match links::find_accepting(&app.table, request, presented, accepts).await? {
         Some(link) => Ok(LinkState::Open(Box::new(link))),
         None => {
             let page = pages::token_problem(request_language(request), TokenProblem::Unknown)?;

@@ -52,10 +52,21 @@ pub async fn find<T: LinkTarget>(
     presented: Option<&str>,
     purpose: TokenPurpose,
 ) -> Result<Option<Link<T>>, StoreError> {
+    find_accepting(table, request, presented, |issued| issued == purpose).await
+}
+
+/// As [`find`], for a page more than one kind of link opens (the withdraw
+/// page: the withdraw link and the status link).
+pub async fn find_accepting<T: LinkTarget>(
+    table: &NominationTable,
+    request: &Request,
+    presented: Option<&str>,
+    accepts: impl Fn(TokenPurpose) -> bool,
+) -> Result<Option<Link<T>>, StoreError> {
     let Some(hash) = presented.and_then(TokenHash::of_presented) else {
         return Ok(None);
     };
-    let Some(token) = table.token(&hash).await?.filter(|token| token.purpose == purpose) else {
+    let Some(token) = table.token(&hash).await?.filter(|token| accepts(token.purpose)) else {
         return Ok(None);
     };
     let Some(target) = T::read(table, token.nomination_id).await? else {

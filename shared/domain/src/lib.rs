@@ -24,6 +24,7 @@ pub mod reminders;
 pub mod roster;
 pub mod slack;
 pub mod staff;
+pub mod stage;
 pub mod step;
 #[cfg(test)]
 mod test_support;

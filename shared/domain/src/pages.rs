@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use crate::i18n::Language;
 use crate::intake::{FieldErrors, NominationForm};
 use crate::nomination::{Country, Links};
+use crate::stage::Stage;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -59,6 +60,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("pages/privacy.html", include_str!("../templates/pages/privacy.html")),
     ("pages/withdraw.html", include_str!("../templates/pages/withdraw.html")),
+    (
+        "pages/nomination_status.html",
+        include_str!("../templates/pages/nomination_status.html"),
+    ),
     (
         "emails/invitation_reminder.txt",
         include_str!("../templates/emails/invitation_reminder.txt"),
@@ -332,6 +337,30 @@ pub fn withdraw(language: Language, state: WithdrawPage<'_>) -> Result<String, R
         WithdrawPage::AlreadyClosed => (FORM_PATH.to_owned(), context! { state => "closed" }),
     };
     render("pages/withdraw.html", language, page(language, &path, extra))
+}
+
+pub const STATUS_PATH: &str = "/nominations/status";
+
+/// The nominator's status page: the stage reached, the ones before it
+/// marked done, and, while the nomination is open, the way to withdraw it
+/// (the withdraw page, which asks first). It names nobody and says nothing
+/// of what was found, said or decided.
+pub fn nomination_status(language: Language, stage: Stage, token: &str, open: bool) -> Result<String, RenderError> {
+    let stages: Vec<Value> = Stage::ALL
+        .into_iter()
+        .map(|shown| context! { code => shown.code(), current => shown == stage, done => shown < stage })
+        .collect();
+    let withdraw_url = open.then(|| format!("{WITHDRAW_PATH}?token={token}&lang={}", language.code()));
+    let path = format!("{STATUS_PATH}?token={token}");
+    render(
+        "pages/nomination_status.html",
+        language,
+        page(
+            language,
+            &path,
+            context! { stages, current => stage.code(), withdraw_url },
+        ),
+    )
 }
 
 pub const INFORMATION_PATH: &str = "/nominations/information";
@@ -611,6 +640,21 @@ mod tests {
         assert!(html.starts_with("<!doctype html>") && html.contains("lang=\"es\""));
         let page = error(Language::En, 400, message).unwrap();
         assert!(!page.contains("<script"), "{page}");
+    }
+
+    #[test]
+    fn the_status_page_marks_the_stages_passed_and_offers_withdrawal_only_while_open() {
+        let token = "t".repeat(43);
+        let open = nomination_status(Language::En, Stage::BeingReviewed, &token, true).unwrap();
+        assert!(
+            open.contains("<strong>Being reviewed by IMI</strong> (current stage)"),
+            "{open}"
+        );
+        assert!(open.contains("Received (done)") && open.contains("Your e-mail address confirmed (done)"));
+        assert!(open.contains(&format!("withdraw?token={token}&amp;lang=en")), "{open}");
+        let concluded = nomination_status(Language::Es, Stage::Concluded, &token, false).unwrap();
+        assert!(concluded.contains("<strong>Concluida</strong>") && concluded.contains("lang=\"es\""));
+        assert!(!concluded.contains("withdraw?token"), "{concluded}");
     }
 
     #[test]

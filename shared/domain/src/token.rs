@@ -111,7 +111,13 @@ pub enum TokenPurpose {
     AnswerInvitation,
     /// The nominator withdrawing the nomination while it is open.
     WithdrawNomination,
+    /// The nominator following the nomination's stage (and withdrawing it
+    /// from there while it is open), for as long as the nomination is kept.
+    FollowNomination,
 }
+
+/// Longer than any record is kept: a century.
+const FOR_THE_LIFE_OF_THE_RECORD: Duration = Duration::days(36_525);
 
 /// How long each kind of link works. The invitation's is a setting
 /// (`InvitationValidityDays`); the others are part of the process as the
@@ -145,6 +151,10 @@ impl LinkValidity {
             TokenPurpose::AnswerInvitation => self.invitation,
             // The nomination's state decides; a year outlasts any open one.
             TokenPurpose::WithdrawNomination => Duration::days(365),
+            // The nomination's record decides: once retention or erasure
+            // removes it, the link finds nothing. A member's nomination is
+            // kept for good, so the token must outlive any we know of.
+            TokenPurpose::FollowNomination => FOR_THE_LIFE_OF_THE_RECORD,
         }
     }
 
@@ -168,7 +178,15 @@ impl TokenPurpose {
             TokenPurpose::ProvideInformation => "provide_information",
             TokenPurpose::AnswerInvitation => "answer_invitation",
             TokenPurpose::WithdrawNomination => "withdraw_nomination",
+            TokenPurpose::FollowNomination => "follow_nomination",
         }
+    }
+
+    /// Whether a link for this purpose may withdraw the nomination: the
+    /// withdraw link, and the status link that carries the same power (both
+    /// come in the same mail to the same person).
+    pub fn withdraws(self) -> bool {
+        matches!(self, TokenPurpose::WithdrawNomination | TokenPurpose::FollowNomination)
     }
 }
 

@@ -11,7 +11,7 @@ use iln_domain::vetting::{Withdrawable, withdrawable};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 
-use super::{App, Failure, LinkState, TokenForm, form_body, known_link};
+use super::{App, Failure, LinkState, TokenForm, form_body, known_link_accepting};
 
 async fn withdraw_link(
     app: &App,
@@ -19,7 +19,7 @@ async fn withdraw_link(
     presented: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<LinkState<Nomination>, Failure> {
-    let link = match known_link(app, request, presented, TokenPurpose::WithdrawNomination).await? {
+    let link = match known_link_accepting(app, request, presented, TokenPurpose::withdraws).await? {
         LinkState::Open(link) => link,
         closed => return Ok(closed),
     };

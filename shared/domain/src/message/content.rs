@@ -38,7 +38,9 @@ impl Message {
             Message::NominatorVerification { nomination_id, .. } => {
                 let verify = self.link(key, TokenPurpose::VerifyNominatorEmail);
                 let withdraw = self.link(key, TokenPurpose::WithdrawNomination);
+                let follow = self.link(key, TokenPurpose::FollowNomination);
                 minijinja::context! {
+                    status_url => base_url.link(pages::STATUS_PATH, &[("token", follow.as_str())]),
                     reference => nomination_id.to_string(),
                     verify_url => base_url.link(pages::VERIFY_PATH, &[("token", verify.as_str())]),
                     withdraw_url => base_url.link(pages::WITHDRAW_PATH, &[("token", withdraw.as_str())]),

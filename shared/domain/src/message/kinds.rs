@@ -211,8 +211,11 @@ impl Message {
             Message::NominatorVerification {
                 nomination_id,
                 addressee,
-            } => Spec::mail_to_nominator("nominator_verification", *nomination_id, addressee)
-                .with_links(&[TokenPurpose::VerifyNominatorEmail, TokenPurpose::WithdrawNomination]),
+            } => Spec::mail_to_nominator("nominator_verification", *nomination_id, addressee).with_links(&[
+                TokenPurpose::VerifyNominatorEmail,
+                TokenPurpose::WithdrawNomination,
+                TokenPurpose::FollowNomination,
+            ]),
             Message::Rejection {
                 nomination_id,
                 addressee,

@@ -19,7 +19,7 @@ fn each_kind_has_its_id_route_reader_and_links() {
             "nominator_verification",
             Route::Email,
             Reader::Nominator,
-            &[VerifyNominatorEmail, WithdrawNomination],
+            &[VerifyNominatorEmail, WithdrawNomination, FollowNomination],
         ),
         (
             format!("{REFERENCE}.rejection"),
