@@ -15,9 +15,13 @@ fn pinned(case: RouteCase) -> usize {
         RouteCase::Submit => 1,
         RouteCase::VerificationPage => 2,
         RouteCase::Verify => 4,
+        // The token, then the nomination it follows.
+        RouteCase::StatusPage => 2,
         RouteCase::Queue => 1,
         RouteCase::Detail => 4,
         RouteCase::Approve => 2,
+        // The file read, then the step's write.
+        RouteCase::Correction => 2,
         RouteCase::RosterImport => 1,
         // Who clicked (their Slack user's item, then one batch of their
         // member, roster and staff-list items), then the step's read and write.

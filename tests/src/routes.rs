@@ -16,9 +16,11 @@ pub enum RouteCase {
     Submit,
     VerificationPage,
     Verify,
+    StatusPage,
     Queue,
     Detail,
     Approve,
+    Correction,
     RosterImport,
     SlackApprove,
     SlackConfirm,
@@ -50,9 +52,11 @@ impl RouteCase {
         RouteCase::Submit,
         RouteCase::VerificationPage,
         RouteCase::Verify,
+        RouteCase::StatusPage,
         RouteCase::Queue,
         RouteCase::Detail,
         RouteCase::Approve,
+        RouteCase::Correction,
         RouteCase::RosterImport,
         RouteCase::SlackApprove,
         RouteCase::SlackConfirm,
@@ -70,9 +74,11 @@ impl RouteCase {
             RouteCase::Submit => "POST /nominations (JSON)",
             RouteCase::VerificationPage => "GET /nominations/verify",
             RouteCase::Verify => "POST /nominations/verify",
+            RouteCase::StatusPage => "GET /nominations/status",
             RouteCase::Queue => "GET /vetting/nominations",
             RouteCase::Detail => "GET /vetting/nominations/{id}",
             RouteCase::Approve => "POST /vetting/nominations/{id}/decision (approve)",
+            RouteCase::Correction => "POST /vetting/nominations/{id}/corrections (the name)",
             RouteCase::RosterImport => "PUT /vetting/roster (25 rows)",
             RouteCase::SlackApprove => "POST /slack/interactions (approve)",
             RouteCase::SlackConfirm => "POST /slack/interactions (confirm)",
@@ -90,6 +96,8 @@ impl RouteCase {
         matches!(
             self,
             RouteCase::Approve
+                | RouteCase::Correction
+                | RouteCase::StatusPage
                 | RouteCase::Detail
                 | RouteCase::SlackApprove
                 | RouteCase::SlackConfirm
@@ -187,6 +195,24 @@ impl TestApp {
                         )
                     }
                 }
+            }
+            RouteCase::StatusPage => {
+                let verified = self.verified_nomination("en").await;
+                let mails = self.mails_to(&verified.nominator).await;
+                let link = mails.first().expect("verification mail").link_to("/nominations/status");
+                plain("GET", link, Vec::new(), Vec::new(), 200)
+            }
+            RouteCase::Correction => {
+                let verified = self.verified_nomination("en").await;
+                plain(
+                    "POST",
+                    format!("/vetting/nominations/{}/corrections", verified.id),
+                    owned(&[("authorization", &vetter), ("content-type", "application/json")]),
+                    json!({ "nominee": { "name": "Amara N. Okafor" }, "reason": "Spelling.", "expected_version": 2 })
+                        .to_string()
+                        .into_bytes(),
+                    200,
+                )
             }
             RouteCase::Queue => plain(
                 "GET",

@@ -5,6 +5,7 @@ use iln_adapters::http::{
 };
 use iln_adapters::telemetry::error_chain;
 use iln_domain::audit::Actor;
+use iln_domain::correction::{self, CorrectionForm, CorrectionRefused};
 use iln_domain::discussion::DiscussionRules;
 use iln_domain::findings;
 use iln_domain::roster::{
@@ -30,6 +31,7 @@ pub struct App {
 
 const MAX_DECISION_BYTES: usize = 16 * 1024;
 const MAX_WITHDRAWAL_BYTES: usize = 16 * 1024;
+const MAX_CORRECTION_BYTES: usize = 16 * 1024;
 /// A roster of 10,000 people is well under this.
 const MAX_ROSTER_BYTES: usize = 2 * 1024 * 1024;
 /// Kept back from the invocation's deadline when importing a roster, to
@@ -73,6 +75,7 @@ enum Route {
     File,
     Decision,
     Withdraw,
+    Correct,
     ResolveConcern,
     ReferToIac,
     IacOutcome,
@@ -85,6 +88,7 @@ const ROUTES: &[(&str, Route)] = &[
     ("GET /vetting/nominations/{id}", Route::File),
     ("POST /vetting/nominations/{id}/decision", Route::Decision),
     ("POST /vetting/nominations/{id}/withdraw", Route::Withdraw),
+    ("POST /vetting/nominations/{id}/corrections", Route::Correct),
     (
         "POST /vetting/nominations/{id}/concerns/{concern}/resolution",
         Route::ResolveConcern,
@@ -110,6 +114,7 @@ async fn dispatch(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Re
         Route::File => file(app, request, &staff, nomination_id(request)?).await,
         Route::Decision => decision(app, request, &staff, nomination_id(request)?, now).await,
         Route::Withdraw => withdraw(app, request, &staff, nomination_id(request)?, now).await,
+        Route::Correct => correct(app, request, &staff, nomination_id(request)?, now).await,
         Route::ResolveConcern => discussion::resolve_concern(app, request, &staff, nomination_id(request)?, now).await,
         Route::ReferToIac => discussion::refer_to_iac(app, request, &staff, nomination_id(request)?, now).await,
         Route::IacOutcome => discussion::record_iac_outcome(app, request, &staff, nomination_id(request)?, now).await,
@@ -306,6 +311,61 @@ async fn withdraw(
         .map_err(|refusal| conflict(&dossier, &refusal.to_string()))?;
     commit(app, &step, "the nomination changed meanwhile").await?;
     Ok(json(StatusCode::OK, &json!({ "id": step.id(), "status": step.to })))
+}
+
+/// Vetters and admins correct the nominee before the invitation is sent.
+#[tracing::instrument(skip_all, fields(nomination_id = %id))]
+async fn correct(
+    app: &App,
+    request: &Request,
+    staff: &Staff,
+    id: NominationId,
+    now: DateTime<Utc>,
+) -> Result<Response<Body>, ApiFailure> {
+    if media_type(request).as_deref() != Some("application/json") {
+        return Err(ApiFailure::UnsupportedMediaType("application/json"));
+    }
+    if request.body().len() > MAX_CORRECTION_BYTES {
+        return Err(ApiFailure::TooLarge(MAX_CORRECTION_BYTES));
+    }
+    let form: CorrectionForm = json_body(request, "correction")?;
+    let (correction, reason) = form.parse().map_err(|(field, problem)| ApiFailure::Invalid {
+        field,
+        message: problem.message(Language::En),
+    })?;
+    let dossier = load(app, id).await?;
+    let by = match staff.may_act_as(StaffRole::Admin) {
+        true => Actor::Admin(staff.subject.clone()),
+        false => Actor::Vetter(staff.subject.clone()),
+    };
+    let step = correction::correct(
+        &dossier.nomination,
+        &correction,
+        &reason,
+        form.expected_version,
+        by,
+        now,
+    )
+    .map_err(|refused| match refused {
+        CorrectionRefused::Unchanged => ApiFailure::Invalid {
+            field: "nominee",
+            message: refused.to_string(),
+        },
+        _ => conflict(&dossier, &refused.to_string()),
+    })?;
+    if app.table.commit(&step).await? == Commit::Raced {
+        if let Some(address) = &correction.email
+            && app.table.held_by_another(address, id).await?
+        {
+            return Err(ApiFailure::conflict("someone with that address is nominated already"));
+        }
+        return Err(conflict(&load(app, id).await?, "the nomination changed meanwhile"));
+    }
+    tracing::info!("nominee corrected");
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "id": id, "status": step.to, "version": step.next_version() }),
+    ))
 }
 
 /// A 409 that says where the nomination stands now and who moved it last.

@@ -51,6 +51,12 @@ pub enum Happening {
     /// An administrator corrected the nominee's address after mail to it
     /// could not be delivered (neither address is kept here).
     NomineeAddressCorrected,
+    /// A vetter or an administrator corrected the nominee before the
+    /// invitation was sent; the reason says why. Which fields, never their
+    /// values: the old ones were wrong, the new ones are on the record.
+    NomineeCorrected {
+        fields: Vec<crate::correction::NomineeField>,
+    },
     /// An administrator erased the personal data of someone this record is
     /// about, on their request.
     PersonalDataErased,

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod confirmation;
+pub mod correction;
 pub mod delivery;
 pub mod directory;
 pub mod discussion;

@@ -538,33 +538,5 @@ impl DirectInvitationForm {
     }
 }
 
-/// Why a nominee's address cannot be corrected.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CorrectionRefused {
-    #[error("the nomination is {0}; only a confirmed or invited nominee's address is corrected")]
-    NotInvitable(Status),
-    #[error("that is the address already held")]
-    SameAddress,
-}
-
-/// An admin corrects the nominee's address once mail to it could not be
-/// delivered (a bounce, a refused address): allowed while the invitation is
-/// due or open, audited without either address. The invitation then goes
-/// to the corrected address by a resend, or by retrying the one set aside.
-pub fn correct_nominee_address(
-    nomination: &Nomination,
-    corrected: &EmailAddress,
-    admin: &str,
-    now: DateTime<Utc>,
-) -> Result<AuditEvent, CorrectionRefused> {
-    if !matches!(nomination.status, Status::Confirmed | Status::Invited) {
-        return Err(CorrectionRefused::NotInvitable(nomination.status));
-    }
-    if nomination.submission.nominee.email.identity() == corrected.identity() {
-        return Err(CorrectionRefused::SameAddress);
-    }
-    Ok(AuditEvent::by_admin(now, admin, Happening::NomineeAddressCorrected))
-}
-
 #[cfg(test)]
 mod tests;

@@ -9,6 +9,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::audit::{Actor, AuditEvent, Happening};
+use crate::correction::CorrectedNominee;
 use crate::discussion::Discussion;
 use crate::lifecycle::{Command, Refusal, Status};
 use crate::membership::{Member, SentInvitation};
@@ -119,6 +120,9 @@ pub enum Effect {
     Holds(Holding),
     /// An accepted invitation: the member it creates.
     Admits(Box<Member>),
+    /// A correction of the nominee: the nominee as corrected replaces the
+    /// one held (and a new address takes the person's lock and link).
+    Corrects(Box<CorrectedNominee>),
 }
 
 /// What a verification does to the person its nomination is about.

@@ -2,10 +2,10 @@
 //! revoked link, a corrected address.
 
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::{Commit, Correction};
+use iln_adapters::dynamodb::Commit;
 use iln_adapters::http::{ApiFailure, json, json_body};
-use iln_domain::membership;
 use iln_domain::{Language, Nomination, NominationId};
+use iln_domain::{correction, membership};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -80,7 +80,9 @@ struct AddressCorrection {
 }
 
 /// The nominee's address corrected after mail to it could not be delivered;
-/// a resend (or a retry of the invitation set aside) then reaches them.
+/// a resend (or a retry of the invitation set aside) then reaches them. The
+/// same step as a staff correction, for the one field a sent invitation
+/// still lets change.
 #[tracing::instrument(skip_all)]
 pub(super) async fn correct_address(
     app: &App,
@@ -91,18 +93,16 @@ pub(super) async fn correct_address(
     let form: AddressCorrection = json_body(request, "correction")?;
     let corrected = person_address(Some(&form.email))?;
     let nomination = invitation_of(app, request).await?;
-    let audit = membership::correct_nominee_address(&nomination, &corrected, &admin.subject, now)
+    let step = correction::correct_undeliverable_address(&nomination, &corrected, &admin.subject, now)
         .map_err(|refused| ApiFailure::conflict(&refused.to_string()))?;
-    match app
-        .table
-        .correct_nominee_address(&nomination, &corrected, audit, now)
-        .await?
-    {
-        Correction::Done => Ok(json(
+    match app.table.commit(&step).await? {
+        Commit::Written => Ok(json(
             StatusCode::OK,
-            &json!({ "id": nomination.id, "status": nomination.status, "version": nomination.version + 1 }),
+            &json!({ "id": nomination.id, "status": nomination.status, "version": step.next_version() }),
         )),
-        Correction::Stale => Err(ApiFailure::conflict("the nomination changed meanwhile; read it again")),
-        Correction::AddressTaken => Err(ApiFailure::conflict("someone with that address is nominated already")),
+        Commit::Raced if app.table.held_by_another(&corrected, nomination.id).await? => {
+            Err(ApiFailure::conflict("someone with that address is nominated already"))
+        }
+        Commit::Raced => Err(ApiFailure::conflict("the nomination changed meanwhile; read it again")),
     }
 }

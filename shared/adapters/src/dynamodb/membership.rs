@@ -10,7 +10,7 @@ use iln_domain::slack::interaction::SlackUserId;
 use iln_domain::step::Opening;
 use serde::{Deserialize, Serialize};
 
-use super::{MoveError, NominationTable, StoreError, TransactionError, keys};
+use super::{MoveError, NominationTable, StoreError, keys};
 
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct MemberRecord {
@@ -280,48 +280,24 @@ pub(super) struct MemberAuditRecord {
     pub event: AuditEvent,
 }
 
-/// What an address correction came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Correction {
-    Done,
-    /// The nomination moved since it was read.
-    Stale,
-    /// Someone with that address is nominated already.
-    AddressTaken,
-}
-
 impl NominationTable {
-    /// Gives the nominee of `nomination` the `corrected` address, in one
-    /// write: the nomination (at the version read), the person lock and the
-    /// person link move to the new address, and the audit event.
-    #[tracing::instrument(skip_all, fields(nomination_id = %nomination.id))]
-    pub async fn correct_nominee_address(
+    /// Beside a correction's step: a new address takes the person's lock
+    /// (nobody else may hold it) and their link, from the old one.
+    pub(super) fn correction_writes(
         &self,
-        nomination: &iln_domain::Nomination,
-        corrected: &iln_domain::EmailAddress,
-        audit: AuditEvent,
-        now: DateTime<Utc>,
-    ) -> Result<Correction, StoreError> {
-        use super::records::{AuditRecord, NomineeRecord, PersonLinkRecord};
+        step: &iln_domain::step::Step,
+        corrected: &iln_domain::correction::CorrectedNominee,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        use super::records::{NomineeRecord, PersonLinkRecord};
+        use iln_domain::correction::NomineeField;
         use iln_domain::privacy::PersonRole;
+        let nomination = &step.nomination;
+        if !corrected.changes(NomineeField::Email) || !nomination.status.holds_nominee() {
+            return Ok(Vec::new());
+        }
         let id = nomination.id;
         let old = nomination.submission.nominee.email.identity();
-        let new = corrected.identity();
-        let update = Update::builder()
-            .table_name(&self.name)
-            .key("pk", AttributeValue::S(keys::nomination(id)))
-            .key("sk", AttributeValue::S(keys::NOMINATION_SK.to_owned()))
-            .condition_expression("#status = :status AND #version = :version")
-            .update_expression("SET nominee.email = :email, #version = :next, updated_at = :now")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":status", AttributeValue::S(nomination.status.code().to_owned()))
-            .expression_attribute_values(":version", AttributeValue::N(nomination.version.to_string()))
-            .expression_attribute_values(":next", AttributeValue::N((nomination.version + 1).to_string()))
-            .expression_attribute_values(":email", AttributeValue::S(corrected.as_str().to_owned()))
-            .expression_attribute_values(":now", AttributeValue::S(now.to_rfc3339()))
-            .build()
-            .map_err(StoreError::call("TransactWriteItems"))?;
+        let new = corrected.nominee.email.identity();
         let release = Delete::builder()
             .table_name(&self.name)
             .key("pk", AttributeValue::S(keys::person(&old)))
@@ -330,15 +306,13 @@ impl NominationTable {
             .expression_attribute_values(":id", AttributeValue::S(id.to_string()))
             .build()
             .map_err(StoreError::call("TransactWriteItems"))?;
-        let nominator_identity = nomination.submission.nominator.email.identity();
         let old_link = Delete::builder()
             .table_name(&self.name)
             .key("pk", AttributeValue::S(keys::person(&old)))
             .key("sk", AttributeValue::S(keys::person_link_sk(id, PersonRole::Nominee)))
             .build()
             .map_err(StoreError::call("TransactWriteItems"))?;
-        let writes = vec![
-            TransactWriteItem::builder().update(update).build(),
+        Ok(vec![
             TransactWriteItem::builder().delete(release).build(),
             self.put(
                 &NomineeRecord {
@@ -346,22 +320,25 @@ impl NominationTable {
                     sk: keys::NOMINEE_SK.to_owned(),
                     entity: "nominee".to_owned(),
                     nomination_id: id,
-                    nominator_identity,
+                    nominator_identity: nomination.submission.nominator.email.identity(),
                 },
                 Some("attribute_not_exists(pk)"),
             )?,
             TransactWriteItem::builder().delete(old_link).build(),
             self.put(&PersonLinkRecord::new(&new, id, PersonRole::Nominee), None)?,
-            self.put(&AuditRecord::new(id, audit), None)?,
-        ];
-        const NEW_LOCK: usize = 2;
-        match self.transact(writes).await {
-            Ok(()) => Ok(Correction::Done),
-            Err(TransactionError::Cancelled(cancelled)) if cancelled.failed_at(NEW_LOCK) => {
-                Ok(Correction::AddressTaken)
-            }
-            Err(TransactionError::Cancelled(_)) => Ok(Correction::Stale),
-            Err(TransactionError::Store(error)) => Err(error),
-        }
+        ])
+    }
+
+    /// Whether someone other than nomination `id` holds the person with
+    /// `address` (after a correction lost: was it the address, or a move?).
+    #[tracing::instrument(skip_all, fields(nomination_id = %id))]
+    pub async fn held_by_another(
+        &self,
+        address: &iln_domain::EmailAddress,
+        id: iln_domain::NominationId,
+    ) -> Result<bool, StoreError> {
+        use super::records::NomineeRecord;
+        let holder: Option<NomineeRecord> = self.get(keys::person(&address.identity()), keys::NOMINEE_SK).await?;
+        Ok(holder.is_some_and(|holder| holder.nomination_id != id))
     }
 }

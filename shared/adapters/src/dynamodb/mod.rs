@@ -25,7 +25,6 @@ pub use error::StoreError;
 use transaction::{Cancellation, TransactionError, back_off};
 
 pub use keys::{COUNTRY_INDEX, STATUS_INDEX};
-pub use membership::Correction;
 pub use nominations::{Commit, MoveError, StoredToken, SubmitOutcome, retry_on_conflict};
 pub use outbox::{AdminChange, AfterDelivery, Claim, DueCursor, LEASE, LinkToStore, OutboxMessage, OutboxStatus};
 pub use retention::RemovedNomination;

@@ -4,6 +4,7 @@
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use iln_domain::audit::{AuditEvent, Happening};
+use iln_domain::correction::NomineeField;
 use iln_domain::limits::{Counted, Counter};
 use iln_domain::message::Message;
 use iln_domain::nomination::LastMove;
@@ -431,6 +432,17 @@ impl NominationTable {
             set.push("discussion = :discussion");
             update = update.expression_attribute_values(":discussion", attribute(discussion)?);
         }
+        if let Effect::Corrects(corrected) = &step.effect {
+            set.push("nominee = :nominee");
+            update = update.expression_attribute_values(":nominee", attribute(&corrected.nominee)?);
+            if corrected.changes(NomineeField::Country) {
+                set.push("gsi2pk = :country");
+                update = update.expression_attribute_values(
+                    ":country",
+                    AttributeValue::S(keys::country_partition(&corrected.nominee.country)),
+                );
+            }
+        }
         let update = update
             .update_expression(format!("SET {}", set.join(", ")))
             .build()
@@ -520,6 +532,7 @@ impl NominationTable {
             Effect::None => {}
             Effect::Holds(holding) => writes.extend(self.holding_writes(step, *holding)?),
             Effect::Admits(member) => writes.extend(self.admission_writes(member)?),
+            Effect::Corrects(corrected) => writes.extend(self.correction_writes(step, corrected)?),
         }
         match self.write_transaction(writes).await {
             Ok(()) => Ok(Commit::Written),

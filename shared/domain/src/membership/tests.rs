@@ -73,53 +73,6 @@ mod invitation {
     }
 }
 
-mod correction {
-    use super::super::*;
-    use crate::test_support::nomination;
-
-    fn admin_corrects(status: Status, to: &str) -> Result<AuditEvent, CorrectionRefused> {
-        let nomination = nomination(status, 4, Language::En);
-        correct_nominee_address(
-            &nomination,
-            &EmailAddress::parse(to).expect("address"),
-            "ada",
-            Utc::now(),
-        )
-    }
-
-    #[test]
-    fn an_invited_or_confirmed_nominee_address_is_corrected_and_audited_without_addresses() {
-        for status in [Status::Confirmed, Status::Invited] {
-            let audit = admin_corrects(status, "amara.corrected@example.org").expect("corrected");
-            assert_eq!(audit.happening, Happening::NomineeAddressCorrected);
-            let recorded = serde_json::to_string(&audit).expect("serialises");
-            assert!(!recorded.contains('@'), "no address in the audit trail: {recorded}");
-        }
-    }
-
-    #[test]
-    fn a_correction_is_refused_before_confirmation_after_an_answer_and_for_the_same_address() {
-        for status in [
-            Status::AwaitingVetting,
-            Status::InDiscussion,
-            Status::Member,
-            Status::Withdrawn,
-        ] {
-            assert_eq!(
-                admin_corrects(status, "amara.corrected@example.org"),
-                Err(CorrectionRefused::NotInvitable(status)),
-                "{status}"
-            );
-        }
-        let nomination = nomination(Status::Invited, 4, Language::En);
-        let same = nomination.submission.nominee.email.as_str().to_uppercase();
-        assert_eq!(
-            admin_corrects(Status::Invited, &same),
-            Err(CorrectionRefused::SameAddress)
-        );
-    }
-}
-
 mod slack_channel {
     use super::super::*;
 
