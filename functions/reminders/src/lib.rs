@@ -15,14 +15,7 @@ const STOP_BEFORE_DEADLINE: std::time::Duration = std::time::Duration::from_secs
 /// Whether another action fits before the invocation's deadline
 /// (`deadline_ms`, milliseconds since the epoch, as Lambda gives it).
 pub fn time_left_until(deadline_ms: u64) -> impl FnMut() -> bool + Send {
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis();
-    let remaining =
-        std::time::Duration::from_millis(u64::try_from(u128::from(deadline_ms).saturating_sub(now_ms)).unwrap_or(0));
-    let stop_at = std::time::Instant::now() + remaining.saturating_sub(STOP_BEFORE_DEADLINE);
-    move || std::time::Instant::now() < stop_at
+    iln_adapters::deadline::time_left_until(deadline_ms, STOP_BEFORE_DEADLINE)
 }
 
 impl App {
