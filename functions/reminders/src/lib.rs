@@ -5,7 +5,7 @@ mod config;
 mod handler;
 
 pub use config::Config;
-pub use handler::{App, RunError, Summary, resume, run, run_scheduled};
+pub use handler::{App, RunError, Summary, resume, run_scheduled};
 
 /// A run stops this long before Lambda's deadline: time to save where it
 /// stands even when its last action takes its SDK deadline of 8 s
