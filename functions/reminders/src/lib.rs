@@ -18,6 +18,18 @@ pub fn time_left_until(deadline_ms: u64) -> impl FnMut() -> bool + Send {
     iln_adapters::deadline::time_left_until(deadline_ms, STOP_BEFORE_DEADLINE)
 }
 
+/// The scheduled time the daily schedule's input carries (template.yaml:
+/// `{"time": "<aws.scheduler.scheduled-time>"}`), so that a retried
+/// invocation acts as of the same instant and sends nothing new.
+pub fn scheduled_time(input: &serde_json::Value) -> Option<chrono::DateTime<chrono::Utc>> {
+    let time = input.get("time")?.as_str()?;
+    Some(
+        chrono::DateTime::parse_from_rfc3339(time)
+            .ok()?
+            .with_timezone(&chrono::Utc),
+    )
+}
+
 impl App {
     /// The function's state from its settings: built the same way on Lambda,
     /// in the local runner and in the tests.
