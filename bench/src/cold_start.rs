@@ -148,6 +148,7 @@ async fn launch(
         .kill_on_drop(true);
     let started = Instant::now();
     let mut child = command.spawn()?;
+    api.watch(child.id());
     let timings = api.timings(started, Duration::from_secs(30)).await;
     // The process waits for its next event: stopped as Lambda freezes it.
     child.start_kill()?;
@@ -198,11 +199,19 @@ pub async fn run(settings: &Settings) -> Result<String, BenchError> {
         .find(|(function, _)| function == "peer")
         .map(|(_, runs)| median_ms(runs.iter().map(|t| t.init)))
         .unwrap_or(f64::NAN);
+    let peer_init_cpu = rows
+        .iter()
+        .find(|(function, _)| function == "peer")
+        .map(|(_, runs)| median_ms(runs.iter().filter_map(|t| t.init_cpu)))
+        .unwrap_or(f64::NAN);
     let mut table = Table::new(&[
         "function",
         "init median (ms)",
         "init ÷ peer",
+        "init CPU (ms)",
+        "init CPU ÷ peer",
         "first invoke median (ms)",
+        "first invoke CPU (ms)",
         "init + first invoke (ms)",
         "runs",
     ]);
@@ -210,11 +219,16 @@ pub async fn run(settings: &Settings) -> Result<String, BenchError> {
         let init = median_ms(runs.iter().map(|t| t.init));
         let invoke = median_ms(runs.iter().map(|t| t.first_invoke));
         let total = median_ms(runs.iter().map(|t| t.init + t.first_invoke));
+        let init_cpu = median_ms(runs.iter().filter_map(|t| t.init_cpu));
+        let invoke_cpu = median_ms(runs.iter().filter_map(|t| t.first_invoke_cpu));
         table.row(vec![
             function.clone(),
             format!("{init:.1}"),
             format!("{:.2}", init / peer_init),
+            format!("{init_cpu:.1}"),
+            format!("{:.2}", init_cpu / peer_init_cpu),
             format!("{invoke:.1}"),
+            format!("{invoke_cpu:.1}"),
             format!("{total:.1}"),
             runs.len().to_string(),
         ]);

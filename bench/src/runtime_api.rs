@@ -41,6 +41,22 @@ struct Launch {
     /// When the runtime first asked for an event: its init is over.
     first_request: Option<Instant>,
     finished: Option<(Instant, Outcome)>,
+    /// The launched process, whose CPU time is read at those two moments.
+    pid: Option<u32>,
+    cpu_at_first_request: Option<Duration>,
+    cpu_at_finish: Option<Duration>,
+}
+
+/// The CPU time process `pid` has used so far, all its threads together
+/// (`/proc/<pid>/task/*/schedstat`, nanoseconds on a CPU): unlike wall time,
+/// what other work on a busy machine does not inflate.
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(Duration::from_nanos(total))
 }
 
 #[derive(Clone)]
@@ -64,6 +80,9 @@ pub struct Timings {
     pub init: Duration,
     /// From handing the event to receiving the answer.
     pub first_invoke: Duration,
+    /// CPU time of init, and of the first invoke (where /proc tells).
+    pub init_cpu: Option<Duration>,
+    pub first_invoke_cpu: Option<Duration>,
     pub outcome: Outcome,
 }
 
@@ -106,6 +125,14 @@ impl RuntimeApi {
         })
     }
 
+    /// The process launched against this API: its CPU time is read when
+    /// it first asks for work and when it answers.
+    pub fn watch(&self, pid: Option<u32>) {
+        if let Ok(mut launch) = self.shared.launch.lock() {
+            launch.pid = pid;
+        }
+    }
+
     /// Waits for the launch that started at `started` to answer (or fail),
     /// `limit` at most.
     pub async fn timings(&self, started: Instant, limit: Duration) -> Option<Timings> {
@@ -126,6 +153,11 @@ impl RuntimeApi {
         Some(Timings {
             init: asked.saturating_duration_since(started),
             first_invoke: finished_at.saturating_duration_since(asked),
+            init_cpu: launch.cpu_at_first_request,
+            first_invoke_cpu: launch
+                .cpu_at_finish
+                .zip(launch.cpu_at_first_request)
+                .map(|(end, start)| end.saturating_sub(start)),
             outcome,
         })
     }
@@ -144,7 +176,10 @@ impl Drop for RuntimeApi {
 fn finish(shared: &Shared, outcome: Outcome) -> StatusCode {
     let at = Instant::now();
     if let Ok(mut launch) = shared.launch.lock() {
-        launch.finished.get_or_insert((at, outcome));
+        if launch.finished.is_none() {
+            launch.cpu_at_finish = launch.pid.and_then(cpu_time);
+            launch.finished = Some((at, outcome));
+        }
     }
     shared.finished.notify_waiters();
     StatusCode::ACCEPTED
@@ -159,6 +194,7 @@ async fn next(State(shared): State<Shared>) -> Response {
             Some(_) => None,
             None => {
                 launch.first_request = Some(Instant::now());
+                launch.cpu_at_first_request = launch.pid.and_then(cpu_time);
                 Some((launch.request_id.clone(), launch.event.to_string()))
             }
         }

@@ -7,8 +7,9 @@
 use chrono::{DateTime, Duration, Utc};
 use iln_domain::audit::AuditEvent;
 use iln_domain::intake::NominationForm;
+use iln_domain::privacy::ErasureProgress;
 use iln_domain::step::Opening;
-use iln_domain::{Language, NominationId, Status};
+use iln_domain::{EmailAddress, Language, NominationId, Status};
 use iln_tests::{TestApp, unique_address};
 
 /// A nomination written straight into `status` by the store, as of `at`,
@@ -20,13 +21,25 @@ async fn opened(
     at: DateTime<Utc>,
     rationale_chars: usize,
 ) -> NominationId {
+    opened_by(app, &unique_address("lucia"), status, country, at, rationale_chars).await
+}
+
+/// As [`opened`], nominated by `nominator`.
+async fn opened_by(
+    app: &TestApp,
+    nominator: &str,
+    status: Status,
+    country: &str,
+    at: DateTime<Utc>,
+    rationale_chars: usize,
+) -> NominationId {
     let form = NominationForm {
         nominee_name: Some("Amara Okafor".to_owned()),
         nominee_email: Some(unique_address("amara")),
         nominee_country: Some(country.to_owned()),
         nominee_role: Some("mediator".to_owned()),
         nominator_name: Some("Lucía Fernández".to_owned()),
-        nominator_email: Some(unique_address("lucia")),
+        nominator_email: Some(nominator.to_owned()),
         nominator_basis: Some("iln_member".to_owned()),
         // Three bytes a character: fewer nominations fill a page.
         rationale: Some(
@@ -122,4 +135,43 @@ async fn a_daily_run_cut_short_is_finished_by_its_continuations_and_acts_on_each
         "the same daily event again finds its run finished"
     );
     assert_eq!((continued.complete, continued.discussion_reminders), (true, 0));
+}
+
+#[tokio::test]
+async fn an_erasure_cut_short_says_what_it_erased_and_the_same_request_finishes_it_erasing_each_nomination_once() {
+    let app = TestApp::spawn().await;
+    let nominator = unique_address("prolific");
+    let mut ids = Vec::new();
+    for _ in 0..10 {
+        ids.push(opened_by(&app, &nominator, Status::AwaitingVetting, "GH", app.now, 80).await);
+    }
+    let address = EmailAddress::parse(&nominator).unwrap();
+
+    let first = app
+        .table
+        .erase_person(&address, "admin-1", app.now, budget(4))
+        .await
+        .unwrap();
+    let rest = crate::fixtures::erase(&app, &nominator).await;
+    let again = crate::fixtures::erase(&app, &nominator).await;
+
+    let ErasureProgress::Stopped(first) = first else {
+        panic!("four nominations of ten fit the time: {first:?}")
+    };
+    assert_eq!(first.nominations, 4);
+    assert_eq!(rest.status, 200, "{}", rest.body);
+    assert_eq!(rest.json()["erased"]["nominations"], 6, "the rest, and only the rest");
+    assert_eq!(again.json()["erased"]["nominations"], 0, "nothing is left to erase");
+    let erasures: Vec<String> = app
+        .items_of("audit_event")
+        .await
+        .iter()
+        .filter(|event| event["what"].as_s().unwrap() == "personal_data_erased")
+        .map(|event| event["pk"].as_s().unwrap().clone())
+        .collect();
+    for id in &ids {
+        let of_this = erasures.iter().filter(|pk| pk.ends_with(&id.to_string())).count();
+        assert_eq!(of_this, 1, "nomination {id} erased once: {erasures:?}");
+    }
+    assert!(app.items_of("nomination").await.is_empty(), "every nomination erased");
 }

@@ -764,3 +764,22 @@ fn no_function_may_send_raw_email_and_every_schedule_has_a_dead_letter_queue() {
     }
     assert_eq!(schedules, 3, "the reminders, their continuation and the outbox sweep");
 }
+
+#[test]
+fn the_daily_schedule_hands_the_run_its_scheduled_time_so_a_retried_invocation_is_the_same_run() {
+    let template = template();
+    let daily = &template["Resources"]["RemindersFunction"]["Properties"]["Events"]["Daily"]["Properties"];
+    let input = daily["Input"].as_str().expect("the daily schedule's input");
+
+    // What EventBridge Scheduler puts in place of its context attribute.
+    let delivered = input.replace("<aws.scheduler.scheduled-time>", "2026-12-08T06:00:00Z");
+    let payload: serde_json::Value = serde_json::from_str(&delivered).unwrap();
+
+    assert_eq!(
+        reminders::scheduled_time(&payload).map(|time| time.to_rfc3339()),
+        Some("2026-12-08T06:00:00+00:00".to_owned())
+    );
+    let sample: serde_json::Value =
+        serde_json::from_str(include_str!("../../infra/events/reminders-schedule.json")).unwrap();
+    assert_eq!(reminders::scheduled_time(&sample), reminders::scheduled_time(&payload));
+}

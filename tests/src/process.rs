@@ -157,9 +157,10 @@ impl TestApp {
         self.post_form_to(self.now, &format!("{link}/{answer}"), form).await
     }
 
-    /// The reminder run as its schedule would start it at `at`.
+    /// The reminder run as its schedules would make it for the event of
+    /// `at`: the daily invocation, then continuations until it is complete.
     pub async fn run_reminders(&self, at: DateTime<Utc>) -> reminders::Summary {
-        reminders::run(&self.gateway.functions.reminders, at)
+        iln_runner::schedules::daily_run(&self.gateway.functions.reminders, at)
             .await
             .expect("reminder run")
     }

@@ -32,6 +32,22 @@ pub struct Summary {
     pub complete: bool,
 }
 
+impl Summary {
+    /// The counts of a run over two of its invocations, `later` after this.
+    pub fn followed_by(self, later: Summary) -> Summary {
+        Summary {
+            expired_unverified: self.expired_unverified + later.expired_unverified,
+            expired_invitations: self.expired_invitations + later.expired_invitations,
+            invitation_reminders: self.invitation_reminders + later.invitation_reminders,
+            overdue_in_vetting: self.overdue_in_vetting + later.overdue_in_vetting,
+            discussion_reminders: self.discussion_reminders + later.discussion_reminders,
+            discussions_ended: self.discussions_ended + later.discussions_ended,
+            failing_messages: self.failing_messages + later.failing_messages,
+            complete: later.complete,
+        }
+    }
+}
+
 /// A run that failed part-way: everything it did stays done, and running it
 /// again finishes the rest without repeating anything.
 #[derive(Debug, thiserror::Error)]
@@ -81,13 +97,6 @@ enum Pass {
     FailingMessages = 6,
 }
 
-/// Everything due at `now`, acted on once, however long it takes: the local
-/// runner's schedule and the tests. On Lambda, [`run_scheduled`].
-pub async fn run(app: &App, now: DateTime<Utc>) -> Result<Summary, RunError> {
-    let mut progress = RunProgress::starting(now);
-    run_passes(app, &mut progress, &mut || true, false).await
-}
-
 /// The daily run as its schedule starts it, within the invocation's time:
 /// when `time_left` says so it saves where it stands and answers
 /// `complete: false`; [`resume`] goes on from there. The same event again
@@ -107,7 +116,7 @@ pub async fn run_scheduled(
             complete: true,
             ..Summary::default()
         }),
-        false => run_passes(app, &mut progress, time_left, true).await,
+        false => run_passes(app, &mut progress, time_left).await,
     }
 }
 
@@ -115,7 +124,7 @@ pub async fn run_scheduled(
 /// schedule), as of that run's instant; nothing when it finished.
 pub async fn resume(app: &App, time_left: &mut (dyn FnMut() -> bool + Send)) -> Result<Summary, RunError> {
     match app.table.run_progress(RUN).await? {
-        Some(mut progress) if !progress.finished => run_passes(app, &mut progress, time_left, true).await,
+        Some(mut progress) if !progress.finished => run_passes(app, &mut progress, time_left).await,
         _ => Ok(Summary {
             complete: true,
             ..Summary::default()
@@ -130,7 +139,6 @@ async fn run_passes(
     app: &App,
     progress: &mut RunProgress,
     time_left: &mut (dyn FnMut() -> bool + Send),
-    save: bool,
 ) -> Result<Summary, RunError> {
     let now = progress.run_at;
     let mut summary = Summary::default();
@@ -138,7 +146,6 @@ async fn run_passes(
         app,
         progress,
         time_left,
-        save,
         since_save: 0,
     };
     let cutoff = now - app.thresholds.verification_expiry();
@@ -245,8 +252,6 @@ struct Passes<'a> {
     app: &'a App,
     progress: &'a mut RunProgress,
     time_left: &'a mut (dyn FnMut() -> bool + Send),
-    /// Whether progress is saved (a scheduled run) or not (a whole run).
-    save: bool,
     since_save: usize,
 }
 
@@ -309,10 +314,7 @@ impl Passes<'_> {
 
     async fn save_progress(&mut self) -> Result<(), RunError> {
         self.since_save = 0;
-        if self.save {
-            self.app.table.save_run_progress(RUN, self.progress).await?;
-        }
-        Ok(())
+        Ok(self.app.table.save_run_progress(RUN, self.progress).await?)
     }
 
     async fn finish(&mut self) -> Result<(), RunError> {

@@ -5,7 +5,7 @@ mod config;
 mod handler;
 
 pub use config::Config;
-pub use handler::{App, RunError, Summary, resume, run, run_scheduled};
+pub use handler::{App, RunError, Summary, resume, run_scheduled};
 
 /// A run stops this long before Lambda's deadline: time to save where it
 /// stands even when its last action takes its SDK deadline of 8 s
@@ -15,14 +15,19 @@ const STOP_BEFORE_DEADLINE: std::time::Duration = std::time::Duration::from_secs
 /// Whether another action fits before the invocation's deadline
 /// (`deadline_ms`, milliseconds since the epoch, as Lambda gives it).
 pub fn time_left_until(deadline_ms: u64) -> impl FnMut() -> bool + Send {
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis();
-    let remaining =
-        std::time::Duration::from_millis(u64::try_from(u128::from(deadline_ms).saturating_sub(now_ms)).unwrap_or(0));
-    let stop_at = std::time::Instant::now() + remaining.saturating_sub(STOP_BEFORE_DEADLINE);
-    move || std::time::Instant::now() < stop_at
+    iln_adapters::deadline::time_left_until(deadline_ms, STOP_BEFORE_DEADLINE)
+}
+
+/// The scheduled time the daily schedule's input carries (template.yaml:
+/// `{"time": "<aws.scheduler.scheduled-time>"}`), so that a retried
+/// invocation acts as of the same instant and sends nothing new.
+pub fn scheduled_time(input: &serde_json::Value) -> Option<chrono::DateTime<chrono::Utc>> {
+    let time = input.get("time")?.as_str()?;
+    Some(
+        chrono::DateTime::parse_from_rfc3339(time)
+            .ok()?
+            .with_timezone(&chrono::Utc),
+    )
 }
 
 impl App {

@@ -1,9 +1,9 @@
 // The runtime, SDK and handler futures nest deeper than the default limit.
 #![recursion_limit = "256"]
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use reminders::{App, Config, resume, run_scheduled, time_left_until};
+use reminders::{App, Config, resume, run_scheduled, scheduled_time, time_left_until};
 use serde_json::Value;
 
 #[tokio::main]
@@ -21,11 +21,7 @@ async fn main() -> Result<(), Error> {
         }
         // The schedule's own time: a retried or repeated event acts as of the
         // same instant, so it sends nothing new.
-        let now = event.payload["time"]
-            .as_str()
-            .and_then(|time| DateTime::parse_from_rfc3339(time).ok())
-            .map(|time| time.with_timezone(&Utc))
-            .unwrap_or_else(Utc::now);
+        let now = scheduled_time(&event.payload).unwrap_or_else(Utc::now);
         run_scheduled(app, now, &mut time_left).await
     }))
     .await

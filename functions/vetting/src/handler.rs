@@ -436,19 +436,10 @@ async fn import_roster(
 /// When the roster import must stop starting batches: the invocation's
 /// deadline less a reserve to answer in.
 fn import_deadline(request: &Request) -> tokio::time::Instant {
-    use lambda_http::RequestExt;
-    let left = match request.lambda_context_ref() {
-        Some(context) if context.deadline > 0 => {
-            let now_millis = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis())
-                .unwrap_or_default();
-            let left = u128::from(context.deadline).saturating_sub(now_millis);
-            std::time::Duration::from_millis(u64::try_from(left).unwrap_or(u64::MAX)).saturating_sub(IMPORT_RESERVE)
-        }
-        _ => IMPORT_TIME_WITHOUT_DEADLINE,
-    };
-    tokio::time::Instant::now() + left
+    match iln_adapters::deadline::of_request(request) {
+        Some(deadline) => tokio::time::Instant::from_std(iln_adapters::deadline::stop_at(deadline, IMPORT_RESERVE)),
+        None => tokio::time::Instant::now() + IMPORT_TIME_WITHOUT_DEADLINE,
+    }
 }
 
 /// A `503` that says how much of the roster is saved and how to go on.

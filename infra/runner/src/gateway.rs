@@ -216,7 +216,7 @@ pub fn function_timeout(function: &str) -> std::time::Duration {
 }
 
 /// A Lambda context deadline (milliseconds since the epoch) `timeout` from now.
-fn deadline_after(timeout: std::time::Duration) -> u64 {
+pub fn deadline_after(timeout: std::time::Duration) -> u64 {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();

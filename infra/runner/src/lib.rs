@@ -10,6 +10,7 @@ pub mod functions;
 pub mod gateway;
 pub mod local;
 pub mod mailbox_simulator;
+pub mod schedules;
 pub mod slack_standin;
 pub mod stream;
 pub mod table;

@@ -10,6 +10,7 @@ use iln_runner::authorizer::LocalAuthorizer;
 use iln_runner::functions::LocalServices;
 use iln_runner::gateway::Gateway;
 use iln_runner::mailbox_simulator::MailboxSimulator;
+use iln_runner::schedules;
 use iln_runner::slack_standin::{SlackStandIn, StandInConfig};
 use iln_runner::stream::{OutboxFeed, StreamReader};
 use iln_runner::{Functions, Template, local, table};
@@ -196,13 +197,26 @@ async fn feed_mail_events(gateway: Arc<Gateway>, simulator: MailboxSimulator) {
     }
 }
 
-/// Plays the EventBridge schedule: the reminder run, hourly (the template
-/// runs it daily; an hourly run locally only repeats what is already done).
+/// Plays the reminder function's EventBridge schedules: the run hourly (the
+/// template runs it daily; an hourly run locally only repeats what is
+/// already done), and its continuation every ten minutes, as on AWS.
 async fn run_schedule(gateway: Arc<Gateway>) {
+    let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+    let mut continuation = tokio::time::interval(Duration::from_secs(600));
+    // An interval's first tick is at once: the first run comes an hour in.
+    hourly.tick().await;
+    continuation.tick().await;
     loop {
-        tokio::time::sleep(Duration::from_secs(3600)).await;
-        if let Err(error) = reminders::run(&gateway.functions.reminders, Utc::now()).await {
-            tracing::warn!(error = %error, "the reminder run failed; the next one retries");
+        let outcome = tokio::select! {
+            _ = hourly.tick() => schedules::daily_invocation(&gateway.functions.reminders, Utc::now()).await,
+            _ = continuation.tick() => schedules::continuation(&gateway.functions.reminders).await,
+        };
+        match outcome {
+            Ok(summary) if !summary.complete => {
+                tracing::info!("the reminder run stopped for time; its continuation goes on")
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(error = %error, "the reminder run failed; the next one retries"),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! Rules live in `iln-domain`; these only move data in and out.
 
 pub mod config;
+pub mod deadline;
 pub mod dynamodb;
 pub mod http;
 pub mod links;

@@ -238,6 +238,17 @@ pub struct Erasure {
     pub roster_entry: bool,
 }
 
+/// How far one request went with an erasure. A stopped erasure is finished
+/// by asking again: what is erased stays erased, and what was left is found
+/// again through the person's links, removed last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErasureProgress {
+    Complete(Erasure),
+    /// Out of time before every nomination was erased; the counts are this
+    /// request's.
+    Stopped(Erasure),
+}
+
 impl AuditEvent {
     pub fn personal_data_erased(at: DateTime<Utc>, admin: &str) -> Self {
         AuditEvent::by_admin(at, admin, Happening::PersonalDataErased)

@@ -1,5 +1,6 @@
 //! Runs the reminder function once against the local stack (`infra/up`
-//! running), as its schedule would, at the time of a scheduled event:
+//! running), as its schedules would (the daily invocation, then
+//! continuations until the run is complete), for a scheduled event's time:
 //!
 //! ```sh
 //! cargo run -q -p iln-runner --bin run-reminders -- infra/events/reminders-schedule.json
@@ -47,7 +48,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         &reminders::Config::from_lookup(environment.lookup())?,
         aws_sdk_dynamodb::Client::from_conf(config),
     );
-    let summary = reminders::run(&app, now).await?;
+    let summary = iln_runner::schedules::daily_run(&app, now).await?;
     println!("reminder run at {now}: {}", serde_json::to_string(&summary)?);
     Ok(())
 }

@@ -4,12 +4,13 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
+use futures::{StreamExt, TryStreamExt};
 use iln_domain::audit::AuditEvent;
 use iln_domain::membership::MemberId;
 use iln_domain::message::Message;
 use iln_domain::privacy::{
-    EndorsementHeld, Erasure, InformationHeld, MemberHeld, NominationHeld, PersonRole, PostedCard, SentMessage,
-    SubjectAccessExport, erased_cards,
+    EndorsementHeld, Erasure, ErasureProgress, InformationHeld, MemberHeld, NominationHeld, PersonRole, PostedCard,
+    SentMessage, SubjectAccessExport, erased_cards,
 };
 use iln_domain::slack::Channel;
 use iln_domain::{EmailAddress, NominationId};
@@ -28,6 +29,10 @@ const TRANSACTION_LIMIT: usize = 100;
 /// Erasing one nomination is re-read and tried again this often when a
 /// concurrent step moves it meanwhile.
 const ERASE_ATTEMPTS: usize = 3;
+/// A person's nominations are read, or erased, this many at a time: each is
+/// its own partition, and one after another a person in 200 nominations
+/// took most of a function's timeout.
+const NOMINATIONS_AT_ONCE: usize = 8;
 
 /// The items under one person's key.
 struct Person {
@@ -76,8 +81,10 @@ impl NominationTable {
             member: None,
             roster_entry: None,
         };
-        for (&id, roles) in &person.roles {
-            let items = Box::pin(self.nomination_items(id)).await?;
+        let mut read = futures::stream::iter(person.roles.clone())
+            .map(|(id, roles)| async move { Ok::<_, StoreError>((id, roles, self.nomination_items(id).await?)) })
+            .buffered(NOMINATIONS_AT_ONCE);
+        while let Some((id, roles, items)) = read.try_next().await? {
             if roles.contains(&PersonRole::Endorser) {
                 let own = keys::endorsement_sk(&identity);
                 export.endorsements.extend(
@@ -141,34 +148,54 @@ impl NominationTable {
     /// or nominator of keeps only its reference, state and audit trail (each
     /// event without its free text); their endorsements, member record,
     /// roster entry and links are removed; undelivered messages are
-    /// cancelled; cards are shown again without the data. Safe to repeat:
-    /// a run that fails part-way is finished by the next.
+    /// cancelled; cards are shown again without the data. Nominations are
+    /// erased while `may_start` allows; a run that stops, for time or on a
+    /// failure, is finished by the next.
     #[tracing::instrument(skip_all)]
     pub async fn erase_person(
         &self,
         email: &EmailAddress,
         admin: &str,
         now: DateTime<Utc>,
-    ) -> Result<Erasure, StoreError> {
+        mut may_start: impl FnMut() -> bool + Send,
+    ) -> Result<ErasureProgress, StoreError> {
         let identity = email.identity();
         let person = self.person(&identity).await?;
         let mut erasure = Erasure::default();
-        for (&id, roles) in &person.roles {
-            if roles.iter().any(|role| role.owns_nomination()) {
+        let identity = identity.as_str();
+        let started = person.roles.clone().into_iter().take_while(move |_| may_start());
+        let mut erased = futures::stream::iter(started)
+            .map(|(id, roles)| async move {
                 // Boxed: each step's future is large, and they nest.
-                let erased = Box::pin(self.erase_nomination(id, admin, now)).await?;
-                erasure.nominations += usize::from(erased.is_some());
-                erasure.messages += erased.unwrap_or_default();
-            } else {
-                erasure.endorsements += usize::from(Box::pin(self.erase_endorsement(id, &identity, admin, now)).await?);
-            }
+                if roles.iter().any(|role| role.owns_nomination()) {
+                    Box::pin(self.erase_nomination(id, admin, now))
+                        .await
+                        .map(|messages| (usize::from(messages.is_some()), messages.unwrap_or_default(), 0))
+                } else {
+                    Box::pin(self.erase_endorsement(id, identity, admin, now))
+                        .await
+                        .map(|erased| (0, 0, usize::from(erased)))
+                }
+            })
+            .buffer_unordered(NOMINATIONS_AT_ONCE);
+        let mut done = 0;
+        while let Some((nominations, messages, endorsements)) = erased.try_next().await? {
+            erasure.nominations += nominations;
+            erasure.messages += messages;
+            erasure.endorsements += endorsements;
+            done += 1;
+        }
+        drop(erased);
+        if done < person.roles.len() {
+            tracing::warn!(?erasure, left = person.roles.len() - done, "erasure stopped for time");
+            return Ok(ErasureProgress::Stopped(erasure));
         }
         if let Some(member_id) = person.member {
-            erasure.member = Box::pin(self.erase_member(member_id, &identity, admin, now)).await?;
+            erasure.member = Box::pin(self.erase_member(member_id, identity, admin, now)).await?;
         }
-        let roster: Option<RosterRecord> = self.get(keys::roster(&identity), keys::ROSTER_SK).await?;
+        let roster: Option<RosterRecord> = self.get(keys::roster(identity), keys::ROSTER_SK).await?;
         if roster.is_some() {
-            self.write_all(vec![self.delete(keys::roster(&identity), keys::ROSTER_SK)?])
+            self.write_all(vec![self.delete(keys::roster(identity), keys::ROSTER_SK)?])
                 .await?;
             erasure.roster_entry = true;
         }
@@ -190,7 +217,7 @@ impl NominationTable {
             .collect::<Result<Vec<_>, _>>()?;
         self.write_all(leftovers).await?;
         tracing::info!(?erasure, "personal data erased");
-        Ok(erasure)
+        Ok(ErasureProgress::Complete(erasure))
     }
 
     async fn person(&self, identity: &str) -> Result<Person, StoreError> {
