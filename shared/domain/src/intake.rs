@@ -40,6 +40,9 @@ pub struct NominationForm {
     pub self_identification: Option<String>,
     #[serde(default)]
     pub language: Option<String>,
+    /// The language the nominee reads; the form's when not given.
+    #[serde(default)]
+    pub nominee_language: Option<String>,
     #[serde(default, deserialize_with = "ticked")]
     pub privacy_consent: bool,
     /// The nominator lets the ILN channel's card name them.
@@ -84,6 +87,7 @@ pub enum Field {
     Links,
     SelfIdentification,
     Language,
+    NomineeLanguage,
     PrivacyConsent,
 }
 
@@ -102,6 +106,7 @@ impl Field {
             Self::Links => "links",
             Self::SelfIdentification => "self_identification",
             Self::Language => "language",
+            Self::NomineeLanguage => "nominee_language",
             Self::PrivacyConsent => "privacy_consent",
         }
     }
@@ -292,6 +297,10 @@ impl NominationForm {
             "" => Some(fallback_language),
             raw => errors.take(Field::Language, Language::parse(raw)),
         };
+        let nominee_language = match text(&self.nominee_language).trim() {
+            "" => Some(fallback_language),
+            raw => errors.take(Field::NomineeLanguage, Language::parse(raw)),
+        };
         if !self.privacy_consent {
             errors.add(Field::PrivacyConsent, Problem::ConsentRequired);
         }
@@ -309,6 +318,7 @@ impl NominationForm {
             links,
             self_identification,
             language,
+            nominee_language,
         ) {
             (
                 Some(name),
@@ -323,6 +333,7 @@ impl NominationForm {
                 Some(links),
                 Some(self_identification),
                 Some(language),
+                Some(nominee_language),
             ) if errors.is_empty() => Ok(Submission {
                 nominee: Nominee {
                     name,
@@ -330,6 +341,7 @@ impl NominationForm {
                     country,
                     region,
                     role,
+                    language: Some(nominee_language),
                 },
                 nominator: Nominator {
                     name: nominator_name,

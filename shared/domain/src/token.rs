@@ -111,6 +111,9 @@ pub enum TokenPurpose {
     AnswerInvitation,
     /// The nominator withdrawing the nomination while it is open.
     WithdrawNomination,
+    /// The nominee answering the notice sent before the ILN discusses them:
+    /// objecting, or agreeing when asked.
+    AnswerNotice,
 }
 
 /// How long each kind of link works. The invitation's is a setting
@@ -144,7 +147,7 @@ impl LinkValidity {
             TokenPurpose::ProvideInformation => Duration::days(14),
             TokenPurpose::AnswerInvitation => self.invitation,
             // The nomination's state decides; a year outlasts any open one.
-            TokenPurpose::WithdrawNomination => Duration::days(365),
+            TokenPurpose::WithdrawNomination | TokenPurpose::AnswerNotice => Duration::days(365),
         }
     }
 
@@ -168,7 +171,13 @@ impl TokenPurpose {
             TokenPurpose::ProvideInformation => "provide_information",
             TokenPurpose::AnswerInvitation => "answer_invitation",
             TokenPurpose::WithdrawNomination => "withdraw_nomination",
+            TokenPurpose::AnswerNotice => "answer_notice",
         }
+    }
+
+    /// A link the nominee follows, whose pages are in the nominee's language.
+    pub fn is_for_nominee(self) -> bool {
+        matches!(self, TokenPurpose::AnswerInvitation | TokenPurpose::AnswerNotice)
     }
 }
 
