@@ -3,6 +3,7 @@ use iln_adapters::dynamodb::{Commit, NominationTable, RunProgress, StoreError};
 use iln_adapters::telemetry::error_chain;
 use iln_domain::delivery;
 use iln_domain::discussion::{self, DiscussionRules};
+use iln_domain::nominee_notice;
 use iln_domain::reminders::{self, Thresholds};
 use iln_domain::{EmailAddress, Nomination, Status};
 use lambda_runtime::Diagnostic;
@@ -26,6 +27,8 @@ pub struct Summary {
     /// Discussions whose window ended: confirmed or not confirmed.
     pub discussions_ended: usize,
     pub failing_messages: usize,
+    /// Nominations whose nominee did not agree in time.
+    pub expired_unanswered_notices: usize,
     /// `false`: this invocation stopped for time, and the next one (the
     /// continuation schedule) goes on from where it stopped; the counts
     /// are this invocation's.
@@ -79,6 +82,10 @@ enum Pass {
     EndDiscussions = 4,
     RemindDiscussions = 5,
     FailingMessages = 6,
+    /// Nominees asked for their agreement (`NomineeConsent`) who did not
+    /// answer in time. Last, so that a run saved before it existed resumes
+    /// in the same pass.
+    ExpireUnansweredNotices = 7,
 }
 
 /// Everything due at `now`, acted on once, however long it takes: the local
@@ -215,6 +222,17 @@ async fn run_passes(
             }
         }
         passes.leave(Pass::FailingMessages);
+    }
+    let cutoff = now - nominee_notice::CONSENT_WINDOW;
+    for (position, nomination) in passes
+        .due(Pass::ExpireUnansweredNotices, Status::AwaitingConsent, cutoff)
+        .await?
+    {
+        if !passes.time_for_another().await? {
+            return Ok(stopped(summary));
+        }
+        summary.expired_unanswered_notices += usize::from(expire(app, &nomination, now).await?);
+        passes.done(position).await?;
     }
     passes.finish().await?;
     summary.complete = true;

@@ -4,8 +4,9 @@ use iln_adapters::dynamodb::NominationTable;
 use iln_adapters::http::{Unrouted, html, media_type, route};
 use iln_adapters::links::{self, Link, LinkTarget};
 use iln_domain::Language;
+use iln_domain::discussion::DiscussionRules;
 use iln_domain::limits::SubmissionLimits;
-use iln_domain::pages::{self, Interrupted, RenderError, TokenProblem};
+use iln_domain::pages::{self, Interrupted, PolicyLinks, RenderError, TokenProblem};
 use iln_domain::token::TokenPurpose;
 use lambda_http::http::{StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -16,6 +17,7 @@ use failure::{Failure, respond_to_failure};
 mod failure;
 mod form;
 mod information;
+mod notice;
 mod verification;
 mod withdrawal;
 
@@ -25,18 +27,27 @@ const MAX_BODY_BYTES: usize = 16 * 1024;
 pub struct App {
     table: NominationTable,
     limits: SubmissionLimits,
+    /// What `/privacy` names.
+    policies: PolicyLinks,
+    /// The discussion a nominee's agreement opens.
+    rules: DiscussionRules,
 }
 
 impl App {
     pub fn new(aws: &SdkConfig, config: &Config) -> Self {
         Self::with_table(
             NominationTable::new(aws_sdk_dynamodb::Client::new(aws), &config.table_name),
-            config.limits,
+            config,
         )
     }
 
-    pub fn with_table(table: NominationTable, limits: SubmissionLimits) -> Self {
-        Self { table, limits }
+    pub fn with_table(table: NominationTable, config: &Config) -> Self {
+        Self {
+            table,
+            limits: config.limits,
+            policies: config.policies.clone(),
+            rules: config.rules,
+        }
     }
 }
 
@@ -58,6 +69,8 @@ enum Route {
     AddInformation,
     WithdrawPage,
     Withdraw,
+    NoticePage,
+    AnswerNotice,
     Privacy,
 }
 
@@ -72,6 +85,8 @@ const ROUTES: &[(&str, Route)] = &[
     ("POST /nominations/information", Route::AddInformation),
     ("GET /nominations/withdraw", Route::WithdrawPage),
     ("POST /nominations/withdraw", Route::Withdraw),
+    ("GET /nominations/notice", Route::NoticePage),
+    ("POST /nominations/notice", Route::AnswerNotice),
     ("GET /privacy", Route::Privacy),
 ];
 
@@ -92,7 +107,9 @@ pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response
         Ok(Route::AddInformation) => information::add_information(app, &request, now).await,
         Ok(Route::WithdrawPage) => withdrawal::withdraw_page(app, &request, now).await,
         Ok(Route::Withdraw) => withdrawal::withdraw(app, &request, now).await,
-        Ok(Route::Privacy) => page(pages::privacy(language)),
+        Ok(Route::NoticePage) => notice::notice_page(app, &request, now).await,
+        Ok(Route::AnswerNotice) => notice::answer(app, &request, now).await,
+        Ok(Route::Privacy) => page(pages::privacy(language, &app.policies)),
         Err(Unrouted::NotFound) => Err(Failure::NotFound),
         Err(Unrouted::MethodNotAllowed(allow)) => Err(Failure::MethodNotAllowed(allow)),
     };
@@ -106,9 +123,13 @@ fn interrupted(route: Route) -> Interrupted {
         Route::Verify => Interrupted::Verification,
         Route::AddInformation => Interrupted::Answer,
         Route::Withdraw => Interrupted::Withdrawal,
-        Route::Form | Route::VerifyPage | Route::InformationPage | Route::WithdrawPage | Route::Privacy => {
-            Interrupted::Page
-        }
+        Route::AnswerNotice => Interrupted::Answer,
+        Route::Form
+        | Route::VerifyPage
+        | Route::InformationPage
+        | Route::WithdrawPage
+        | Route::NoticePage
+        | Route::Privacy => Interrupted::Page,
     }
 }
 
