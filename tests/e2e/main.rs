@@ -18,6 +18,7 @@ mod iln_channel;
 mod intake;
 mod invalid_requests;
 mod invitations;
+mod nominee;
 mod mail_events;
 mod outbox;
 mod people;
