@@ -49,7 +49,10 @@ async fn approve(app: &TestApp, id: &str) {
     assert_eq!(approved.status, 200, "{}", approved.body);
 }
 
-fn audited(events: &[std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>], command: &str) -> usize {
+fn audited(
+    events: &[std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>],
+    command: &str,
+) -> usize {
     events
         .iter()
         .filter(|e| e.get("command").is_some_and(|c| c.as_s().is_ok_and(|c| c == command)))
@@ -90,11 +93,23 @@ async fn the_ilns_card_waits_until_the_nominees_notice_was_sent() {
     app.deliver_outbox().await;
 
     assert!(early.is_err(), "the card is tried again later");
-    assert_eq!((posted_early, mailed_early), (0, 0), "neither the card nor the notice yet");
+    assert_eq!(
+        (posted_early, mailed_early),
+        (0, 0),
+        "neither the card nor the notice yet"
+    );
     let mails = app.mails_to(&nominee).await;
     assert_eq!(mails.len(), 1, "the notice");
-    assert!(mails[0].subject.contains("You have been nominated"), "{}", mails[0].subject);
-    assert_eq!(app.posts_to(ILN_CHANNEL).await.len(), 1, "the card, once the notice went");
+    assert!(
+        mails[0].subject.contains("You have been nominated"),
+        "{}",
+        mails[0].subject
+    );
+    assert_eq!(
+        app.posts_to(ILN_CHANNEL).await.len(),
+        1,
+        "the card, once the notice went"
+    );
 }
 
 #[tokio::test]
@@ -132,9 +147,17 @@ async fn a_spanish_form_for_an_english_speaking_nominee_tells_and_invites_them_i
 
     let mails = app.mails_to(&nominee).await;
     assert_eq!(mails.len(), 2, "the notice, then the invitation");
-    assert!(mails[0].subject.contains("You have been nominated"), "{}", mails[0].subject);
+    assert!(
+        mails[0].subject.contains("You have been nominated"),
+        "{}",
+        mails[0].subject
+    );
     assert!(mails[0].text.contains("Dear Amara Okafor,"));
-    assert!(mails[1].subject.contains("Invitation to become"), "{}", mails[1].subject);
+    assert!(
+        mails[1].subject.contains("Invitation to become"),
+        "{}",
+        mails[1].subject
+    );
     let nominators = app.mails_to(&nominator).await;
     assert!(
         nominators[0].subject.contains("Confirme") || nominators[0].text.contains("Estimado"),
@@ -157,7 +180,10 @@ async fn the_form_asks_the_nominees_language_defaulting_to_the_forms_and_refuses
     let form = app.get("/nominate?lang=es").await;
     let refused = app.post_json(&body).await;
 
-    assert!(form.body.contains(r#"<select id="nominee_language" name="nominee_language""#));
+    assert!(
+        form.body
+            .contains(r#"<select id="nominee_language" name="nominee_language""#)
+    );
     assert!(form.body.contains(r#"<label for="nominee_language">"#));
     assert!(form.body.contains(r#"<option value="es" lang="es" selected>"#));
     assert_eq!(refused.status, 422, "{}", refused.body);
@@ -183,7 +209,11 @@ async fn a_nominee_who_objects_by_the_link_closes_the_nomination_and_the_iln_hea
     app.deliver_outbox().await;
 
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("lang=\"es\"") && page.body.contains("Me opongo"), "{}", page.body);
+    assert!(
+        page.body.contains("lang=\"es\"") && page.body.contains("Me opongo"),
+        "{}",
+        page.body
+    );
     assert_eq!(status_after_page, "in_discussion", "opening the link changes nothing");
     assert_eq!(objected.status, 200, "{}", objected.body);
     assert!(objected.body.contains("La nominación está cerrada"));
@@ -202,13 +232,26 @@ async fn a_nominee_who_objects_by_the_link_closes_the_nomination_and_the_iln_hea
     );
     let told = app.posts_to(VETTING_CHANNEL).await;
     assert!(
-        told.iter().any(|p| p.to_string().contains("withdrawn at the nominee's objection")),
+        told.iter()
+            .any(|p| p.to_string().contains("withdrawn at the nominee's objection")),
         "the vetting channel is told: {told:?}"
     );
     assert_eq!(click.status, 200);
-    assert!(click.body.contains("objection") || click.body.is_empty(), "{}", click.body);
-    assert_eq!(app.posts_to(ILN_CHANNEL).await.len(), posts_before, "nothing more in the ILN channel");
-    assert_eq!(app.status_of(&discussed.id).await, "objected", "the confirmation counted nothing");
+    assert!(
+        click.body.contains("objection") || click.body.is_empty(),
+        "{}",
+        click.body
+    );
+    assert_eq!(
+        app.posts_to(ILN_CHANNEL).await.len(),
+        posts_before,
+        "nothing more in the ILN channel"
+    );
+    assert_eq!(
+        app.status_of(&discussed.id).await,
+        "objected",
+        "the confirmation counted nothing"
+    );
 }
 
 #[tokio::test]
@@ -255,7 +298,10 @@ async fn with_nominee_consent_the_card_is_posted_only_once_the_nominee_agrees() 
     assert_eq!(app.status_of(&verified.id).await, "in_discussion");
     assert_eq!(app.posts_to(ILN_CHANNEL).await.len(), 1, "the card, once");
     let after = app.get(&link).await;
-    assert!(!after.body.contains(r#"value="agree""#), "once agreed, only the objection remains");
+    assert!(
+        !after.body.contains(r#"value="agree""#),
+        "once agreed, only the objection remains"
+    );
 }
 
 #[tokio::test]
@@ -275,7 +321,11 @@ async fn with_nominee_consent_an_unanswered_notice_expires_in_the_daily_run() {
 
     assert_eq!(early.expired_unanswered_notices, 0);
     assert_eq!(late_page.status, 410);
-    assert!(late_page.body.contains("El plazo para responder ha pasado"), "{}", late_page.body);
+    assert!(
+        late_page.body.contains("El plazo para responder ha pasado"),
+        "{}",
+        late_page.body
+    );
     assert_eq!(run.expired_unanswered_notices, 1);
     assert_eq!(again.expired_unanswered_notices, 0, "a second run expires nothing more");
     assert_eq!(app.status_of(&verified.id).await, "expired");
@@ -290,7 +340,14 @@ async fn a_bad_or_incomplete_answer_to_the_notice_gets_a_clear_page_in_the_right
     let (body, nominee) = nominating("en", "es");
     app.in_discussion_from(body).await;
     let link = notice_link(&app, &nominee).await;
-    let token = link.split("token=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    let token = link
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
 
     let unknown = app
         .get("/nominations/notice?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA&lang=es")
@@ -318,8 +375,15 @@ async fn a_bad_or_incomplete_answer_to_the_notice_gets_a_clear_page_in_the_right
     assert!(unknown.body.contains("No reconocemos este enlace"), "{}", unknown.body);
     assert_eq!(garbage.status, 404);
     assert_eq!(no_answer.status, 422);
-    assert!(no_answer.body.contains("Elija una respuesta."), "in the nominee's Spanish: {}", no_answer.body);
-    assert_eq!(agree_unasked.status, 422, "agreement is not asked without NomineeConsent");
+    assert!(
+        no_answer.body.contains("Elija una respuesta."),
+        "in the nominee's Spanish: {}",
+        no_answer.body
+    );
+    assert_eq!(
+        agree_unasked.status, 422,
+        "agreement is not asked without NomineeConsent"
+    );
     assert_eq!(as_json.status, 415);
 }
 
@@ -400,6 +464,9 @@ async fn the_privacy_page_holds_every_item_with_imis_policies_in_both_languages(
         }
         assert!(page.body.contains("imimediation.org&#x2f;privacy-policy"), "{language}");
         assert!(page.body.contains("imimediation.org&#x2f;terms-of-use"), "{language}");
-        assert!(page.body.contains("30") && page.body.contains("365"), "{language}: both retention periods");
+        assert!(
+            page.body.contains("30") && page.body.contains("365"),
+            "{language}: both retention periods"
+        );
     }
 }

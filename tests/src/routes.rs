@@ -298,7 +298,10 @@ impl TestApp {
                 self.in_discussion_from(nomination("en", &nominee, &unique_address("lucia")))
                     .await;
                 let mails = self.mails_to(&nominee).await;
-                let link = mails.last().expect("the nominee's notice").link_to("/nominations/notice");
+                let link = mails
+                    .last()
+                    .expect("the nominee's notice")
+                    .link_to("/nominations/notice");
                 match case {
                     RouteCase::NoticePage => plain("GET", link, Vec::new(), Vec::new(), 200),
                     _ => {

@@ -319,7 +319,7 @@ pub fn nomination_form(
             .nominee_language
             .as_deref()
             .and_then(|raw| Language::parse(raw).ok())
-            .unwrap_or(language)
+            .unwrap_or(form.language_or(language))
             .code(),
         privacy_consent => form.privacy_consent,
         share_name_with_iln => form.share_name_with_iln,
@@ -665,7 +665,11 @@ mod tests {
             for (heading, text) in items {
                 assert!(!text.contains('{'), "{language:?}: a placeholder left in {text}");
                 let escaped = escape(&text);
-                for (what, html) in [("/privacy", &page), ("notice", &notice.html), ("invitation", &invitation.html)] {
+                for (what, html) in [
+                    ("/privacy", &page),
+                    ("notice", &notice.html),
+                    ("invitation", &invitation.html),
+                ] {
                     assert!(html.contains(&escape(&heading)), "{language:?} {what}: {heading}");
                     assert!(html.contains(&escaped), "{language:?} {what}: {text}");
                 }

@@ -16,9 +16,7 @@ pub struct Retention {
 /// A retention outside 1–3,650 days, or a shorter life for what was
 /// discussed than for what was not.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "retention must be 1 to 3650 days, and what closed before discussion kept no longer than what was discussed"
-)]
+#[error("retention must be 1 to 3650 days, and what closed before discussion kept no longer than what was discussed")]
 pub struct InvalidRetention;
 
 impl Retention {
@@ -82,7 +80,9 @@ mod tests {
 
     fn kept_days(from: Status, to: Status) -> Option<i64> {
         let retention = Retention::new(365, 30).unwrap();
-        retention.expires_at(from, to, at()).map(|until| (until - at()).num_days())
+        retention
+            .expires_at(from, to, at())
+            .map(|until| (until - at()).num_days())
     }
 
     #[test]

@@ -162,9 +162,7 @@ pub fn decide(
     let step = match decision {
         // The nominee is told first: the outbox posts the ILN card only once
         // the notice is delivered; with consent asked, only once they agree.
-        Decision::Approve if rules.nominee_consent => {
-            step.sending([crate::nominee_notice::notice(nomination, true)])
-        }
+        Decision::Approve if rules.nominee_consent => step.sending([crate::nominee_notice::notice(nomination, true)]),
         Decision::Approve => step
             .sending([
                 crate::nominee_notice::notice(nomination, false),

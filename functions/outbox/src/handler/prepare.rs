@@ -2,16 +2,16 @@
 
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::Dossier;
+use iln_adapters::dynamodb::OutboxStatus;
 use iln_adapters::slack::PostedMessage;
 use iln_domain::EmailAddress;
+use iln_domain::Status;
 use iln_domain::findings;
 use iln_domain::membership;
 use iln_domain::membership::MemberId;
 use iln_domain::membership::SentInvitation;
-use iln_domain::nominee_notice;
-use iln_domain::Status;
-use iln_adapters::dynamodb::OutboxStatus;
 use iln_domain::message::{Email, Message, Route};
+use iln_domain::nominee_notice;
 use iln_domain::reminders;
 use iln_domain::slack::{self, Channel, SlackMessage};
 use iln_domain::step::Step;

@@ -26,7 +26,10 @@ async fn notice_link(
         closed => return Ok((closed, false)),
     };
     let closed = |status: StatusCode, page: NoticePage| {
-        Ok((LinkState::Closed(html(status, pages::notice(link.language, page)?)), false))
+        Ok((
+            LinkState::Closed(html(status, pages::notice(link.language, page)?)),
+            false,
+        ))
     };
     match answerable(link.target.status, link.target.updated_at, now) {
         Answerable::Objected => closed(StatusCode::OK, NoticePage::Objected),
@@ -84,14 +87,20 @@ pub(super) async fn answer(app: &App, request: &Request, now: DateTime<Utc>) -> 
                 may_agree,
                 missing_answer: true,
             };
-            return Ok(Some(html(StatusCode::UNPROCESSABLE_ENTITY, pages::notice(language, ask)?)));
+            return Ok(Some(html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                pages::notice(language, ask)?,
+            )));
         };
         let (step, done) = match answer {
             Answer::Object => (nominee_notice::object(nomination, now), NoticePage::Objected),
             Answer::Agree => (nominee_notice::agree(nomination, &app.rules, now), NoticePage::Agreed),
         };
         let Ok(step) = step else {
-            return Ok(Some(html(StatusCode::GONE, pages::notice(language, NoticePage::Closed)?)));
+            return Ok(Some(html(
+                StatusCode::GONE,
+                pages::notice(language, NoticePage::Closed)?,
+            )));
         };
         if app.table.commit(&step).await? == Commit::Raced {
             return Ok(None);

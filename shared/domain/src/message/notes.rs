@@ -44,9 +44,7 @@ impl SlackNote {
             SlackNote::InvitationExpired => {
                 language.slack_text("notes.invitation_expired", &[("reference", &reference)])
             }
-            SlackNote::NomineeObjected => {
-                language.slack_text("notes.nominee_objected", &[("reference", &reference)])
-            }
+            SlackNote::NomineeObjected => language.slack_text("notes.nominee_objected", &[("reference", &reference)]),
             SlackNote::InvitationDeclined => {
                 language.slack_text("notes.invitation_declined", &[("reference", &reference)])
             }
