@@ -470,3 +470,50 @@ async fn the_privacy_page_holds_every_item_with_imis_policies_in_both_languages(
         );
     }
 }
+
+#[tokio::test]
+async fn a_change_of_the_nominees_language_is_one_audited_step_and_the_invitation_follows_it() {
+    let app = TestApp::spawn().await;
+    let (body, nominee) = nominating("en", "en");
+    let discussed = app.in_discussion_from(body).await;
+    let id = discussed.id.parse().unwrap();
+    let nomination = app.table.nomination(id).await.unwrap().unwrap();
+
+    let step = iln_domain::nominee_notice::change_language(
+        &nomination,
+        iln_domain::Language::Es,
+        iln_domain::audit::Actor::Admin("ada".into()),
+        app.now,
+    )
+    .expect("a change");
+    let written = app.table.commit(&step).await.unwrap();
+    let replayed = app.table.commit(&step).await.unwrap();
+    app.iln_members(&["UC01"]).await;
+    let confirmed = app.click("UC01", "iln.confirm", &discussed.id, 4, ILN_CHANNEL).await;
+    assert_eq!(confirmed.status, 200);
+    app.deliver_outbox().await;
+
+    assert_eq!(written, iln_adapters::dynamodb::Commit::Written);
+    assert_eq!(
+        replayed,
+        iln_adapters::dynamodb::Commit::Raced,
+        "the same step twice changes nothing"
+    );
+    let stored = app.table.nomination(id).await.unwrap().unwrap();
+    assert_eq!(stored.submission.nominee_language(), iln_domain::Language::Es);
+    assert_eq!(
+        stored.submission.language,
+        iln_domain::Language::En,
+        "the nominator's is untouched"
+    );
+    let audit = app.items_of("audit_event").await;
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e["what"].as_s().is_ok_and(|w| w == "nominee_language_changed"))
+            .count(),
+        1
+    );
+    let invitation = app.mails_to(&nominee).await.pop().expect("the invitation");
+    assert!(invitation.subject.starts_with("Invitación"), "{}", invitation.subject);
+}

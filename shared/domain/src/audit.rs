@@ -51,6 +51,11 @@ pub enum Happening {
     /// An administrator corrected the nominee's address after mail to it
     /// could not be delivered (neither address is kept here).
     NomineeAddressCorrected,
+    /// IMI staff changed the language the nominee is written to in.
+    NomineeLanguageChanged {
+        from: crate::Language,
+        to: crate::Language,
+    },
     /// An administrator erased the personal data of someone this record is
     /// about, on their request.
     PersonalDataErased,

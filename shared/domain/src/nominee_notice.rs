@@ -7,7 +7,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::audit::Actor;
+use crate::Language;
+use crate::audit::{Actor, AuditEvent, Happening};
 use crate::discussion::DiscussionRules;
 use crate::lifecycle::{Command, Refusal, Status};
 use crate::message::{Message, SlackNote};
@@ -113,6 +114,25 @@ pub fn agree(nomination: &Nomination, rules: &DiscussionRules, now: DateTime<Utc
         .discussing(rules.open(now)))
 }
 
+/// IMI staff change the language the nominee is written to in: the
+/// nomination keeps its status, the change is audited (both languages, no
+/// one's details), and every later mail and page to the nominee uses it.
+/// `None` when there is nothing to change: it is that language already, or
+/// the nomination is no longer open.
+pub fn change_language(nomination: &Nomination, to: Language, by: Actor, now: DateTime<Utc>) -> Option<Step> {
+    let from = nomination.submission.nominee_language();
+    if from == to || !nomination.status.is_open() {
+        return None;
+    }
+    let audit = AuditEvent {
+        at: now,
+        actor: by,
+        happening: Happening::NomineeLanguageChanged { from, to },
+        reason: None,
+    };
+    Some(Step::keeping_status(nomination, audit).writing_to_the_nominee_in(to))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +165,37 @@ mod tests {
         nomination.submission.nominee.language = None;
 
         assert_eq!(nomination.submission.nominee_language(), Language::Es);
+    }
+
+    #[test]
+    fn staff_change_the_nominees_language_as_an_audited_step_that_keeps_the_status() {
+        let nomination = nomination(Status::InDiscussion);
+        let admin = Actor::Admin("ada".into());
+
+        let step = change_language(&nomination, Language::En, admin.clone(), at(2)).unwrap();
+
+        assert_eq!(
+            (step.to, step.nominee_language),
+            (Status::InDiscussion, Some(Language::En))
+        );
+        assert_eq!(
+            step.audit.happening,
+            Happening::NomineeLanguageChanged {
+                from: Language::Es,
+                to: Language::En
+            }
+        );
+        assert_eq!(step.next_version(), 5, "it rests on the version read");
+        assert!(change_language(&nomination, Language::Es, admin.clone(), at(2)).is_none());
+        assert!(
+            change_language(
+                &crate::test_support::nomination(Status::Objected, 4, Language::Es),
+                Language::En,
+                admin,
+                at(2)
+            )
+            .is_none()
+        );
     }
 
     #[test]

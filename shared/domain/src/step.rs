@@ -36,6 +36,9 @@ pub struct Step {
     pub discussion: Option<Discussion>,
     /// The invitation this step sends, its link replacing any earlier one.
     pub invitation: Option<SentInvitation>,
+    /// The language the nominee is written to in from now on, when this
+    /// step changes it.
+    pub nominee_language: Option<crate::Language>,
     /// What the step changes beyond the nomination.
     pub effect: Effect,
 }
@@ -147,6 +150,7 @@ impl Step {
             spends_token: None,
             discussion: None,
             invitation: None,
+            nominee_language: None,
             effect: Effect::None,
         };
         Ok(match concludes_for_the_nominator(nomination, to) {
@@ -171,6 +175,7 @@ impl Step {
             spends_token: None,
             discussion: None,
             invitation: None,
+            nominee_language: None,
             effect: Effect::None,
         }
     }
@@ -204,6 +209,11 @@ impl Step {
 
     pub fn inviting(mut self, invitation: SentInvitation) -> Self {
         self.invitation = Some(invitation);
+        self
+    }
+
+    pub fn writing_to_the_nominee_in(mut self, language: crate::Language) -> Self {
+        self.nominee_language = Some(language);
         self
     }
 

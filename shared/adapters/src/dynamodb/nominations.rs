@@ -431,6 +431,12 @@ impl NominationTable {
             set.push("discussion = :discussion");
             update = update.expression_attribute_values(":discussion", attribute(discussion)?);
         }
+        if let Some(language) = step.nominee_language {
+            set.push("nominee.#nominee_language = :nominee_language");
+            update = update
+                .expression_attribute_names("#nominee_language", "language")
+                .expression_attribute_values(":nominee_language", AttributeValue::S(language.code().to_owned()));
+        }
         let update = update
             .update_expression(format!("SET {}", set.join(", ")))
             .build()
