@@ -164,8 +164,12 @@ async fn the_export_holds_everything_about_the_person_and_nothing_about_anyone_e
         .iter()
         .map(|m| m["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds.len(), 3, "{kinds:?}");
+    assert_eq!(kinds.len(), 4, "{kinds:?}");
     assert!(kinds.contains(&"invitation") && kinds.contains(&"welcome"), "{kinds:?}");
+    assert!(
+        kinds.contains(&"nominee_notice"),
+        "the notice before discussion: {kinds:?}"
+    );
     assert!(
         kinds.contains(&"iln_channel_invite"),
         "it carried her address: {kinds:?}"

@@ -169,14 +169,15 @@ async fn a_ttl_removal_of_a_nomination_reaches_the_outbox() {
     assert!(!remains_of(&app, &id).await.is_empty());
     let before = stream(&app).await;
 
-    let within_retention = app.remove_nomination_by_ttl(&id, app.now + Duration::days(364)).await;
-    let after_retention = app.remove_nomination_by_ttl(&id, app.now + Duration::days(366)).await;
+    // Rejected in vetting: kept ClosedBeforeDiscussionRetentionDays (30).
+    let within_retention = app.remove_nomination_by_ttl(&id, app.now + Duration::days(29)).await;
+    let after_retention = app.remove_nomination_by_ttl(&id, app.now + Duration::days(31)).await;
     let written = since(&app, &before).await;
     let purged = app.deliver_outbox().await;
 
     assert!(
         !within_retention,
-        "TTL leaves a nomination kept for a year before the year is out"
+        "TTL leaves a rejected nomination alone before its thirty days are out"
     );
     assert!(after_retention);
     let removals = of(&written, "REMOVE", "nomination");

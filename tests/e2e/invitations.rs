@@ -14,16 +14,21 @@ async fn a_confirmed_nominee_is_invited_accepts_and_becomes_a_member_with_a_welc
     let app = TestApp::spawn().await;
     for language in ["en", "es"] {
         let invited = app.invited(language).await;
-        let invitation = app.mails_to(&invited.nominee).await;
-        assert_eq!(invitation.len(), 1);
+        let received = app.mails_to(&invited.nominee).await;
+        assert_eq!(
+            received.len(),
+            2,
+            "the notice before the discussion, then the invitation"
+        );
+        let invitation = &received[1];
         let expected_subject = iln_domain::Language::parse(language)
             .unwrap()
             .text("emails.invitation.subject");
         assert_eq!(
-            invitation[0].subject,
+            invitation.subject,
             expected_subject.replace("{nominee_name}", "Amara Okafor")
         );
-        assert!(invitation[0].text.contains("30"), "the link's validity");
+        assert!(invitation.text.contains("30"), "the link's validity");
         assert_eq!(app.status_of(&invited.id).await, "invited");
 
         let page = app.get(&invited.link).await;
@@ -43,8 +48,8 @@ async fn a_confirmed_nominee_is_invited_accepts_and_becomes_a_member_with_a_welc
         assert_eq!(accepted.status, 200, "{}", accepted.body);
         assert_eq!(app.status_of(&invited.id).await, "member");
         let mails = app.mails_to(&invited.nominee).await;
-        assert_eq!(mails.len(), 2, "the invitation, then the welcome");
-        assert!(mails[1].text.contains("http://127.0.0.1:3001/"), "how to join Slack");
+        assert_eq!(mails.len(), 3, "the notice, the invitation, then the welcome");
+        assert!(mails[2].text.contains("http://127.0.0.1:3001/"), "how to join Slack");
     }
     let notes: Vec<_> = app
         .posts_to(ILN_CHANNEL)
@@ -105,7 +110,11 @@ async fn ten_concurrent_accepts_make_one_member_and_one_welcome() {
     assert_eq!(statuses, [200, 410, 410, 410, 410, 410, 410, 410, 410, 410]);
     assert_eq!(app.items_of("member").await.len(), 1);
     assert_eq!(app.outbox_of_kind("welcome").await.len(), 1);
-    assert_eq!(app.mails_to(&invited.nominee).await.len(), 2);
+    assert_eq!(
+        app.mails_to(&invited.nominee).await.len(),
+        3,
+        "the notice, the invitation and one welcome"
+    );
 }
 
 #[tokio::test]
@@ -233,7 +242,7 @@ async fn derecognition_tells_the_person_refers_to_the_iac_when_asked_and_shows_o
     assert_eq!((first.status, second.status, again.status), (200, 200, 409));
     for person in &people {
         let mails = app.mails_to(&person.nominee).await;
-        assert_eq!(mails.len(), 3, "invitation, welcome, derecognition");
+        assert_eq!(mails.len(), 4, "notice, invitation, welcome, derecognition");
     }
     let iac = app.mails_to("iac@iln.localhost").await;
     assert!(
@@ -365,8 +374,8 @@ async fn a_resent_invitation_replaces_the_old_link_and_a_revoked_one_stops_worki
 
     assert_eq!((resend.status, revoke.status, revoke_again.status), (202, 200, 409));
     let mails = app.mails_to(&resent.nominee).await;
-    assert_eq!(mails.len(), 2, "the first invitation and the new one");
-    let new_link = mails[1].link_to("/invitations/");
+    assert_eq!(mails.len(), 3, "the notice, the first invitation and the new one");
+    let new_link = mails[2].link_to("/invitations/");
     assert_ne!(new_link, resent.link);
     assert_eq!(app.get(&resent.link).await.status, 410, "the old link stops working");
     assert_eq!(app.get(&new_link).await.status, 200);

@@ -122,7 +122,10 @@ async fn a_bounced_invitation_is_reported_and_reaches_the_nominee_once_an_admin_
         .await;
     let events = app.deliver_mail_events().await.expect("SES reported the bounce");
     app.deliver_outbox().await;
-    assert_eq!(events.set_aside, 1);
+    assert_eq!(
+        events.set_aside, 2,
+        "the nominee's notice and the invitation both bounced"
+    );
     assert_eq!(
         app.outbox_of_kind("invitation").await[0]["failure_reason"]
             .as_s()

@@ -20,6 +20,7 @@ mod intake;
 mod invalid_requests;
 mod invitations;
 mod mail_events;
+mod nominee;
 mod outbox;
 mod people;
 mod public_form;

@@ -21,7 +21,11 @@ async fn the_same_stream_record_handed_over_three_times_sends_one_mail() {
 
     assert_eq!(app.mails_to(&nominator).await.len(), 1);
     let tokens = app.items_of("token").await;
-    assert_eq!(tokens.len(), 3, "the links of the one mail sent: verify, withdraw and status");
+    assert_eq!(
+        tokens.len(),
+        3,
+        "the links of the one mail sent: verify, withdraw and status"
+    );
     let outbox = app.items_of("outbox_message").await;
     assert_eq!(outbox[0]["status"].as_s().unwrap(), "delivered");
     assert!(

@@ -146,11 +146,11 @@ async fn a_closed_nomination_gets_a_retention_ttl_and_is_invisible_once_it_has_p
     let ttl: i64 = stored[0]["expires_at"].as_n().unwrap().parse().unwrap();
     assert_eq!(
         ttl,
-        (app.now + Duration::days(365)).timestamp(),
-        "kept a year after closing"
+        (app.now + Duration::days(30)).timestamp(),
+        "rejected before discussion: kept thirty days after closing"
     );
 
-    // As if the year had passed and DynamoDB had not yet deleted the item.
+    // As if the thirty days had passed and DynamoDB had not yet deleted the item.
     app.dynamodb
         .update_item()
         .table_name(&app.table_name)
@@ -258,10 +258,13 @@ async fn an_unanswered_invitation_is_recalled_once_after_7_days_in_spanish_with_
     app.deliver_outbox().await;
 
     assert_eq!((early.invitation_reminders, due.invitation_reminders), (0, 1));
-    assert_eq!(mails_before, 1, "only the invitation before the seventh day");
+    assert_eq!(
+        mails_before, 2,
+        "only the notice and the invitation before the seventh day"
+    );
     let mails = app.mails_to(&invited.nominee).await;
-    assert_eq!(mails.len(), 2, "one reminder, however often the run repeats");
-    let reminder = &mails[1];
+    assert_eq!(mails.len(), 3, "one reminder, however often the run repeats");
+    let reminder = &mails[2];
     assert!(reminder.subject.starts_with("Recordatorio"), "{}", reminder.subject);
     assert_eq!(reminder.link_to("/invitations/"), invited.link, "the same link");
     assert_eq!(app.get(&invited.link).await.status, 200, "and it still works");
@@ -394,8 +397,8 @@ async fn two_reminder_runs_at_the_same_time_send_one_reminder_and_one_digest() {
     );
     assert_eq!(
         app.mails_to(&invited.nominee).await.len(),
-        2,
-        "the invitation and one reminder"
+        3,
+        "the notice, the invitation and one reminder"
     );
     let digests = app.mails_to("vetters@iln.localhost").await;
     let today = digests.iter().filter(|m| m.text.contains(&waiting.id)).count();
@@ -412,7 +415,11 @@ async fn a_reminder_for_an_invitation_revoked_meanwhile_is_cancelled_not_sent() 
 
     app.deliver_outbox().await;
 
-    assert_eq!(app.mails_to(&invited.nominee).await.len(), 1, "the invitation only");
+    assert_eq!(
+        app.mails_to(&invited.nominee).await.len(),
+        2,
+        "the notice and the invitation only"
+    );
     let reminder = &app.outbox_of_kind("invitation_reminder").await[0];
     assert_eq!(reminder["status"].as_s().unwrap(), "cancelled");
     assert!(!reminder.contains_key("gsi1pk"), "out of the undelivered queue");
@@ -427,7 +434,7 @@ async fn an_invitation_valid_for_ten_days_says_so_stops_working_and_expires_afte
     .await;
     let invited = app.invited("en").await;
 
-    let mail = &app.mails_to(&invited.nominee).await[0];
+    let mail = app.mails_to(&invited.nominee).await.pop().expect("the invitation");
     let in_time = app
         .get_at(app.now + Duration::days(10) - Duration::minutes(1), &invited.link)
         .await;

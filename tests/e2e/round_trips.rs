@@ -32,6 +32,9 @@ fn pinned(case: RouteCase) -> usize {
         RouteCase::Members => 2,
         RouteCase::Export => 5,
         RouteCase::Erase => 9,
+        // The link's token, then the nomination; the objection's one write.
+        RouteCase::NoticePage => 2,
+        RouteCase::Object => 3,
     }
 }
 

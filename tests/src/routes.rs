@@ -29,6 +29,8 @@ pub enum RouteCase {
     Members,
     Export,
     Erase,
+    NoticePage,
+    Object,
 }
 
 /// A request ready to send, and the status it is expected to get.
@@ -65,6 +67,8 @@ impl RouteCase {
         RouteCase::Members,
         RouteCase::Export,
         RouteCase::Erase,
+        RouteCase::NoticePage,
+        RouteCase::Object,
     ];
 
     /// The route as template.yaml keys it, and what the request does there.
@@ -87,6 +91,8 @@ impl RouteCase {
             RouteCase::Members => "GET /admin/members",
             RouteCase::Export => "GET /admin/people/export",
             RouteCase::Erase => "POST /admin/people/erase",
+            RouteCase::NoticePage => "GET /nominations/notice",
+            RouteCase::Object => "POST /nominations/notice (object)",
         }
     }
 
@@ -105,6 +111,8 @@ impl RouteCase {
                 | RouteCase::Accept
                 | RouteCase::Export
                 | RouteCase::Erase
+                | RouteCase::NoticePage
+                | RouteCase::Object
         )
     }
 }
@@ -311,6 +319,30 @@ impl TestApp {
                 Vec::new(),
                 200,
             ),
+            RouteCase::NoticePage | RouteCase::Object => {
+                let nominee = unique_address("amara");
+                self.in_discussion_from(nomination("en", &nominee, &unique_address("lucia")))
+                    .await;
+                let mails = self.mails_to(&nominee).await;
+                let link = mails
+                    .last()
+                    .expect("the nominee's notice")
+                    .link_to("/nominations/notice");
+                match case {
+                    RouteCase::NoticePage => plain("GET", link, Vec::new(), Vec::new(), 200),
+                    _ => {
+                        let token = link.split("token=").nth(1).unwrap_or_default();
+                        let token = token.split('&').next().unwrap_or_default().to_owned();
+                        plain(
+                            "POST",
+                            "/nominations/notice".to_owned(),
+                            owned(&[("content-type", "application/x-www-form-urlencoded")]),
+                            form(&[("token", &token), ("answer", "object")]),
+                            200,
+                        )
+                    }
+                }
+            }
             RouteCase::Export | RouteCase::Erase => {
                 let verified = self.verified_nomination("en").await;
                 match case {

@@ -6,8 +6,8 @@ use iln_domain::vetters::InitialVetters;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
-    /// Days a closed nomination is kept before TTL removes it.
-    pub retention_days: i64,
+    /// How long closed nominations are kept before TTL removes them.
+    pub retention: iln_domain::retention::Retention,
     /// The version of the ILN terms a nominee consents to by accepting.
     pub terms_version: String,
     pub slack_join_url: String,
@@ -28,7 +28,7 @@ impl Config {
         let variables = Variables::new(lookup);
         Ok(Self {
             table_name: variables.required("TABLE_NAME")?,
-            retention_days: variables.retention_days()?,
+            retention: variables.retention()?,
             terms_version: variables.required("TERMS_VERSION")?,
             slack_join_url: variables.required("SLACK_JOIN_URL")?,
             iac_address: variables.parsed("IAC_ADDRESS", EmailAddress::parse)?,

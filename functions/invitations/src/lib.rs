@@ -15,7 +15,7 @@ impl App {
     pub fn from_config(config: Config, dynamodb: aws_sdk_dynamodb::Client) -> Self {
         Self {
             table: iln_adapters::dynamodb::NominationTable::new(dynamodb, &config.table_name)
-                .with_retention_days(config.retention_days),
+                .with_retention(config.retention),
             config,
         }
     }

@@ -9,8 +9,8 @@ use crate::handler::SlackChannels;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
-    /// Days a closed nomination is kept before TTL removes it.
-    pub retention_days: i64,
+    /// How long closed nominations are kept before TTL removes them.
+    pub retention: iln_domain::retention::Retention,
     pub sender: SenderAddress,
     pub public_base_url: PublicBaseUrl,
     pub slack_api_url: String,
@@ -25,6 +25,8 @@ pub struct Config {
     pub confirmations_needed: usize,
     pub thin_rationale_below: usize,
     pub link_validity: LinkValidity,
+    /// What the privacy texts in mail name.
+    pub policies: iln_domain::pages::PolicyLinks,
     /// The SES configuration set whose events report bounces and complaints.
     pub configuration_set: Option<String>,
 }
@@ -37,7 +39,7 @@ impl Config {
         let variables = Variables::new(lookup);
         Ok(Self {
             table_name: variables.required("TABLE_NAME")?,
-            retention_days: variables.retention_days()?,
+            retention: variables.retention()?,
             sender: variables.parsed("SENDER_ADDRESS", SenderAddress::parse)?,
             public_base_url: variables.parsed("PUBLIC_BASE_URL", PublicBaseUrl::parse)?,
             slack_api_url: variables.required("SLACK_API_URL")?,
@@ -51,6 +53,7 @@ impl Config {
             confirmations_needed: variables.discussion_rules()?.needed(),
             thin_rationale_below: variables.parsed("THIN_RATIONALE_BELOW", str::parse::<usize>)?,
             link_validity: variables.link_validity()?,
+            policies: variables.policy_links()?,
             configuration_set: variables.optional("SES_CONFIGURATION_SET"),
         })
     }

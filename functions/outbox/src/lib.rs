@@ -26,7 +26,7 @@ impl App {
     ) -> Result<Self, iln_adapters::slack::SlackError> {
         Ok(Self {
             table: iln_adapters::dynamodb::NominationTable::new(dynamodb, &config.table_name)
-                .with_retention_days(config.retention_days),
+                .with_retention(config.retention),
             mailer: iln_adapters::ses::SesMailer::new(ses, config.sender.clone())
                 .with_configuration_set(config.configuration_set.clone()),
             slack: iln_adapters::slack::SlackClient::new(&config.slack_api_url, bot_token)?,
@@ -37,6 +37,7 @@ impl App {
                 base_url: config.public_base_url.clone(),
                 key: link_key,
                 validity: config.link_validity,
+                policies: config.policies.clone(),
             },
             thin_rationale_below: config.thin_rationale_below,
         })

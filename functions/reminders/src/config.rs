@@ -7,8 +7,8 @@ use iln_domain::reminders::Thresholds;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
-    /// Days a closed nomination is kept before TTL removes it.
-    pub retention_days: i64,
+    /// How long closed nominations are kept before TTL removes them.
+    pub retention: iln_domain::retention::Retention,
     pub thresholds: Thresholds,
     /// Where the vetting digest is mailed; none: the card only.
     pub vetters_address: Option<EmailAddress>,
@@ -24,7 +24,7 @@ impl Config {
         let days = |name: &'static str| variables.parsed(name, |raw: &str| raw.parse::<i64>().map(Duration::days));
         Ok(Self {
             table_name: variables.required("TABLE_NAME")?,
-            retention_days: variables.retention_days()?,
+            retention: variables.retention()?,
             thresholds: Thresholds {
                 vetting_overdue: days("VETTING_OVERDUE_DAYS")?,
                 discussion_overdue: days("DISCUSSION_OVERDUE_DAYS")?,

@@ -3,6 +3,7 @@ use iln_adapters::dynamodb::{Commit, NominationTable, RunProgress, StoreError};
 use iln_adapters::telemetry::error_chain;
 use iln_domain::delivery;
 use iln_domain::discussion::{self, DiscussionRules};
+use iln_domain::nominee_notice;
 use iln_domain::reminders::{self, Thresholds};
 use iln_domain::{EmailAddress, Nomination, Status};
 use lambda_runtime::Diagnostic;
@@ -26,6 +27,8 @@ pub struct Summary {
     /// Discussions whose window ended: confirmed or not confirmed.
     pub discussions_ended: usize,
     pub failing_messages: usize,
+    /// Nominations whose nominee did not agree in time.
+    pub expired_unanswered_notices: usize,
     /// `false`: this invocation stopped for time, and the next one (the
     /// continuation schedule) goes on from where it stopped; the counts
     /// are this invocation's.
@@ -43,6 +46,7 @@ impl Summary {
             discussion_reminders: self.discussion_reminders + later.discussion_reminders,
             discussions_ended: self.discussions_ended + later.discussions_ended,
             failing_messages: self.failing_messages + later.failing_messages,
+            expired_unanswered_notices: self.expired_unanswered_notices + later.expired_unanswered_notices,
             complete: later.complete,
         }
     }
@@ -95,6 +99,10 @@ enum Pass {
     EndDiscussions = 4,
     RemindDiscussions = 5,
     FailingMessages = 6,
+    /// Nominees asked for their agreement (`NomineeConsent`) who did not
+    /// answer in time. Last, so that a run saved before it existed resumes
+    /// in the same pass.
+    ExpireUnansweredNotices = 7,
 }
 
 /// The daily run as its schedule starts it, within the invocation's time:
@@ -222,6 +230,17 @@ async fn run_passes(
             }
         }
         passes.leave(Pass::FailingMessages);
+    }
+    let cutoff = now - nominee_notice::CONSENT_WINDOW;
+    for (position, nomination) in passes
+        .due(Pass::ExpireUnansweredNotices, Status::AwaitingConsent, cutoff)
+        .await?
+    {
+        if !passes.time_for_another().await? {
+            return Ok(stopped(summary));
+        }
+        summary.expired_unanswered_notices += usize::from(expire(app, &nomination, now).await?);
+        passes.done(position).await?;
     }
     passes.finish().await?;
     summary.complete = true;

@@ -6,8 +6,8 @@ use iln_domain::vetters::InitialVetters;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
-    /// Days a closed nomination is kept before TTL removes it.
-    pub retention_days: i64,
+    /// How long closed nominations are kept before TTL removes them.
+    pub retention: iln_domain::retention::Retention,
     pub slack_api_url: String,
     /// SSM SecureString names: the values never sit in the environment.
     pub slack_bot_token_parameter: String,
@@ -32,7 +32,7 @@ impl Config {
         let initial_vetters = variables.optional("SLACK_VETTERS").unwrap_or_default();
         Ok(Self {
             table_name: variables.required("TABLE_NAME")?,
-            retention_days: variables.retention_days()?,
+            retention: variables.retention()?,
             slack_api_url: variables.required("SLACK_API_URL")?,
             slack_bot_token_parameter: variables.required("SLACK_BOT_TOKEN_PARAMETER")?,
             slack_signing_secret_parameter: variables.required("SLACK_SIGNING_SECRET_PARAMETER")?,

@@ -19,8 +19,8 @@ impl App {
         bot_token: iln_adapters::slack::BotToken,
         signing_secret: iln_domain::slack::signature::SigningSecret,
     ) -> Result<Self, iln_adapters::slack::SlackError> {
-        let table = iln_adapters::dynamodb::NominationTable::new(dynamodb, &config.table_name)
-            .with_retention_days(config.retention_days);
+        let table =
+            iln_adapters::dynamodb::NominationTable::new(dynamodb, &config.table_name).with_retention(config.retention);
         let slack = iln_adapters::slack::SlackClient::new(&config.slack_api_url, bot_token)?;
         Ok(Self {
             people: iln_adapters::slack_people::SlackPeople::new(

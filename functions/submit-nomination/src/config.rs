@@ -5,11 +5,15 @@ use iln_domain::limits::SubmissionLimits;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
-    /// Days a closed nomination (one withdrawn from its page) is kept.
-    pub retention_days: i64,
+    /// How long closed nominations are kept before TTL removes them.
+    pub retention: iln_domain::retention::Retention,
     /// How many submissions a source network and a nominator address may
     /// make per hour and per day.
     pub limits: SubmissionLimits,
+    /// What `/privacy` names.
+    pub policies: iln_domain::pages::PolicyLinks,
+    /// The discussion a nominee's agreement opens (`NomineeConsent`).
+    pub rules: iln_domain::discussion::DiscussionRules,
 }
 
 impl Config {
@@ -31,8 +35,10 @@ impl Config {
         })?;
         Ok(Self {
             table_name: variables.required("TABLE_NAME")?,
-            retention_days: variables.retention_days()?,
+            retention: variables.retention()?,
             limits,
+            policies: variables.policy_links()?,
+            rules: variables.discussion_rules()?,
         })
     }
 }

@@ -4,8 +4,9 @@ use iln_adapters::dynamodb::NominationTable;
 use iln_adapters::http::{Unrouted, html, media_type, route};
 use iln_adapters::links::{self, Link, LinkTarget};
 use iln_domain::Language;
+use iln_domain::discussion::DiscussionRules;
 use iln_domain::limits::SubmissionLimits;
-use iln_domain::pages::{self, Interrupted, RenderError, TokenProblem};
+use iln_domain::pages::{self, Interrupted, PolicyLinks, RenderError, TokenProblem};
 use iln_domain::token::TokenPurpose;
 use lambda_http::http::{StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -16,6 +17,7 @@ use failure::{Failure, respond_to_failure};
 mod failure;
 mod form;
 mod information;
+mod notice;
 mod status;
 mod verification;
 mod withdrawal;
@@ -26,18 +28,27 @@ const MAX_BODY_BYTES: usize = 16 * 1024;
 pub struct App {
     table: NominationTable,
     limits: SubmissionLimits,
+    /// What `/privacy` names.
+    policies: PolicyLinks,
+    /// The discussion a nominee's agreement opens.
+    rules: DiscussionRules,
 }
 
 impl App {
     pub fn new(aws: &SdkConfig, config: &Config) -> Self {
         Self::with_table(
             NominationTable::new(aws_sdk_dynamodb::Client::new(aws), &config.table_name),
-            config.limits,
+            config,
         )
     }
 
-    pub fn with_table(table: NominationTable, limits: SubmissionLimits) -> Self {
-        Self { table, limits }
+    pub fn with_table(table: NominationTable, config: &Config) -> Self {
+        Self {
+            table,
+            limits: config.limits,
+            policies: config.policies.clone(),
+            rules: config.rules,
+        }
     }
 }
 
@@ -60,6 +71,8 @@ enum Route {
     WithdrawPage,
     Withdraw,
     StatusPage,
+    NoticePage,
+    AnswerNotice,
     Privacy,
 }
 
@@ -75,6 +88,8 @@ const ROUTES: &[(&str, Route)] = &[
     ("GET /nominations/withdraw", Route::WithdrawPage),
     ("POST /nominations/withdraw", Route::Withdraw),
     ("GET /nominations/status", Route::StatusPage),
+    ("GET /nominations/notice", Route::NoticePage),
+    ("POST /nominations/notice", Route::AnswerNotice),
     ("GET /privacy", Route::Privacy),
 ];
 
@@ -96,7 +111,9 @@ pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response
         Ok(Route::WithdrawPage) => withdrawal::withdraw_page(app, &request, now).await,
         Ok(Route::Withdraw) => withdrawal::withdraw(app, &request, now).await,
         Ok(Route::StatusPage) => status::status_page(app, &request, now).await,
-        Ok(Route::Privacy) => page(pages::privacy(language)),
+        Ok(Route::NoticePage) => notice::notice_page(app, &request, now).await,
+        Ok(Route::AnswerNotice) => notice::answer(app, &request, now).await,
+        Ok(Route::Privacy) => page(pages::privacy(language, &app.policies)),
         Err(Unrouted::NotFound) => Err(Failure::NotFound),
         Err(Unrouted::MethodNotAllowed(allow)) => Err(Failure::MethodNotAllowed(allow)),
     };
@@ -110,11 +127,13 @@ fn interrupted(route: Route) -> Interrupted {
         Route::Verify => Interrupted::Verification,
         Route::AddInformation => Interrupted::Answer,
         Route::Withdraw => Interrupted::Withdrawal,
+        Route::AnswerNotice => Interrupted::Answer,
         Route::Form
         | Route::VerifyPage
         | Route::InformationPage
         | Route::WithdrawPage
         | Route::StatusPage
+        | Route::NoticePage
         | Route::Privacy => Interrupted::Page,
     }
 }

@@ -12,9 +12,8 @@ impl App {
     /// in the local runner and in the tests.
     pub fn from_config(config: &Config, dynamodb: aws_sdk_dynamodb::Client) -> Self {
         Self::with_table(
-            iln_adapters::dynamodb::NominationTable::new(dynamodb, &config.table_name)
-                .with_retention_days(config.retention_days),
-            config.limits,
+            iln_adapters::dynamodb::NominationTable::new(dynamodb, &config.table_name).with_retention(config.retention),
+            config,
         )
     }
 }

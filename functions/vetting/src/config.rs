@@ -4,8 +4,8 @@ use iln_adapters::config::{ConfigError, Variables};
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
-    /// Days a closed nomination is kept before TTL removes it.
-    pub retention_days: i64,
+    /// How long closed nominations are kept before TTL removes them.
+    pub retention: iln_domain::retention::Retention,
     /// Rationales shorter than this many characters are flagged as thin.
     pub thin_rationale_below: usize,
     pub rules: iln_domain::discussion::DiscussionRules,
@@ -20,7 +20,7 @@ impl Config {
         let variables = Variables::new(lookup);
         Ok(Self {
             table_name: variables.required("TABLE_NAME")?,
-            retention_days: variables.retention_days()?,
+            retention: variables.retention()?,
             thin_rationale_below: variables.parsed("THIN_RATIONALE_BELOW", str::parse::<usize>)?,
             rules: variables.discussion_rules()?,
             iac_address: variables.parsed("IAC_ADDRESS", iln_domain::EmailAddress::parse)?,

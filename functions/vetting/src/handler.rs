@@ -147,6 +147,7 @@ fn summary(nomination: &iln_domain::Nomination) -> Value {
         "nominee": { "name": submission.nominee.name, "country": submission.nominee.country, "role": submission.nominee.role },
         "nominator_basis": submission.nominator.basis,
         "language": submission.language,
+        "nominee_language": submission.nominee_language(),
     })
 }
 

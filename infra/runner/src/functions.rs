@@ -163,7 +163,12 @@ mod tests {
             Some(vetting.thin_rationale_below),
             template.default_of("ThinRationaleBelow")
         );
-        assert_eq!(Some(vetting.retention_days), template.default_of("RetentionDays"));
+        assert_eq!(
+            Some(vetting.retention.days()),
+            template
+                .default_of("RetentionDays")
+                .zip(template.default_of("ClosedBeforeDiscussionRetentionDays"))
+        );
         assert_eq!(
             Some(reminders.rules.needed()),
             template.default_of("ConfirmationQuorum"),

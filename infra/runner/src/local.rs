@@ -50,7 +50,8 @@ pub fn bindings(table_name: &str, public_base_url: &str, slack_url: &str) -> Bin
 /// process locally as another deployment would run it: `SENDER_ADDRESS`,
 /// `ILN_CONFIRMATION_QUORUM`, `ILN_CONFIRMATION_MODE`,
 /// `ILN_MINIMUM_CONFIRMATIONS`, `ILN_DISCUSSION_DAYS`,
-/// `ILN_SLACK_ILN_LANGUAGE`, `ILN_SLACK_VETTING_LANGUAGE`.
+/// `ILN_SLACK_ILN_LANGUAGE`, `ILN_SLACK_VETTING_LANGUAGE`,
+/// `ILN_NOMINEE_CONSENT`.
 pub fn with_overrides_from_environment(bindings: Bindings) -> Bindings {
     let overrides = [
         ("SENDER_ADDRESS", "SenderAddress"),
@@ -60,6 +61,7 @@ pub fn with_overrides_from_environment(bindings: Bindings) -> Bindings {
         ("ILN_DISCUSSION_DAYS", "DiscussionDays"),
         ("ILN_SLACK_ILN_LANGUAGE", "SlackIlnLanguage"),
         ("ILN_SLACK_VETTING_LANGUAGE", "SlackVettingLanguage"),
+        ("ILN_NOMINEE_CONSENT", "NomineeConsent"),
     ];
     overrides.into_iter().fold(bindings, |bindings, (variable, parameter)| {
         match std::env::var(variable).ok().filter(|value| !value.is_empty()) {

@@ -4,6 +4,9 @@
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use iln_domain::EmailAddress;
+use iln_domain::nomination::Link;
+use iln_domain::pages::PolicyLinks;
+use iln_domain::retention::Retention;
 use iln_domain::slack::{ChannelLanguage, ChannelLanguages};
 use iln_domain::token::LinkValidity;
 use std::time::Duration;
@@ -63,10 +66,29 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
             .transpose()
     }
 
-    /// Days a closed nomination is kept (`RETENTION_DAYS`).
-    pub fn retention_days(&self) -> Result<i64, ConfigError> {
-        self.parsed("RETENTION_DAYS", |raw| {
-            raw.trim().parse::<i64>().map_err(|_| "not a whole number of days")
+    /// How long a closed nomination is kept: `RETENTION_DAYS`, and
+    /// `CLOSED_BEFORE_DISCUSSION_RETENTION_DAYS` for one the ILN never saw.
+    pub fn retention(&self) -> Result<Retention, ConfigError> {
+        let days = |name: &'static str| {
+            self.parsed(name, |raw| {
+                raw.trim().parse::<i64>().map_err(|_| "not a whole number of days")
+            })
+        };
+        Retention::new(
+            days("RETENTION_DAYS")?,
+            days("CLOSED_BEFORE_DISCUSSION_RETENTION_DAYS")?,
+        )
+        .map_err(|error| invalid("CLOSED_BEFORE_DISCUSSION_RETENTION_DAYS", error))
+    }
+
+    /// What every privacy text names: `CONTACT_ADDRESS`,
+    /// `PRIVACY_POLICY_URL`, `TERMS_OF_USE_URL`, and the retention.
+    pub fn policy_links(&self) -> Result<PolicyLinks, ConfigError> {
+        Ok(PolicyLinks {
+            contact: self.parsed("CONTACT_ADDRESS", EmailAddress::parse)?,
+            privacy_policy: self.parsed("PRIVACY_POLICY_URL", Link::parse)?,
+            terms_of_use: self.parsed("TERMS_OF_USE_URL", Link::parse)?,
+            retention: self.retention()?,
         })
     }
 
@@ -86,6 +108,19 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
             whole("DISCUSSION_DAYS")?,
         )
         .map_err(|error| invalid("CONFIRMATION_MODE", error))
+        .and_then(|rules| Ok(rules.with_nominee_consent(self.nominee_consent()?)))
+    }
+
+    /// `NOMINEE_CONSENT`: whether the ILN waits for the nominee's agreement
+    /// (`true`) or only for the notice to reach them (`false`, the default).
+    pub fn nominee_consent(&self) -> Result<bool, ConfigError> {
+        Ok(self
+            .parsed_if_set("NOMINEE_CONSENT", |raw| match raw.to_ascii_lowercase().as_str() {
+                "true" => Ok(true),
+                "false" => Ok(false),
+                _ => Err("not true or false"),
+            })?
+            .unwrap_or(false))
     }
 
     /// How long links work: `INVITATION_VALIDITY_DAYS` for the invitation,

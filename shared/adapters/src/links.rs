@@ -40,7 +40,8 @@ pub struct Link<T> {
     pub target: T,
     pub token: StoredToken,
     pub hash: TokenHash,
-    /// The link's `?lang=`, else the language the nomination was made in.
+    /// The link's `?lang=`, else the language its reader was written in:
+    /// the nominee's for their links, the nomination's for the nominator's.
     pub language: Language,
 }
 
@@ -72,7 +73,12 @@ pub async fn find_accepting<T: LinkTarget>(
     let Some(target) = T::read(table, token.nomination_id).await? else {
         return Ok(None);
     };
-    let language = chosen_language(request).unwrap_or(target.nomination().submission.language);
+    let submission = &target.nomination().submission;
+    let written_in = match token.purpose.is_for_nominee() {
+        true => submission.nominee_language(),
+        false => submission.language,
+    };
+    let language = chosen_language(request).unwrap_or(written_in);
     Ok(Some(Link {
         target,
         token,

@@ -1,5 +1,5 @@
 //! Staff correct a mistake in what is held about the nominee (a misspelt
-//! name, a mistyped address, the wrong country or role) before the
+//! name, a mistyped address, the wrong country, role or language) before the
 //! invitation is sent; once it is sent, only the address is corrected, and
 //! only because mail to it could not be delivered. Either way the
 //! correction is a step on the version read, audited by which fields
@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::Language;
 use crate::audit::{Actor, AuditEvent, Happening};
 use crate::intake::Problem;
 use crate::lifecycle::Status;
@@ -26,6 +27,8 @@ pub enum NomineeField {
     Email,
     Country,
     Role,
+    /// The language every mail and page to the nominee is in.
+    Language,
 }
 
 /// The new values, each only where it differs from the one held.
@@ -35,12 +38,11 @@ pub struct NomineeCorrection {
     pub email: Option<EmailAddress>,
     pub country: Option<Country>,
     pub role: Option<NomineeRole>,
+    pub language: Option<Language>,
 }
 
 /// The body of a staff correction: `{"nominee": {"name"?, "email"?,
-/// "country"?, "role"?}, "reason", "expected_version"}`. The nominee's
-/// fields are an object so that another (the nominee's language) can join
-/// without a new route.
+/// "country"?, "role"?, "language"?}, "reason", "expected_version"}`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CorrectionForm {
@@ -58,6 +60,7 @@ pub struct NomineeChanges {
     pub email: Option<String>,
     pub country: Option<String>,
     pub role: Option<String>,
+    pub language: Option<String>,
 }
 
 /// A field of the form and what is wrong with it.
@@ -92,6 +95,12 @@ impl CorrectionForm {
                 .map(NomineeRole::parse)
                 .transpose()
                 .map_err(|p| ("nominee.role", p))?,
+            language: changes
+                .language
+                .as_deref()
+                .map(Language::parse)
+                .transpose()
+                .map_err(|p| ("nominee.language", p))?,
         };
         if correction == NomineeCorrection::default() {
             return Err(("nominee", Problem::Missing));
@@ -129,6 +138,9 @@ impl NomineeCorrection {
         if self.role.is_some_and(|role| role != nominee.role) {
             fields.push(NomineeField::Role);
         }
+        if self.language.is_some_and(|language| Some(language) != nominee.language) {
+            fields.push(NomineeField::Language);
+        }
         fields
     }
 
@@ -139,6 +151,7 @@ impl NomineeCorrection {
             country: self.country.unwrap_or(nominee.country),
             region: nominee.region.clone(),
             role: self.role.unwrap_or(nominee.role),
+            language: self.language.or(nominee.language),
         }
     }
 }
@@ -242,8 +255,12 @@ fn corrected_step(
     let step = Step::keeping_status(nomination, audit);
     let version = step.next_version();
     // The cards show the nominee's name, country and role (never the
-    // address): a card still posted is redrawn when one of them changed.
-    let shown_on_cards = corrected.fields.iter().any(|field| *field != NomineeField::Email);
+    // address or language): a card still posted is redrawn when one of them
+    // changed.
+    let shown_on_cards = corrected
+        .fields
+        .iter()
+        .any(|field| !matches!(field, NomineeField::Email | NomineeField::Language));
     let cards: &[Channel] = match nomination.status {
         _ if !shown_on_cards => &[],
         Status::AwaitingVetting => &[Channel::Vetting],

@@ -35,6 +35,9 @@ pub struct DiscussionRules {
     pub mode: ConfirmationMode,
     /// How long a discussion stays open after approval.
     pub window: Duration,
+    /// `NomineeConsent`: approval waits for the nominee's agreement before
+    /// the ILN sees the nomination.
+    pub nominee_consent: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -63,7 +66,17 @@ impl DiscussionRules {
         Ok(Self {
             mode,
             window: Duration::days(days),
+            nominee_consent: false,
         })
+    }
+
+    /// The same rules, with approval waiting for the nominee's agreement
+    /// when `on`.
+    pub fn with_nominee_consent(self, on: bool) -> Self {
+        Self {
+            nominee_consent: on,
+            ..self
+        }
     }
 
     /// How many confirmations the card shows as needed.

@@ -40,6 +40,9 @@ pub struct NominationForm {
     pub self_identification: Option<String>,
     #[serde(default)]
     pub language: Option<String>,
+    /// The language the nominee reads; the nomination's when not given.
+    #[serde(default)]
+    pub nominee_language: Option<String>,
     #[serde(default, deserialize_with = "ticked")]
     pub privacy_consent: bool,
     /// The nominator lets the ILN channel's card name them.
@@ -84,6 +87,7 @@ pub enum Field {
     Links,
     SelfIdentification,
     Language,
+    NomineeLanguage,
     PrivacyConsent,
 }
 
@@ -102,6 +106,7 @@ impl Field {
             Self::Links => "links",
             Self::SelfIdentification => "self_identification",
             Self::Language => "language",
+            Self::NomineeLanguage => "nominee_language",
             Self::PrivacyConsent => "privacy_consent",
         }
     }
@@ -292,6 +297,11 @@ impl NominationForm {
             "" => Some(fallback_language),
             raw => errors.take(Field::Language, Language::parse(raw)),
         };
+        // Unless told otherwise, the nominee reads what the form was filled in.
+        let nominee_language = match text(&self.nominee_language).trim() {
+            "" => language.or(Some(fallback_language)),
+            raw => errors.take(Field::NomineeLanguage, Language::parse(raw)),
+        };
         if !self.privacy_consent {
             errors.add(Field::PrivacyConsent, Problem::ConsentRequired);
         }
@@ -309,6 +319,7 @@ impl NominationForm {
             links,
             self_identification,
             language,
+            nominee_language,
         ) {
             (
                 Some(name),
@@ -323,6 +334,7 @@ impl NominationForm {
                 Some(links),
                 Some(self_identification),
                 Some(language),
+                Some(nominee_language),
             ) if errors.is_empty() => Ok(Submission {
                 nominee: Nominee {
                     name,
@@ -330,6 +342,7 @@ impl NominationForm {
                     country,
                     region,
                     role,
+                    language: Some(nominee_language),
                 },
                 nominator: Nominator {
                     name: nominator_name,
@@ -392,6 +405,33 @@ mod tests {
         assert_eq!(submission.nominee.country.alpha2(), "NG");
         assert_eq!(submission.links.iter().count(), 1);
         assert!(!submission.is_self_nomination());
+    }
+
+    #[test]
+    fn the_nominee_reads_the_nominations_language_unless_the_form_names_theirs() {
+        let spanish = NominationForm {
+            language: Some("es".into()),
+            ..valid()
+        };
+        let for_an_english_reader = NominationForm {
+            nominee_language: Some("en".into()),
+            ..spanish.clone()
+        };
+        let unknown = NominationForm {
+            nominee_language: Some("fr".into()),
+            ..valid()
+        };
+
+        assert_eq!(spanish.parse(Language::En).unwrap().nominee_language(), Language::Es);
+        let submission = for_an_english_reader.parse(Language::Es).unwrap();
+        assert_eq!(
+            (submission.language, submission.nominee_language()),
+            (Language::Es, Language::En)
+        );
+        assert_eq!(
+            unknown.parse(Language::En).unwrap_err().get(Field::NomineeLanguage),
+            Some(Problem::UnknownChoice)
+        );
     }
 
     #[test]

@@ -8,6 +8,13 @@
 //!    │                                                                    └─window ends unconfirmed─> not_confirmed
 //!    └─verify, the person already held─> merged (an endorsement of the nomination that holds them)
 //! withdrawn: from any open state
+//!
+//! Before the ILN discusses a nominee, the nominee is told and may object:
+//! in_discussion, confirmed ─object─> objected. With `NomineeConsent` on,
+//! approval waits for the nominee's agreement:
+//! awaiting_vetting ─approve subject to consent─> awaiting_consent ─agree─> in_discussion
+//!                                                  ├─object─> objected
+//!                                                  └─no answer─> expired
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -32,6 +39,11 @@ pub enum Status {
     /// Verified when another verified nomination already held the person:
     /// recorded as an endorsement of that one, and closed.
     Merged,
+    /// Approved while `NomineeConsent` is on: the ILN sees it only once the
+    /// nominee agrees to be considered.
+    AwaitingConsent,
+    /// Closed because the nominee objected to being considered.
+    Objected,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -54,6 +66,12 @@ pub enum Command {
     Withdraw,
     /// Verification found the person held by another nomination.
     Merge,
+    /// Approval that waits for the nominee's agreement (`NomineeConsent`).
+    ApproveSubjectToConsent,
+    /// The nominee agrees to be considered by the ILN.
+    Agree,
+    /// The nominee objects to being considered: the nomination closes.
+    Object,
 }
 
 /// A move the lifecycle does not allow, and why.
@@ -65,7 +83,7 @@ pub struct Refusal {
 }
 
 impl Status {
-    pub const ALL: [Status; 13] = [
+    pub const ALL: [Status; 15] = [
         Status::Submitted,
         Status::AwaitingVetting,
         Status::InDiscussion,
@@ -79,6 +97,8 @@ impl Status {
         Status::Withdrawn,
         Status::NotConfirmed,
         Status::Merged,
+        Status::AwaitingConsent,
+        Status::Objected,
     ];
 
     /// The one function that moves a nomination.
@@ -100,6 +120,10 @@ impl Status {
             (S::Invited, C::AcceptInvitation) => S::Member,
             (S::Invited, C::DeclineInvitation) => S::InvitationDeclined,
             (S::Invited, C::Expire) => S::Expired,
+            (S::AwaitingVetting, C::ApproveSubjectToConsent) => S::AwaitingConsent,
+            (S::AwaitingConsent, C::Agree) => S::InDiscussion,
+            (S::AwaitingConsent, C::Expire) => S::Expired,
+            (S::AwaitingConsent | S::InDiscussion | S::Confirmed, C::Object) => S::Objected,
             (from, C::Withdraw) if from.is_open() => S::Withdrawn,
             (from, command) => return Err(Refusal { from, command }),
         };
@@ -110,7 +134,12 @@ impl Status {
     pub fn is_open(self) -> bool {
         matches!(
             self,
-            Status::Submitted | Status::AwaitingVetting | Status::InDiscussion | Status::Confirmed | Status::Invited
+            Status::Submitted
+                | Status::AwaitingVetting
+                | Status::AwaitingConsent
+                | Status::InDiscussion
+                | Status::Confirmed
+                | Status::Invited
         )
     }
 
@@ -141,6 +170,8 @@ impl Status {
             Status::Withdrawn => "withdrawn",
             Status::NotConfirmed => "not_confirmed",
             Status::Merged => "merged",
+            Status::AwaitingConsent => "awaiting_consent",
+            Status::Objected => "objected",
         }
     }
 }
@@ -167,6 +198,9 @@ impl fmt::Display for Command {
             Command::Expire => "expire",
             Command::Withdraw => "withdraw",
             Command::Merge => "merge",
+            Command::ApproveSubjectToConsent => "approve_subject_to_consent",
+            Command::Agree => "agree",
+            Command::Object => "object",
         };
         f.write_str(name)
     }
@@ -178,7 +212,7 @@ mod tests {
     use Command as C;
     use Status as S;
 
-    const ALL_COMMANDS: [Command; 13] = [
+    const ALL_COMMANDS: [Command; 16] = [
         C::VerifyNominatorEmail,
         C::Approve,
         C::RequestInformation,
@@ -192,6 +226,9 @@ mod tests {
         C::Expire,
         C::Withdraw,
         C::Merge,
+        C::ApproveSubjectToConsent,
+        C::Agree,
+        C::Object,
     ];
 
     /// The lifecycle of DESIGN.md, written out move by move.
@@ -215,6 +252,13 @@ mod tests {
         (S::Invited, C::DeclineInvitation, S::InvitationDeclined),
         (S::Invited, C::Expire, S::Expired),
         (S::Invited, C::Withdraw, S::Withdrawn),
+        (S::InDiscussion, C::Object, S::Objected),
+        (S::Confirmed, C::Object, S::Objected),
+        (S::AwaitingVetting, C::ApproveSubjectToConsent, S::AwaitingConsent),
+        (S::AwaitingConsent, C::Agree, S::InDiscussion),
+        (S::AwaitingConsent, C::Object, S::Objected),
+        (S::AwaitingConsent, C::Expire, S::Expired),
+        (S::AwaitingConsent, C::Withdraw, S::Withdrawn),
     ];
 
     #[test]
@@ -269,7 +313,8 @@ mod tests {
                 S::Expired,
                 S::Withdrawn,
                 S::NotConfirmed,
-                S::Merged
+                S::Merged,
+                S::Objected
             ]
         );
     }
@@ -279,8 +324,26 @@ mod tests {
         let holding: Vec<_> = Status::ALL.into_iter().filter(|s| s.holds_nominee()).collect();
         assert_eq!(
             holding,
-            [S::AwaitingVetting, S::InDiscussion, S::Confirmed, S::Invited, S::Member]
+            [
+                S::AwaitingVetting,
+                S::InDiscussion,
+                S::Confirmed,
+                S::Invited,
+                S::Member,
+                S::AwaitingConsent
+            ]
         );
+    }
+
+    #[test]
+    fn an_objection_closes_and_nothing_moves_an_objected_nomination_again() {
+        assert!(S::Objected.is_closed());
+        for command in ALL_COMMANDS {
+            assert!(S::Objected.apply(command).is_err(), "{command}");
+        }
+        for from in [S::Submitted, S::AwaitingVetting, S::Invited, S::Member, S::Withdrawn] {
+            assert!(from.apply(C::Object).is_err(), "{from}");
+        }
     }
 
     #[test]

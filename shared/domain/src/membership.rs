@@ -23,17 +23,18 @@ pub fn invitation_path(token: &str) -> String {
     format!("/invitations/{token}")
 }
 
-/// The invitation e-mail to a confirmed nominee, in the nomination's language.
+/// The invitation e-mail to a confirmed nominee, in the nominee's language.
 pub fn invitation_email(nomination: &Nomination, links: &MailLinks, token: &Token) -> Result<Email, RenderError> {
     let nominee = &nomination.submission.nominee;
     let context = minijinja::context! {
         nominee_name => nominee.name.as_str(),
         invitation_url => links.base_url.link(&invitation_path(token.as_str()), &[]),
         valid_days => links.validity.of(TokenPurpose::AnswerInvitation).num_days(),
+        privacy => links.policies.context(nomination.submission.nominee_language()),
     };
     email(
         &nominee.email,
-        nomination.submission.language,
+        nomination.submission.nominee_language(),
         "invitation",
         &[("{nominee_name}", nominee.name.as_str())],
         &context,
@@ -73,7 +74,7 @@ pub fn invitation_reminder_email(
     };
     email(
         &nominee.email,
-        nomination.submission.language,
+        nomination.submission.nominee_language(),
         "invitation_reminder",
         &[("{nominee_name}", nominee.name.as_str())],
         &context,
@@ -234,7 +235,7 @@ pub fn accept(
     }
     let step = Step::take(nomination, Command::AcceptInvitation, Actor::Nominee, now)?;
     let nominee = &nomination.submission.nominee;
-    let language = nomination.submission.language;
+    let language = nomination.submission.nominee_language();
     let member = Member {
         id: MemberId::new(now),
         title: TITLE.to_owned(),
@@ -515,6 +516,8 @@ impl DirectInvitationForm {
             None | Some("") => None,
             Some(raw) => Some(Region::parse(raw).map_err(|p| ("region", p))?),
         };
+        // IMI writes to the person it invites: one language for both.
+        let language = Language::parse(&self.language).map_err(|p| ("language", p))?;
         Ok(Submission {
             nominee: Nominee {
                 name: PersonName::parse(&self.name).map_err(|p| ("name", p))?,
@@ -522,6 +525,7 @@ impl DirectInvitationForm {
                 country: Country::parse(&self.country).map_err(|p| ("country", p))?,
                 region,
                 role: NomineeRole::parse(&self.role).map_err(|p| ("role", p))?,
+                language: Some(language),
             },
             nominator: Nominator {
                 name: PersonName::parse("International Mediation Institute").map_err(|p| ("name", p))?,
@@ -531,7 +535,7 @@ impl DirectInvitationForm {
             rationale: Rationale::direct(&self.reason).map_err(|p| ("reason", p))?,
             links: Links::default(),
             self_identification: None,
-            language: Language::parse(&self.language).map_err(|p| ("language", p))?,
+            language,
             // IMI invites: the card says so, naming no one.
             share_name_with_iln: false,
         })

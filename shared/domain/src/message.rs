@@ -29,6 +29,8 @@ pub struct MailLinks {
     pub base_url: PublicBaseUrl,
     pub key: LinkKey,
     pub validity: LinkValidity,
+    /// What the privacy texts in mail name.
+    pub policies: crate::pages::PolicyLinks,
 }
 
 /// Who an e-mail to a nominator goes to, and in which language.
@@ -237,6 +239,16 @@ pub enum Message {
         message_id: String,
         removal: bool,
         slack_error: String,
+    },
+    /// Tells the nominee, before the ILN discusses them, that they were
+    /// nominated and what that means for their data, with a link to object
+    /// (and, when `consent`, to agree).
+    NomineeNotice {
+        nomination_id: NominationId,
+        to: EmailAddress,
+        language: Language,
+        nominee_name: PersonName,
+        consent: bool,
     },
     /// A message posted in a channel (not a card, not a thread).
     ChannelNote {

@@ -346,6 +346,11 @@ pub struct Nominee {
     pub country: Country,
     pub region: Option<Region>,
     pub role: NomineeRole,
+    /// The language every mail and page to the nominee is in; absent on
+    /// nominations made before the form asked (see
+    /// [`Submission::nominee_language`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -375,6 +380,12 @@ pub struct Submission {
 impl Submission {
     pub fn is_self_nomination(&self) -> bool {
         self.nominator.basis == NominatorBasis::SelfNomination
+    }
+
+    /// The language the nominee reads: the one the form gave for them, else
+    /// (a nomination made before the form asked) the nomination's.
+    pub fn nominee_language(&self) -> Language {
+        self.nominee.language.unwrap_or(self.language)
     }
 }
 

@@ -7,7 +7,9 @@ use std::sync::LazyLock;
 
 use crate::i18n::Language;
 use crate::intake::{FieldErrors, NominationForm};
-use crate::nomination::{Country, Links};
+use crate::nomination::{Country, Link, Links};
+use crate::person::EmailAddress;
+use crate::retention::Retention;
 use crate::stage::Stage;
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +43,65 @@ impl PublicBaseUrl {
     }
 }
 
+/// What every privacy text names: whom to write to, IMI's Privacy Policy
+/// and Terms of Use (`ContactAddress`, `PrivacyPolicyUrl`, `TermsOfUseUrl`),
+/// and how long nominations are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyLinks {
+    pub contact: EmailAddress,
+    pub privacy_policy: Link,
+    pub terms_of_use: Link,
+    pub retention: Retention,
+}
+
+/// The items of every privacy text, in the order they are read: `/privacy`,
+/// the nominee's notice and the invitation all render this one block.
+pub const PRIVACY_ITEMS: [&str; 9] = [
+    "controller",
+    "source",
+    "legal_basis",
+    "recipients",
+    "retention",
+    "rights",
+    "objection",
+    "complaint",
+    "policies",
+];
+
+impl PolicyLinks {
+    /// Each item's heading and text in `language`, its addresses filled in.
+    pub fn privacy_items(&self, language: Language) -> Vec<(String, String)> {
+        let (days, before_days) = self.retention.days();
+        PRIVACY_ITEMS
+            .iter()
+            .map(|item| {
+                let text = language
+                    .text(&format!("privacy_items.{item}.text"))
+                    .replace("{contact}", self.contact.as_str())
+                    .replace("{privacy_policy_url}", self.privacy_policy.as_str())
+                    .replace("{terms_of_use_url}", self.terms_of_use.as_str())
+                    .replace("{days}", &days.to_string())
+                    .replace("{before_days}", &before_days.to_string());
+                (language.text(&format!("privacy_items.{item}.heading")), text)
+            })
+            .collect()
+    }
+
+    /// The block as templates read it.
+    pub(crate) fn context(&self, language: Language) -> Value {
+        let items: Vec<Value> = self
+            .privacy_items(language)
+            .into_iter()
+            .map(|(heading, text)| context! { heading, text })
+            .collect();
+        context! {
+            items,
+            privacy_policy_url => self.privacy_policy.as_str(),
+            terms_of_use_url => self.terms_of_use.as_str(),
+        }
+    }
+}
+
 const TEMPLATES: &[(&str, &str)] = &[
     ("pages/layout.html", include_str!("../templates/pages/layout.html")),
     ("emails/layout.html", include_str!("../templates/emails/layout.html")),
@@ -59,6 +120,15 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/pages/token_problem.html"),
     ),
     ("pages/privacy.html", include_str!("../templates/pages/privacy.html")),
+    ("pages/notice.html", include_str!("../templates/pages/notice.html")),
+    (
+        "emails/nominee_notice.txt",
+        include_str!("../templates/emails/nominee_notice.txt"),
+    ),
+    (
+        "emails/nominee_notice.html",
+        include_str!("../templates/emails/nominee_notice.html"),
+    ),
     ("pages/withdraw.html", include_str!("../templates/pages/withdraw.html")),
     (
         "pages/nomination_status.html",
@@ -250,6 +320,12 @@ pub fn nomination_form(
         rationale => form.rationale.clone().unwrap_or_default(),
         self_identification => form.self_identification.clone().unwrap_or_default(),
         language => form.language_or(language).code(),
+        nominee_language => form
+            .nominee_language
+            .as_deref()
+            .and_then(|raw| Language::parse(raw).ok())
+            .unwrap_or(form.language_or(language))
+            .code(),
         privacy_consent => form.privacy_consent,
         share_name_with_iln => form.share_name_with_iln,
         links => links,
@@ -441,8 +517,50 @@ pub fn invitation_problem(language: Language, problem: &str, contact_email: &str
     )
 }
 
-pub fn privacy(language: Language) -> Result<String, RenderError> {
-    render("pages/privacy.html", language, page(language, "/privacy", context! {}))
+pub fn privacy(language: Language, policies: &PolicyLinks) -> Result<String, RenderError> {
+    let privacy = policies.context(language);
+    render(
+        "pages/privacy.html",
+        language,
+        page(language, "/privacy", context! { privacy }),
+    )
+}
+
+pub const NOTICE_PATH: &str = "/nominations/notice";
+
+/// The nominee's page behind the notice's link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticePage<'a> {
+    /// Asks first (so that a mail scanner following the link does nothing):
+    /// object, or also agree when `may_agree`.
+    Ask {
+        token: &'a str,
+        may_agree: bool,
+        /// The form came back without a choice.
+        missing_answer: bool,
+    },
+    Objected,
+    Agreed,
+    Expired,
+    Closed,
+}
+
+pub fn notice(language: Language, state: NoticePage<'_>) -> Result<String, RenderError> {
+    let (path, extra) = match state {
+        NoticePage::Ask {
+            token,
+            may_agree,
+            missing_answer,
+        } => (
+            format!("{NOTICE_PATH}?token={token}"),
+            context! { state => "ask", token, may_agree, missing_answer, action => NOTICE_PATH },
+        ),
+        NoticePage::Objected => (NOTICE_PATH.to_owned(), context! { state => "objected" }),
+        NoticePage::Agreed => (NOTICE_PATH.to_owned(), context! { state => "agreed" }),
+        NoticePage::Expired => (NOTICE_PATH.to_owned(), context! { state => "expired" }),
+        NoticePage::Closed => (NOTICE_PATH.to_owned(), context! { state => "closed" }),
+    };
+    render("pages/notice.html", language, page(language, &path, extra))
 }
 
 /// The error page. It never fails: should its template not render, the
@@ -535,6 +653,67 @@ mod tests {
     use super::*;
     use crate::intake::Field;
 
+    fn policies() -> PolicyLinks {
+        PolicyLinks {
+            contact: EmailAddress::parse("privacy@example.org").unwrap(),
+            privacy_policy: Link::parse("https://imi.example.org/privacy-policy").unwrap(),
+            terms_of_use: Link::parse("https://imi.example.org/terms-of-use").unwrap(),
+            retention: Retention::default(),
+        }
+    }
+
+    /// Every item of the privacy block, in both languages, on `/privacy`,
+    /// in the nominee's notice and in the invitation.
+    #[test]
+    fn every_privacy_item_is_on_the_privacy_page_the_notice_and_the_invitation_in_both_languages() {
+        use crate::message::Message;
+        let escape = |text: &str| minijinja::HtmlEscape(text).to_string();
+        let links = crate::message::MailLinks {
+            base_url: PublicBaseUrl::parse("https://iln.example.org").unwrap(),
+            key: crate::token::LinkKey::parse("a test key that is long enough for HMAC-SHA256").unwrap(),
+            validity: crate::token::LinkValidity::default(),
+            policies: policies(),
+        };
+        for language in Language::ALL {
+            let mut nomination = crate::test_support::nomination(crate::Status::Confirmed, 3, language.other());
+            nomination.submission.nominee.language = Some(language);
+            let page = privacy(language, &links.policies).unwrap();
+            let notice = crate::nominee_notice::notice(&nomination, false)
+                .render_email(&links)
+                .unwrap()
+                .unwrap();
+            let token = Message::Invitation {
+                nomination_id: nomination.id,
+                round: 0,
+            }
+            .link(&links.key, crate::token::TokenPurpose::AnswerInvitation);
+            let invitation = crate::membership::invitation_email(&nomination, &links, &token).unwrap();
+
+            let items = links.policies.privacy_items(language);
+            assert_eq!(items.len(), PRIVACY_ITEMS.len());
+            for (heading, text) in items {
+                assert!(!text.contains('{'), "{language:?}: a placeholder left in {text}");
+                let escaped = escape(&text);
+                for (what, html) in [
+                    ("/privacy", &page),
+                    ("notice", &notice.html),
+                    ("invitation", &invitation.html),
+                ] {
+                    assert!(html.contains(&escape(&heading)), "{language:?} {what}: {heading}");
+                    assert!(html.contains(&escaped), "{language:?} {what}: {text}");
+                }
+                for (what, plain) in [("notice", &notice.text), ("invitation", &invitation.text)] {
+                    assert!(plain.contains(&text), "{language:?} {what} (text): {text}");
+                }
+            }
+            for html in [&page, &notice.html, &invitation.html] {
+                assert!(html.contains(&escape("https://imi.example.org/privacy-policy")));
+                assert!(html.contains(&escape("https://imi.example.org/terms-of-use")));
+                assert!(html.contains("privacy@example.org"));
+            }
+        }
+    }
+
     #[test]
     fn every_page_renders_in_both_languages() {
         for language in Language::ALL {
@@ -547,7 +726,27 @@ mod tests {
                 token_problem(language, TokenProblem::Unknown),
                 token_problem(language, TokenProblem::Expired),
                 token_problem(language, TokenProblem::Closed),
-                privacy(language),
+                privacy(language, &policies()),
+                notice(
+                    language,
+                    NoticePage::Ask {
+                        token: "tok",
+                        may_agree: true,
+                        missing_answer: true,
+                    },
+                ),
+                notice(
+                    language,
+                    NoticePage::Ask {
+                        token: "tok",
+                        may_agree: false,
+                        missing_answer: false,
+                    },
+                ),
+                notice(language, NoticePage::Objected),
+                notice(language, NoticePage::Agreed),
+                notice(language, NoticePage::Expired),
+                notice(language, NoticePage::Closed),
                 error(language, 404, "x"),
                 unavailable(language, Interrupted::Nomination),
                 unavailable(language, Interrupted::Page),

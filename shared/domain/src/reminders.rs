@@ -46,11 +46,18 @@ pub fn day(now: DateTime<Utc>) -> String {
     now.format("%Y-%m-%d").to_string()
 }
 
-/// Expiry by the system of an unverified nomination or an unanswered
-/// invitation; for an invitation the vetting channel is told.
+/// Expiry by the system of an unverified nomination, an unanswered
+/// invitation or a nominee's agreement not given in time; for an invitation
+/// the vetting channel is told, for an agreement its vetting card shows it.
 pub fn expire(nomination: &Nomination, now: DateTime<Utc>) -> Result<Step, Refusal> {
     let step = Step::take(nomination, Command::Expire, Actor::System, now)?;
+    let version = step.next_version();
     let messages = match nomination.status {
+        Status::AwaitingConsent => vec![Message::CardUpdate {
+            nomination_id: nomination.id,
+            channel: Channel::Vetting,
+            version,
+        }],
         Status::Invited => vec![Message::channel_note(
             nomination.id,
             Channel::Vetting,

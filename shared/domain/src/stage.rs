@@ -42,7 +42,8 @@ impl Stage {
         match status {
             Status::Submitted => Stage::Received,
             Status::Merged => Stage::Verified,
-            Status::AwaitingVetting => Stage::BeingReviewed,
+            // Waiting for the nominee's agreement is still the review, to the nominator.
+            Status::AwaitingVetting | Status::AwaitingConsent => Stage::BeingReviewed,
             Status::InDiscussion | Status::Confirmed | Status::Invited => Stage::Discussed,
             Status::Member
             | Status::Rejected
@@ -50,7 +51,8 @@ impl Stage {
             | Status::InvitationDeclined
             | Status::Expired
             | Status::Withdrawn
-            | Status::NotConfirmed => Stage::Concluded,
+            | Status::NotConfirmed
+            | Status::Objected => Stage::Concluded,
         }
     }
 

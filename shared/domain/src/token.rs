@@ -114,6 +114,9 @@ pub enum TokenPurpose {
     /// The nominator following the nomination's stage (and withdrawing it
     /// from there while it is open), for as long as the nomination is kept.
     FollowNomination,
+    /// The nominee answering the notice sent before the ILN discusses them:
+    /// objecting, or agreeing when asked.
+    AnswerNotice,
 }
 
 /// Longer than any record is kept: a century.
@@ -150,7 +153,7 @@ impl LinkValidity {
             TokenPurpose::ProvideInformation => Duration::days(14),
             TokenPurpose::AnswerInvitation => self.invitation,
             // The nomination's state decides; a year outlasts any open one.
-            TokenPurpose::WithdrawNomination => Duration::days(365),
+            TokenPurpose::WithdrawNomination | TokenPurpose::AnswerNotice => Duration::days(365),
             // The nomination's record decides: once retention or erasure
             // removes it, the link finds nothing. A member's nomination is
             // kept for good, so the token must outlive any we know of.
@@ -179,6 +182,7 @@ impl TokenPurpose {
             TokenPurpose::AnswerInvitation => "answer_invitation",
             TokenPurpose::WithdrawNomination => "withdraw_nomination",
             TokenPurpose::FollowNomination => "follow_nomination",
+            TokenPurpose::AnswerNotice => "answer_notice",
         }
     }
 
@@ -187,6 +191,11 @@ impl TokenPurpose {
     /// come in the same mail to the same person).
     pub fn withdraws(self) -> bool {
         matches!(self, TokenPurpose::WithdrawNomination | TokenPurpose::FollowNomination)
+    }
+
+    /// A link the nominee follows, whose pages are in the nominee's language.
+    pub fn is_for_nominee(self) -> bool {
+        matches!(self, TokenPurpose::AnswerInvitation | TokenPurpose::AnswerNotice)
     }
 }
 

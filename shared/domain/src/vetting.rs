@@ -146,7 +146,11 @@ pub fn decide(
             version: nomination.version,
         });
     }
-    let step = Step::take(nomination, decision.command(), decider.actor.clone(), now)?;
+    let command = match decision {
+        Decision::Approve if rules.nominee_consent => Command::ApproveSubjectToConsent,
+        decision => decision.command(),
+    };
+    let step = Step::take(nomination, command, decider.actor.clone(), now)?;
     let nomination_id = nomination.id;
     let addressee = Addressee::nominator_of(nomination);
     let version = step.next_version();
@@ -156,8 +160,14 @@ pub fn decide(
         version,
     };
     let step = match decision {
+        // The nominee is told first: the outbox posts the ILN card only once
+        // the notice is delivered; with consent asked, only once they agree.
+        Decision::Approve if rules.nominee_consent => step.sending([crate::nominee_notice::notice(nomination, true)]),
         Decision::Approve => step
-            .sending([Message::IlnCard { nomination_id }])
+            .sending([
+                crate::nominee_notice::notice(nomination, false),
+                Message::IlnCard { nomination_id },
+            ])
             .discussing(rules.open(now)),
         Decision::Reject { reason, share } => step.because(reason.as_str()).sending([Message::Rejection {
             nomination_id,
@@ -193,7 +203,7 @@ pub fn withdraw(
     // the ILN discusses, both show the discussion.
     let cards: &[Channel] = match nomination.status {
         Status::Submitted => &[],
-        Status::AwaitingVetting => &[Channel::Vetting],
+        Status::AwaitingVetting | Status::AwaitingConsent => &[Channel::Vetting],
         Status::InDiscussion => &[Channel::Iln, Channel::Vetting],
         _ => &[Channel::Iln],
     };
@@ -343,7 +353,7 @@ mod tests {
     }
 
     #[test]
-    fn approving_moves_to_discussion_and_posts_the_iln_card() {
+    fn approving_tells_the_nominee_first_then_posts_the_iln_card() {
         let nomination = nomination(Status::AwaitingVetting, 2);
         let outcome = decide(
             &nomination,
@@ -359,11 +369,39 @@ mod tests {
         )
         .unwrap();
         assert_eq!(outcome.to, Status::InDiscussion);
+        assert_eq!(outcome.messages[0], crate::nominee_notice::notice(&nomination, false));
         assert_eq!(
-            outcome.messages[0],
+            outcome.messages[1],
             Message::IlnCard {
                 nomination_id: nomination.id
             }
+        );
+    }
+
+    #[test]
+    fn with_nominee_consent_approval_asks_the_nominee_and_posts_nothing_in_the_iln_channel() {
+        let nomination = nomination(Status::AwaitingVetting, 2);
+        let outcome = decide(
+            &nomination,
+            &[],
+            Decider {
+                actor: &Actor::Vetter("v".into()),
+                email: &vetter_email(),
+            },
+            &Decision::Approve,
+            2,
+            &rules().with_nominee_consent(true),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(outcome.to, Status::AwaitingConsent);
+        assert_eq!(outcome.messages[0], crate::nominee_notice::notice(&nomination, true));
+        assert!(outcome.discussion.is_none());
+        assert!(
+            outcome
+                .messages
+                .iter()
+                .all(|m| m.route() != crate::message::Route::Card(Channel::Iln))
         );
     }
 

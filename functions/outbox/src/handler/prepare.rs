@@ -2,13 +2,16 @@
 
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::Dossier;
+use iln_adapters::dynamodb::OutboxStatus;
 use iln_adapters::slack::PostedMessage;
 use iln_domain::EmailAddress;
+use iln_domain::Status;
 use iln_domain::findings;
 use iln_domain::membership;
 use iln_domain::membership::MemberId;
 use iln_domain::membership::SentInvitation;
 use iln_domain::message::{Email, Message, Route};
+use iln_domain::nominee_notice;
 use iln_domain::reminders;
 use iln_domain::slack::{self, Channel, SlackMessage};
 use iln_domain::step::Step;
@@ -68,6 +71,24 @@ const NOMINATION_GONE: &str = "the nomination no longer exists";
 /// A card is posted by an earlier message; until it is, updates and thread
 /// notes wait.
 const CARD_NOT_POSTED: &str = "the card is not posted yet";
+const NOTICE_NOT_SENT: &str = "the nominee's notice is not sent yet";
+
+/// The nominee is told before the ILN discusses them: the ILN card waits
+/// until their notice was delivered, and is not posted at all once they
+/// objected. `None`: the card may go.
+async fn iln_card_waits(app: &App, dossier: &Dossier) -> Result<Option<Preparation>, Retry> {
+    let nomination = &dossier.nomination;
+    if nomination.status == Status::Objected {
+        return Ok(Some(Preparation::Moot("the nominee objected")));
+    }
+    let notice = nominee_notice::notice(nomination, false).id();
+    let delivered = app
+        .table
+        .outbox_message(&notice)
+        .await?
+        .is_some_and(|message| message.status == OutboxStatus::Delivered);
+    Ok((!delivered).then_some(Preparation::NotYet(NOTICE_NOT_SENT)))
+}
 
 /// Renders `message`, or says why it will not be sent.
 pub(super) async fn prepare(app: &App, message: &Message, now: DateTime<Utc>) -> Result<Preparation, Retry> {
@@ -86,6 +107,11 @@ pub(super) async fn prepare(app: &App, message: &Message, now: DateTime<Utc>) ->
             let Some(dossier) = dossier_of(app, message).await? else {
                 return Ok(Moot(NOMINATION_GONE));
             };
+            if channel == Channel::Iln {
+                if let Some(waiting) = iln_card_waits(app, &dossier).await? {
+                    return Ok(waiting);
+                }
+            }
             let findings = findings_of(app, &dossier).await?;
             let context = app.card_context(channel);
             let card = match channel {
@@ -99,6 +125,10 @@ pub(super) async fn prepare(app: &App, message: &Message, now: DateTime<Utc>) ->
                 return Ok(Moot(NOMINATION_GONE));
             };
             let Some(card) = dossier.card(channel).cloned() else {
+                // An objection before the ILN card went out: it never will.
+                if dossier.nomination.status == Status::Objected {
+                    return Ok(Moot("the card was never posted"));
+                }
                 return Ok(NotYet(CARD_NOT_POSTED));
             };
             let findings = findings_of(app, &dossier).await?;

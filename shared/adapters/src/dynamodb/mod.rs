@@ -43,27 +43,21 @@ pub struct NominationTable {
     client: Client,
     name: String,
     /// How long a closed nomination is kept before TTL removes it.
-    retention: chrono::Duration,
+    retention: iln_domain::retention::Retention,
 }
-
-/// Closed nominations are kept a year unless configured otherwise.
-const DEFAULT_RETENTION_DAYS: i64 = 365;
 
 impl NominationTable {
     pub fn new(client: Client, name: impl Into<String>) -> Self {
         Self {
             client,
             name: name.into(),
-            retention: chrono::Duration::days(DEFAULT_RETENTION_DAYS),
+            retention: iln_domain::retention::Retention::default(),
         }
     }
 
-    /// Keeps closed nominations `days` before TTL removes them.
-    pub fn with_retention_days(self, days: i64) -> Self {
-        Self {
-            retention: chrono::Duration::days(days),
-            ..self
-        }
+    /// Keeps closed nominations as `retention` says before TTL removes them.
+    pub fn with_retention(self, retention: iln_domain::retention::Retention) -> Self {
+        Self { retention, ..self }
     }
 
     pub fn name(&self) -> &str {

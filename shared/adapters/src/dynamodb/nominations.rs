@@ -418,10 +418,10 @@ impl NominationTable {
             set.push("last_move = :last_move");
             update = update.expression_attribute_values(":last_move", attribute(&last_move)?);
         }
-        if step.to.is_closed() {
-            // Kept for the retention period, then removed by TTL.
+        if let Some(expires) = self.retention.expires_at(step.nomination.status, step.to, step.at) {
+            // Kept for the retention period its closing earns, then removed by TTL.
             set.push("expires_at = :expires");
-            let expires = (step.at + self.retention).timestamp();
+            let expires = expires.timestamp();
             update = update.expression_attribute_values(":expires", AttributeValue::N(expires.to_string()));
         }
         if let Some(invitation) = &step.invitation {

@@ -383,7 +383,7 @@ impl NominationTable {
                         erased_at: now,
                         vetting_card: record.vetting_card.clone(),
                         iln_card: record.iln_card.clone(),
-                        expires_at: (now + self.retention).timestamp(),
+                        expires_at: (now + self.retention.longest()).timestamp(),
                     },
                     record.version,
                 )?,

@@ -76,6 +76,23 @@ impl Message {
                 file,
                 ..
             } => minijinja::context! { reference => nomination_id.to_string(), reason => reason, file => file },
+            Message::NomineeNotice {
+                nomination_id,
+                nominee_name,
+                consent,
+                language,
+                ..
+            } => {
+                let token = self.link(key, TokenPurpose::AnswerNotice);
+                minijinja::context! {
+                    reference => nomination_id.to_string(),
+                    nominee_name => nominee_name.as_str(),
+                    consent => consent,
+                    notice_url => base_url.link(pages::NOTICE_PATH, &[("token", token.as_str()), ("lang", language.code())]),
+                    valid_hours => crate::nominee_notice::CONSENT_WINDOW.num_hours(),
+                    privacy => links.policies.context(*language),
+                }
+            }
             Message::VettingDigest { date, references, .. } => {
                 let references: Vec<String> = references.iter().map(ToString::to_string).collect();
                 minijinja::context! { date => date, references => references }
@@ -277,6 +294,7 @@ mod tests {
             ("nomination_referral", "iac@example.org", Language::En),
             ("process_concluded", "lucia@example.org", Language::Es),
             ("vetting_digest", "vetters@example.org", Language::En),
+            ("nominee_notice", "amara@example.org", Language::En),
         ];
         let mut mailed = Vec::new();
 

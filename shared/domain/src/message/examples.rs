@@ -18,6 +18,12 @@ pub(super) fn links() -> MailLinks {
         base_url: PublicBaseUrl::parse("https://iln.example.org").unwrap(),
         key: LinkKey::parse("a test key that is long enough for HMAC-SHA256").unwrap(),
         validity: crate::token::LinkValidity::default(),
+        policies: crate::pages::PolicyLinks {
+            contact: address("privacy@example.org"),
+            privacy_policy: crate::nomination::Link::parse("https://imi.example.org/privacy-policy").unwrap(),
+            terms_of_use: crate::nomination::Link::parse("https://imi.example.org/terms-of-use").unwrap(),
+            retention: crate::retention::Retention::default(),
+        },
     }
 }
 
@@ -198,6 +204,14 @@ pub(super) fn one_of_each_kind() -> Vec<Message> {
             key: "welcome".into(),
             // As stored before notes were data: its text is posted as it is.
             note: None,
+        },
+        // Amara reads English, though Lucía nominated her in Spanish.
+        Message::NomineeNotice {
+            nomination_id,
+            to: address("amara@example.org"),
+            language: Language::En,
+            nominee_name: name("Amara Okafor"),
+            consent: false,
         },
     ]
 }

@@ -365,6 +365,18 @@ impl Message {
             )
             .and("iln_channel")
             .and(message_id)),
+            Message::NomineeNotice {
+                nomination_id,
+                to,
+                language,
+                ..
+            } => Spec::mail(
+                "nominee_notice",
+                Some(*nomination_id),
+                Reader::Nominee,
+                Mail::to(to, *language),
+            )
+            .with_links(&[TokenPurpose::AnswerNotice]),
             Message::ChannelNote {
                 nomination_id,
                 channel,

@@ -26,6 +26,8 @@ pub enum SlackNote {
         member: String,
         referred_to_iac: bool,
     },
+    /// In the vetting channel: the nominee objected; nothing more about them.
+    NomineeObjected,
     /// In the ILN card's thread: how long it has waited and how far it got.
     DiscussionReminder {
         waiting_days: i64,
@@ -42,6 +44,7 @@ impl SlackNote {
             SlackNote::InvitationExpired => {
                 language.slack_text("notes.invitation_expired", &[("reference", &reference)])
             }
+            SlackNote::NomineeObjected => language.slack_text("notes.nominee_objected", &[("reference", &reference)]),
             SlackNote::InvitationDeclined => {
                 language.slack_text("notes.invitation_declined", &[("reference", &reference)])
             }

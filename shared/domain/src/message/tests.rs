@@ -5,7 +5,7 @@ use super::*;
 fn the_examples_cover_every_kind() {
     let kinds: std::collections::BTreeSet<_> = one_of_each_kind().iter().map(Message::kind).collect();
 
-    assert_eq!(kinds.len(), 26, "{kinds:?}");
+    assert_eq!(kinds.len(), 27, "{kinds:?}");
 }
 
 /// What each kind is: its id, kind, route, reader and links, as the outbox
@@ -203,6 +203,13 @@ fn each_kind_has_its_id_route_reader_and_links() {
             Reader::Staff,
             &[],
         ),
+        (
+            format!("{REFERENCE}.nominee_notice"),
+            "nominee_notice",
+            Route::Email,
+            Reader::Nominee,
+            &[TokenPurpose::AnswerNotice],
+        ),
     ];
 
     let actual: Vec<(String, &str, Route, Reader, &[TokenPurpose])> = one_of_each_kind()
@@ -371,7 +378,8 @@ fn a_message_caused_again_has_the_same_id_and_another_one_has_another() {
                 | Message::IacReferral { nomination_id, .. }
                 | Message::ProcessConcluded { nomination_id, .. }
                 | Message::IlnChannelInvite { nomination_id, .. }
-                | Message::IlnChannelRemoval { nomination_id, .. } => *nomination_id = other_nomination,
+                | Message::IlnChannelRemoval { nomination_id, .. }
+                | Message::NomineeNotice { nomination_id, .. } => *nomination_id = other_nomination,
                 Message::NominationReferral { at, .. } => *at += chrono::Duration::seconds(1),
                 Message::InformationRequest { request, .. } | Message::InformationAdded { request, .. } => {
                     *request += 1
