@@ -314,6 +314,18 @@ async fn withdraw(
     Ok(json(StatusCode::OK, &json!({ "id": step.id(), "status": step.to })))
 }
 
+/// A JSON body of at most `limit` bytes, as the staff API's small requests
+/// send it.
+fn small_json<T: serde::de::DeserializeOwned>(request: &Request, what: &str, limit: usize) -> Result<T, ApiFailure> {
+    if media_type(request).as_deref() != Some("application/json") {
+        return Err(ApiFailure::UnsupportedMediaType("application/json"));
+    }
+    if request.body().len() > limit {
+        return Err(ApiFailure::TooLarge(limit));
+    }
+    json_body(request, what)
+}
+
 /// Vetters and admins correct the nominee before the invitation is sent.
 #[tracing::instrument(skip_all, fields(nomination_id = %id))]
 async fn correct(
@@ -323,13 +335,7 @@ async fn correct(
     id: NominationId,
     now: DateTime<Utc>,
 ) -> Result<Response<Body>, ApiFailure> {
-    if media_type(request).as_deref() != Some("application/json") {
-        return Err(ApiFailure::UnsupportedMediaType("application/json"));
-    }
-    if request.body().len() > MAX_CORRECTION_BYTES {
-        return Err(ApiFailure::TooLarge(MAX_CORRECTION_BYTES));
-    }
-    let form: CorrectionForm = json_body(request, "correction")?;
+    let form: CorrectionForm = small_json(request, "correction", MAX_CORRECTION_BYTES)?;
     let (correction, reason) = form.parse().map_err(|(field, problem)| ApiFailure::Invalid {
         field,
         message: problem.message(Language::En),

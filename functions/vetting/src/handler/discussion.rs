@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::{Commit, retry_on_conflict};
-use iln_adapters::http::{ApiFailure, json, json_body, media_type, path_parameter};
+use iln_adapters::http::{ApiFailure, json, path_parameter};
 use iln_domain::audit::Actor;
 use iln_domain::discussion::{self, DiscussionRefused, IacDecision};
 use iln_domain::staff::{Staff, StaffRole};
@@ -17,7 +17,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{App, MAX_DECISION_BYTES, NOT_FOUND, admins_only, conflict, load};
+use super::{App, MAX_DECISION_BYTES, NOT_FOUND, admins_only, conflict, load, small_json};
 
 /// Lost races to concurrent confirmations before the answer is 503.
 const ATTEMPTS: u32 = 5;
@@ -46,16 +46,6 @@ fn text(field: &'static str, raw: &str) -> Result<Reason, ApiFailure> {
         field,
         message: problem.message(Language::En),
     })
-}
-
-fn small_json<T: serde::de::DeserializeOwned>(request: &Request, what: &str) -> Result<T, ApiFailure> {
-    if media_type(request).as_deref() != Some("application/json") {
-        return Err(ApiFailure::UnsupportedMediaType("application/json"));
-    }
-    if request.body().len() > MAX_DECISION_BYTES {
-        return Err(ApiFailure::TooLarge(MAX_DECISION_BYTES));
-    }
-    json_body(request, what)
 }
 
 /// Reads the nomination, lets `decide` take the step and commits it,
@@ -92,7 +82,7 @@ pub(super) async fn resolve_concern(
     now: DateTime<Utc>,
 ) -> Result<Response<Body>, ApiFailure> {
     let concern = path_parameter(request, "concern").ok_or(ApiFailure::NotFound(NOT_FOUND))?;
-    let form: NoteForm = small_json(request, "resolution")?;
+    let form: NoteForm = small_json(request, "resolution", MAX_DECISION_BYTES)?;
     let note = text("note", &form.note)?;
     let vetter = Actor::Vetter(staff.subject.clone());
     take(app, id, |nomination| {
@@ -109,7 +99,7 @@ pub(super) async fn refer_to_iac(
     id: NominationId,
     now: DateTime<Utc>,
 ) -> Result<Response<Body>, ApiFailure> {
-    let form: ReferralForm = small_json(request, "referral")?;
+    let form: ReferralForm = small_json(request, "referral", MAX_DECISION_BYTES)?;
     let reason = text("reason", &form.reason)?;
     let actor = match staff.require(StaffRole::Admin) {
         Ok(()) => Actor::Admin(staff.subject.clone()),
@@ -130,7 +120,7 @@ pub(super) async fn record_iac_outcome(
     now: DateTime<Utc>,
 ) -> Result<Response<Body>, ApiFailure> {
     staff.require(StaffRole::Admin).map_err(admins_only)?;
-    let form: OutcomeForm = small_json(request, "outcome")?;
+    let form: OutcomeForm = small_json(request, "outcome", MAX_DECISION_BYTES)?;
     let decision = match form.decision.trim() {
         "proceed" => IacDecision::Proceed,
         "do_not_proceed" => IacDecision::DoNotProceed,
