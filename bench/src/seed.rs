@@ -216,6 +216,7 @@ async fn write_nomination(
                     at: plan.at,
                 },
                 derecognition: None,
+                resigned_at: None,
             };
             Some(
                 Step::take(&stored, Command::AcceptInvitation, Actor::Nominee, plan.at)?

@@ -20,6 +20,7 @@ mod intake;
 mod invalid_requests;
 mod invitations;
 mod mail_events;
+mod member_page;
 mod nominee;
 mod outbox;
 mod people;

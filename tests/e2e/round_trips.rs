@@ -29,12 +29,17 @@ fn pinned(case: RouteCase) -> usize {
         RouteCase::SlackConfirm => 4,
         RouteCase::InvitationPage => 2,
         RouteCase::Accept => 3,
-        RouteCase::Members => 2,
+        // One Query per status (active, derecognised, resigned), in parallel.
+        RouteCase::Members => 3,
         RouteCase::Export => 5,
         RouteCase::Erase => 9,
         // The link's token, then the nomination; the objection's one write.
         RouteCase::NoticePage => 2,
         RouteCase::Object => 3,
+        // The pointer under the address, the member, the mail's one write.
+        RouteCase::MemberSignIn => 3,
+        // The session, then its member.
+        RouteCase::MemberPage => 2,
     }
 }
 

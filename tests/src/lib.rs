@@ -402,6 +402,28 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// A form a page posts to `path` at `now`, with the cookie the browser
+    /// holds for the site, if any.
+    pub async fn post_page_form(
+        &self,
+        now: DateTime<Utc>,
+        path: &str,
+        cookie: Option<&str>,
+        pairs: &[(&str, &str)],
+    ) -> TestResponse {
+        let mut headers = vec![("content-type", FORM)];
+        headers.extend(cookie.map(|cookie| ("cookie", cookie)));
+        self.request_at(now, "POST", path, &headers, form_body(pairs).as_bytes())
+            .await
+    }
+
+    /// A page opened at `now` with the browser's cookie for the site.
+    pub async fn get_with_cookie(&self, now: DateTime<Utc>, path: &str, cookie: &str) -> TestResponse {
+        self.request_at(now, "GET", path, &[("cookie", cookie)], b"").await
+    }
+}
+
 /// A handler's response as a test reads it.
 fn into_test_response(response: lambda_http::Response<lambda_http::Body>) -> TestResponse {
     let (parts, body) = response.into_parts();

@@ -90,6 +90,40 @@ impl TestApp {
         }
     }
 
+    /// `member` asks for a sign-in link, and follows it: the browser's
+    /// cookie for the site, `name=value`.
+    pub async fn signed_in_as(&self, member: &Member) -> String {
+        let asked = self
+            .post_page_form(
+                self.now,
+                "/members/sign-in",
+                None,
+                &[("email", &member.email), ("lang", "en")],
+            )
+            .await;
+        assert_eq!(asked.status, 200, "{}", asked.body);
+        self.deliver_outbox().await;
+        let link = self
+            .mails_to(&member.email)
+            .await
+            .iter()
+            .rev()
+            .find(|mail| mail.text.contains("/members/session"))
+            .expect("a sign-in mail")
+            .link_to("/members/session");
+        let token = link
+            .split_once("token=")
+            .and_then(|(_, rest)| rest.split('&').next())
+            .expect("a token")
+            .to_owned();
+        let opened = self
+            .post_page_form(self.now, "/members/session", None, &[("token", &token), ("lang", "en")])
+            .await;
+        assert_eq!(opened.status, 303, "{}", opened.body);
+        let set_cookie = opened.headers["set-cookie"].to_str().expect("a cookie");
+        set_cookie.split(';').next().expect("name=value").to_owned()
+    }
+
     /// An admin derecognises `member` for `reason`.
     pub async fn derecognize(&self, member: &Member, reason: &str) -> crate::TestResponse {
         let path = format!("/admin/members/{}/derecognize", member.id);

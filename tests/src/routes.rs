@@ -31,6 +31,8 @@ pub enum RouteCase {
     Erase,
     NoticePage,
     Object,
+    MemberSignIn,
+    MemberPage,
 }
 
 /// A request ready to send, and the status it is expected to get.
@@ -69,6 +71,8 @@ impl RouteCase {
         RouteCase::Erase,
         RouteCase::NoticePage,
         RouteCase::Object,
+        RouteCase::MemberSignIn,
+        RouteCase::MemberPage,
     ];
 
     /// The route as template.yaml keys it, and what the request does there.
@@ -93,6 +97,8 @@ impl RouteCase {
             RouteCase::Erase => "POST /admin/people/erase",
             RouteCase::NoticePage => "GET /nominations/notice",
             RouteCase::Object => "POST /nominations/notice (object)",
+            RouteCase::MemberSignIn => "POST /members/sign-in (a member's address)",
+            RouteCase::MemberPage => "GET /members/me (signed in)",
         }
     }
 
@@ -113,6 +119,8 @@ impl RouteCase {
                 | RouteCase::Erase
                 | RouteCase::NoticePage
                 | RouteCase::Object
+                | RouteCase::MemberSignIn
+                | RouteCase::MemberPage
         )
     }
 }
@@ -142,6 +150,11 @@ fn owned(headers: &[(&str, &str)]) -> Vec<(String, String)> {
 
 fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
     crate::form_body(pairs).into_bytes()
+}
+
+/// A Slack user id no other call uses: each prepared member is someone new.
+fn slack_id() -> String {
+    format!("U{}", ulid::Ulid::new().to_string().to_uppercase())
 }
 
 /// A distinct /24 for each call: the form counts submissions per network.
@@ -309,6 +322,27 @@ impl TestApp {
                     format!("{}/accept", invited.link),
                     owned(&[("content-type", "application/x-www-form-urlencoded")]),
                     form(&[("terms_version", TERMS_VERSION)]),
+                    200,
+                )
+            }
+            RouteCase::MemberSignIn => {
+                let member = self.member(&slack_id()).await;
+                plain(
+                    "POST",
+                    "/members/sign-in".to_owned(),
+                    owned(&[("content-type", "application/x-www-form-urlencoded")]),
+                    form(&[("email", &member.email), ("lang", "en")]),
+                    200,
+                )
+            }
+            RouteCase::MemberPage => {
+                let member = self.member(&slack_id()).await;
+                let cookie = self.signed_in_as(&member).await;
+                plain(
+                    "GET",
+                    "/members/me".to_owned(),
+                    owned(&[("cookie", &cookie)]),
+                    Vec::new(),
                     200,
                 )
             }

@@ -16,6 +16,7 @@ use crate::outbox_admin;
 
 mod answer;
 mod direct;
+mod member_pages;
 mod members;
 mod people;
 mod staff;
@@ -36,6 +37,15 @@ enum Route {
     InvitationPage,
     Accept,
     Decline,
+    SignInPage,
+    RequestSignIn,
+    ConfirmSignIn,
+    SignIn,
+    MemberPage,
+    ChooseLanguage,
+    ResignationPage,
+    Resign,
+    SignOut,
     InviteDirectly,
     Resend,
     Revoke,
@@ -53,11 +63,56 @@ enum Route {
     RemoveVetter,
 }
 
+impl Route {
+    /// Whether a nominee or a member reads the answer, a page in their
+    /// language; staff read JSON.
+    fn read_by_a_person(self) -> bool {
+        match self {
+            Route::InvitationPage
+            | Route::Accept
+            | Route::Decline
+            | Route::SignInPage
+            | Route::RequestSignIn
+            | Route::ConfirmSignIn
+            | Route::SignIn
+            | Route::MemberPage
+            | Route::ChooseLanguage
+            | Route::ResignationPage
+            | Route::Resign
+            | Route::SignOut => true,
+            Route::InviteDirectly
+            | Route::Resend
+            | Route::Revoke
+            | Route::CorrectAddress
+            | Route::Members
+            | Route::Member
+            | Route::Derecognize
+            | Route::ExportPerson
+            | Route::ErasePerson
+            | Route::Outbox
+            | Route::RetryMessage
+            | Route::CancelMessage
+            | Route::Vetters
+            | Route::AddVetter
+            | Route::RemoveVetter => false,
+        }
+    }
+}
+
 /// The routes template.yaml gives this function.
 const ROUTES: &[(&str, Route)] = &[
     ("GET /invitations/{token}", Route::InvitationPage),
     ("POST /invitations/{token}/accept", Route::Accept),
     ("POST /invitations/{token}/decline", Route::Decline),
+    ("GET /members/sign-in", Route::SignInPage),
+    ("POST /members/sign-in", Route::RequestSignIn),
+    ("GET /members/session", Route::ConfirmSignIn),
+    ("POST /members/session", Route::SignIn),
+    ("GET /members/me", Route::MemberPage),
+    ("POST /members/me", Route::ChooseLanguage),
+    ("GET /members/me/resign", Route::ResignationPage),
+    ("POST /members/me/resign", Route::Resign),
+    ("POST /members/sign-out", Route::SignOut),
     ("POST /admin/invitations", Route::InviteDirectly),
     ("POST /admin/invitations/{id}/resend", Route::Resend),
     ("POST /admin/invitations/{id}/revoke", Route::Revoke),
@@ -87,6 +142,15 @@ pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response
         Route::InvitationPage => answer::invitation_page(app, &request, now).await,
         Route::Accept => answer::answer(app, &request, answer::Answer::Accept, now).await,
         Route::Decline => answer::answer(app, &request, answer::Answer::Decline, now).await,
+        Route::SignInPage => member_pages::sign_in_page(&request).await,
+        Route::RequestSignIn => member_pages::request_sign_in(app, &request, now).await,
+        Route::ConfirmSignIn => member_pages::confirm_sign_in(app, &request, now).await,
+        Route::SignIn => member_pages::sign_in(app, &request, now).await,
+        Route::MemberPage => member_pages::member_page(app, &request, now).await,
+        Route::ChooseLanguage => member_pages::choose_language(app, &request, now).await,
+        Route::ResignationPage => member_pages::resignation_page(app, &request, now).await,
+        Route::Resign => member_pages::resign(app, &request, now).await,
+        Route::SignOut => member_pages::sign_out(app, &request, now).await,
         Route::InviteDirectly => direct::invite_directly(app, &request, now).await,
         Route::Resend => direct::resend(app, &request, now).await,
         Route::Revoke => direct::revoke(app, &request, now).await,
@@ -103,22 +167,21 @@ pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response
         Route::AddVetter => staff::change(app, &request, ListChange::Add, now).await,
         Route::RemoveVetter => staff::change(app, &request, ListChange::Remove, now).await,
     };
-    let nominee_reads = matches!(route, Route::InvitationPage | Route::Accept | Route::Decline);
     match result {
         Ok(response) => response,
-        // The nominee reads a page in their language; admins read JSON.
-        Err(ApiFailure::Unavailable(cause)) if nominee_reads => {
+        // A nominee or member reads a page in their language; admins read JSON.
+        Err(ApiFailure::Unavailable(cause)) if route.read_by_a_person() => {
             log_unavailable(&cause);
-            nominee_unavailable(&request)
+            person_unavailable(&request)
         }
         Err(failure) => failure.respond(&request),
     }
 }
 
-/// The nominee's page when the table did not answer. Without the table the
-/// invitation's language is unknown: the link's `?lang=` or the browser's
+/// The nominee's or member's page when the table did not answer. Without
+/// the table their language is unknown: the link's `?lang=` or the browser's
 /// choice stands in.
-fn nominee_unavailable(request: &Request) -> Response<Body> {
+fn person_unavailable(request: &Request) -> Response<Body> {
     let language = Language::negotiate(
         request.query_string_parameters().first("lang"),
         request

@@ -7,6 +7,7 @@ pub mod dynamodb;
 pub mod http;
 pub mod links;
 pub mod metrics;
+pub mod random;
 pub mod secrets;
 pub mod ses;
 pub mod slack;

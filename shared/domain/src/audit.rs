@@ -17,6 +17,8 @@ pub enum Actor {
     Vetter(String),
     Confirmer(String),
     Admin(String),
+    /// A member on their own page, by member id.
+    Member(String),
     System,
 }
 
@@ -44,6 +46,10 @@ pub enum Happening {
     },
     /// A member derecognised by an administrator; the reason says why.
     Derecognized,
+    /// The member resigned from the ILN on their own page.
+    Resigned,
+    /// The member chose the language IMI writes to them in.
+    MemberLanguageChanged,
     /// An administrator invited the person directly; the reason says why.
     InvitedDirectly,
     /// An administrator asked for the invitation to be sent again.
@@ -165,6 +171,16 @@ impl AuditEvent {
             at,
             actor,
             happening: Happening::Derecognized,
+            reason: None,
+        }
+    }
+
+    /// Something a member did on their own page.
+    pub fn by_member(at: DateTime<Utc>, member: &str, happening: Happening) -> Self {
+        Self {
+            at,
+            actor: Actor::Member(member.to_owned()),
+            happening,
             reason: None,
         }
     }

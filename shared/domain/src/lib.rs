@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod intake;
 pub mod lifecycle;
 pub mod limits;
+pub mod member_access;
 pub mod membership;
 pub mod message;
 pub mod nomination;

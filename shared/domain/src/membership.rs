@@ -125,6 +125,8 @@ impl fmt::Display for MemberId {
 pub enum MemberStatus {
     Active,
     Derecognized,
+    /// Left the ILN of their own choice.
+    Resigned,
 }
 
 impl MemberStatus {
@@ -132,6 +134,7 @@ impl MemberStatus {
         match self {
             Self::Active => "active",
             Self::Derecognized => "derecognized",
+            Self::Resigned => "resigned",
         }
     }
 
@@ -139,6 +142,7 @@ impl MemberStatus {
         match raw {
             "active" => Some(Self::Active),
             "derecognized" => Some(Self::Derecognized),
+            "resigned" => Some(Self::Resigned),
             _ => None,
         }
     }
@@ -174,6 +178,15 @@ pub struct Member {
     pub nomination_id: Option<NominationId>,
     pub consent: Consent,
     pub derecognition: Option<Derecognition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resigned_at: Option<DateTime<Utc>>,
+}
+
+impl Member {
+    /// The language IMI writes to the member in: the first they chose.
+    pub fn language(&self) -> Language {
+        self.languages.first().copied().unwrap_or_default()
+    }
 }
 
 /// Where an invitation link stands.
@@ -253,6 +266,7 @@ pub fn accept(
             at: now,
         },
         derecognition: None,
+        resigned_at: None,
     };
     let welcome = Message::Welcome {
         nomination_id: nomination.id,
@@ -417,9 +431,22 @@ pub fn iln_channel_refused(
     Some((note, member_id, audit))
 }
 
+/// A member no longer active (derecognised or resigned) is changed no more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the member is already derecognised")]
-pub struct AlreadyDerecognized;
+#[error("the member is {} already", .0.code())]
+pub struct NoLongerActive(pub MemberStatus);
+
+impl Member {
+    /// The member's nomination (whose id keys every message about them),
+    /// while they are active.
+    pub(crate) fn active_nomination(&self) -> Result<NominationId, NoLongerActive> {
+        match (self.status, self.nomination_id) {
+            (MemberStatus::Active, Some(id)) => Ok(id),
+            (MemberStatus::Active, None) => Err(NoLongerActive(MemberStatus::Active)),
+            (status, _) => Err(NoLongerActive(status)),
+        }
+    }
+}
 
 /// What derecognising a member does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -438,13 +465,9 @@ pub fn derecognize(
     refer_to_iac: bool,
     iac: &EmailAddress,
     now: DateTime<Utc>,
-) -> Result<Derecognized, AlreadyDerecognized> {
-    if member.status == MemberStatus::Derecognized {
-        return Err(AlreadyDerecognized);
-    }
-    // Members come from nominations, whose id keys every message.
-    let nomination_id = member.nomination_id.ok_or(AlreadyDerecognized)?;
-    let language = member.languages.first().copied().unwrap_or_default();
+) -> Result<Derecognized, NoLongerActive> {
+    let nomination_id = member.active_nomination()?;
+    let language = member.language();
     let mut messages = vec![
         Message::Derecognition {
             nomination_id,
@@ -487,6 +510,58 @@ pub fn derecognize(
         audit,
         messages,
     })
+}
+
+/// What a member's resignation does: recorded on the member with its audit
+/// event; the vetting channel is told and the member leaves the ILN channel,
+/// as on derecognition, but nothing is sent to IAC or said of a reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resigned {
+    pub at: DateTime<Utc>,
+    pub audit: AuditEvent,
+    pub messages: Vec<Message>,
+}
+
+/// `member` resigns from the ILN on their own page.
+pub fn resign(member: &Member, now: DateTime<Utc>) -> Result<Resigned, NoLongerActive> {
+    let nomination_id = member.active_nomination()?;
+    let messages = vec![
+        Message::channel_note(
+            nomination_id,
+            Channel::Vetting,
+            "resigned",
+            SlackNote::Resigned {
+                member: member.id.to_string(),
+            },
+        ),
+        Message::IlnChannelRemoval {
+            nomination_id,
+            member_id: member.id,
+            to: member.email.clone(),
+        },
+    ];
+    Ok(Resigned {
+        at: now,
+        audit: AuditEvent::by_member(now, &member.id.to_string(), Happening::Resigned),
+        messages,
+    })
+}
+
+/// The member's languages with `language` first (the one IMI writes in),
+/// and its audit event; `None` when it is first already.
+pub fn choose_language(
+    member: &Member,
+    language: Language,
+    now: DateTime<Utc>,
+) -> Result<Option<(Vec<Language>, AuditEvent)>, NoLongerActive> {
+    member.active_nomination()?;
+    if member.language() == language && !member.languages.is_empty() {
+        return Ok(None);
+    }
+    let mut languages = vec![language];
+    languages.extend(member.languages.iter().copied().filter(|other| *other != language));
+    let audit = AuditEvent::by_member(now, &member.id.to_string(), Happening::MemberLanguageChanged);
+    Ok(Some((languages, audit)))
 }
 
 /// A direct invitation as an administrator sends it (IMI Board Emeriti,

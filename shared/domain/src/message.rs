@@ -139,6 +139,16 @@ pub enum Message {
         member_name: PersonName,
         slack_join_url: String,
     },
+    /// A member's sign-in link to their own page. One per member per
+    /// `member_access::SIGN_IN_WINDOW` (`window` numbers it): asking again
+    /// within it sends nothing more.
+    MemberSignIn {
+        nomination_id: NominationId,
+        member_id: MemberId,
+        to: EmailAddress,
+        language: Language,
+        window: u64,
+    },
     /// Tells a member they are derecognised.
     Derecognition {
         nomination_id: NominationId,
@@ -344,6 +354,14 @@ impl Message {
     /// The nomination the message is about; `None` for a digest of many.
     pub fn nomination_id(&self) -> Option<NominationId> {
         self.spec().nomination_id
+    }
+
+    /// The member whose links the message carries: their tokens name them.
+    pub fn member_id(&self) -> Option<MemberId> {
+        match self {
+            Message::MemberSignIn { member_id, .. } => Some(*member_id),
+            _ => None,
+        }
     }
 
     pub fn kind(&self) -> &'static str {

@@ -121,6 +121,15 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("pages/privacy.html", include_str!("../templates/pages/privacy.html")),
     ("pages/notice.html", include_str!("../templates/pages/notice.html")),
+    ("pages/members.html", include_str!("../templates/pages/members.html")),
+    (
+        "emails/member_sign_in.txt",
+        include_str!("../templates/emails/member_sign_in.txt"),
+    ),
+    (
+        "emails/member_sign_in.html",
+        include_str!("../templates/emails/member_sign_in.html"),
+    ),
     (
         "emails/nominee_notice.txt",
         include_str!("../templates/emails/nominee_notice.txt"),
@@ -561,6 +570,99 @@ pub fn notice(language: Language, state: NoticePage<'_>) -> Result<String, Rende
         NoticePage::Closed => (NOTICE_PATH.to_owned(), context! { state => "closed" }),
     };
     render("pages/notice.html", language, page(language, &path, extra))
+}
+
+/// The pages of a member's own corner, each in the reader's language.
+#[derive(Debug, Clone, Copy)]
+pub enum MemberPage<'a> {
+    /// The address form; `entered` comes back with `invalid` when refused.
+    SignIn {
+        entered: &'a str,
+        invalid: bool,
+    },
+    /// The same answer whether or not the address is a member's.
+    LinkSent,
+    /// Behind the mailed link: a button, so that a mail scanner following
+    /// the link spends nothing.
+    ConfirmSignIn {
+        token: &'a str,
+    },
+    LinkRefused(crate::member_access::LinkProblem),
+    SignedOut,
+    Record {
+        member: &'a crate::membership::Member,
+        form_token: &'a str,
+        contact: &'a str,
+        saved: bool,
+        stale_form: bool,
+    },
+    ConfirmResignation {
+        form_token: &'a str,
+    },
+    Resigned,
+}
+
+pub fn member_page(language: Language, shown: MemberPage<'_>) -> Result<String, RenderError> {
+    use crate::member_access::{LinkProblem, PAGE_PATH, RESIGN_PATH, SESSION_PATH, SIGN_IN_PATH, SIGN_OUT_PATH};
+    let (path, extra) = match shown {
+        MemberPage::SignIn { entered, invalid } => (
+            SIGN_IN_PATH,
+            context! { state => "sign_in", email => entered, email_invalid => invalid },
+        ),
+        MemberPage::LinkSent => (SIGN_IN_PATH, context! { state => "sent" }),
+        MemberPage::ConfirmSignIn { token } => (SESSION_PATH, context! { state => "session", token }),
+        MemberPage::LinkRefused(problem) => {
+            let state = match problem {
+                LinkProblem::Unknown => "link_unknown",
+                LinkProblem::Used => "link_used",
+                LinkProblem::Expired => "link_expired",
+            };
+            (SIGN_IN_PATH, context! { state })
+        }
+        MemberPage::SignedOut => (SIGN_IN_PATH, context! { state => "signed_out" }),
+        MemberPage::Record {
+            member,
+            form_token,
+            contact,
+            saved,
+            stale_form,
+        } => (
+            PAGE_PATH,
+            context! {
+                state => "page",
+                csrf => form_token,
+                contact,
+                saved,
+                stale => stale_form,
+                member => context! {
+                    name => member.name.as_str(),
+                    title => member.title.as_str(),
+                    country => member.country.name(),
+                    role => member.role.code(),
+                    since => member.since.format("%Y-%m-%d").to_string(),
+                    email => member.email.as_str(),
+                    status => member.status.code(),
+                    language => member.language().code(),
+                },
+            },
+        ),
+        MemberPage::ConfirmResignation { form_token } => {
+            (RESIGN_PATH, context! { state => "resign", csrf => form_token })
+        }
+        MemberPage::Resigned => (PAGE_PATH, context! { state => "resigned" }),
+    };
+    let paths = context! {
+        sign_in_path => SIGN_IN_PATH,
+        session_path => SESSION_PATH,
+        page_path => PAGE_PATH,
+        resign_path => RESIGN_PATH,
+        sign_out_path => SIGN_OUT_PATH,
+    };
+    render(
+        "pages/members.html",
+        language,
+        page(language, path, context! { ..extra, ..paths }),
+    )
 }
 
 /// The error page. It never fails: should its template not render, the

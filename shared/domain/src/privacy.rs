@@ -104,6 +104,7 @@ impl From<&AuditEvent> for Happened {
             Actor::Vetter(_) => "imi_vetter",
             Actor::Confirmer(_) => "iln_member",
             Actor::Admin(_) => "imi_administrator",
+            Actor::Member(_) => "member",
             Actor::System => "system",
         };
         Self {

@@ -33,3 +33,15 @@ pub(crate) fn nomination(status: Status, version: u64, language: Language) -> No
         invitation: None,
     }
 }
+
+/// Amara as a member, admitted by accepting her invitation, in `status`.
+pub(crate) fn member(status: crate::membership::MemberStatus) -> crate::membership::Member {
+    let nomination = nomination(Status::Invited, 5, Language::En);
+    let token = crate::token::Token::from_random([3; 32]).hash();
+    let now = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
+    let step = crate::membership::accept(&nomination, &token, "2026-11", "2026-11", "https://join", now).unwrap();
+    let crate::step::Effect::Admits(member) = step.effect else {
+        panic!("acceptance admits a member");
+    };
+    crate::membership::Member { status, ..*member }
+}

@@ -59,6 +59,12 @@ impl fmt::Debug for LinkKey {
 }
 
 impl Token {
+    /// A token drawn from 32 random bytes rather than derived from a
+    /// message: a member's session, which no mail ever carries.
+    pub fn from_random(bytes: [u8; 32]) -> Self {
+        Token(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -117,6 +123,8 @@ pub enum TokenPurpose {
     /// The nominee answering the notice sent before the ILN discusses them:
     /// objecting, or agreeing when asked.
     AnswerNotice,
+    /// A member signing in to their own page: single use, short-lived.
+    SignInMember,
 }
 
 /// Longer than any record is kept: a century.
@@ -158,6 +166,9 @@ impl LinkValidity {
             // removes it, the link finds nothing. A member's nomination is
             // kept for good, so the token must outlive any we know of.
             TokenPurpose::FollowNomination => FOR_THE_LIFE_OF_THE_RECORD,
+            // Long enough to open the mail, short enough that an old mail
+            // in a mailbox opens nothing.
+            TokenPurpose::SignInMember => Duration::minutes(15),
         }
     }
 
@@ -183,6 +194,7 @@ impl TokenPurpose {
             TokenPurpose::WithdrawNomination => "withdraw_nomination",
             TokenPurpose::FollowNomination => "follow_nomination",
             TokenPurpose::AnswerNotice => "answer_notice",
+            TokenPurpose::SignInMember => "sign_in_member",
         }
     }
 

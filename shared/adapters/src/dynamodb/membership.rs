@@ -5,7 +5,7 @@
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use iln_domain::audit::AuditEvent;
-use iln_domain::membership::{Derecognized, Member, MemberId, MemberStatus};
+use iln_domain::membership::{Derecognized, Member, MemberId, MemberStatus, Resigned};
 use iln_domain::slack::interaction::SlackUserId;
 use iln_domain::step::Opening;
 use serde::{Deserialize, Serialize};
@@ -139,10 +139,9 @@ impl NominationTable {
     ) -> Result<Vec<Member>, StoreError> {
         let statuses = match status {
             Some(status) => vec![status],
-            None => vec![MemberStatus::Active, MemberStatus::Derecognized],
+            None => vec![MemberStatus::Active, MemberStatus::Derecognized, MemberStatus::Resigned],
         };
-        let mut members = Vec::new();
-        for status in statuses {
+        let queries = statuses.into_iter().map(|status| {
             let mut query = self
                 .client
                 .query()
@@ -155,10 +154,13 @@ impl NominationTable {
                     .filter_expression("country = :country")
                     .expression_attribute_values(":country", AttributeValue::S(country.alpha2().to_owned()));
             }
-            for item in self.query_all(query).await? {
-                let record: MemberRecord = serde_dynamo::from_item(item).map_err(corrupt)?;
-                members.push(record.member);
-            }
+            self.query_all(query)
+        });
+        // One partition per status: read side by side, not one after another.
+        let mut members = Vec::new();
+        for item in futures::future::try_join_all(queries).await?.into_iter().flatten() {
+            let record: MemberRecord = serde_dynamo::from_item(item).map_err(corrupt)?;
+            members.push(record.member);
         }
         members.sort_by_key(|member| member.since);
         Ok(members)
@@ -174,21 +176,46 @@ impl NominationTable {
         change: Derecognized,
         now: DateTime<Utc>,
     ) -> Result<(), MoveError> {
-        let derecognized = MemberStatus::Derecognized;
         let derecognition = serde_dynamo::to_attribute_value(&change.derecognition).map_err(corrupt)?;
+        let ending = Ending {
+            status: MemberStatus::Derecognized,
+            record: ("derecognition", derecognition),
+            audit: change.audit,
+            messages: &change.messages,
+        };
+        self.end_membership(member, ending, now).await
+    }
+
+    /// `member` resigns: as derecognition, recorded as a resignation.
+    #[tracing::instrument(skip_all, fields(member_id = %member.id))]
+    pub async fn resign(&self, member: &Member, change: Resigned, now: DateTime<Utc>) -> Result<(), MoveError> {
+        let ending = Ending {
+            status: MemberStatus::Resigned,
+            record: ("resigned_at", AttributeValue::S(change.at.to_rfc3339())),
+            audit: change.audit,
+            messages: &change.messages,
+        };
+        self.end_membership(member, ending, now).await
+    }
+
+    /// Ends an active membership in one transaction: the member's status and
+    /// what records the ending, the pointer the findings read, the person's
+    /// release for a later nomination, the audit event and the messages.
+    async fn end_membership(&self, member: &Member, ending: Ending<'_>, now: DateTime<Utc>) -> Result<(), MoveError> {
+        let status = AttributeValue::S(ending.status.code().to_owned());
+        let (field, value) = ending.record;
         let update_member = Update::builder()
             .table_name(&self.name)
             .key("pk", AttributeValue::S(member_key(member.id)))
             .key("sk", AttributeValue::S(keys::MEMBER_SK.to_owned()))
             .condition_expression("#status = :active")
-            .update_expression(
-                "SET #status = :derecognized, derecognition = :derecognition, gsi1pk = :members REMOVE gsi2pk, gsi2sk",
-            )
+            .update_expression("SET #status = :ended, #record = :record, gsi1pk = :members REMOVE gsi2pk, gsi2sk")
             .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#record", field)
             .expression_attribute_values(":active", AttributeValue::S(MemberStatus::Active.code().to_owned()))
-            .expression_attribute_values(":derecognized", AttributeValue::S(derecognized.code().to_owned()))
-            .expression_attribute_values(":derecognition", derecognition)
-            .expression_attribute_values(":members", AttributeValue::S(members_partition(derecognized)))
+            .expression_attribute_values(":ended", status.clone())
+            .expression_attribute_values(":record", value)
+            .expression_attribute_values(":members", AttributeValue::S(members_partition(ending.status)))
             .build()
             .map_err(StoreError::call("TransactWriteItems"))?;
         let person = keys::person(&member.email.identity());
@@ -196,12 +223,12 @@ impl NominationTable {
             .table_name(&self.name)
             .key("pk", AttributeValue::S(person.clone()))
             .key("sk", AttributeValue::S(keys::MEMBER_SK.to_owned()))
-            .update_expression("SET #status = :derecognized")
+            .update_expression("SET #status = :ended")
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":derecognized", AttributeValue::S(derecognized.code().to_owned()))
+            .expression_attribute_values(":ended", status)
             .build()
             .map_err(StoreError::call("TransactWriteItems"))?;
-        // A derecognised person may be nominated again; the finding shows why.
+        // Whoever left may be nominated again; the findings show why they left.
         let release = Delete::builder()
             .table_name(&self.name)
             .key("pk", AttributeValue::S(person))
@@ -212,11 +239,59 @@ impl NominationTable {
             TransactWriteItem::builder().update(update_member).build(),
             TransactWriteItem::builder().update(update_pointer).build(),
             TransactWriteItem::builder().delete(release).build(),
-            self.put(&member_audit(member.id, change.audit), None)?,
+            self.put(&member_audit(member.id, ending.audit), None)?,
         ];
-        writes.extend(self.outbox_writes(&change.messages, now)?);
+        writes.extend(self.outbox_writes(ending.messages, now)?);
         self.write_transaction(writes).await
     }
+
+    /// The member's languages as they chose them, with its audit event, only
+    /// while they are active.
+    #[tracing::instrument(skip_all, fields(member_id = %member.id))]
+    pub async fn choose_member_language(
+        &self,
+        member: &Member,
+        languages: &[iln_domain::Language],
+        audit: AuditEvent,
+    ) -> Result<(), MoveError> {
+        let languages = serde_dynamo::to_attribute_value(languages).map_err(corrupt)?;
+        let update = Update::builder()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(member_key(member.id)))
+            .key("sk", AttributeValue::S(keys::MEMBER_SK.to_owned()))
+            .condition_expression("#status = :active")
+            .update_expression("SET languages = :languages")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":active", AttributeValue::S(MemberStatus::Active.code().to_owned()))
+            .expression_attribute_values(":languages", languages)
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        self.write_transaction(vec![
+            TransactWriteItem::builder().update(update).build(),
+            self.put(&member_audit(member.id, audit), None)?,
+        ])
+        .await
+    }
+
+    /// The member whose address is `address`, by the pointer under the
+    /// person's key; `None` for anyone else.
+    #[tracing::instrument(skip_all)]
+    pub async fn member_at(&self, address: &iln_domain::EmailAddress) -> Result<Option<Member>, StoreError> {
+        let pointer: Option<MemberPointer> = self.get(keys::person(&address.identity()), keys::MEMBER_SK).await?;
+        match pointer {
+            Some(pointer) => self.member(pointer.member_id).await,
+            None => Ok(None),
+        }
+    }
+}
+
+/// How a membership ends: the status, the attribute that records it, the
+/// audit event and the messages it causes.
+struct Ending<'a> {
+    status: MemberStatus,
+    record: (&'static str, AttributeValue),
+    audit: AuditEvent,
+    messages: &'a [iln_domain::message::Message],
 }
 
 impl NominationTable {

@@ -5,6 +5,7 @@
 
 mod error;
 mod keys;
+mod member_sessions;
 mod membership;
 mod nominations;
 mod outbox;
@@ -25,6 +26,7 @@ pub use error::StoreError;
 use transaction::{Cancellation, TransactionError, back_off};
 
 pub use keys::{COUNTRY_INDEX, STATUS_INDEX};
+pub use member_sessions::SignIn;
 pub use nominations::{Commit, MoveError, StoredToken, SubmitOutcome, retry_on_conflict};
 pub use outbox::{AdminChange, AfterDelivery, Claim, DueCursor, LEASE, LinkToStore, OutboxMessage, OutboxStatus};
 pub use retention::RemovedNomination;

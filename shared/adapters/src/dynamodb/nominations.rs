@@ -38,6 +38,8 @@ pub enum SubmitOutcome {
 pub struct StoredToken {
     pub purpose: TokenPurpose,
     pub nomination_id: NominationId,
+    /// The member a member's link signs in.
+    pub member_id: Option<iln_domain::membership::MemberId>,
     pub valid_until: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
 }
@@ -370,6 +372,7 @@ impl NominationTable {
         Ok(record.map(|record| StoredToken {
             purpose: record.purpose,
             nomination_id: record.nomination_id,
+            member_id: record.member_id,
             valid_until: record.valid_until,
             used_at: record.used_at,
         }))

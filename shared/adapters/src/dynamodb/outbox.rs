@@ -323,7 +323,7 @@ impl NominationTable {
         }
         if let Some(nomination_id) = message.nomination_id() {
             for link in links {
-                writes.push(self.store_link(link, nomination_id, now)?);
+                writes.push(self.store_link(link, nomination_id, message.member_id(), now)?);
             }
         }
         match self.transact(writes).await {
@@ -344,18 +344,23 @@ impl NominationTable {
         &self,
         link: &LinkToStore,
         nomination_id: NominationId,
+        member_id: Option<iln_domain::membership::MemberId>,
         now: DateTime<Utc>,
     ) -> Result<TransactWriteItem, StoreError> {
         let valid_until = link.valid_until;
+        let member = match member_id {
+            Some(_) => ", member_id = :member",
+            None => "",
+        };
         let store = Update::builder()
             .table_name(&self.name)
             .key("pk", AttributeValue::S(keys::token(&link.hash)))
             .key("sk", AttributeValue::S(keys::TOKEN_SK.to_owned()))
-            .update_expression(
+            .update_expression(format!(
                 "SET entity = :entity, purpose = :purpose, nomination_id = :nomination, \
                  issued_at = if_not_exists(issued_at, :now), valid_until = if_not_exists(valid_until, :until), \
-                 expires_at = if_not_exists(expires_at, :expires)",
-            )
+                 expires_at = if_not_exists(expires_at, :expires){member}"
+            ))
             .expression_attribute_values(":entity", AttributeValue::S("token".to_owned()))
             .expression_attribute_values(":purpose", AttributeValue::S(link.purpose.code().to_owned()))
             .expression_attribute_values(":nomination", AttributeValue::S(nomination_id.to_string()))
@@ -364,9 +369,13 @@ impl NominationTable {
             .expression_attribute_values(
                 ":expires",
                 AttributeValue::N((valid_until + TOKEN_KEPT_AFTER_EXPIRY).timestamp().to_string()),
-            )
-            .build()
-            .map_err(StoreError::call("TransactWriteItems"))?;
+            );
+        let store = match member_id {
+            Some(member) => store.expression_attribute_values(":member", AttributeValue::S(member.to_string())),
+            None => store,
+        }
+        .build()
+        .map_err(StoreError::call("TransactWriteItems"))?;
         Ok(TransactWriteItem::builder().update(store).build())
     }
 

@@ -183,6 +183,8 @@ pub(super) struct TokenRecord {
     pub entity: String,
     pub purpose: TokenPurpose,
     pub nomination_id: NominationId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_id: Option<iln_domain::membership::MemberId>,
     pub issued_at: DateTime<Utc>,
     pub valid_until: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -117,3 +117,76 @@ mod slack_channel {
         }));
     }
 }
+
+mod leaving_and_languages {
+    use super::super::*;
+    use crate::test_support;
+
+    fn at() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_100, 0).unwrap()
+    }
+
+    #[test]
+    fn a_resignation_tells_the_vetting_channel_and_removes_the_member_from_the_iln_channel() {
+        let member = test_support::member(MemberStatus::Active);
+        let nomination_id = member.nomination_id.unwrap();
+
+        let resigned = resign(&member, at()).unwrap();
+
+        assert_eq!(resigned.audit.happening, Happening::Resigned);
+        assert_eq!(resigned.audit.actor, Actor::Member(member.id.to_string()));
+        assert!(resigned.messages.contains(&Message::IlnChannelRemoval {
+            nomination_id,
+            member_id: member.id,
+            to: member.email.clone(),
+        }));
+        assert!(
+            resigned.messages.iter().any(|m| matches!(
+                m,
+                Message::ChannelNote {
+                    channel: Channel::Vetting,
+                    ..
+                }
+            )),
+            "{:?}",
+            resigned.messages
+        );
+        assert!(
+            !resigned
+                .messages
+                .iter()
+                .any(|m| matches!(m, Message::IacReferral { .. })),
+            "a resignation is nobody's case"
+        );
+    }
+
+    #[test]
+    fn nobody_resigns_or_is_derecognised_twice() {
+        for status in [MemberStatus::Resigned, MemberStatus::Derecognized] {
+            let member = test_support::member(status);
+            assert_eq!(resign(&member, at()), Err(NoLongerActive(status)));
+            let reason = crate::vetting::Reason::parse("Breach of confidentiality.").unwrap();
+            let iac = EmailAddress::parse("iac@example.org").unwrap();
+            assert_eq!(
+                derecognize(&member, "ada", &reason, false, &iac, at()),
+                Err(NoLongerActive(status))
+            );
+        }
+    }
+
+    #[test]
+    fn the_chosen_language_comes_first_and_choosing_it_again_changes_nothing() {
+        let member = test_support::member(MemberStatus::Active);
+        assert_eq!(member.language(), Language::En);
+
+        let (languages, audit) = choose_language(&member, Language::Es, at()).unwrap().unwrap();
+        assert_eq!(languages, vec![Language::Es, Language::En]);
+        assert_eq!(audit.happening, Happening::MemberLanguageChanged);
+
+        assert_eq!(choose_language(&member, Language::En, at()), Ok(None));
+        assert_eq!(
+            choose_language(&test_support::member(MemberStatus::Resigned), Language::Es, at()),
+            Err(NoLongerActive(MemberStatus::Resigned))
+        );
+    }
+}

@@ -59,8 +59,23 @@ impl Message {
             Message::Welcome {
                 member_name,
                 slack_join_url,
+                language,
                 ..
-            } => minijinja::context! { member_name => member_name.as_str(), slack_join_url => slack_join_url },
+            } => minijinja::context! {
+                member_name => member_name.as_str(),
+                slack_join_url => slack_join_url,
+                member_page_url => base_url.link(crate::member_access::SIGN_IN_PATH, &[("lang", language.code())]),
+            },
+            Message::MemberSignIn { language, .. } => {
+                let token = self.link(key, TokenPurpose::SignInMember);
+                minijinja::context! {
+                    sign_in_url => base_url.link(
+                        crate::member_access::SESSION_PATH,
+                        &[("token", token.as_str()), ("lang", language.code())],
+                    ),
+                    valid_minutes => links.validity.of(TokenPurpose::SignInMember).num_minutes(),
+                }
+            }
             Message::Derecognition {
                 member_name, reason, ..
             } => minijinja::context! { member_name => member_name.as_str(), reason => reason },
@@ -289,6 +304,7 @@ mod tests {
             ("rejection", "lucia@example.org", Language::Es),
             ("information_request", "lucia@example.org", Language::Es),
             ("welcome", "amara@example.org", Language::Es),
+            ("member_sign_in", "amara@example.org", Language::Es),
             ("derecognition", "amara@example.org", Language::Es),
             ("iac_referral", "iac@example.org", Language::En),
             ("nomination_referral", "iac@example.org", Language::En),

@@ -118,6 +118,13 @@ pub(super) fn one_of_each_kind() -> Vec<Message> {
             member_name: name("Amara Okafor"),
             slack_join_url: "https://join.slack.com/t/iln/shared_invite/abc".into(),
         },
+        Message::MemberSignIn {
+            nomination_id,
+            member_id: member_id(),
+            to: address("amara@example.org"),
+            language: Language::Es,
+            window: 6_000_000,
+        },
         Message::Derecognition {
             nomination_id,
             to: address("amara@example.org"),

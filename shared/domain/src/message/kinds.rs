@@ -279,6 +279,20 @@ impl Message {
                 Reader::Nominee,
                 Mail::to(to, *language),
             ),
+            Message::MemberSignIn {
+                nomination_id,
+                to,
+                language,
+                window,
+                ..
+            } => Spec::mail(
+                "member_sign_in",
+                Some(*nomination_id),
+                Reader::Nominee,
+                Mail::to(to, *language),
+            )
+            .and(*window)
+            .with_links(&[TokenPurpose::SignInMember]),
             Message::Derecognition {
                 nomination_id,
                 to,

@@ -26,6 +26,10 @@ pub enum SlackNote {
         member: String,
         referred_to_iac: bool,
     },
+    /// In the vetting channel: a member resigned from their own page.
+    Resigned {
+        member: String,
+    },
     /// In the vetting channel: the nominee objected; nothing more about them.
     NomineeObjected,
     /// In the ILN card's thread: how long it has waited and how far it got.
@@ -62,6 +66,7 @@ impl SlackNote {
                 };
                 language.slack_text(key, &[("member", &escape(member))])
             }
+            SlackNote::Resigned { member } => language.slack_text("notes.resigned", &[("member", &escape(member))]),
             SlackNote::DiscussionReminder {
                 waiting_days,
                 confirmations,

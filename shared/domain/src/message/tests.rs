@@ -5,7 +5,7 @@ use super::*;
 fn the_examples_cover_every_kind() {
     let kinds: std::collections::BTreeSet<_> = one_of_each_kind().iter().map(Message::kind).collect();
 
-    assert_eq!(kinds.len(), 27, "{kinds:?}");
+    assert_eq!(kinds.len(), 28, "{kinds:?}");
 }
 
 /// What each kind is: its id, kind, route, reader and links, as the outbox
@@ -104,6 +104,13 @@ fn each_kind_has_its_id_route_reader_and_links() {
             Route::Email,
             Reader::Nominee,
             &[],
+        ),
+        (
+            format!("{REFERENCE}.member_sign_in.6000000"),
+            "member_sign_in",
+            Route::Email,
+            Reader::Nominee,
+            &[SignInMember],
         ),
         (
             format!("{REFERENCE}.derecognition"),
@@ -385,6 +392,7 @@ fn a_message_caused_again_has_the_same_id_and_another_one_has_another() {
                     *request += 1
                 }
                 Message::CardUpdate { version, .. } => *version += 1,
+                Message::MemberSignIn { window, .. } => *window += 1,
                 Message::ConcernResolved { concern_id, .. } => concern_id.push('1'),
                 Message::ConcernRaised { key, .. }
                 | Message::Ephemeral { key, .. }

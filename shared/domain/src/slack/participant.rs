@@ -49,6 +49,9 @@ impl Participant {
         initial_vetters: &InitialVetters,
     ) -> Self {
         let derecognised = standing.member == Some(MemberStatus::Derecognized);
+        // Whoever left the ILN, by derecognition or resignation, confirms
+        // nothing, even if a roster still lists them.
+        let left_the_iln = derecognised || standing.member == Some(MemberStatus::Resigned);
         let member = standing.member == Some(MemberStatus::Active);
         let iln_on_roster = standing.roster == Some(RosterCategory::IlnMember);
         let vetter = match standing.staff_list {
@@ -59,7 +62,7 @@ impl Participant {
         Self {
             user,
             vetter: vetter && !derecognised,
-            confirmer: (member || iln_on_roster) && !derecognised,
+            confirmer: (member || iln_on_roster) && !left_the_iln,
             language: locale.and_then(language_of_locale),
             email,
         }
@@ -136,7 +139,7 @@ mod tests {
 
     #[test]
     fn members_and_the_rosters_iln_members_confirm_and_the_staff_list_vets() {
-        use MemberStatus::{Active, Derecognized};
+        use MemberStatus::{Active, Derecognized, Resigned};
         use RosterCategory::{IlnMember, ImiCertifiedMediator};
         use VetterListing::{Listed, NoListYet, NotListed};
         for (standing, vetter, confirmer, why) in [
@@ -171,6 +174,12 @@ mod tests {
                 false,
                 false,
                 "derecognised: nothing",
+            ),
+            (
+                standing(Some(Resigned), Some(IlnMember), Listed),
+                true,
+                false,
+                "resigned: confirms no more, still IMI staff",
             ),
         ] {
             let participant = participant(&standing);

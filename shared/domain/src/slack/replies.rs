@@ -79,6 +79,7 @@ pub fn actor_name(actor: &Actor, language: Language) -> String {
         Actor::Nominator => "nominator",
         Actor::Endorser => "endorser",
         Actor::Nominee => "nominee",
+        Actor::Member(_) => "member",
         Actor::System => "system",
     };
     language.slack_text(&format!("actors.{role}"), &[])

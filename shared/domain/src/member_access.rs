@@ -1,0 +1,187 @@
+//! A member's own page: signing in with a link mailed to the member's
+//! address (single use, short-lived), the session that link opens, and the
+//! page's words. What the member may change is in `membership`.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::membership::{Member, MemberId, NoLongerActive};
+use crate::message::Message;
+use crate::token::{Token, TokenHash};
+
+pub const SIGN_IN_PATH: &str = "/members/sign-in";
+pub const SESSION_PATH: &str = "/members/session";
+pub const PAGE_PATH: &str = "/members/me";
+pub const RESIGN_PATH: &str = "/members/me/resign";
+pub const SIGN_OUT_PATH: &str = "/members/sign-out";
+
+/// `__Host-`: the browser keeps it only if it is Secure, for the whole
+/// site, and set by this host, so no other site's cookie can stand in.
+pub const SESSION_COOKIE: &str = "__Host-iln-member";
+
+/// At most one sign-in mail per member in each window: asking again sends
+/// nothing more, and the link already sent still works. This is what stops
+/// the form being used to flood a member's mailbox.
+pub const SIGN_IN_WINDOW: Duration = Duration::minutes(5);
+
+/// How long a session lasts from sign-in, however it is used.
+pub const SESSION_LENGTH: Duration = Duration::hours(1);
+
+/// The mail that carries a sign-in link to `member`, numbered by the window
+/// `now` falls in, so that a second request in the window is the same
+/// message (stored once, sent once).
+pub fn sign_in_mail(member: &Member, now: DateTime<Utc>) -> Result<Message, NoLongerActive> {
+    let nomination_id = member.active_nomination()?;
+    let window = u64::try_from(now.timestamp() / SIGN_IN_WINDOW.num_seconds()).unwrap_or_default();
+    Ok(Message::MemberSignIn {
+        nomination_id,
+        member_id: member.id,
+        to: member.email.clone(),
+        language: member.language(),
+        window,
+    })
+}
+
+/// A signed-in member, as stored under the hash of the cookie's secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub member_id: MemberId,
+    /// Every form of the page carries it: a request without it did not come
+    /// from the page (SameSite=Strict already stops most such requests;
+    /// this stops the rest).
+    pub form_token: String,
+    pub valid_until: DateTime<Utc>,
+}
+
+impl Session {
+    /// The session a sign-in opens at `now`; `form_token` is random.
+    pub fn open(member_id: MemberId, form_token: &Token, now: DateTime<Utc>) -> Self {
+        Self {
+            member_id,
+            form_token: form_token.as_str().to_owned(),
+            valid_until: now + SESSION_LENGTH,
+        }
+    }
+
+    pub fn is_open(&self, now: DateTime<Utc>) -> bool {
+        now < self.valid_until
+    }
+
+    /// Whether a form came from this session's page. The comparison takes
+    /// the same time wherever the two differ.
+    pub fn sent_from_page(&self, presented: &str) -> bool {
+        let (expected, presented) = (self.form_token.as_bytes(), presented.as_bytes());
+        expected.len() == presented.len()
+            && expected
+                .iter()
+                .zip(presented)
+                .fold(0u8, |differ, (a, b)| differ | (a ^ b))
+                == 0
+    }
+}
+
+/// The `Set-Cookie` value that keeps `secret` in the browser for the
+/// session's length: never readable by scripts, never sent cross-site.
+pub fn session_cookie(secret: &Token) -> String {
+    format!(
+        "{SESSION_COOKIE}={}; Path=/; Max-Age={}; Secure; HttpOnly; SameSite=Strict",
+        secret.as_str(),
+        SESSION_LENGTH.num_seconds()
+    )
+}
+
+/// The `Set-Cookie` value that removes the session's cookie.
+pub fn cleared_cookie() -> String {
+    format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict")
+}
+
+/// The hash of the session secret in a `Cookie` header, if it holds one of
+/// ours; anything else is no session at all.
+pub fn presented_session<'a>(cookie_headers: impl IntoIterator<Item = &'a str>) -> Option<TokenHash> {
+    cookie_headers
+        .into_iter()
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .and_then(|(_, value)| TokenHash::of_presented(value))
+}
+
+/// Where a sign-in link stands when it is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkProblem {
+    Unknown,
+    Used,
+    Expired,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::membership::MemberStatus;
+
+    fn member(status: MemberStatus) -> Member {
+        crate::test_support::member(status)
+    }
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(seconds, 0).unwrap()
+    }
+
+    #[test]
+    fn two_requests_in_the_same_five_minutes_are_one_mail_and_the_next_window_another() {
+        let active = member(MemberStatus::Active);
+        let first = sign_in_mail(&active, at(1_800_000_000)).unwrap();
+        let again = sign_in_mail(&active, at(1_800_000_000 + 299)).unwrap();
+        let later = sign_in_mail(&active, at(1_800_000_000 + 300)).unwrap();
+
+        assert_eq!(first.id(), again.id());
+        assert_ne!(first.id(), later.id());
+        assert_eq!(first.member_id(), Some(active.id));
+    }
+
+    #[test]
+    fn only_an_active_member_is_sent_a_sign_in_link() {
+        for status in [MemberStatus::Derecognized, MemberStatus::Resigned] {
+            assert_eq!(
+                sign_in_mail(&member(status), at(1_800_000_000)),
+                Err(NoLongerActive(status))
+            );
+        }
+    }
+
+    #[test]
+    fn a_session_lasts_an_hour_and_takes_only_its_own_form_token() {
+        let form_token = Token::from_random([7; 32]);
+        let session = Session::open(member(MemberStatus::Active).id, &form_token, at(1_800_000_000));
+
+        assert!(session.is_open(at(1_800_000_000 + 3_599)));
+        assert!(!session.is_open(at(1_800_000_000 + 3_600)));
+        assert!(session.sent_from_page(form_token.as_str()));
+        assert!(!session.sent_from_page(Token::from_random([8; 32]).as_str()));
+        assert!(!session.sent_from_page(""));
+    }
+
+    #[test]
+    fn the_session_is_found_among_other_cookies_and_nothing_else_passes_for_it() {
+        let secret = Token::from_random([9; 32]);
+        let header = format!("theme=dark; {SESSION_COOKIE}={}; other=1", secret.as_str());
+
+        assert_eq!(presented_session([header.as_str()]), Some(secret.hash()));
+        assert_eq!(presented_session(["theme=dark"]), None);
+        assert_eq!(presented_session([format!("{SESSION_COOKIE}=short").as_str()]), None);
+        assert_eq!(
+            presented_session([format!("iln-member={}", secret.as_str()).as_str()]),
+            None
+        );
+    }
+
+    #[test]
+    fn the_cookie_is_secure_http_only_strict_and_for_the_whole_site() {
+        let cookie = session_cookie(&Token::from_random([1; 32]));
+
+        assert!(cookie.starts_with("__Host-iln-member="));
+        for attribute in ["Path=/", "Max-Age=3600", "Secure", "HttpOnly", "SameSite=Strict"] {
+            assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
+        }
+        assert!(cleared_cookie().contains("Max-Age=0"));
+    }
+}
