@@ -360,3 +360,133 @@ async fn a_session_lasts_an_hour_and_signing_out_ends_it_at_once() {
         "gone at once, not by TTL"
     );
 }
+
+/// The member asks, on their page, for IMI to write to `address`.
+async fn ask_for_address(app: &TestApp, cookie: &str, form_token: &str, address: &str) -> TestResponse {
+    let asked = app
+        .post_page_form(
+            app.now,
+            "/members/me/address",
+            Some(cookie),
+            &[("csrf", form_token), ("email", address)],
+        )
+        .await;
+    app.deliver_outbox().await;
+    asked
+}
+
+async fn member_record(app: &TestApp, member: &Member) -> serde_json::Value {
+    let path = format!("/admin/members/{}", member.id);
+    app.staff_request("GET", &path, Some(&admin_token()), None).await.json()
+}
+
+#[tokio::test]
+async fn a_member_changes_their_address_from_the_new_one_and_signs_in_with_it_from_then_on() {
+    let app = TestApp::spawn().await;
+    let member = app.member("UAMARA").await;
+    let (cookie, form_token) = signed_in(&app, &member).await;
+    let new_address = unique_address("amara.new");
+
+    let asked = ask_for_address(&app, &cookie, &form_token, &new_address).await;
+    let confirmation = app.mails_to(&new_address).await;
+    let link = confirmation[0].link_to("/members/address");
+    let page = app.get(&link).await;
+    let before = member_record(&app, &member).await;
+    let form = [("token", token_of(&link)), ("lang", "en".to_owned())];
+    let form: Vec<(&str, &str)> = form.iter().map(|(name, value)| (*name, value.as_str())).collect();
+    let confirmed =
+        futures::future::join_all((0..3).map(|_| app.post_page_form(app.now, "/members/address", None, &form))).await;
+    app.deliver_outbox().await;
+
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(
+        asked
+            .body
+            .contains(&format!("We sent a confirmation link to {new_address}"))
+    );
+    assert_eq!(confirmation.len(), 1);
+    assert_eq!(confirmation[0].subject, "Confirm your new address for the ILN");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(&new_address));
+    assert_eq!(
+        before["email"],
+        member.email.as_str(),
+        "opening the link changes nothing"
+    );
+    let mut statuses: Vec<u16> = confirmed.iter().map(|answer| answer.status).collect();
+    statuses.sort();
+    assert_eq!(statuses, [200, 410, 410], "{confirmed:?}");
+    assert_eq!(member_record(&app, &member).await["email"], new_address.as_str());
+    let told: Vec<_> = app
+        .mails_to(&member.email)
+        .await
+        .into_iter()
+        .filter(|mail| mail.subject == "The address IMI writes to you was changed")
+        .collect();
+    assert_eq!(told.len(), 1, "the address left is told once");
+    let changes = app
+        .items_of("audit_event")
+        .await
+        .into_iter()
+        .filter(|item| item["what"].as_s().unwrap() == "member_address_changed")
+        .count();
+    assert_eq!(changes, 1);
+
+    // From now on the new address signs in, and the old one is nobody's.
+    let later = app.now + Duration::minutes(5);
+    for address in [&member.email, &new_address] {
+        app.post_page_form(later, SIGN_IN, None, &[("email", address), ("lang", "en")])
+            .await;
+    }
+    app.sweep_outbox(later + Duration::minutes(5)).await;
+    let sign_ins = |mails: Vec<iln_tests::Mail>| mails.iter().filter(|mail| mail.text.contains(SESSION)).count();
+    assert_eq!(sign_ins(app.mails_to(&new_address).await), 1);
+    assert_eq!(
+        sign_ins(app.mails_to(&member.email).await),
+        1,
+        "only the first, before the change"
+    );
+}
+
+#[tokio::test]
+async fn an_address_someone_else_holds_cannot_become_a_members_and_nothing_moves() {
+    let app = TestApp::spawn().await;
+    let member = app.member("UAMARA").await;
+    let other = app.member("UBEATRIZ").await;
+    let (cookie, form_token) = signed_in(&app, &member).await;
+
+    let unchanged = ask_for_address(&app, &cookie, &form_token, &member.email).await;
+    let mistyped = ask_for_address(&app, &cookie, &form_token, "amara@").await;
+    ask_for_address(&app, &cookie, &form_token, &other.email).await;
+    let link = app
+        .mails_to(&other.email)
+        .await
+        .iter()
+        .find(|mail| mail.text.contains("/members/address"))
+        .expect("a confirmation at the other member's address")
+        .link_to("/members/address");
+    let taken = app
+        .post_page_form(
+            app.now,
+            "/members/address",
+            None,
+            &[("token", &token_of(&link)), ("lang", "en")],
+        )
+        .await;
+
+    assert_eq!(unchanged.status, 422, "{}", unchanged.body);
+    assert!(unchanged.body.contains("That is the address we write to already."));
+    assert_eq!(mistyped.status, 422, "{}", mistyped.body);
+    assert!(mistyped.body.contains("value=\"amara@\""));
+    assert_eq!(taken.status, 409, "{}", taken.body);
+    assert!(taken.body.contains("This address cannot be used"), "{}", taken.body);
+    assert_eq!(member_record(&app, &member).await["email"], member.email.as_str());
+    assert_eq!(member_record(&app, &other).await["email"], other.email.as_str());
+    let moved = app
+        .items_of("audit_event")
+        .await
+        .into_iter()
+        .filter(|item| item["what"].as_s().unwrap() == "member_address_changed")
+        .count();
+    assert_eq!(moved, 0);
+}

@@ -43,6 +43,9 @@ enum Route {
     SignIn,
     MemberPage,
     ChooseLanguage,
+    RequestAddressChange,
+    ConfirmAddressPage,
+    ConfirmAddress,
     ResignationPage,
     Resign,
     SignOut,
@@ -77,6 +80,9 @@ impl Route {
             | Route::SignIn
             | Route::MemberPage
             | Route::ChooseLanguage
+            | Route::RequestAddressChange
+            | Route::ConfirmAddressPage
+            | Route::ConfirmAddress
             | Route::ResignationPage
             | Route::Resign
             | Route::SignOut => true,
@@ -110,6 +116,9 @@ const ROUTES: &[(&str, Route)] = &[
     ("POST /members/session", Route::SignIn),
     ("GET /members/me", Route::MemberPage),
     ("POST /members/me", Route::ChooseLanguage),
+    ("POST /members/me/address", Route::RequestAddressChange),
+    ("GET /members/address", Route::ConfirmAddressPage),
+    ("POST /members/address", Route::ConfirmAddress),
     ("GET /members/me/resign", Route::ResignationPage),
     ("POST /members/me/resign", Route::Resign),
     ("POST /members/sign-out", Route::SignOut),
@@ -148,6 +157,9 @@ pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response
         Route::SignIn => member_pages::sign_in(app, &request, now).await,
         Route::MemberPage => member_pages::member_page(app, &request, now).await,
         Route::ChooseLanguage => member_pages::choose_language(app, &request, now).await,
+        Route::RequestAddressChange => member_pages::request_address_change(app, &request, now).await,
+        Route::ConfirmAddressPage => member_pages::confirm_address_page(app, &request, now).await,
+        Route::ConfirmAddress => member_pages::confirm_address(app, &request, now).await,
         Route::ResignationPage => member_pages::resignation_page(app, &request, now).await,
         Route::Resign => member_pages::resign(app, &request, now).await,
         Route::SignOut => member_pages::sign_out(app, &request, now).await,

@@ -50,6 +50,9 @@ pub enum Happening {
     Resigned,
     /// The member chose the language IMI writes to them in.
     MemberLanguageChanged,
+    /// The member changed the address IMI writes to, confirmed from the
+    /// new one (neither address is kept here).
+    MemberAddressChanged,
     /// An administrator invited the person directly; the reason says why.
     InvitedDirectly,
     /// An administrator asked for the invitation to be sent again.

@@ -4,8 +4,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::membership::{Member, MemberId, NoLongerActive};
+use crate::membership::{AddressRefused, Member, MemberId, NoLongerActive};
 use crate::message::Message;
+use crate::person::EmailAddress;
 use crate::token::{Token, TokenHash};
 
 pub const SIGN_IN_PATH: &str = "/members/sign-in";
@@ -13,6 +14,10 @@ pub const SESSION_PATH: &str = "/members/session";
 pub const PAGE_PATH: &str = "/members/me";
 pub const RESIGN_PATH: &str = "/members/me/resign";
 pub const SIGN_OUT_PATH: &str = "/members/sign-out";
+/// Where the member asks for a new address (signed in).
+pub const NEW_ADDRESS_PATH: &str = "/members/me/address";
+/// Where the link mailed to the new address confirms it.
+pub const ADDRESS_PATH: &str = "/members/address";
 
 /// `__Host-`: the browser keeps it only if it is Secure, for the whole
 /// site, and set by this host, so no other site's cookie can stand in.
@@ -31,14 +36,38 @@ pub const SESSION_LENGTH: Duration = Duration::hours(1);
 /// message (stored once, sent once).
 pub fn sign_in_mail(member: &Member, now: DateTime<Utc>) -> Result<Message, NoLongerActive> {
     let nomination_id = member.active_nomination()?;
-    let window = u64::try_from(now.timestamp() / SIGN_IN_WINDOW.num_seconds()).unwrap_or_default();
     Ok(Message::MemberSignIn {
         nomination_id,
         member_id: member.id,
         to: member.email.clone(),
         language: member.language(),
-        window,
+        window: window_of(now),
     })
+}
+
+/// The mail asking `member` to confirm `to` from that address, numbered
+/// by window as the sign-in mail is: one such mail per member per window.
+pub fn address_confirmation_mail(
+    member: &Member,
+    to: &EmailAddress,
+    now: DateTime<Utc>,
+) -> Result<Message, AddressRefused> {
+    let nomination_id = member.active_nomination()?;
+    if member.email.identity() == to.identity() {
+        return Err(AddressRefused::Unchanged);
+    }
+    Ok(Message::MemberAddressConfirmation {
+        nomination_id,
+        member_id: member.id,
+        from: member.email.clone(),
+        to: to.clone(),
+        language: member.language(),
+        window: window_of(now),
+    })
+}
+
+fn window_of(now: DateTime<Utc>) -> u64 {
+    u64::try_from(now.timestamp() / SIGN_IN_WINDOW.num_seconds()).unwrap_or_default()
 }
 
 /// A signed-in member, as stored under the hash of the cookie's secret.
@@ -146,6 +175,37 @@ mod tests {
                 Err(NoLongerActive(status))
             );
         }
+    }
+
+    #[test]
+    fn a_new_address_is_confirmed_from_that_address_and_only_the_address_it_was_asked_for_changes() {
+        let active = member(MemberStatus::Active);
+        let new = EmailAddress::parse("amara.new@example.org").unwrap();
+        let mail = address_confirmation_mail(&active, &new, at(1_800_000_000)).unwrap();
+        let Message::MemberAddressConfirmation { from, to, .. } = &mail else {
+            panic!("a confirmation mail: {mail:?}");
+        };
+        assert_eq!((from, to), (&active.email, &new));
+        assert_eq!(
+            address_confirmation_mail(&active, &active.email, at(1_800_000_000)),
+            Err(AddressRefused::Unchanged)
+        );
+
+        let change = crate::membership::change_address(&active, from, to, at(1_800_000_100)).unwrap();
+        assert!(
+            matches!(&change.messages[..], [Message::MemberAddressChanged { to, .. }] if to == &active.email),
+            "the address left is told: {:?}",
+            change.messages
+        );
+        let moved = Member {
+            email: new.clone(),
+            ..active.clone()
+        };
+        assert_eq!(
+            crate::membership::change_address(&moved, from, &new, at(1_800_000_200)),
+            Err(AddressRefused::Superseded),
+            "a second use of an old request changes nothing"
+        );
     }
 
     #[test]

@@ -564,6 +564,54 @@ pub fn choose_language(
     Ok(Some((languages, audit)))
 }
 
+/// Why a member's address cannot change as asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AddressRefused {
+    #[error(transparent)]
+    NoLongerActive(#[from] NoLongerActive),
+    #[error("that is the member's address already")]
+    Unchanged,
+    /// The address changed since the confirmation was asked for: a link to
+    /// an older request changes nothing.
+    #[error("the member's address changed since")]
+    Superseded,
+}
+
+/// What confirming a new address does: its audit event (never the
+/// addresses), and a note to the address left, should someone else have
+/// asked for the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressChange {
+    pub audit: AuditEvent,
+    pub messages: Vec<Message>,
+}
+
+/// `member` confirmed from `to` the change asked for when their address
+/// was `from`.
+pub fn change_address(
+    member: &Member,
+    from: &EmailAddress,
+    to: &EmailAddress,
+    now: DateTime<Utc>,
+) -> Result<AddressChange, AddressRefused> {
+    let nomination_id = member.active_nomination()?;
+    if member.email.identity() != from.identity() {
+        return Err(AddressRefused::Superseded);
+    }
+    if member.email.identity() == to.identity() {
+        return Err(AddressRefused::Unchanged);
+    }
+    Ok(AddressChange {
+        audit: AuditEvent::by_member(now, &member.id.to_string(), Happening::MemberAddressChanged),
+        messages: vec![Message::MemberAddressChanged {
+            nomination_id,
+            to: member.email.clone(),
+            language: member.language(),
+            at: now,
+        }],
+    })
+}
+
 /// A direct invitation as an administrator sends it (IMI Board Emeriti,
 /// first-round invitations): no nomination before it.
 #[derive(Debug, Clone, Deserialize)]

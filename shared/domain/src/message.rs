@@ -149,6 +149,24 @@ pub enum Message {
         language: Language,
         window: u64,
     },
+    /// Asks a member to confirm, from the new address, the address they
+    /// want IMI to write to. One per member per window, like the sign-in.
+    MemberAddressConfirmation {
+        nomination_id: NominationId,
+        member_id: MemberId,
+        /// The address when it was asked: confirming changes only that one.
+        from: EmailAddress,
+        to: EmailAddress,
+        language: Language,
+        window: u64,
+    },
+    /// Tells a member, at the address they leave, that it was changed.
+    MemberAddressChanged {
+        nomination_id: NominationId,
+        to: EmailAddress,
+        language: Language,
+        at: chrono::DateTime<chrono::Utc>,
+    },
     /// Tells a member they are derecognised.
     Derecognition {
         nomination_id: NominationId,
@@ -359,7 +377,9 @@ impl Message {
     /// The member whose links the message carries: their tokens name them.
     pub fn member_id(&self) -> Option<MemberId> {
         match self {
-            Message::MemberSignIn { member_id, .. } => Some(*member_id),
+            Message::MemberSignIn { member_id, .. } | Message::MemberAddressConfirmation { member_id, .. } => {
+                Some(*member_id)
+            }
             _ => None,
         }
     }

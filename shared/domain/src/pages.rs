@@ -123,6 +123,22 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("pages/notice.html", include_str!("../templates/pages/notice.html")),
     ("pages/members.html", include_str!("../templates/pages/members.html")),
     (
+        "emails/member_address_confirmation.txt",
+        include_str!("../templates/emails/member_address_confirmation.txt"),
+    ),
+    (
+        "emails/member_address_confirmation.html",
+        include_str!("../templates/emails/member_address_confirmation.html"),
+    ),
+    (
+        "emails/member_address_changed.txt",
+        include_str!("../templates/emails/member_address_changed.txt"),
+    ),
+    (
+        "emails/member_address_changed.html",
+        include_str!("../templates/emails/member_address_changed.html"),
+    ),
+    (
         "emails/member_sign_in.txt",
         include_str!("../templates/emails/member_sign_in.txt"),
     ),
@@ -592,18 +608,43 @@ pub enum MemberPage<'a> {
     Record {
         member: &'a crate::membership::Member,
         form_token: &'a str,
-        contact: &'a str,
         saved: bool,
         stale_form: bool,
+        address: AddressField<'a>,
     },
     ConfirmResignation {
         form_token: &'a str,
     },
     Resigned,
+    /// Behind the link mailed to the new address: a button, as for sign-in.
+    ConfirmAddress {
+        token: &'a str,
+        address: &'a str,
+    },
+    AddressChanged {
+        address: &'a str,
+    },
+    /// Someone else's record holds the address.
+    AddressTaken {
+        contact: &'a str,
+    },
+    /// The address changed, or the membership ended, since the link was sent.
+    AddressSuperseded,
+}
+
+/// The member page's address form: empty, after a confirmation was sent,
+/// or back with what was typed and why it was refused.
+#[derive(Debug, Clone, Copy)]
+pub enum AddressField<'a> {
+    Empty,
+    Sent(&'a str),
+    Refused { entered: &'a str, unchanged: bool },
 }
 
 pub fn member_page(language: Language, shown: MemberPage<'_>) -> Result<String, RenderError> {
-    use crate::member_access::{LinkProblem, PAGE_PATH, RESIGN_PATH, SESSION_PATH, SIGN_IN_PATH, SIGN_OUT_PATH};
+    use crate::member_access::{
+        ADDRESS_PATH, LinkProblem, NEW_ADDRESS_PATH, PAGE_PATH, RESIGN_PATH, SESSION_PATH, SIGN_IN_PATH, SIGN_OUT_PATH,
+    };
     let (path, extra) = match shown {
         MemberPage::SignIn { entered, invalid } => (
             SIGN_IN_PATH,
@@ -623,17 +664,29 @@ pub fn member_page(language: Language, shown: MemberPage<'_>) -> Result<String, 
         MemberPage::Record {
             member,
             form_token,
-            contact,
             saved,
             stale_form,
+            address,
         } => (
             PAGE_PATH,
             context! {
                 state => "page",
                 csrf => form_token,
-                contact,
                 saved,
                 stale => stale_form,
+                address_sent => match address {
+                    AddressField::Sent(sent) => Some(sent),
+                    _ => None,
+                },
+                address_entered => match address {
+                    AddressField::Refused { entered, .. } => entered,
+                    _ => "",
+                },
+                address_problem => match address {
+                    AddressField::Refused { unchanged: true, .. } => Some("address_unchanged"),
+                    AddressField::Refused { unchanged: false, .. } => Some("email_invalid"),
+                    _ => None,
+                },
                 member => context! {
                     name => member.name.as_str(),
                     title => member.title.as_str(),
@@ -650,6 +703,12 @@ pub fn member_page(language: Language, shown: MemberPage<'_>) -> Result<String, 
             (RESIGN_PATH, context! { state => "resign", csrf => form_token })
         }
         MemberPage::Resigned => (PAGE_PATH, context! { state => "resigned" }),
+        MemberPage::ConfirmAddress { token, address } => {
+            (ADDRESS_PATH, context! { state => "address_confirm", token, address })
+        }
+        MemberPage::AddressChanged { address } => (ADDRESS_PATH, context! { state => "address_changed", address }),
+        MemberPage::AddressTaken { contact } => (ADDRESS_PATH, context! { state => "address_taken", contact }),
+        MemberPage::AddressSuperseded => (ADDRESS_PATH, context! { state => "address_superseded" }),
     };
     let paths = context! {
         sign_in_path => SIGN_IN_PATH,
@@ -657,6 +716,8 @@ pub fn member_page(language: Language, shown: MemberPage<'_>) -> Result<String, 
         page_path => PAGE_PATH,
         resign_path => RESIGN_PATH,
         sign_out_path => SIGN_OUT_PATH,
+        new_address_path => NEW_ADDRESS_PATH,
+        address_path => ADDRESS_PATH,
     };
     render(
         "pages/members.html",

@@ -125,6 +125,9 @@ pub enum TokenPurpose {
     AnswerNotice,
     /// A member signing in to their own page: single use, short-lived.
     SignInMember,
+    /// A member confirming, from the new address, the address they asked
+    /// IMI to write to.
+    ConfirmMemberAddress,
 }
 
 /// Longer than any record is kept: a century.
@@ -169,6 +172,7 @@ impl LinkValidity {
             // Long enough to open the mail, short enough that an old mail
             // in a mailbox opens nothing.
             TokenPurpose::SignInMember => Duration::minutes(15),
+            TokenPurpose::ConfirmMemberAddress => Duration::hours(24),
         }
     }
 
@@ -195,6 +199,7 @@ impl TokenPurpose {
             TokenPurpose::FollowNomination => "follow_nomination",
             TokenPurpose::AnswerNotice => "answer_notice",
             TokenPurpose::SignInMember => "sign_in_member",
+            TokenPurpose::ConfirmMemberAddress => "confirm_member_address",
         }
     }
 

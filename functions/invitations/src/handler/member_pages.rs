@@ -3,14 +3,15 @@
 //! the member's language; every change is a form from the page itself.
 
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::{MoveError, SignIn};
+use iln_adapters::dynamodb::{AddressMove, MoveError, SignIn, StoredToken};
 use iln_adapters::http::{ApiFailure, html};
 use iln_adapters::links::chosen_language;
 use iln_domain::member_access::{
-    LinkProblem, PAGE_PATH, Session, cleared_cookie, presented_session, session_cookie, sign_in_mail,
+    LinkProblem, PAGE_PATH, Session, address_confirmation_mail, cleared_cookie, presented_session, session_cookie,
+    sign_in_mail,
 };
 use iln_domain::membership::{self, Member, MemberStatus};
-use iln_domain::pages::{self, MemberPage};
+use iln_domain::pages::{self, AddressField, MemberPage};
 use iln_domain::token::{TokenHash, TokenPurpose};
 use iln_domain::{EmailAddress, Language};
 use lambda_http::http::{HeaderValue, StatusCode, header};
@@ -83,31 +84,30 @@ pub(super) async fn request_sign_in(
     if let Some(member) = app.table.member_at(&address).await? {
         // Only an active member is sent a link; the answer is the same.
         if let Ok(mail) = sign_in_mail(&member, now) {
-            let queued = app.table.queue_sign_in(&mail, now).await?;
+            let queued = app.table.queue_member_mail(&mail, now).await?;
             tracing::info!(member_id = %member.id, queued, "a member asked for a sign-in link");
         }
     }
     page(StatusCode::OK, language, MemberPage::LinkSent)
 }
 
-/// What a presented sign-in link is, before anything is spent.
-async fn sign_in_link(
+/// The member's link behind `presented`, for `purpose`, while it works;
+/// otherwise why not. Nothing is spent here.
+async fn member_link(
     app: &App,
     presented: &str,
+    purpose: TokenPurpose,
     now: DateTime<Utc>,
-) -> Result<Result<TokenHash, LinkProblem>, ApiFailure> {
+) -> Result<Result<(TokenHash, StoredToken), LinkProblem>, ApiFailure> {
     let Some(hash) = TokenHash::of_presented(presented) else {
         return Ok(Err(LinkProblem::Unknown));
     };
-    let token = app.table.token(&hash).await?;
-    Ok(match token {
-        Some(token) if token.purpose != TokenPurpose::SignInMember || token.member_id.is_none() => {
-            Err(LinkProblem::Unknown)
-        }
+    Ok(match app.table.token(&hash).await? {
+        Some(token) if token.purpose != purpose || token.member_id.is_none() => Err(LinkProblem::Unknown),
         None => Err(LinkProblem::Unknown),
         Some(token) if token.used_at.is_some() => Err(LinkProblem::Used),
         Some(token) if token.valid_until <= now => Err(LinkProblem::Expired),
-        Some(_) => Ok(hash),
+        Some(token) => Ok((hash, token)),
     })
 }
 
@@ -130,7 +130,7 @@ pub(super) async fn confirm_sign_in(
     let language = language(request, None);
     let query = request.query_string_parameters();
     let presented = query.first("token").unwrap_or_default();
-    match sign_in_link(app, presented, now).await? {
+    match member_link(app, presented, TokenPurpose::SignInMember, now).await? {
         Ok(_) => page(StatusCode::OK, language, MemberPage::ConfirmSignIn { token: presented }),
         Err(problem) => link_refused(language, problem),
     }
@@ -150,12 +150,16 @@ struct SessionForm {
 pub(super) async fn sign_in(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, ApiFailure> {
     let form: SessionForm = form(request)?;
     let language = language(request, Some(&form.lang));
-    let link = match sign_in_link(app, &form.token, now).await? {
-        Ok(link) => link,
+    let (link, member_id) = match member_link(app, &form.token, TokenPurpose::SignInMember, now).await? {
+        Ok((
+            link,
+            StoredToken {
+                member_id: Some(member_id),
+                ..
+            },
+        )) => (link, member_id),
+        Ok(_) => return link_refused(language, LinkProblem::Unknown),
         Err(problem) => return link_refused(language, problem),
-    };
-    let Some(member_id) = app.table.token(&link).await?.and_then(|token| token.member_id) else {
-        return link_refused(language, LinkProblem::Unknown);
     };
     let random = |_| ApiFailure::Internal("the random source failed".into());
     let (secret, form_token) = (
@@ -215,20 +219,33 @@ fn member_language(request: &Request, member: &Member) -> Language {
     chosen_language(request).unwrap_or_else(|| member.language())
 }
 
+/// What the record page says besides the record: a change saved, a form
+/// that did not come from the page, the address form's state.
+#[derive(Clone, Copy)]
+struct Said<'a> {
+    saved: bool,
+    stale_form: bool,
+    address: AddressField<'a>,
+}
+
+const NOTHING_SAID: Said<'static> = Said {
+    saved: false,
+    stale_form: false,
+    address: AddressField::Empty,
+};
+
 fn record(
-    app: &App,
     status: StatusCode,
     language: Language,
     signed_in: &SignedIn,
-    saved: bool,
-    stale_form: bool,
+    said: Said<'_>,
 ) -> Result<Response<Body>, ApiFailure> {
     let shown = MemberPage::Record {
         member: &signed_in.member,
         form_token: &signed_in.session.form_token,
-        contact: app.config.contact_address.as_str(),
-        saved,
-        stale_form,
+        saved: said.saved,
+        stale_form: said.stale_form,
+        address: said.address,
     };
     page(status, language, shown)
 }
@@ -243,7 +260,7 @@ pub(super) async fn member_page(
         None => signed_out(language(request, None)),
         Some(signed_in) => {
             let language = member_language(request, &signed_in.member);
-            record(app, StatusCode::OK, language, &signed_in, false, false)
+            record(StatusCode::OK, language, &signed_in, NOTHING_SAID)
         }
     }
 }
@@ -254,6 +271,8 @@ struct PageForm {
     csrf: String,
     #[serde(default)]
     language: String,
+    #[serde(default)]
+    email: String,
     #[serde(default)]
     lang: String,
 }
@@ -271,14 +290,11 @@ async fn from_page(
     };
     if !signed_in.session.sent_from_page(&form.csrf) {
         let language = member_language(request, &signed_in.member);
-        return Ok(Err(record(
-            app,
-            StatusCode::FORBIDDEN,
-            language,
-            &signed_in,
-            false,
-            true,
-        )?));
+        let stale = Said {
+            stale_form: true,
+            ..NOTHING_SAID
+        };
+        return Ok(Err(record(StatusCode::FORBIDDEN, language, &signed_in, stale)?));
     }
     Ok(Ok(signed_in))
 }
@@ -296,7 +312,11 @@ pub(super) async fn choose_language(
     };
     let Ok(chosen) = Language::parse(&form.language) else {
         let language = member_language(request, &signed_in.member);
-        return record(app, StatusCode::UNPROCESSABLE_ENTITY, language, &signed_in, false, true);
+        let stale = Said {
+            stale_form: true,
+            ..NOTHING_SAID
+        };
+        return record(StatusCode::UNPROCESSABLE_ENTITY, language, &signed_in, stale);
     };
     match membership::choose_language(&signed_in.member, chosen, now) {
         Ok(Some((languages, audit))) => match app
@@ -311,7 +331,11 @@ pub(super) async fn choose_language(
         Ok(None) => {}
         Err(_) => return ended(app, request, signed_in).await,
     }
-    record(app, StatusCode::OK, chosen, &signed_in, true, false)
+    let saved = Said {
+        saved: true,
+        ..NOTHING_SAID
+    };
+    record(StatusCode::OK, chosen, &signed_in, saved)
 }
 
 /// The membership ended while the page was open: the record as it is now.
@@ -320,7 +344,7 @@ async fn ended(app: &App, request: &Request, mut signed_in: SignedIn) -> Result<
         signed_in.member = member;
     }
     let language = member_language(request, &signed_in.member);
-    record(app, StatusCode::CONFLICT, language, &signed_in, false, false)
+    record(StatusCode::CONFLICT, language, &signed_in, NOTHING_SAID)
 }
 
 /// Asks before anything happens.
@@ -334,7 +358,7 @@ pub(super) async fn resignation_page(
         None => signed_out(language(request, None)),
         Some(signed_in) if signed_in.member.status != MemberStatus::Active => {
             let language = member_language(request, &signed_in.member);
-            record(app, StatusCode::OK, language, &signed_in, false, false)
+            record(StatusCode::OK, language, &signed_in, NOTHING_SAID)
         }
         Some(signed_in) => {
             let language = member_language(request, &signed_in.member);
@@ -394,4 +418,131 @@ pub(super) async fn sign_out(app: &App, request: &Request, now: DateTime<Utc>) -
     let language = member_language(request, &signed_in.member);
     let response = page(StatusCode::OK, language, MemberPage::SignedOut)?;
     with_cookie(response, &cleared_cookie())
+}
+
+/// The member asks for a new address: a confirmation link goes to it, and
+/// nothing changes until it is used there.
+#[tracing::instrument(skip_all)]
+pub(super) async fn request_address_change(
+    app: &App,
+    request: &Request,
+    now: DateTime<Utc>,
+) -> Result<Response<Body>, ApiFailure> {
+    let form: PageForm = form(request)?;
+    let signed_in = match from_page(app, request, &form, now).await? {
+        Ok(signed_in) => signed_in,
+        Err(response) => return Ok(response),
+    };
+    let language = member_language(request, &signed_in.member);
+    let refused = |unchanged| Said {
+        address: AddressField::Refused {
+            entered: &form.email,
+            unchanged,
+        },
+        ..NOTHING_SAID
+    };
+    let Ok(address) = EmailAddress::parse(&form.email) else {
+        return record(StatusCode::UNPROCESSABLE_ENTITY, language, &signed_in, refused(false));
+    };
+    let mail = match address_confirmation_mail(&signed_in.member, &address, now) {
+        Ok(mail) => mail,
+        Err(membership::AddressRefused::Unchanged) => {
+            return record(StatusCode::UNPROCESSABLE_ENTITY, language, &signed_in, refused(true));
+        }
+        Err(_) => return ended(app, request, signed_in).await,
+    };
+    let queued = app.table.queue_member_mail(&mail, now).await?;
+    tracing::info!(member_id = %signed_in.member.id, queued, "a member asked to change their address");
+    let sent = Said {
+        address: AddressField::Sent(address.as_str()),
+        ..NOTHING_SAID
+    };
+    record(StatusCode::OK, language, &signed_in, sent)
+}
+
+/// The confirmation link behind `presented`, and the change it asks for
+/// (from which address to which), read from the message that carried it.
+async fn address_link(
+    app: &App,
+    presented: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<(TokenHash, EmailAddress, EmailAddress, Member), LinkProblem>, ApiFailure> {
+    let (hash, token) = match member_link(app, presented, TokenPurpose::ConfirmMemberAddress, now).await? {
+        Ok(found) => found,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    let message = match &token.message_id {
+        Some(id) => app.table.outbox_message(id).await?.map(|entry| entry.message),
+        None => None,
+    };
+    let Some(iln_domain::message::Message::MemberAddressConfirmation {
+        member_id, from, to, ..
+    }) = message
+    else {
+        return Ok(Err(LinkProblem::Unknown));
+    };
+    let Some(member) = app.table.member(member_id).await? else {
+        return Ok(Err(LinkProblem::Unknown));
+    };
+    Ok(Ok((hash, from, to, member)))
+}
+
+/// Behind the link mailed to the new address: asks first.
+#[tracing::instrument(skip_all)]
+pub(super) async fn confirm_address_page(
+    app: &App,
+    request: &Request,
+    now: DateTime<Utc>,
+) -> Result<Response<Body>, ApiFailure> {
+    let query = request.query_string_parameters();
+    let presented = query.first("token").unwrap_or_default();
+    match address_link(app, presented, now).await? {
+        Err(problem) => link_refused(language(request, None), problem),
+        Ok((_, _, to, member)) => {
+            let language = member_language(request, &member);
+            let shown = MemberPage::ConfirmAddress {
+                token: presented,
+                address: to.as_str(),
+            };
+            page(StatusCode::OK, language, shown)
+        }
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub(super) async fn confirm_address(
+    app: &App,
+    request: &Request,
+    now: DateTime<Utc>,
+) -> Result<Response<Body>, ApiFailure> {
+    let form: SessionForm = form(request)?;
+    let (link, from, to, member) = match address_link(app, &form.token, now).await? {
+        Ok(found) => found,
+        Err(problem) => return link_refused(language(request, Some(&form.lang)), problem),
+    };
+    let language = member_language(request, &member);
+    let change = match membership::change_address(&member, &from, &to, now) {
+        Ok(change) => change,
+        Err(_) => return page(StatusCode::CONFLICT, language, MemberPage::AddressSuperseded),
+    };
+    match app
+        .table
+        .change_member_address(&member, (&from, &to), change, &link, now)
+        .await?
+    {
+        AddressMove::Changed => {
+            tracing::info!(member_id = %member.id, "a member changed their address");
+            page(
+                StatusCode::OK,
+                language,
+                MemberPage::AddressChanged { address: to.as_str() },
+            )
+        }
+        AddressMove::LinkRefused(problem) => link_refused(language, problem),
+        AddressMove::Superseded => page(StatusCode::CONFLICT, language, MemberPage::AddressSuperseded),
+        AddressMove::Taken => {
+            let contact = app.config.contact_address.as_str();
+            page(StatusCode::CONFLICT, language, MemberPage::AddressTaken { contact })
+        }
+    }
 }

@@ -40,10 +40,11 @@ pub enum SignIn {
 }
 
 impl NominationTable {
-    /// Queues `message` (a sign-in mail) unless this window's is queued
-    /// already: `false` then, and nothing is written.
+    /// Queues a mail a member asked for (a sign-in link, an address
+    /// confirmation) unless this window's is queued already: `false` then,
+    /// and nothing is written.
     #[tracing::instrument(skip_all)]
-    pub async fn queue_sign_in(&self, message: &Message, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    pub async fn queue_member_mail(&self, message: &Message, now: DateTime<Utc>) -> Result<bool, StoreError> {
         match self
             .write_transaction(self.outbox_writes(std::slice::from_ref(message), now)?)
             .await
@@ -98,12 +99,7 @@ impl NominationTable {
             Ok(()) => Ok(SignIn::Opened),
             // Read again to say why: used by another request, or expired.
             Err(TransactionError::Cancelled(cancelled)) if cancelled.failed_at(0) => {
-                let problem = match self.token(link).await? {
-                    None => LinkProblem::Unknown,
-                    Some(token) if token.used_at.is_some() => LinkProblem::Used,
-                    Some(_) => LinkProblem::Expired,
-                };
-                Ok(SignIn::Refused(problem))
+                Ok(SignIn::Refused(self.link_problem(link).await?))
             }
             Err(TransactionError::Cancelled(cancelled)) if cancelled.conflicted() => {
                 Ok(SignIn::Refused(LinkProblem::Used))
@@ -111,6 +107,16 @@ impl NominationTable {
             Err(TransactionError::Cancelled(cancelled)) => Err(cancelled.into()),
             Err(TransactionError::Store(error)) => Err(error),
         }
+    }
+
+    /// Why a member's link could not be spent: read again after the write
+    /// that tried refused it.
+    pub(super) async fn link_problem(&self, link: &TokenHash) -> Result<LinkProblem, StoreError> {
+        Ok(match self.token(link).await? {
+            None => LinkProblem::Unknown,
+            Some(token) if token.used_at.is_some() => LinkProblem::Used,
+            Some(_) => LinkProblem::Expired,
+        })
     }
 
     /// The session whose secret hashes to `secret`, while it lasts.

@@ -417,3 +417,158 @@ impl NominationTable {
         Ok(holder.is_some_and(|holder| holder.nomination_id != id))
     }
 }
+
+/// What confirming a member's new address came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressMove {
+    Changed,
+    LinkRefused(iln_domain::member_access::LinkProblem),
+    /// The address changed, or the membership ended, since the link was sent.
+    Superseded,
+    /// Another member or an open nomination holds the new address.
+    Taken,
+}
+
+impl NominationTable {
+    /// Spends the confirmation link (`link`) and moves `member` from `from`
+    /// to `to` in one write: the member's address, the pointer the findings
+    /// and sign-in read, the person's lock and link (so export and erasure
+    /// find them at the new address), the audit event and the note to the
+    /// address left. Nothing moves unless all of it does.
+    #[tracing::instrument(skip_all, fields(member_id = %member.id))]
+    pub async fn change_member_address(
+        &self,
+        member: &Member,
+        (from, to): (&iln_domain::EmailAddress, &iln_domain::EmailAddress),
+        change: iln_domain::membership::AddressChange,
+        link: &iln_domain::token::TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<AddressMove, StoreError> {
+        use super::records::{NomineeRecord, PersonLinkRecord};
+        use super::transaction::TransactionError;
+        use aws_sdk_dynamodb::types::ConditionCheck;
+        use iln_domain::privacy::PersonRole;
+        use iln_domain::token::TokenPurpose;
+
+        let (old, new) = (from.identity(), to.identity());
+        let id = member.id.to_string();
+        let member_value = AttributeValue::S(id.clone());
+        let spend = Update::builder()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(keys::token(link)))
+            .key("sk", AttributeValue::S(keys::TOKEN_SK.to_owned()))
+            .condition_expression(
+                "purpose = :confirm AND member_id = :member AND attribute_not_exists(used_at) AND valid_until > :now",
+            )
+            .update_expression("SET used_at = :now")
+            .expression_attribute_values(
+                ":confirm",
+                AttributeValue::S(TokenPurpose::ConfirmMemberAddress.code().to_owned()),
+            )
+            .expression_attribute_values(":member", member_value.clone())
+            .expression_attribute_values(":now", AttributeValue::S(now.to_rfc3339()))
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        let readdress = Update::builder()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(member_key(member.id)))
+            .key("sk", AttributeValue::S(keys::MEMBER_SK.to_owned()))
+            .condition_expression("#status = :active AND email = :from")
+            .update_expression("SET email = :to")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":active", AttributeValue::S(MemberStatus::Active.code().to_owned()))
+            .expression_attribute_values(":from", AttributeValue::S(from.as_str().to_owned()))
+            .expression_attribute_values(":to", AttributeValue::S(to.as_str().to_owned()))
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        let old_pointer = Delete::builder()
+            .table_name(&self.name)
+            .key("pk", AttributeValue::S(keys::person(&old)))
+            .key("sk", AttributeValue::S(keys::MEMBER_SK.to_owned()))
+            .condition_expression("member_id = :member")
+            .expression_attribute_values(":member", member_value)
+            .build()
+            .map_err(StoreError::call("TransactWriteItems"))?;
+        let pointer = MemberPointer {
+            pk: keys::person(&new),
+            sk: keys::MEMBER_SK.to_owned(),
+            entity: "member_pointer".to_owned(),
+            member_id: member.id,
+            status: member.status,
+        };
+        let mut writes = vec![
+            TransactWriteItem::builder().update(spend).build(),
+            TransactWriteItem::builder().update(readdress).build(),
+            TransactWriteItem::builder().delete(old_pointer).build(),
+            self.put(&pointer, Some("attribute_not_exists(pk)"))?,
+        ];
+        // The lock that stops a second nomination of the member moves too;
+        // either way, nobody else may hold the new address.
+        let lock: Option<NomineeRecord> = self.get(keys::person(&old), keys::NOMINEE_SK).await?;
+        match lock {
+            Some(lock) => {
+                let release = Delete::builder()
+                    .table_name(&self.name)
+                    .key("pk", AttributeValue::S(keys::person(&old)))
+                    .key("sk", AttributeValue::S(keys::NOMINEE_SK.to_owned()))
+                    .condition_expression("nomination_id = :held")
+                    .expression_attribute_values(":held", AttributeValue::S(lock.nomination_id.to_string()))
+                    .build()
+                    .map_err(StoreError::call("TransactWriteItems"))?;
+                writes.push(TransactWriteItem::builder().delete(release).build());
+                writes.push(self.put(
+                    &NomineeRecord {
+                        pk: keys::person(&new),
+                        ..lock
+                    },
+                    Some("attribute_not_exists(pk)"),
+                )?);
+            }
+            None => {
+                let nobody_holds_it = ConditionCheck::builder()
+                    .table_name(&self.name)
+                    .key("pk", AttributeValue::S(keys::person(&new)))
+                    .key("sk", AttributeValue::S(keys::NOMINEE_SK.to_owned()))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()
+                    .map_err(StoreError::call("TransactWriteItems"))?;
+                writes.push(TransactWriteItem::builder().condition_check(nobody_holds_it).build());
+            }
+        }
+        if let Some(nomination_id) = member.nomination_id {
+            let old_link = Delete::builder()
+                .table_name(&self.name)
+                .key("pk", AttributeValue::S(keys::person(&old)))
+                .key(
+                    "sk",
+                    AttributeValue::S(keys::person_link_sk(nomination_id, PersonRole::Nominee)),
+                )
+                .build()
+                .map_err(StoreError::call("TransactWriteItems"))?;
+            writes.push(TransactWriteItem::builder().delete(old_link).build());
+            writes.push(self.put(&PersonLinkRecord::new(&new, nomination_id, PersonRole::Nominee), None)?);
+        }
+        writes.push(self.put(&member_audit(member.id, change.audit), None)?);
+        writes.extend(self.outbox_writes(&change.messages, now)?);
+        let (pointer_put, lock_put) = (3, 5);
+        match self.transact(writes).await {
+            Ok(()) => Ok(AddressMove::Changed),
+            Err(TransactionError::Cancelled(cancelled)) if cancelled.failed_at(0) => {
+                Ok(AddressMove::LinkRefused(self.link_problem(link).await?))
+            }
+            Err(TransactionError::Cancelled(cancelled))
+                if cancelled.failed_at(pointer_put) || cancelled.failed_at(lock_put) =>
+            {
+                Ok(AddressMove::Taken)
+            }
+            Err(TransactionError::Cancelled(cancelled)) if cancelled.any_condition_failed() => {
+                Ok(AddressMove::Superseded)
+            }
+            Err(TransactionError::Cancelled(cancelled)) if cancelled.conflicted() => {
+                Ok(AddressMove::LinkRefused(iln_domain::member_access::LinkProblem::Used))
+            }
+            Err(TransactionError::Cancelled(cancelled)) => Err(cancelled.into()),
+            Err(TransactionError::Store(error)) => Err(error),
+        }
+    }
+}

@@ -27,6 +27,7 @@ use transaction::{Cancellation, TransactionError, back_off};
 
 pub use keys::{COUNTRY_INDEX, STATUS_INDEX};
 pub use member_sessions::SignIn;
+pub use membership::AddressMove;
 pub use nominations::{Commit, MoveError, StoredToken, SubmitOutcome, retry_on_conflict};
 pub use outbox::{AdminChange, AfterDelivery, Claim, DueCursor, LEASE, LinkToStore, OutboxMessage, OutboxStatus};
 pub use retention::RemovedNomination;

@@ -38,8 +38,11 @@ pub enum SubmitOutcome {
 pub struct StoredToken {
     pub purpose: TokenPurpose,
     pub nomination_id: NominationId,
-    /// The member a member's link signs in.
+    /// The member a member's link is for.
     pub member_id: Option<iln_domain::membership::MemberId>,
+    /// The message that carried it (stored since member links; older
+    /// tokens have none).
+    pub message_id: Option<iln_domain::message::MessageId>,
     pub valid_until: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
 }
@@ -373,6 +376,7 @@ impl NominationTable {
             purpose: record.purpose,
             nomination_id: record.nomination_id,
             member_id: record.member_id,
+            message_id: record.message_id,
             valid_until: record.valid_until,
             used_at: record.used_at,
         }))

@@ -323,7 +323,7 @@ impl NominationTable {
         }
         if let Some(nomination_id) = message.nomination_id() {
             for link in links {
-                writes.push(self.store_link(link, nomination_id, message.member_id(), now)?);
+                writes.push(self.store_link(link, &id, nomination_id, message.member_id(), now)?);
             }
         }
         match self.transact(writes).await {
@@ -343,6 +343,7 @@ impl NominationTable {
     fn store_link(
         &self,
         link: &LinkToStore,
+        message: &MessageId,
         nomination_id: NominationId,
         member_id: Option<iln_domain::membership::MemberId>,
         now: DateTime<Utc>,
@@ -359,8 +360,9 @@ impl NominationTable {
             .update_expression(format!(
                 "SET entity = :entity, purpose = :purpose, nomination_id = :nomination, \
                  issued_at = if_not_exists(issued_at, :now), valid_until = if_not_exists(valid_until, :until), \
-                 expires_at = if_not_exists(expires_at, :expires){member}"
+                 expires_at = if_not_exists(expires_at, :expires), message_id = :message{member}"
             ))
+            .expression_attribute_values(":message", AttributeValue::S(message.as_str().to_owned()))
             .expression_attribute_values(":entity", AttributeValue::S("token".to_owned()))
             .expression_attribute_values(":purpose", AttributeValue::S(link.purpose.code().to_owned()))
             .expression_attribute_values(":nomination", AttributeValue::S(nomination_id.to_string()))

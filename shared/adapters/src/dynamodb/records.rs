@@ -185,6 +185,8 @@ pub(super) struct TokenRecord {
     pub nomination_id: NominationId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_id: Option<iln_domain::membership::MemberId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<iln_domain::message::MessageId>,
     pub issued_at: DateTime<Utc>,
     pub valid_until: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

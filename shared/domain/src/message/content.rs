@@ -66,6 +66,21 @@ impl Message {
                 slack_join_url => slack_join_url,
                 member_page_url => base_url.link(crate::member_access::SIGN_IN_PATH, &[("lang", language.code())]),
             },
+            Message::MemberAddressConfirmation { to, language, .. } => {
+                let token = self.link(key, TokenPurpose::ConfirmMemberAddress);
+                minijinja::context! {
+                    address => to.as_str(),
+                    confirm_url => base_url.link(
+                        crate::member_access::ADDRESS_PATH,
+                        &[("token", token.as_str()), ("lang", language.code())],
+                    ),
+                    valid_hours => links.validity.of(TokenPurpose::ConfirmMemberAddress).num_hours(),
+                }
+            }
+            Message::MemberAddressChanged { language, .. } => minijinja::context! {
+                contact => links.policies.contact.as_str(),
+                member_page_url => base_url.link(crate::member_access::SIGN_IN_PATH, &[("lang", language.code())]),
+            },
             Message::MemberSignIn { language, .. } => {
                 let token = self.link(key, TokenPurpose::SignInMember);
                 minijinja::context! {
@@ -305,6 +320,8 @@ mod tests {
             ("information_request", "lucia@example.org", Language::Es),
             ("welcome", "amara@example.org", Language::Es),
             ("member_sign_in", "amara@example.org", Language::Es),
+            ("member_address_confirmation", "amara.new@example.org", Language::Es),
+            ("member_address_changed", "amara@example.org", Language::Es),
             ("derecognition", "amara@example.org", Language::Es),
             ("iac_referral", "iac@example.org", Language::En),
             ("nomination_referral", "iac@example.org", Language::En),

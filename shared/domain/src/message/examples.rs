@@ -125,6 +125,20 @@ pub(super) fn one_of_each_kind() -> Vec<Message> {
             language: Language::Es,
             window: 6_000_000,
         },
+        Message::MemberAddressConfirmation {
+            nomination_id,
+            member_id: member_id(),
+            from: address("amara@example.org"),
+            to: address("amara.new@example.org"),
+            language: Language::Es,
+            window: 6_000_000,
+        },
+        Message::MemberAddressChanged {
+            nomination_id,
+            to: address("amara@example.org"),
+            language: Language::Es,
+            at: chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+        },
         Message::Derecognition {
             nomination_id,
             to: address("amara@example.org"),

@@ -293,6 +293,32 @@ impl Message {
             )
             .and(*window)
             .with_links(&[TokenPurpose::SignInMember]),
+            Message::MemberAddressConfirmation {
+                nomination_id,
+                to,
+                language,
+                window,
+                ..
+            } => Spec::mail(
+                "member_address_confirmation",
+                Some(*nomination_id),
+                Reader::Nominee,
+                Mail::to(to, *language),
+            )
+            .and(*window)
+            .with_links(&[TokenPurpose::ConfirmMemberAddress]),
+            Message::MemberAddressChanged {
+                nomination_id,
+                to,
+                language,
+                at,
+            } => Spec::mail(
+                "member_address_changed",
+                Some(*nomination_id),
+                Reader::Nominee,
+                Mail::to(to, *language),
+            )
+            .and(at.timestamp() as u64),
             Message::Derecognition {
                 nomination_id,
                 to,

@@ -5,7 +5,7 @@ use super::*;
 fn the_examples_cover_every_kind() {
     let kinds: std::collections::BTreeSet<_> = one_of_each_kind().iter().map(Message::kind).collect();
 
-    assert_eq!(kinds.len(), 28, "{kinds:?}");
+    assert_eq!(kinds.len(), 30, "{kinds:?}");
 }
 
 /// What each kind is: its id, kind, route, reader and links, as the outbox
@@ -111,6 +111,20 @@ fn each_kind_has_its_id_route_reader_and_links() {
             Route::Email,
             Reader::Nominee,
             &[SignInMember],
+        ),
+        (
+            format!("{REFERENCE}.member_address_confirmation.6000000"),
+            "member_address_confirmation",
+            Route::Email,
+            Reader::Nominee,
+            &[ConfirmMemberAddress],
+        ),
+        (
+            format!("{REFERENCE}.member_address_changed.1800000000"),
+            "member_address_changed",
+            Route::Email,
+            Reader::Nominee,
+            &[],
         ),
         (
             format!("{REFERENCE}.derecognition"),
@@ -392,7 +406,10 @@ fn a_message_caused_again_has_the_same_id_and_another_one_has_another() {
                     *request += 1
                 }
                 Message::CardUpdate { version, .. } => *version += 1,
-                Message::MemberSignIn { window, .. } => *window += 1,
+                Message::MemberSignIn { window, .. } | Message::MemberAddressConfirmation { window, .. } => {
+                    *window += 1
+                }
+                Message::MemberAddressChanged { at, .. } => *at += chrono::Duration::seconds(1),
                 Message::ConcernResolved { concern_id, .. } => concern_id.push('1'),
                 Message::ConcernRaised { key, .. }
                 | Message::Ephemeral { key, .. }
