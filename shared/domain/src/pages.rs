@@ -647,20 +647,23 @@ pub fn member_page(language: Language, shown: MemberPage<'_>) -> Result<String, 
     };
     let (path, extra) = match shown {
         MemberPage::SignIn { entered, invalid } => (
-            SIGN_IN_PATH,
+            SIGN_IN_PATH.to_owned(),
             context! { state => "sign_in", email => entered, email_invalid => invalid },
         ),
-        MemberPage::LinkSent => (SIGN_IN_PATH, context! { state => "sent" }),
-        MemberPage::ConfirmSignIn { token } => (SESSION_PATH, context! { state => "session", token }),
+        MemberPage::LinkSent => (SIGN_IN_PATH.to_owned(), context! { state => "sent" }),
+        MemberPage::ConfirmSignIn { token } => (
+            format!("{SESSION_PATH}?token={token}"),
+            context! { state => "session", token },
+        ),
         MemberPage::LinkRefused(problem) => {
             let state = match problem {
                 LinkProblem::Unknown => "link_unknown",
                 LinkProblem::Used => "link_used",
                 LinkProblem::Expired => "link_expired",
             };
-            (SIGN_IN_PATH, context! { state })
+            (SIGN_IN_PATH.to_owned(), context! { state })
         }
-        MemberPage::SignedOut => (SIGN_IN_PATH, context! { state => "signed_out" }),
+        MemberPage::SignedOut => (SIGN_IN_PATH.to_owned(), context! { state => "signed_out" }),
         MemberPage::Record {
             member,
             form_token,
@@ -668,7 +671,7 @@ pub fn member_page(language: Language, shown: MemberPage<'_>) -> Result<String, 
             stale_form,
             address,
         } => (
-            PAGE_PATH,
+            PAGE_PATH.to_owned(),
             context! {
                 state => "page",
                 csrf => form_token,
@@ -699,16 +702,22 @@ pub fn member_page(language: Language, shown: MemberPage<'_>) -> Result<String, 
                 },
             },
         ),
-        MemberPage::ConfirmResignation { form_token } => {
-            (RESIGN_PATH, context! { state => "resign", csrf => form_token })
+        MemberPage::ConfirmResignation { form_token } => (
+            RESIGN_PATH.to_owned(),
+            context! { state => "resign", csrf => form_token },
+        ),
+        MemberPage::Resigned => (PAGE_PATH.to_owned(), context! { state => "resigned" }),
+        MemberPage::ConfirmAddress { token, address } => (
+            format!("{ADDRESS_PATH}?token={token}"),
+            context! { state => "address_confirm", token, address },
+        ),
+        // The language switch of a page that answered a POST opens the
+        // member's page, not the link's path without its token.
+        MemberPage::AddressChanged { address } => {
+            (PAGE_PATH.to_owned(), context! { state => "address_changed", address })
         }
-        MemberPage::Resigned => (PAGE_PATH, context! { state => "resigned" }),
-        MemberPage::ConfirmAddress { token, address } => {
-            (ADDRESS_PATH, context! { state => "address_confirm", token, address })
-        }
-        MemberPage::AddressChanged { address } => (ADDRESS_PATH, context! { state => "address_changed", address }),
-        MemberPage::AddressTaken { contact } => (ADDRESS_PATH, context! { state => "address_taken", contact }),
-        MemberPage::AddressSuperseded => (ADDRESS_PATH, context! { state => "address_superseded" }),
+        MemberPage::AddressTaken { contact } => (PAGE_PATH.to_owned(), context! { state => "address_taken", contact }),
+        MemberPage::AddressSuperseded => (PAGE_PATH.to_owned(), context! { state => "address_superseded" }),
     };
     let paths = context! {
         sign_in_path => SIGN_IN_PATH,
@@ -722,7 +731,7 @@ pub fn member_page(language: Language, shown: MemberPage<'_>) -> Result<String, 
     render(
         "pages/members.html",
         language,
-        page(language, path, context! { ..extra, ..paths }),
+        page(language, &path, context! { ..extra, ..paths }),
     )
 }
 
@@ -1026,5 +1035,44 @@ mod tests {
             base.link("/nominations/verify", &[("token", "a b")]),
             "https://iln.example.org/prod/nominations/verify?token=a+b"
         );
+    }
+}
+
+#[cfg(test)]
+mod member_page_tests {
+    use super::*;
+
+    /// Switching the language of a page behind a mailed link keeps the
+    /// link; a page that answered a form opens the member's page instead.
+    #[test]
+    fn the_language_switch_keeps_the_link_it_was_opened_with() {
+        let confirm = member_page(Language::En, MemberPage::ConfirmSignIn { token: "abc" }).unwrap();
+        let address = member_page(
+            Language::Es,
+            MemberPage::ConfirmAddress {
+                token: "xyz",
+                address: "amara@example.org",
+            },
+        )
+        .unwrap();
+        let changed = member_page(
+            Language::En,
+            MemberPage::AddressChanged {
+                address: "amara@example.org",
+            },
+        )
+        .unwrap();
+
+        // minijinja escapes `/` in attributes as `&#x2f;`.
+        let switch = |path: &str| format!(r#"href="{}""#, path.replace('&', "&amp;").replace('/', "&#x2f;"));
+        assert!(
+            confirm.contains(&switch("/members/session?token=abc&lang=es")),
+            "{confirm}"
+        );
+        assert!(
+            address.contains(&switch("/members/address?token=xyz&lang=en")),
+            "{address}"
+        );
+        assert!(changed.contains(&switch("/members/me?lang=es")), "{changed}");
     }
 }
