@@ -70,8 +70,14 @@ async fn the_vetting_digest_lists_overdue_nominations_once_a_day() {
         .await;
     let day_one = app.now + Duration::days(5) + Duration::hours(1);
     let first = app.run_reminders(day_one).await;
-    // Later the same day (the local runner runs hourly).
-    let repeated = app.run_reminders(day_one + Duration::hours(1)).await;
+    // Later the same day (the local runner runs hourly), whatever the hour
+    // the test runs at: an hour after 23:00 would be the next day.
+    let end_of_day = day_one
+        .date_naive()
+        .and_hms_opt(23, 59, 59)
+        .expect("a time of day")
+        .and_utc();
+    let repeated = app.run_reminders(day_one + (end_of_day - day_one) / 2).await;
     app.deliver_outbox().await;
     let digests_day_one = app.outbox_of_kind("vetting_digest").await.len();
     app.run_reminders(day_one + Duration::days(1)).await;

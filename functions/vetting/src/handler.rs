@@ -341,10 +341,7 @@ async fn correct(
         message: problem.message(Language::En),
     })?;
     let dossier = load(app, id).await?;
-    let by = match staff.may_act_as(StaffRole::Admin) {
-        true => Actor::Admin(staff.subject.clone()),
-        false => Actor::Vetter(staff.subject.clone()),
-    };
+    let by = staff.actor();
     let step = correction::correct(
         &dossier.nomination,
         &correction,

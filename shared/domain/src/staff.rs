@@ -87,6 +87,15 @@ impl Staff {
     pub fn require(&self, role: StaffRole) -> Result<(), AccessRefused> {
         self.may_act_as(role).then_some(()).ok_or(AccessRefused::WrongGroup)
     }
+
+    /// Who the audit trail says acted, for a command vetters and admins
+    /// may both give: an admin as an admin, anyone else as a vetter.
+    pub fn actor(&self) -> crate::audit::Actor {
+        match self.may_act_as(StaffRole::Admin) {
+            true => crate::audit::Actor::Admin(self.subject.clone()),
+            false => crate::audit::Actor::Vetter(self.subject.clone()),
+        }
+    }
 }
 
 /// A groups claim read as the list it is. API Gateway passes an array claim
@@ -133,6 +142,12 @@ mod tests {
         assert!(admin.may_act_as(StaffRole::Vetter), "admins may vet");
         let json = staff(&[("sub", "xyz"), ID, ("cognito:groups", r#"["iln-admins"]"#)]).unwrap();
         assert!(json.may_act_as(StaffRole::Admin), "a JSON array is a list too");
+        assert_eq!(vetter.actor(), crate::audit::Actor::Vetter("abc".into()));
+        assert_eq!(
+            admin.actor(),
+            crate::audit::Actor::Admin("xyz".into()),
+            "an admin acts as one"
+        );
     }
 
     #[test]

@@ -101,10 +101,7 @@ pub(super) async fn refer_to_iac(
 ) -> Result<Response<Body>, ApiFailure> {
     let form: ReferralForm = small_json(request, "referral", MAX_DECISION_BYTES)?;
     let reason = text("reason", &form.reason)?;
-    let actor = match staff.require(StaffRole::Admin) {
-        Ok(()) => Actor::Admin(staff.subject.clone()),
-        Err(_) => Actor::Vetter(staff.subject.clone()),
-    };
+    let actor = staff.actor();
     take(app, id, |nomination| {
         discussion::refer_to_iac(nomination, actor.clone(), &reason, &app.iac_address, now)
     })
