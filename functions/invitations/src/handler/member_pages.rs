@@ -234,6 +234,11 @@ const NOTHING_SAID: Said<'static> = Said {
     address: AddressField::Empty,
 };
 
+const STALE_FORM: Said<'static> = Said {
+    stale_form: true,
+    ..NOTHING_SAID
+};
+
 fn record(
     status: StatusCode,
     language: Language,
@@ -290,11 +295,7 @@ async fn from_page(
     };
     if !signed_in.session.sent_from_page(&form.csrf) {
         let language = member_language(request, &signed_in.member);
-        let stale = Said {
-            stale_form: true,
-            ..NOTHING_SAID
-        };
-        return Ok(Err(record(StatusCode::FORBIDDEN, language, &signed_in, stale)?));
+        return Ok(Err(record(StatusCode::FORBIDDEN, language, &signed_in, STALE_FORM)?));
     }
     Ok(Ok(signed_in))
 }
@@ -312,11 +313,7 @@ pub(super) async fn choose_language(
     };
     let Ok(chosen) = Language::parse(&form.language) else {
         let language = member_language(request, &signed_in.member);
-        let stale = Said {
-            stale_form: true,
-            ..NOTHING_SAID
-        };
-        return record(StatusCode::UNPROCESSABLE_ENTITY, language, &signed_in, stale);
+        return record(StatusCode::UNPROCESSABLE_ENTITY, language, &signed_in, STALE_FORM);
     };
     match membership::choose_language(&signed_in.member, chosen, now) {
         Ok(Some((languages, audit))) => match app
