@@ -159,7 +159,7 @@ pub async fn run(settings: &Settings, size: usize) -> Result<String, BenchError>
     })
     .await;
     let now = app.now;
-    let dataset: Dataset = seed::seed(&app.table, size, now).await?;
+    let dataset: Dataset = seed::seed(&app.table, &app.gateway.functions.reminders.rules, size, now).await?;
     let mut text = format!(
         "Seeded in {} s through the store: {} nominations ({}), {} members, a roster of {} rows; \
          {HOT_OPEN} open nominations in one country, one nominator of {PROLIFIC_RECORDS}.\n\n",
@@ -199,14 +199,8 @@ pub async fn run(settings: &Settings, size: usize) -> Result<String, BenchError>
         let took = started.elapsed();
         invocations += 1;
         (slowest, total, calls) = (slowest.max(took), total + took, calls + round_trips.count());
-        acted.expired_unverified += summary.expired_unverified;
-        acted.expired_invitations += summary.expired_invitations;
-        acted.invitation_reminders += summary.invitation_reminders;
-        acted.overdue_in_vetting = acted.overdue_in_vetting.max(summary.overdue_in_vetting);
-        acted.discussion_reminders += summary.discussion_reminders;
-        acted.failing_messages += summary.failing_messages;
-        if summary.complete || invocations >= 20 {
-            acted.complete = summary.complete;
+        acted = acted.followed_by(summary);
+        if acted.complete || invocations >= 20 {
             break;
         }
     }
@@ -218,12 +212,14 @@ pub async fn run(settings: &Settings, size: usize) -> Result<String, BenchError>
         total,
         calls,
         result: format!(
-            "expired {} unverified and {} invitations; reminded {} invitations and {} discussions; \
-             digest of {}; complete: {}",
+            "expired {} unverified, {} invitations and {} unanswered notices; reminded {} invitations and {} \
+             discussions; {} discussions ended; digest of {}; complete: {}",
             acted.expired_unverified,
             acted.expired_invitations,
+            acted.expired_unanswered_notices,
             acted.invitation_reminders,
             acted.discussion_reminders,
+            acted.discussions_ended,
             acted.overdue_in_vetting,
             acted.complete
         ),
