@@ -282,7 +282,8 @@ fn progress(started: std::time::Instant, what: &str, (done, of): (usize, usize))
     eprintln!("  seeding: {what} {done} of {of} ({} s)", started.elapsed().as_secs());
 }
 
-/// Writes a dataset of `size` nominations (a fifth of them members) and a
+/// Writes a dataset of `size` nominations (a fifth of them members, and
+/// the rest in every state of the lifecycle in turn, members too) and a
 /// roster of `size` rows into `table`.
 pub async fn seed(
     table: &NominationTable,
@@ -344,8 +345,9 @@ pub async fn seed(
     for (_, status, _) in &written {
         *by_status.entry(status.code()).or_insert(0) += 1;
     }
-    let members = size / 5;
-    let hot = members..members + HOT_OPEN;
+    let members = by_status.get(Status::Member.code()).copied().unwrap_or_default();
+    let first_members = size / 5;
+    let hot = first_members..first_members + HOT_OPEN;
     let in_hot_country = written
         .iter()
         .find(|(index, status, _)| hot.contains(index) && *status == Status::AwaitingVetting)
