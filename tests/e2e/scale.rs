@@ -10,7 +10,7 @@ use iln_domain::intake::NominationForm;
 use iln_domain::privacy::ErasureProgress;
 use iln_domain::step::Opening;
 use iln_domain::{EmailAddress, Language, NominationId, Status};
-use iln_tests::{TestApp, unique_address};
+use iln_tests::{TestApp, unique_address, vetter_token};
 
 /// A nomination written straight into `status` by the store, as of `at`,
 /// from `country`, with a rationale of `rationale_chars` characters.
@@ -33,6 +33,13 @@ async fn opened_by(
     at: DateTime<Utc>,
     rationale_chars: usize,
 ) -> NominationId {
+    let opening = opening(nominator, status, country, at, rationale_chars);
+    app.table.submit(&opening, &[]).await.unwrap();
+    opening.id
+}
+
+/// A new nominee's nomination by `nominator`, opened in `status`.
+fn opening(nominator: &str, status: Status, country: &str, at: DateTime<Utc>, rationale_chars: usize) -> Opening {
     let form = NominationForm {
         nominee_name: Some("Amara Okafor".to_owned()),
         nominee_email: Some(unique_address("amara")),
@@ -52,17 +59,68 @@ async fn opened_by(
         privacy_consent: true,
         ..NominationForm::default()
     };
-    let id = NominationId::new(at);
-    let opening = Opening {
-        id,
+    Opening {
+        id: NominationId::new(at),
         submission: form.parse(Language::En).unwrap(),
         status,
         at,
         audit: AuditEvent::submitted(at),
         messages: Vec::new(),
+    }
+}
+
+/// Every item of `app`'s table, in key order; an audit event's key only
+/// to its time (the rest of its ULID is random).
+async fn every_item(app: &TestApp) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    let mut items = app.all_items().await;
+    for item in &mut items {
+        if let Some(aws_sdk_dynamodb::types::AttributeValue::S(sk)) = item.get_mut("sk")
+            && sk.starts_with("AUDIT#")
+        {
+            sk.truncate("AUDIT#".len() + 10);
+        }
+    }
+    let key = |item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>, name: &str| {
+        item.get(name).and_then(|value| value.as_s().ok()).cloned()
     };
-    app.table.submit(&opening, &[]).await.unwrap();
-    id
+    items.sort_by_key(|item| (key(item, "pk"), key(item, "sk")));
+    items
+}
+
+#[tokio::test]
+async fn a_dataset_written_in_batches_holds_exactly_the_items_submission_writes() {
+    let (submitted, batched) = (TestApp::spawn().await, TestApp::spawn().await);
+    let nominator = unique_address("lucia");
+    // 30 nominations of 5 items each: six BatchWriteItem calls.
+    let openings: Vec<Opening> = [Status::Submitted, Status::AwaitingVetting, Status::Objected]
+        .into_iter()
+        .cycle()
+        .take(30)
+        .map(|status| opening(&nominator, status, "GH", submitted.now, 80))
+        .collect();
+
+    for opening in &openings {
+        submitted.table.submit(opening, &[]).await.unwrap();
+    }
+    batched.table.write_dataset(&openings).await.unwrap();
+
+    let items = every_item(&submitted).await;
+    assert_eq!(items.len(), 150, "five items a nomination");
+    assert_eq!(every_item(&batched).await, items);
+    let queue = batched
+        .staff_request(
+            "GET",
+            "/vetting/nominations?status=awaiting_vetting",
+            Some(&vetter_token()),
+            None,
+        )
+        .await;
+    assert_eq!(
+        queue.json()["items"].as_array().map(Vec::len),
+        Some(10),
+        "{}",
+        queue.body
+    );
 }
 
 #[tokio::test]

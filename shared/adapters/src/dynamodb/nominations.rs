@@ -130,6 +130,34 @@ impl NominationTable {
     /// recorded once while unverified.
     #[tracing::instrument(skip_all, fields(nomination_id = %opening.id))]
     pub async fn submit(&self, opening: &Opening, counters: &[Counter]) -> Result<SubmitOutcome, StoreError> {
+        let now = opening.at;
+        let mut writes = self.opening_writes(opening)?;
+        const PENDING_WRITE: usize = 1;
+        let first_counter = writes.len();
+        let counting = counters
+            .iter()
+            .map(|counter| self.count(counter, now))
+            .collect::<Result<Vec<_>, _>>()?;
+        writes.extend(counting.iter().cloned());
+        match self.transact_retrying(writes).await {
+            Ok(()) => Ok(SubmitOutcome::Created),
+            Err(TransactionError::Cancelled(cancelled)) => {
+                if let Some(full) = full_counter(&cancelled, first_counter, counters) {
+                    return Ok(SubmitOutcome::Limited(full));
+                }
+                match cancelled.failed_at(PENDING_WRITE) {
+                    true => self.count_only(counting, counters).await,
+                    false => Err(cancelled.into()),
+                }
+            }
+            Err(TransactionError::Store(error)) => Err(error),
+        }
+    }
+
+    /// The writes of an opening, each a put with its condition: the
+    /// nomination, its pending mark (second), its audit event, the links
+    /// from its two people, and its messages.
+    pub(super) fn opening_writes(&self, opening: &Opening) -> Result<Vec<TransactWriteItem>, StoreError> {
         let (id, submission, now) = (opening.id, &opening.submission, opening.at);
         let nominee_identity = submission.nominee.email.identity();
         let nominator_identity = submission.nominator.email.identity();
@@ -159,26 +187,7 @@ impl NominationTable {
             )?,
         ];
         writes.extend(self.outbox_writes(&opening.messages, now)?);
-        const PENDING_WRITE: usize = 1;
-        let first_counter = writes.len();
-        let counting = counters
-            .iter()
-            .map(|counter| self.count(counter, now))
-            .collect::<Result<Vec<_>, _>>()?;
-        writes.extend(counting.iter().cloned());
-        match self.transact_retrying(writes).await {
-            Ok(()) => Ok(SubmitOutcome::Created),
-            Err(TransactionError::Cancelled(cancelled)) => {
-                if let Some(full) = full_counter(&cancelled, first_counter, counters) {
-                    return Ok(SubmitOutcome::Limited(full));
-                }
-                match cancelled.failed_at(PENDING_WRITE) {
-                    true => self.count_only(counting, counters).await,
-                    false => Err(cancelled.into()),
-                }
-            }
-            Err(TransactionError::Store(error)) => Err(error),
-        }
+        Ok(writes)
     }
 
     /// Counts a submission that records nothing new, so that every accepted

@@ -465,7 +465,7 @@ impl NominationTable {
 
     /// One BatchWriteItem of at most 25 puts, asking again for what comes
     /// back unprocessed, at most `BATCH_ATTEMPTS` times in all.
-    async fn write_batch(&self, batch: Vec<WriteRequest>) -> Result<(), StoreError> {
+    pub(super) async fn write_batch(&self, batch: Vec<WriteRequest>) -> Result<(), StoreError> {
         let mut pending = batch;
         for attempt in 0..super::BATCH_ATTEMPTS {
             if attempt > 0 {
