@@ -134,12 +134,24 @@ pub fn presented_session<'a>(cookie_headers: impl IntoIterator<Item = &'a str>) 
         .and_then(|(_, value)| TokenHash::of_presented(value))
 }
 
-/// Where a sign-in link stands when it is used.
+/// Why a member's link (sign-in, address confirmation) does not work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkProblem {
     Unknown,
     Used,
     Expired,
+}
+
+impl LinkProblem {
+    /// What keeps a known link of the right purpose from working at `now`:
+    /// used once already, or past its time; `None` while it works.
+    pub fn of(used_at: Option<DateTime<Utc>>, valid_until: DateTime<Utc>, now: DateTime<Utc>) -> Option<Self> {
+        match () {
+            _ if used_at.is_some() => Some(LinkProblem::Used),
+            _ if valid_until <= now => Some(LinkProblem::Expired),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -205,6 +217,18 @@ mod tests {
             crate::membership::change_address(&moved, from, &new, at(1_800_000_200)),
             Err(AddressRefused::Superseded),
             "a second use of an old request changes nothing"
+        );
+    }
+
+    #[test]
+    fn a_link_works_until_it_is_used_or_its_time_is_up() {
+        let until = at(1_800_000_900);
+        assert_eq!(LinkProblem::of(None, until, at(1_800_000_899)), None);
+        assert_eq!(LinkProblem::of(None, until, until), Some(LinkProblem::Expired));
+        assert_eq!(
+            LinkProblem::of(Some(at(1_800_000_100)), until, at(1_800_000_200)),
+            Some(LinkProblem::Used),
+            "used before its time is up"
         );
     }
 

@@ -102,12 +102,13 @@ async fn member_link(
     let Some(hash) = TokenHash::of_presented(presented) else {
         return Ok(Err(LinkProblem::Unknown));
     };
-    Ok(match app.table.token(&hash).await? {
-        Some(token) if token.purpose != purpose || token.member_id.is_none() => Err(LinkProblem::Unknown),
-        None => Err(LinkProblem::Unknown),
-        Some(token) if token.used_at.is_some() => Err(LinkProblem::Used),
-        Some(token) if token.valid_until <= now => Err(LinkProblem::Expired),
-        Some(token) => Ok((hash, token)),
+    let token = app.table.token(&hash).await?;
+    let Some(token) = token.filter(|token| token.purpose == purpose && token.member_id.is_some()) else {
+        return Ok(Err(LinkProblem::Unknown));
+    };
+    Ok(match LinkProblem::of(token.used_at, token.valid_until, now) {
+        Some(problem) => Err(problem),
+        None => Ok((hash, token)),
     })
 }
 

@@ -99,7 +99,7 @@ impl NominationTable {
             Ok(()) => Ok(SignIn::Opened),
             // Read again to say why: used by another request, or expired.
             Err(TransactionError::Cancelled(cancelled)) if cancelled.failed_at(0) => {
-                Ok(SignIn::Refused(self.link_problem(link).await?))
+                Ok(SignIn::Refused(self.link_problem(link, now).await?))
             }
             Err(TransactionError::Cancelled(cancelled)) if cancelled.conflicted() => {
                 Ok(SignIn::Refused(LinkProblem::Used))
@@ -111,12 +111,12 @@ impl NominationTable {
 
     /// Why a member's link could not be spent: read again after the write
     /// that tried refused it.
-    pub(super) async fn link_problem(&self, link: &TokenHash) -> Result<LinkProblem, StoreError> {
-        Ok(match self.token(link).await? {
-            None => LinkProblem::Unknown,
-            Some(token) if token.used_at.is_some() => LinkProblem::Used,
-            Some(_) => LinkProblem::Expired,
-        })
+    pub(super) async fn link_problem(&self, link: &TokenHash, now: DateTime<Utc>) -> Result<LinkProblem, StoreError> {
+        let token = self.token(link).await?;
+        // Neither used nor expired: the link was for someone or something else.
+        Ok(token
+            .and_then(|token| LinkProblem::of(token.used_at, token.valid_until, now))
+            .unwrap_or(LinkProblem::Unknown))
     }
 
     /// The session whose secret hashes to `secret`, while it lasts.

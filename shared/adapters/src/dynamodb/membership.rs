@@ -554,7 +554,7 @@ impl NominationTable {
         match self.transact(writes).await {
             Ok(()) => Ok(AddressMove::Changed),
             Err(TransactionError::Cancelled(cancelled)) if cancelled.failed_at(0) => {
-                Ok(AddressMove::LinkRefused(self.link_problem(link).await?))
+                Ok(AddressMove::LinkRefused(self.link_problem(link, now).await?))
             }
             Err(TransactionError::Cancelled(cancelled))
                 if cancelled.failed_at(pointer_put) || cancelled.failed_at(lock_put) =>
