@@ -2,7 +2,7 @@
 //! it hands out one event, notes when the runtime first asked for work
 //! (the end of init) and when the answer came, and holds every later
 //! request for work until the process is stopped. The same server answers
-//! SSM's GetParameter, where the functions read their secrets.
+//! SSM's GetParameters, where the functions read their secrets.
 //!
 //! The contract, as AWS documents it ("Using the Lambda runtime API for
 //! custom runtimes"): `GET /2018-06-01/runtime/invocation/next` answers
@@ -239,25 +239,41 @@ async fn init_error(State(shared): State<Shared>, body: String) -> StatusCode {
     finish(&shared, Outcome::InitError(body))
 }
 
-/// SSM's GetParameter (AWS JSON 1.1), for the parameters the bench holds.
+/// SSM's GetParameters (AWS JSON 1.1), for the parameters the bench holds:
+/// as SSM does, names it does not hold come back in `InvalidParameters`
+/// with a 200, and the rest in alphabetical order.
 async fn ssm(State(shared): State<Shared>, headers: HeaderMap, body: String) -> Response {
     let target = headers
         .get("x-amz-target")
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
-    let request: Value = serde_json::from_str(&body).unwrap_or_default();
-    let name = request["Name"].as_str().unwrap_or_default();
     let json_type = [("content-type", "application/x-amz-json-1.1")];
-    match (target, shared.secrets.get(name)) {
-        ("AmazonSSM.GetParameter", Some(value)) => (
-            json_type,
-            json!({ "Parameter": { "Name": name, "Type": "SecureString", "Value": value, "Version": 1 } }).to_string(),
-        )
-            .into_response(),
+    let request: Value = serde_json::from_str(&body).unwrap_or_default();
+    let names: Option<Vec<&str>> = request["Names"]
+        .as_array()
+        .map(|names| names.iter().filter_map(Value::as_str).collect());
+    match (target, names) {
+        ("AmazonSSM.GetParameters", Some(mut names)) if (1..=10).contains(&names.len()) => {
+            names.sort_unstable();
+            let (held, invalid): (Vec<&str>, Vec<&str>) =
+                names.into_iter().partition(|name| shared.secrets.contains_key(*name));
+            let parameters: Vec<Value> = held
+                .into_iter()
+                .map(
+                    |name| json!({ "Name": name, "Type": "SecureString", "Value": shared.secrets[name], "Version": 1 }),
+                )
+                .collect();
+            (
+                json_type,
+                json!({ "Parameters": parameters, "InvalidParameters": invalid }).to_string(),
+            )
+                .into_response()
+        }
         _ => (
             StatusCode::BAD_REQUEST,
             json_type,
-            json!({ "__type": "ParameterNotFound", "message": name }).to_string(),
+            json!({ "__type": "ValidationException", "message": "the bench answers GetParameters with 1 to 10 names" })
+                .to_string(),
         )
             .into_response(),
     }

@@ -12,20 +12,11 @@ async fn main() -> Result<(), Error> {
     let aws = iln_adapters::start().await?;
     let config = Config::from_lookup(iln_adapters::config::environment)?;
     let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
-    // Both secrets are read once per cold start, concurrently, and the
-    // table's connection is opened meanwhile: every invocation starts by
-    // claiming its message there.
-    let table = iln_adapters::dynamodb::NominationTable::new(dynamodb.clone(), &config.table_name);
-    let (secrets, ()) = tokio::join!(
-        async {
-            tokio::try_join!(
-                iln_adapters::secrets::read(&aws, &config.slack_bot_token_parameter),
-                iln_adapters::secrets::read(&aws, &config.link_key_parameter),
-            )
-        },
-        table.open_connection(),
-    );
-    let (bot_token, link_key) = secrets?;
+    // Read once per cold start, in one call. The table's connection is not
+    // opened here: the first request pays that handshake, which init would
+    // pay on every cold start (docs/performance.md, "Cold start").
+    let [bot_token, link_key] =
+        iln_adapters::secrets::read(&aws, [&config.slack_bot_token_parameter, &config.link_key_parameter]).await?;
     let app = App::from_config(
         &config,
         dynamodb,

@@ -12,20 +12,17 @@ async fn main() -> Result<(), Error> {
         .timeout_config(iln_adapters::config::slack_acknowledgement_timeouts())
         .build();
     let dynamodb = aws_sdk_dynamodb::Client::from_conf(dynamodb);
-    // Both secrets are read once per cold start, concurrently, and the
-    // table's connection is opened meanwhile: the first click's
-    // acknowledgement (3 s) then starts with it open.
-    let table = iln_adapters::dynamodb::NominationTable::new(dynamodb.clone(), &config.table_name);
-    let (secrets, ()) = tokio::join!(
-        async {
-            tokio::try_join!(
-                iln_adapters::secrets::read(&aws, &config.slack_bot_token_parameter),
-                iln_adapters::secrets::read(&aws, &config.slack_signing_secret_parameter),
-            )
-        },
-        table.open_connection(),
-    );
-    let (bot_token, signing_secret) = secrets?;
+    // Read once per cold start, in one call. The table's connection is not
+    // opened here: the first request pays that handshake, which init would
+    // pay on every cold start (docs/performance.md, "Cold start").
+    let [bot_token, signing_secret] = iln_adapters::secrets::read(
+        &aws,
+        [
+            &config.slack_bot_token_parameter,
+            &config.slack_signing_secret_parameter,
+        ],
+    )
+    .await?;
     let app = App::from_config(
         &config,
         dynamodb,

@@ -67,38 +67,7 @@ impl NominationTable {
     pub fn name(&self) -> &str {
         &self.name
     }
-
-    /// Opens the client's connection to DynamoDB before a request needs it
-    /// (on Lambda a TCP and TLS handshake: tens of milliseconds), by reading
-    /// a key no item has: GetItem, which every function reading the table
-    /// is granted. Meant to run beside other cold-start work (the secrets'
-    /// reads); a failure is left to the first request that needs the table.
-    pub async fn open_connection(&self) {
-        let read = self
-            .client
-            .get_item()
-            .table_name(&self.name)
-            .key(
-                "pk",
-                aws_sdk_dynamodb::types::AttributeValue::S(CONNECTION_KEY.to_owned()),
-            )
-            .key(
-                "sk",
-                aws_sdk_dynamodb::types::AttributeValue::S(CONNECTION_KEY.to_owned()),
-            )
-            .send()
-            .await;
-        if let Err(error) = read {
-            tracing::debug!(
-                error = %aws_sdk_dynamodb::error::DisplayErrorContext(&error),
-                "the DynamoDB connection was not opened at cold start"
-            );
-        }
-    }
 }
-
-/// The key `open_connection` reads: no item has it.
-const CONNECTION_KEY: &str = "CONNECTION-CHECK";
 
 /// BatchGetItem and BatchWriteItem hand back what they could not do now
 /// (throttling, their size limits): it is asked for again, with back-off, at
