@@ -276,6 +276,34 @@ async fn a_code_exchanged_twice_gives_tokens_once() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_exchanged_by_two_requests_at_once_gives_tokens_to_one() {
+    let base = serve(None).await;
+    let code = code_for_vera(&base).await;
+
+    let attempts: Vec<_> = (0..8)
+        .map(|_| {
+            let (base, code) = (base.clone(), code.clone());
+            tokio::spawn(async move { exchange(&base, &code, VERIFIER).await.0 })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.unwrap());
+    }
+
+    assert_eq!(
+        statuses.iter().filter(|status| **status == StatusCode::OK).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|status| *status == StatusCode::OK || *status == StatusCode::BAD_REQUEST)
+    );
+}
+
 #[tokio::test]
 async fn a_code_older_than_five_minutes_is_an_invalid_grant() {
     let now = Arc::new(Mutex::new(Utc::now()));
