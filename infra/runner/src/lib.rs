@@ -8,6 +8,7 @@ pub mod authorizer;
 pub mod event_filter;
 pub mod functions;
 pub mod gateway;
+pub mod identity_provider;
 pub mod local;
 pub mod mailbox_simulator;
 pub mod schedules;

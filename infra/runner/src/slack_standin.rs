@@ -32,6 +32,9 @@ use serde_json::Value;
 
 use interactions::{click, submit_view};
 use page::{clear_notices, page};
+/// Escapes text for HTML content and quoted attributes; the identity
+/// provider's pages use it too.
+pub(crate) use render::esc as escape_html;
 use state::{NoticeKind, StandInState};
 use web_api::{response_url, web_api};
 

@@ -15,7 +15,8 @@ use super::blocks::{action_id, block_id, interactive_elements};
 use super::page::{ChannelView, PageData};
 use super::state::{Ephemeral, NoticeKind};
 use modal::render_modal;
-use text::{esc, is_safe_url, mrkdwn, text_object};
+pub(crate) use text::esc;
+use text::{is_safe_url, mrkdwn, text_object};
 
 const CSS: &str = "
 body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;background:#f4f2f4;color:#1d1c1d}

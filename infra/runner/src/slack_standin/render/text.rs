@@ -25,7 +25,7 @@ pub(super) fn text_object(text: Option<&Value>) -> String {
 }
 
 /// Escapes text for HTML content and quoted attribute values.
-pub(super) fn esc(text: &str) -> String {
+pub(crate) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
