@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod acknowledgement;
+mod console;
 mod corrections;
 mod data_protection;
 mod delivery;

@@ -6,6 +6,7 @@
 // needs fails that test, which is what unwrap and expect say.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod console;
 mod mail;
 mod people;
 mod process;
@@ -15,6 +16,7 @@ mod slack;
 mod store;
 mod tokens;
 
+pub use console::{CONSOLE_ADMIN, CONSOLE_VETTER, ConsoleSession, ProviderVisit, hidden_field, location, set_cookie};
 pub use mail::{Mail, SesEmulator, mails_at, ses_emulator_url, unique_address};
 pub use people::{Member, iln_address};
 pub use process::{Invited, Verified, nomination};
@@ -115,6 +117,8 @@ pub struct TestApp {
     /// The SES emulator this system's outbox sends to.
     ses_url: String,
     http: reqwest::Client,
+    /// The staff identity provider's stand-in, for the console's sign-in.
+    identity_provider: console::IdentityProviderSlot,
 }
 
 #[derive(Debug)]
@@ -234,6 +238,8 @@ impl TestApp {
         let bindings = options.parameters.iter().fold(bindings, |bindings, (name, value)| {
             bindings.parameter(name, value.clone())
         });
+        let identity_provider = console::IdentityProviderSlot::reserve();
+        let bindings = local::with_identity_provider(bindings, &identity_provider.url);
         let functions = Functions::from_template(
             &template,
             &bindings,
@@ -296,7 +302,11 @@ impl TestApp {
             ttl,
             now: Utc::now().trunc_subsecs(0),
             ses_url: ses_url.to_owned(),
-            http: iln_adapters::tls::client_builder().build().expect("HTTP client"),
+            http: iln_adapters::tls::client_builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("HTTP client"),
+            identity_provider,
         };
         // The deployment's initial vetter is in the workspace from the start.
         app.slack_user(SLACK_VETTER, VETTER_EMAIL, "en-GB");

@@ -626,14 +626,14 @@ async fn command(app: &App, body: &[u8], now: DateTime<Utc>) -> Result<Response<
         IlnCommand::Pending => {
             let mut queues = Vec::new();
             for status in visible {
-                let page =
-                    app.table
-                        .queue(status, None, command::PENDING_LISTED)
-                        .await
-                        .map_err(|error| match error {
-                            iln_adapters::dynamodb::QueueError::Store(error) => Failure::from(error),
-                            cursor => Failure::Internal(cursor.into()),
-                        })?;
+                let page = app
+                    .table
+                    .queue(status, None, None, command::PENDING_LISTED)
+                    .await
+                    .map_err(|error| match error {
+                        iln_adapters::dynamodb::QueueError::Store(error) => Failure::from(error),
+                        cursor => Failure::Internal(cursor.into()),
+                    })?;
                 queues.push((status, page.nominations));
             }
             command::pending(&queues, language)

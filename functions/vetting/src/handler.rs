@@ -3,8 +3,8 @@ use iln_adapters::dynamodb::{Commit, Dossier, ImportStopped, NominationTable};
 use iln_adapters::http::{
     ApiFailure, error_body, json, json_body, media_type, path_parameter, route, staff, with_header,
 };
+use iln_adapters::staff_commands::{self, CommandRefused};
 use iln_adapters::telemetry::error_chain;
-use iln_domain::audit::Actor;
 use iln_domain::correction::{self, CorrectionForm, CorrectionRefused};
 use iln_domain::discussion::DiscussionRules;
 use iln_domain::findings;
@@ -12,8 +12,7 @@ use iln_domain::roster::{
     RosterFormatError, parse_roster_csv, parse_roster_json, resume_point, resume_token, roster_text,
 };
 use iln_domain::staff::{AccessRefused, Staff, StaffRole};
-use iln_domain::step::Step;
-use iln_domain::vetting::{Decider, DecisionForm, DecisionRefused, decide};
+use iln_domain::vetting::DecisionForm;
 use iln_domain::{EmailAddress, Language, NominationId, Status};
 use lambda_http::http::{StatusCode, header};
 use lambda_http::{Body, Request, Response};
@@ -166,7 +165,7 @@ async fn queue(app: &App, request: &Request) -> Result<Response<Body>, ApiFailur
             .filter(|limit| (1..=MAX_PAGE).contains(limit))
             .ok_or_else(|| ApiFailure::BadRequest(format!("limit must be 1 to {MAX_PAGE}")))?,
     };
-    let page = app.table.queue(status, query(request, "cursor"), limit).await?;
+    let page = app.table.queue(status, None, query(request, "cursor"), limit).await?;
     let items: Vec<Value> = page.nominations.iter().map(summary).collect();
     Ok(json(
         StatusCode::OK,
@@ -245,41 +244,13 @@ async fn decision(
         field,
         message: problem.message(Language::En),
     })?;
-    // Who decides must be known by address: the nominator and the endorsers
-    // may not decide, and only an address tells them apart.
-    let email = staff.email.as_ref().ok_or_else(|| {
-        ApiFailure::Forbidden("a decision needs your verified e-mail address in the token (its email claim)".to_owned())
-    })?;
-    let dossier = load(app, id).await?;
-    let actor = Actor::Vetter(staff.subject.clone());
-    let step = decide(
-        &dossier.nomination,
-        &dossier.endorsers(),
-        Decider { actor: &actor, email },
-        &decided,
-        form.expected_version,
-        &app.rules,
-        now,
-    )
-    .map_err(|refused| match refused {
-        DecisionRefused::DecidedByNominatorOrEndorser => ApiFailure::Forbidden(refused.to_string()),
-        DecisionRefused::Stale { .. } | DecisionRefused::Illegal(_) => conflict(&dossier, &refused.to_string()),
-    })?;
-    commit(app, &step, "another decision was recorded first").await?;
-    tracing::info!(command = %decided.command(), to = %step.to, "decision recorded");
+    let step = staff_commands::decide(&app.table, staff, id, &decided, form.expected_version, &app.rules, now)
+        .await
+        .map_err(refused)?;
     Ok(json(
         StatusCode::OK,
         &json!({ "id": id, "status": step.to, "version": step.next_version() }),
     ))
-}
-
-/// Writes `step`; when another writer moved the nomination first, a 409 that
-/// says where it stands now.
-async fn commit(app: &App, step: &Step, lost_race: &str) -> Result<(), ApiFailure> {
-    match app.table.commit(step).await? {
-        Commit::Written => Ok(()),
-        Commit::Raced => Err(conflict(&load(app, step.id()).await?, lost_race)),
-    }
 }
 
 #[derive(serde::Deserialize)]
@@ -306,11 +277,9 @@ async fn withdraw(
         field: "reason",
         message: problem.message(Language::En),
     })?;
-    let dossier = load(app, id).await?;
-    let by = iln_domain::audit::Actor::Admin(staff.subject.clone());
-    let step = iln_domain::vetting::withdraw(&dossier.nomination, by, Some(&reason), now)
-        .map_err(|refusal| conflict(&dossier, &refusal.to_string()))?;
-    commit(app, &step, "the nomination changed meanwhile").await?;
+    let step = staff_commands::withdraw(&app.table, staff, id, &reason, now)
+        .await
+        .map_err(refused)?;
     Ok(json(StatusCode::OK, &json!({ "id": step.id(), "status": step.to })))
 }
 
@@ -374,7 +343,11 @@ async fn correct(
 
 /// A 409 that says where the nomination stands now and who moved it last.
 fn conflict(dossier: &Dossier, message: &str) -> ApiFailure {
-    let nomination = &dossier.nomination;
+    conflict_at(&dossier.nomination, message)
+}
+
+/// A `409` that says where `nomination` stands now.
+fn conflict_at(nomination: &iln_domain::Nomination, message: &str) -> ApiFailure {
     let last_move = nomination.last_move.as_ref();
     let mut body = error_body(None, message);
     body["current"] = json!({
@@ -384,6 +357,16 @@ fn conflict(dossier: &Dossier, message: &str) -> ApiFailure {
         "moved_at": last_move.map(|last| last.at),
     });
     ApiFailure::Conflict(body)
+}
+
+/// A staff command's refusal as the API answers it.
+fn refused(refused: CommandRefused) -> ApiFailure {
+    match refused {
+        CommandRefused::NotFound => ApiFailure::NotFound(NOT_FOUND),
+        CommandRefused::Forbidden(message) => ApiFailure::Forbidden(message),
+        CommandRefused::Conflict { message, now } => conflict_at(&now, &message),
+        CommandRefused::Store(error) => error.into(),
+    }
 }
 
 /// Admins only: who may nominate on the strength of a category.

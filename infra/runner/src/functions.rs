@@ -17,6 +17,7 @@ pub struct Functions {
     pub invitations: invitations::App,
     pub outbox: outbox::App,
     pub reminders: reminders::App,
+    pub staff_console: staff_console::App,
 }
 
 /// What Lambda's functions get from AWS, here: clients of the local
@@ -45,6 +46,8 @@ pub enum BuildError {
     LinkKey(#[from] WeakLinkKey),
     #[error("the Slack client")]
     Slack(#[from] SlackError),
+    #[error("the staff identity provider")]
+    IdentityProvider(#[from] iln_adapters::identity_provider::SignInError),
 }
 
 /// The function the reminder schedule starts.
@@ -56,6 +59,7 @@ const HTTP_FUNCTIONS: &[&str] = &[
     "VettingFunction",
     "SlackWebhookFunction",
     "InvitationsFunction",
+    crate::local::STAFF_CONSOLE_FUNCTION,
 ];
 
 impl Functions {
@@ -83,6 +87,9 @@ impl Functions {
             .map_err(|source| config(crate::template::OUTBOX_FUNCTION, source))?;
         let reminders = reminders::Config::from_lookup(environment(REMINDERS_FUNCTION)?.lookup())
             .map_err(|source| config(REMINDERS_FUNCTION, source))?;
+        let console = crate::local::STAFF_CONSOLE_FUNCTION;
+        let staff_console = staff_console::Config::from_lookup(environment(console)?.lookup())
+            .map_err(|source| config(console, source))?;
         Ok(Self {
             submit_nomination: submit_nomination::App::from_config(&submit_nomination, services.dynamodb.clone()),
             vetting: vetting::App::from_config(&vetting, services.dynamodb.clone()),
@@ -100,6 +107,7 @@ impl Functions {
                 BotToken::new(services.slack_bot_token),
                 LinkKey::parse(&services.link_key)?,
             )?,
+            staff_console: staff_console::App::from_config(&staff_console, services.dynamodb.clone())?,
             reminders: reminders::App::from_config(&reminders, services.dynamodb),
         })
     }
@@ -127,6 +135,9 @@ impl Functions {
             "VettingFunction" => Some(vetting::handle(&self.vetting, request, now).await),
             "SlackWebhookFunction" => Some(slack_webhook::handle(&self.slack_webhook, request, now).await),
             "InvitationsFunction" => Some(invitations::handle(&self.invitations, request, now).await),
+            crate::local::STAFF_CONSOLE_FUNCTION => {
+                Some(staff_console::handle(&self.staff_console, request, now).await)
+            }
             _ => None,
         }
     }
@@ -138,10 +149,13 @@ mod tests {
     use crate::local;
 
     fn local_bindings() -> Bindings {
-        local::bindings(
-            "iln-test",
-            &local::loopback_url(3000),
-            &local::loopback_url(local::DEFAULT_SLACK_PORT),
+        local::with_identity_provider(
+            local::bindings(
+                "iln-test",
+                &local::loopback_url(3000),
+                &local::loopback_url(local::DEFAULT_SLACK_PORT),
+            ),
+            &local::loopback_url(local::DEFAULT_IDENTITY_PROVIDER_PORT),
         )
     }
 
@@ -181,6 +195,15 @@ mod tests {
         assert_eq!(webhook.slack_api_url, "http://127.0.0.1:3001/api");
         assert_eq!(outbox.configuration_set, None, "no configuration set locally");
         assert_eq!(template.default_of("TermsVersion"), Some(invitations.terms_version));
+        let console = staff_console::Config::from_lookup(lookup(local::STAFF_CONSOLE_FUNCTION).lookup()).unwrap();
+        assert_eq!(console.identity_provider.issuer, "http://127.0.0.1:3002");
+        assert_eq!(console.identity_provider.sign_in_url, "http://127.0.0.1:3002");
+        assert_eq!(console.identity_provider.client_id, local::CONSOLE_CLIENT_ID);
+        assert_eq!(
+            console.public_base_url.link("/console/callback", &[]),
+            "http://127.0.0.1:3000/console/callback",
+            "the callback the stand-in registers"
+        );
     }
 
     #[test]

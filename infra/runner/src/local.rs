@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::NominationTable;
 use std::path::Path;
 
+use crate::identity_provider::{DemoStaff, IdentityProviderConfig};
 use crate::template::{Bindings, TABLE_RESOURCE};
 
 pub const VETTING_CHANNEL: &str = "C0VETTING";
@@ -13,6 +14,56 @@ pub const ILN_CHANNEL: &str = "C0ILN";
 
 /// Where the Slack stand-in listens unless `ILN_SLACK_PORT` says otherwise.
 pub const DEFAULT_SLACK_PORT: u16 = 3001;
+
+/// Where the staff identity provider's stand-in (Cognito's managed login
+/// and its keys) listens unless told otherwise.
+pub const DEFAULT_IDENTITY_PROVIDER_PORT: u16 = 3002;
+
+/// The staff console's app client, locally.
+pub const CONSOLE_CLIENT_ID: &str = "iln-console-local";
+
+/// The console's function in template.yaml.
+pub const STAFF_CONSOLE_FUNCTION: &str = "StaffConsoleFunction";
+
+/// Points the console at the identity provider's stand-in at `url`, which
+/// serves both what Cognito's managed login domain and its issuer serve.
+pub fn with_identity_provider(bindings: Bindings, url: &str) -> Bindings {
+    bindings
+        .resource("StaffConsoleClient", CONSOLE_CLIENT_ID)
+        .variable(STAFF_CONSOLE_FUNCTION, "STAFF_ISSUER", url)
+        .variable(STAFF_CONSOLE_FUNCTION, "STAFF_SIGN_IN_URL", url)
+}
+
+/// The stand-in's settings: the console's client with its callback and
+/// sign-out addresses under `public_base_url`, and the demo staff.
+pub fn identity_provider_config(url: &str, public_base_url: &str) -> IdentityProviderConfig {
+    let staff = |subject: &str, email: &str, name: &str, group: &str| DemoStaff {
+        subject: subject.to_owned(),
+        email: email.to_owned(),
+        name: name.to_owned(),
+        groups: vec![group.to_owned()],
+    };
+    IdentityProviderConfig {
+        base_url: url.to_owned(),
+        client_id: CONSOLE_CLIENT_ID.to_owned(),
+        callback_urls: vec![format!("{public_base_url}/console/callback")],
+        logout_urls: vec![format!("{public_base_url}/console/signed-out")],
+        staff: vec![
+            staff(
+                "local-vetter",
+                "vetter@iln.localhost",
+                "Vera (IMI vetter)",
+                "iln-vetters",
+            ),
+            staff(
+                "local-admin",
+                "admin@iln.localhost",
+                "Ada (IMI administrator)",
+                "iln-admins",
+            ),
+        ],
+    }
+}
 
 /// The address of a local service: the stack listens on 127.0.0.1 only.
 pub fn loopback_url(port: u16) -> String {

@@ -9,6 +9,7 @@ use iln_adapters::dynamodb::NominationTable;
 use iln_runner::authorizer::LocalAuthorizer;
 use iln_runner::functions::LocalServices;
 use iln_runner::gateway::Gateway;
+use iln_runner::identity_provider::IdentityProvider;
 use iln_runner::mailbox_simulator::MailboxSimulator;
 use iln_runner::schedules;
 use iln_runner::slack_standin::{SlackStandIn, StandInConfig};
@@ -39,6 +40,11 @@ async fn main() -> Result<(), Error> {
     let table_name = setting_or("ILN_TABLE_NAME", "iln-nominations");
     let base_url = local::loopback_url(port);
     let slack_url = local::loopback_url(slack_port);
+    let identity_provider_port: u16 = match setting("ILN_IDENTITY_PROVIDER_PORT") {
+        Some(port) => port.parse()?,
+        None => local::DEFAULT_IDENTITY_PROVIDER_PORT,
+    };
+    let identity_provider_url = local::loopback_url(identity_provider_port);
     let mailbox_url = setting_or("ILN_MAILBOX_URL", "http://127.0.0.1:8005");
     let state = std::path::PathBuf::from(setting_or("ILN_STATE_DIR", ".local/up"));
 
@@ -58,7 +64,14 @@ async fn main() -> Result<(), Error> {
         iln_channel: local::ILN_CHANNEL.to_owned(),
         users: local::slack_users(),
     })?;
-    let bindings = local::with_overrides_from_environment(local::bindings(&table_name, &base_url, &slack_url));
+    let bindings = local::with_overrides_from_environment(local::with_identity_provider(
+        local::bindings(&table_name, &base_url, &slack_url),
+        &identity_provider_url,
+    ));
+    let identity_provider_config = local::identity_provider_config(&identity_provider_url, &base_url);
+    // An RSA key is made per run: a moment's work, off the runtime's threads.
+    let identity_provider =
+        tokio::task::spawn_blocking(move || IdentityProvider::new(identity_provider_config)).await??;
     let mailbox_simulator = MailboxSimulator::default();
     let functions = Functions::from_template(
         &template,
@@ -102,6 +115,11 @@ async fn main() -> Result<(), Error> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.map_err(|error| {
         format!("cannot listen on 127.0.0.1:{port} ({error}); is the local stack already running? Set ILN_HTTP_PORT to use another port.")
     })?;
+    let identity_provider_listener = tokio::net::TcpListener::bind(("127.0.0.1", identity_provider_port))
+        .await
+        .map_err(|error| {
+            format!("cannot listen on 127.0.0.1:{identity_provider_port} ({error}); set ILN_IDENTITY_PROVIDER_PORT to use another port.")
+        })?;
     let slack_listener = tokio::net::TcpListener::bind(("127.0.0.1", slack_port))
         .await
         .map_err(|error| {
@@ -113,6 +131,12 @@ async fn main() -> Result<(), Error> {
     tokio::spawn(sweep_outbox(gateway.clone()));
     tokio::spawn(feed_mail_events(gateway.clone(), mailbox_simulator));
     tokio::spawn(run_schedule(gateway.clone()));
+    let identity_provider_router = identity_provider.router();
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(identity_provider_listener, identity_provider_router).await {
+            tracing::error!(error = %error, "the identity provider stand-in stopped");
+        }
+    });
     tokio::spawn(async move {
         if let Err(error) = axum::serve(slack_listener, standin.router()).await {
             tracing::error!(error = %error, "the Slack stand-in stopped");
@@ -124,6 +148,9 @@ async fn main() -> Result<(), Error> {
     println!("  Nomination form   {base_url}/nominate        (Spanish: {base_url}/nominate?lang=es)");
     println!("  Mailbox (SES)     {mailbox_url}");
     println!("  Slack stand-in    {slack_url}   (Vera vets; Carlos and Chiara, ILN members on the roster, confirm)");
+    println!(
+        "  Staff console     {base_url}/console   (sign in as Vera, vetter, or Ada, admin, on the stand-in for Cognito's page at {identity_provider_url})"
+    );
     println!("  Staff API         {base_url}/vetting/nominations   (roster: {roster} demo entries loaded)");
     println!("  Vetter token      {vetter_token}");
     println!("  Admin token       {admin_token}");

@@ -193,6 +193,10 @@ pub struct Bindings {
     /// By logical id (`NominationsTable`), `Resource.Attribute` for
     /// `!GetAtt`, or pseudo parameter (`AWS::Region`).
     pub resources: BTreeMap<String, String>,
+    /// Whole values of a function's variables, by (function, variable):
+    /// where the local stand-in is at another kind of address than the
+    /// service (the staff identity provider on http://127.0.0.1).
+    pub variables: BTreeMap<(String, String), String>,
 }
 
 impl Bindings {
@@ -203,6 +207,12 @@ impl Bindings {
 
     pub fn resource(mut self, name: &str, value: impl Into<String>) -> Self {
         self.resources.insert(name.to_owned(), value.into());
+        self
+    }
+
+    pub fn variable(mut self, function: &str, variable: &str, value: impl Into<String>) -> Self {
+        self.variables
+            .insert((function.to_owned(), variable.to_owned()), value.into());
         self
     }
 }
@@ -489,13 +499,16 @@ impl Template {
                 variable: variable.clone(),
                 reference: reference.to_owned(),
             };
-            let value = match expression {
-                Expression::Text(text) => text.clone(),
-                Expression::Ref(name) => self.resolve(name, bindings).ok_or_else(|| unbound(name))?,
-                Expression::GetAtt(name) => bindings.resources.get(name).cloned().ok_or_else(|| unbound(name))?,
-                Expression::Sub(text) => {
-                    substitute(text, |name| self.resolve(name, bindings)).map_err(|name| unbound(&name))?
-                }
+            let value = match bindings.variables.get(&(function.to_owned(), variable.clone())) {
+                Some(given) => given.clone(),
+                None => match expression {
+                    Expression::Text(text) => text.clone(),
+                    Expression::Ref(name) => self.resolve(name, bindings).ok_or_else(|| unbound(name))?,
+                    Expression::GetAtt(name) => bindings.resources.get(name).cloned().ok_or_else(|| unbound(name))?,
+                    Expression::Sub(text) => {
+                        substitute(text, |name| self.resolve(name, bindings)).map_err(|name| unbound(&name))?
+                    }
+                },
             };
             environment.insert(variable.clone(), value);
         }

@@ -5,6 +5,7 @@ pub mod config;
 pub mod deadline;
 pub mod dynamodb;
 pub mod http;
+pub mod identity_provider;
 pub mod links;
 pub mod metrics;
 pub mod random;
@@ -12,6 +13,7 @@ pub mod secrets;
 pub mod ses;
 pub mod slack;
 pub mod slack_people;
+pub mod staff_commands;
 pub mod telemetry;
 pub mod tls;
 

@@ -5,7 +5,10 @@
 //! values.
 
 pub mod audit;
+pub mod cohort;
 pub mod confirmation;
+pub mod console_access;
+pub mod console_pages;
 pub mod correction;
 pub mod delivery;
 pub mod directory;

@@ -168,6 +168,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/emails/invitation_reminder.html"),
     ),
     ("pages/error.html", include_str!("../templates/pages/error.html")),
+    ("console/layout.html", include_str!("../templates/console/layout.html")),
+    ("console/notice.html", include_str!("../templates/console/notice.html")),
+    ("console/queue.html", include_str!("../templates/console/queue.html")),
+    ("console/file.html", include_str!("../templates/console/file.html")),
+    (
+        "console/invitations.html",
+        include_str!("../templates/console/invitations.html"),
+    ),
     (
         "pages/unavailable.html",
         include_str!("../templates/pages/unavailable.html"),
@@ -284,7 +292,7 @@ static TEMPLATE_ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
     environment
 });
 
-fn render(name: &str, language: Language, extra: Value) -> Result<String, RenderError> {
+pub(crate) fn render(name: &str, language: Language, extra: Value) -> Result<String, RenderError> {
     let template = TEMPLATE_ENVIRONMENT.get_template(name)?;
     Ok(template.render(context! {
         lang => language.code(),

@@ -19,8 +19,9 @@ impl StaffRole {
     }
 }
 
-/// A signed-in member of IMI staff.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A signed-in member of IMI staff. Serialised only into the console's
+/// session, from a token already checked.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Staff {
     /// The token's subject: stable and opaque, used in the audit trail.
     pub subject: String,

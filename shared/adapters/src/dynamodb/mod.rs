@@ -17,6 +17,7 @@ mod runs;
 mod slack_events;
 mod slack_users;
 mod staff_list;
+mod staff_sessions;
 mod transaction;
 mod vetting;
 

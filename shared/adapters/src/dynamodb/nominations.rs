@@ -255,6 +255,16 @@ impl NominationTable {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
+    /// The nomination that holds the person `nominee` now (open, or their
+    /// membership's), if any: one read.
+    #[tracing::instrument(skip_all)]
+    pub async fn nomination_holding(&self, nominee: &EmailAddress) -> Result<Option<NominationId>, StoreError> {
+        let held = self
+            .get::<NomineeRecord>(keys::person(&nominee.identity()), keys::NOMINEE_SK)
+            .await?;
+        Ok(held.map(|held| held.nomination_id))
+    }
+
     /// Who holds the person `nominee` now, as a verification by `nominator`
     /// needs to know it; `None` when nobody does.
     #[tracing::instrument(skip_all)]

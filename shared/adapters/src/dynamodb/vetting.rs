@@ -154,11 +154,19 @@ pub enum QueueError {
 }
 
 impl NominationTable {
-    /// Nominations in `status`, oldest first, from the queue index.
+    /// Nominations in `status`, oldest first, from the queue index; only
+    /// those of `country` when it is given (a page may then hold fewer than
+    /// `limit`, and still have a next one).
     #[tracing::instrument(skip_all, fields(status = %status))]
-    pub async fn queue(&self, status: Status, cursor: Option<&str>, limit: i32) -> Result<QueuePage, QueueError> {
+    pub async fn queue(
+        &self,
+        status: Status,
+        country: Option<&iln_domain::nomination::Country>,
+        cursor: Option<&str>,
+        limit: i32,
+    ) -> Result<QueuePage, QueueError> {
         let start = cursor.map(decode_cursor).transpose()?;
-        let page = self
+        let mut query = self
             .client
             .query()
             .table_name(&self.name)
@@ -167,10 +175,13 @@ impl NominationTable {
             .expression_attribute_values(":queue", AttributeValue::S(keys::status_partition(status)))
             .scan_index_forward(true)
             .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(StoreError::call("Query"))?;
+            .set_exclusive_start_key(start);
+        if let Some(country) = country {
+            query = query
+                .filter_expression("nominee.country = :country")
+                .expression_attribute_values(":country", AttributeValue::S(country.alpha2().to_owned()));
+        }
+        let page = query.send().await.map_err(StoreError::call("Query"))?;
         let nominations = page
             .items
             .unwrap_or_default()

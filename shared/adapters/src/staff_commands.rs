@@ -1,0 +1,108 @@
+//! The staff's commands on a nomination, shared by the staff API (JSON) and
+//! the staff console (pages): each reads what it needs, asks the domain for
+//! the step, and commits it in one write. Only how a request arrives and
+//! how the answer is shown differ between the two.
+
+use chrono::{DateTime, Utc};
+use iln_domain::discussion::DiscussionRules;
+use iln_domain::staff::Staff;
+use iln_domain::step::Step;
+use iln_domain::vetting::{Decider, Decision, DecisionRefused, Reason};
+use iln_domain::{Nomination, NominationId};
+
+use crate::dynamodb::{Commit, Dossier, NominationTable, StoreError};
+
+/// Why a command did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandRefused {
+    #[error("no such nomination")]
+    NotFound,
+    /// Not this person's to do (a decision on a nomination they made or
+    /// endorsed, or without a verified address to tell).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The nomination is not where the command expected it: read at
+    /// another version, not open to this move, or moved by someone else
+    /// meanwhile. `now` is where it stands.
+    #[error("{message}")]
+    Conflict { message: String, now: Box<Nomination> },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+async fn dossier(table: &NominationTable, id: NominationId) -> Result<Dossier, CommandRefused> {
+    table.dossier(id).await?.ok_or(CommandRefused::NotFound)
+}
+
+fn conflict(nomination: &Nomination, message: &str) -> CommandRefused {
+    CommandRefused::Conflict {
+        message: message.to_owned(),
+        now: Box::new(nomination.clone()),
+    }
+}
+
+/// Writes `step`; when another writer moved the nomination first, says
+/// where it stands now.
+async fn commit(table: &NominationTable, step: &Step, lost_race: &str) -> Result<(), CommandRefused> {
+    match table.commit(step).await? {
+        Commit::Written => Ok(()),
+        Commit::Raced => Err(conflict(&dossier(table, step.id()).await?.nomination, lost_race)),
+    }
+}
+
+/// A vetter's decision on the nomination read at `expected_version`.
+#[tracing::instrument(skip_all, fields(nomination_id = %id))]
+pub async fn decide(
+    table: &NominationTable,
+    staff: &Staff,
+    id: NominationId,
+    decision: &Decision,
+    expected_version: u64,
+    rules: &DiscussionRules,
+    now: DateTime<Utc>,
+) -> Result<Step, CommandRefused> {
+    // Who decides must be known by address: the nominator and the endorsers
+    // may not decide, and only an address tells them apart.
+    let email = staff.email.as_ref().ok_or_else(|| {
+        CommandRefused::Forbidden(
+            "a decision needs your verified e-mail address in the token (its email claim)".to_owned(),
+        )
+    })?;
+    let dossier = dossier(table, id).await?;
+    let actor = iln_domain::audit::Actor::Vetter(staff.subject.clone());
+    let step = iln_domain::vetting::decide(
+        &dossier.nomination,
+        &dossier.endorsers(),
+        Decider { actor: &actor, email },
+        decision,
+        expected_version,
+        rules,
+        now,
+    )
+    .map_err(|refused| match refused {
+        DecisionRefused::DecidedByNominatorOrEndorser => CommandRefused::Forbidden(refused.to_string()),
+        DecisionRefused::Stale { .. } | DecisionRefused::Illegal(_) => {
+            conflict(&dossier.nomination, &refused.to_string())
+        }
+    })?;
+    commit(table, &step, "another decision was recorded first").await?;
+    tracing::info!(command = %decision.command(), to = %step.to, "decision recorded");
+    Ok(step)
+}
+
+/// An admin withdraws an open nomination.
+#[tracing::instrument(skip_all, fields(nomination_id = %id))]
+pub async fn withdraw(
+    table: &NominationTable,
+    staff: &Staff,
+    id: NominationId,
+    reason: &Reason,
+    now: DateTime<Utc>,
+) -> Result<Step, CommandRefused> {
+    let dossier = dossier(table, id).await?;
+    let by = iln_domain::audit::Actor::Admin(staff.subject.clone());
+    let step = iln_domain::vetting::withdraw(&dossier.nomination, by, Some(reason), now)
+        .map_err(|refusal| conflict(&dossier.nomination, &refusal.to_string()))?;
+    commit(table, &step, "the nomination changed meanwhile").await?;
+    Ok(step)
+}

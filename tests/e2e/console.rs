@@ -1,0 +1,315 @@
+//! The staff console: signing in through the identity provider, the session's
+//! limits, and the work done from its pages, with the staff API's commands.
+
+use chrono::Duration;
+use iln_tests::{
+    CONSOLE_ADMIN, CONSOLE_VETTER, ILN_CHANNEL, TestApp, hidden_field, location, set_cookie, unique_address,
+};
+
+use crate::fixtures::slack_calls_to;
+
+/// A verified nomination, awaiting vetting, of a nominee named `Amara Okafor`.
+async fn awaiting_vetting(app: &TestApp) -> String {
+    app.verified_nomination("en").await.id
+}
+
+#[tokio::test]
+async fn a_vetter_signs_in_and_approves_a_nomination_from_its_file_and_its_card_reaches_the_iln() {
+    let app = TestApp::spawn().await;
+    let id = awaiting_vetting(&app).await;
+    let now = app.now;
+
+    let unsigned = app.get("/console").await;
+    assert_eq!(unsigned.status, 303, "{}", unsigned.body);
+    assert_eq!(location(&unsigned), "/console/sign-in?return_to=%2Fconsole");
+
+    let vera = app.console_sign_in(CONSOLE_VETTER).await;
+    let queue = app.console_get(now, &vera, "/console").await;
+    assert!(queue.body.contains("Amara Okafor"), "{}", queue.body);
+    assert!(queue.body.contains(&format!("/console/nominations/{id}")));
+    assert!(
+        !queue.body.contains("/console/invitations"),
+        "a vetter is not offered the admin's pages"
+    );
+
+    let file = app.console_get(now, &vera, &format!("/console/nominations/{id}")).await;
+    assert_eq!(file.status, 200);
+    assert_eq!(hidden_field(&file.body, "expected_version").as_deref(), Some("2"));
+    let decided = app
+        .console_post(
+            now,
+            &vera,
+            &format!("/console/nominations/{id}/decision"),
+            &[("decision", "approve"), ("reason", ""), ("expected_version", "2")],
+        )
+        .await;
+    assert_eq!(decided.status, 303, "{}", decided.body);
+    assert_eq!(location(&decided), format!("/console/nominations/{id}?said=decided"));
+
+    assert_eq!(app.file(&id).await["status"], "in_discussion");
+    let audit = app.file(&id).await["audit"].clone();
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|event| event["actor"]["role"] == "vetter" && event["actor"]["id"] == CONSOLE_VETTER),
+        "the audit names the vetter who signed in: {audit}"
+    );
+    app.deliver_outbox().await;
+    let posted = slack_calls_to(&app, "chat.postMessage").await;
+    assert!(
+        posted.iter().any(|call| call["channel"] == ILN_CHANNEL),
+        "the ILN card is posted: {posted:?}"
+    );
+
+    // The same form again (a double click, a reload) records nothing more.
+    let again = app
+        .console_post(
+            now,
+            &vera,
+            &format!("/console/nominations/{id}/decision"),
+            &[("decision", "approve"), ("reason", ""), ("expected_version", "2")],
+        )
+        .await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert!(again.body.contains("In discussion"), "says where it stands now");
+}
+
+#[tokio::test]
+async fn two_vetters_deciding_the_same_file_at_once_record_one_decision() {
+    let app = TestApp::spawn().await;
+    let id = awaiting_vetting(&app).await;
+    let sessions = [
+        app.console_sign_in(CONSOLE_VETTER).await,
+        app.console_sign_in(CONSOLE_ADMIN).await,
+        app.console_sign_in(CONSOLE_VETTER).await,
+    ];
+    let path = format!("/console/nominations/{id}/decision");
+    let forms: Vec<[(&str, &str); 3]> = ["approve", "reject", "approve"]
+        .into_iter()
+        .map(|decision| {
+            [
+                ("decision", decision),
+                ("reason", "Not a fit for the ILN."),
+                ("expected_version", "2"),
+            ]
+        })
+        .collect();
+    let decisions = sessions
+        .iter()
+        .zip(&forms)
+        .map(|(session, form)| app.console_post(app.now, session, &path, form));
+    let statuses: Vec<u16> = futures::future::join_all(decisions)
+        .await
+        .iter()
+        .map(|response| response.status)
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|status| **status == 303).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|status| **status == 409).count(),
+        2,
+        "{statuses:?}"
+    );
+    assert_eq!(app.file(&id).await["version"], 3, "moved once");
+}
+
+#[tokio::test]
+async fn a_sign_in_completes_once_and_only_in_the_browser_that_began_it() {
+    let app = TestApp::spawn().await;
+    let now = app.now;
+
+    let visit = app.console_provider_visit(now, CONSOLE_VETTER).await;
+    let elsewhere = app.get_with_cookie(now, &visit.callback, "other=1").await;
+    assert_eq!(
+        elsewhere.status, 403,
+        "a callback link sent to another browser: {}",
+        elsewhere.body
+    );
+    assert_eq!(set_cookie(&elsewhere, iln_domain::console_access::SESSION_COOKIE), None);
+
+    let visit = app.console_provider_visit(now, CONSOLE_VETTER).await;
+    let back = app.get_with_cookie(now, &visit.callback, &visit.sign_in_cookie).await;
+    assert_eq!(back.status, 303, "{}", back.body);
+    let replayed = app.get_with_cookie(now, &visit.callback, &visit.sign_in_cookie).await;
+    assert_eq!(replayed.status, 410, "a callback works once: {}", replayed.body);
+    assert_eq!(set_cookie(&replayed, iln_domain::console_access::SESSION_COOKIE), None);
+
+    // Ten minutes to come back from the provider's page.
+    let visit = app.console_provider_visit(now, CONSOLE_VETTER).await;
+    let late = app
+        .get_with_cookie(now + Duration::minutes(10), &visit.callback, &visit.sign_in_cookie)
+        .await;
+    assert_eq!(late.status, 410, "{}", late.body);
+}
+
+#[tokio::test]
+async fn a_session_ends_after_thirty_idle_minutes_and_eight_hours_in_all() {
+    let app = TestApp::spawn().await;
+    let now = app.now;
+    let vera = app.console_sign_in(CONSOLE_VETTER).await;
+
+    let idle = app.console_get(now + Duration::minutes(30), &vera, "/console").await;
+    assert_eq!(idle.status, 303, "idle for thirty minutes: {}", idle.body);
+    assert!(location(&idle).starts_with("/console/sign-in"));
+
+    let busy = app.console_sign_in(CONSOLE_VETTER).await;
+    let mut at = now;
+    while at < now + Duration::hours(8) - Duration::minutes(20) {
+        at += Duration::minutes(20);
+        let page = app.console_get(at, &busy, "/console").await;
+        assert_eq!(page.status, 200, "busy at {at}: {}", page.body);
+    }
+    let late = app.console_get(now + Duration::hours(8), &busy, "/console").await;
+    assert_eq!(late.status, 303, "eight hours after sign-in, however busy");
+}
+
+#[tokio::test]
+async fn a_form_without_the_sessions_token_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let id = awaiting_vetting(&app).await;
+    let vera = app.console_sign_in(CONSOLE_VETTER).await;
+    let forged = app
+        .post_page_form(
+            app.now,
+            &format!("/console/nominations/{id}/decision"),
+            Some(&vera.cookie),
+            &[
+                ("decision", "approve"),
+                ("expected_version", "2"),
+                ("csrf", "not-the-token"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    assert_eq!(app.file(&id).await["status"], "awaiting_vetting");
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session_here_and_at_the_identity_provider() {
+    let app = TestApp::spawn().await;
+    let vera = app.console_sign_in(CONSOLE_VETTER).await;
+    let out = app.console_post(app.now, &vera, "/console/sign-out", &[]).await;
+    assert_eq!(out.status, 303, "{}", out.body);
+    let logout = reqwest::Url::parse(&location(&out)).unwrap();
+    assert_eq!(logout.path(), "/logout");
+    let query: std::collections::HashMap<_, _> = logout.query_pairs().into_owned().collect();
+    assert_eq!(
+        query["logout_uri"],
+        format!("{}/console/signed-out", iln_tests::BASE_URL)
+    );
+    assert_eq!(query["client_id"], iln_runner::local::CONSOLE_CLIENT_ID);
+    let cleared = set_cookie(&out, iln_domain::console_access::SESSION_COOKIE).unwrap();
+    assert_eq!(cleared, format!("{}=", iln_domain::console_access::SESSION_COOKIE));
+
+    let after = app.console_get(app.now, &vera, "/console").await;
+    assert_eq!(after.status, 303, "the old cookie opens nothing");
+}
+
+#[tokio::test]
+async fn the_console_speaks_spanish_once_asked_for_the_rest_of_the_session() {
+    let app = TestApp::spawn().await;
+    let vera = app.console_sign_in(CONSOLE_VETTER).await;
+    let switched = app
+        .console_post(
+            app.now,
+            &vera,
+            "/console/language",
+            &[
+                ("lang", "es"),
+                ("return_to", "/console/nominations?status=in_discussion"),
+            ],
+        )
+        .await;
+    assert_eq!(switched.status, 303);
+    assert_eq!(location(&switched), "/console/nominations?status=in_discussion");
+    let page = app.console_get(app.now, &vera, "/console").await;
+    assert!(page.body.contains("<html lang=\"es\">"), "{}", page.body);
+    assert!(page.body.contains("Pendiente de revisión"));
+}
+
+fn cohort(people: &[String]) -> String {
+    let mut file = String::from("name,email,country,language,role,reason\n");
+    for (index, email) in people.iter().enumerate() {
+        let language = if index % 2 == 0 { "es" } else { "en" };
+        file.push_str(&format!(
+            "Persona {index},{email},ES,{language},board_emeritus,IMI Board Emeritus (first round)\n"
+        ));
+    }
+    file
+}
+
+#[tokio::test]
+async fn an_admin_invites_a_cohort_of_twenty_once_however_often_the_file_is_sent() {
+    let app = TestApp::spawn().await;
+    let now = app.now;
+    let ada = app.console_sign_in(CONSOLE_ADMIN).await;
+    let people: Vec<String> = (0..20).map(|i| unique_address(&format!("emeritus{i}"))).collect();
+    let file = cohort(&people);
+
+    let review = app
+        .console_upload(now, &ada, "/console/invitations/review", "cohort", &file)
+        .await;
+    assert_eq!(review.status, 200, "{}", review.body);
+    assert!(review.body.contains("20 of 20 lines can be sent"), "{}", review.body);
+    let reviewed = hidden_field(&review.body, "cohort").expect("the file, carried to the send");
+
+    // Sent twice at once (a double click): twenty invitations in all.
+    let form = [("cohort", reviewed.as_str())];
+    let sends = (0..2).map(|_| app.console_post(now, &ada, "/console/invitations/send", &form));
+    let sent = futures::future::join_all(sends).await;
+    assert!(sent.iter().all(|response| response.status == 200));
+    app.deliver_outbox().await;
+    for address in &people {
+        assert_eq!(app.mails_to(address).await.len(), 1, "one invitation to {address}");
+    }
+
+    let again = app
+        .console_upload(now, &ada, "/console/invitations/review", "cohort", &file)
+        .await;
+    assert!(again.body.contains("0 of 20 lines can be sent"), "{}", again.body);
+    assert!(
+        !again.body.contains("/console/invitations/send"),
+        "nothing left to send"
+    );
+}
+
+#[tokio::test]
+async fn a_cohort_file_with_bad_lines_is_shown_line_by_line_and_only_good_lines_are_sent() {
+    let app = TestApp::spawn().await;
+    let ada = app.console_sign_in(CONSOLE_ADMIN).await;
+    let good = unique_address("good");
+    let file = format!(
+        "name,email,country,language,role,reason\n\
+         Good Person,{good},MX,es,mediator,Iberoamerican component\n\
+         No Address,,MX,es,mediator,Iberoamerican component\n\
+         Good Again,{},MX,es,mediator,Same person twice\n",
+        good.to_uppercase()
+    );
+    let review = app
+        .console_upload(app.now, &ada, "/console/invitations/review", "cohort", &file)
+        .await;
+    assert!(review.body.contains("1 of 3 lines can be sent"), "{}", review.body);
+    assert!(review.body.contains("the same address as line 2"), "{}", review.body);
+
+    let not_csv = app
+        .console_upload(
+            app.now,
+            &ada,
+            "/console/invitations/review",
+            "cohort",
+            "email;name\nx;y\n",
+        )
+        .await;
+    assert_eq!(not_csv.status, 422, "{}", not_csv.body);
+
+    let vera = app.console_sign_in(CONSOLE_VETTER).await;
+    let vetter = app
+        .console_upload(app.now, &vera, "/console/invitations/review", "cohort", &file)
+        .await;
+    assert_eq!(vetter.status, 403, "admins only");
+}
