@@ -46,7 +46,10 @@ impl std::fmt::Debug for BotToken {
 /// One per process: the connection pool is reused across invocations.
 #[derive(Clone)]
 pub struct SlackClient {
-    http: reqwest::Client,
+    /// Built by the first call that needs it, not at cold start: many
+    /// invocations (a URL check, a signature refused, a batch of e-mails)
+    /// never call Slack.
+    http: std::sync::Arc<std::sync::OnceLock<Result<reqwest::Client, String>>>,
     base_url: String,
     authorization: HeaderValue,
 }
@@ -111,13 +114,8 @@ impl SlackClient {
         let mut authorization = HeaderValue::from_str(&format!("Bearer {}", bot_token.0))
             .map_err(|_| SlackError::Invalid("the bot token is not a valid header value".to_owned()))?;
         authorization.set_sensitive(true);
-        let http = crate::tls::client_builder()
-            .timeout(TIMEOUT)
-            .connect_timeout(CONNECT_TIMEOUT)
-            .build()
-            .map_err(|error| SlackError::Invalid(format!("HTTP client: {}", crate::telemetry::error_chain(&error))))?;
         Ok(Self {
-            http,
+            http: Default::default(),
             base_url,
             authorization,
         })
@@ -169,13 +167,26 @@ impl SlackClient {
         format!("{}/{method}", self.base_url)
     }
 
+    fn http(&self) -> Result<&reqwest::Client, SlackError> {
+        self.http
+            .get_or_init(|| {
+                crate::tls::client_builder()
+                    .timeout(TIMEOUT)
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .build()
+                    .map_err(|error| format!("HTTP client: {}", crate::telemetry::error_chain(&error)))
+            })
+            .as_ref()
+            .map_err(|error| SlackError::Invalid(error.clone()))
+    }
+
     pub(super) async fn attempt(&self, method: &str, url: &str, payload: &Payload) -> Result<Attempt, SlackError> {
         let (content_type, body) = match payload {
             Payload::Json(bytes) => ("application/json; charset=utf-8", bytes.clone()),
             Payload::Form(form) => ("application/x-www-form-urlencoded", form.clone().into_bytes()),
         };
         let sent = self
-            .http
+            .http()?
             .post(url)
             .header(AUTHORIZATION, self.authorization.clone())
             .header(CONTENT_TYPE, content_type)
