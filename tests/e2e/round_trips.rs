@@ -40,6 +40,11 @@ fn pinned(case: RouteCase) -> usize {
         RouteCase::MemberSignIn => 3,
         // The session, then its member.
         RouteCase::MemberPage => 2,
+        // The session, checked and extended in one write; the queue's page.
+        RouteCase::ConsoleQueue => 2,
+        // The session, then the same reads and write as the staff API's.
+        RouteCase::ConsoleFile => 5,
+        RouteCase::ConsoleApprove => 3,
     }
 }
 

@@ -33,6 +33,9 @@ pub enum RouteCase {
     Object,
     MemberSignIn,
     MemberPage,
+    ConsoleQueue,
+    ConsoleFile,
+    ConsoleApprove,
 }
 
 /// A request ready to send, and the status it is expected to get.
@@ -73,6 +76,9 @@ impl RouteCase {
         RouteCase::Object,
         RouteCase::MemberSignIn,
         RouteCase::MemberPage,
+        RouteCase::ConsoleQueue,
+        RouteCase::ConsoleFile,
+        RouteCase::ConsoleApprove,
     ];
 
     /// The route as template.yaml keys it, and what the request does there.
@@ -99,6 +105,9 @@ impl RouteCase {
             RouteCase::Object => "POST /nominations/notice (object)",
             RouteCase::MemberSignIn => "POST /members/sign-in (a member's address)",
             RouteCase::MemberPage => "GET /members/me (signed in)",
+            RouteCase::ConsoleQueue => "GET /console/nominations (signed in)",
+            RouteCase::ConsoleFile => "GET /console/nominations/{id} (signed in)",
+            RouteCase::ConsoleApprove => "POST /console/nominations/{id}/decision (approve)",
         }
     }
 
@@ -121,6 +130,8 @@ impl RouteCase {
                 | RouteCase::Object
                 | RouteCase::MemberSignIn
                 | RouteCase::MemberPage
+                | RouteCase::ConsoleFile
+                | RouteCase::ConsoleApprove
         )
     }
 }
@@ -345,6 +356,41 @@ impl TestApp {
                     Vec::new(),
                     200,
                 )
+            }
+            RouteCase::ConsoleQueue => {
+                let session = self.console_sign_in(crate::CONSOLE_VETTER).await;
+                plain(
+                    "GET",
+                    "/console/nominations?status=awaiting_vetting".to_owned(),
+                    owned(&[("cookie", &session.cookie)]),
+                    Vec::new(),
+                    200,
+                )
+            }
+            RouteCase::ConsoleFile | RouteCase::ConsoleApprove => {
+                let verified = self.verified_nomination("en").await;
+                let session = self.console_sign_in(crate::CONSOLE_VETTER).await;
+                let path = format!("/console/nominations/{}", verified.id);
+                match case {
+                    RouteCase::ConsoleFile => {
+                        plain("GET", path, owned(&[("cookie", &session.cookie)]), Vec::new(), 200)
+                    }
+                    _ => plain(
+                        "POST",
+                        format!("{path}/decision"),
+                        owned(&[
+                            ("cookie", &session.cookie),
+                            ("content-type", "application/x-www-form-urlencoded"),
+                        ]),
+                        form(&[
+                            ("decision", "approve"),
+                            ("reason", ""),
+                            ("expected_version", "2"),
+                            ("csrf", &session.csrf),
+                        ]),
+                        303,
+                    ),
+                }
             }
             RouteCase::Members => plain(
                 "GET",
