@@ -313,3 +313,93 @@ async fn a_cohort_file_with_bad_lines_is_shown_line_by_line_and_only_good_lines_
         .await;
     assert_eq!(vetter.status, 403, "admins only");
 }
+
+#[tokio::test]
+async fn an_admin_finds_a_member_in_the_directory_and_derecognises_them_once() {
+    let app = TestApp::spawn().await;
+    let member = app.member("UCONSOLE1").await;
+    let now = app.now;
+    let ada = app.console_sign_in(CONSOLE_ADMIN).await;
+
+    let directory = app.console_get(now, &ada, "/console/members?status=active").await;
+    assert_eq!(directory.status, 200, "{}", directory.body);
+    assert!(directory.body.contains(&format!("/console/members/{}", member.id)));
+    let spreadsheet = app.console_get(now, &ada, "/console/members.csv?status=active").await;
+    assert_eq!(spreadsheet.status, 200);
+    assert!(spreadsheet.body.contains(&member.email), "the CSV lists the member");
+
+    let path = format!("/console/members/{}/derecognition", member.id);
+    let form = [
+        ("reason", "Shared a confidential nomination outside the ILN."),
+        ("refer_to_iac", "true"),
+    ];
+    let twice = futures::future::join_all((0..2).map(|_| app.console_post(now, &ada, &path, &form))).await;
+    let statuses: Vec<u16> = twice.iter().map(|response| response.status).collect();
+    assert!(
+        statuses.contains(&303) && statuses.contains(&409),
+        "one derecognition: {statuses:?}"
+    );
+
+    let record = app
+        .console_get(now, &ada, &format!("/console/members/{}", member.id))
+        .await;
+    assert!(record.body.contains("Derecognised"), "{}", record.body);
+    assert!(record.body.contains("referred to the IAC"));
+    app.deliver_outbox().await;
+    let told = app.mails_to(&member.email).await;
+    let status_mails = |language: iln_domain::Language| {
+        let subject = language.text("emails.derecognition.subject");
+        told.iter().filter(|mail| mail.subject == subject).count()
+    };
+    assert_eq!(
+        status_mails(iln_domain::Language::En) + status_mails(iln_domain::Language::Es),
+        1,
+        "the member is told once: {:?}",
+        told.iter().map(|mail| &mail.subject).collect::<Vec<_>>()
+    );
+
+    let vera = app.console_sign_in(CONSOLE_VETTER).await;
+    assert_eq!(
+        app.console_get(now, &vera, "/console/members").await.status,
+        403,
+        "admins only"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_sends_a_new_invitation_link_and_withdraws_an_invitation_from_its_file() {
+    let app = TestApp::spawn().await;
+    let invited = app.invited("en").await;
+    let now = app.now;
+    let ada = app.console_sign_in(CONSOLE_ADMIN).await;
+    let file = app
+        .console_get(now, &ada, &format!("/console/nominations/{}", invited.id))
+        .await;
+    assert!(
+        file.body
+            .contains(&format!("/console/nominations/{}/resend", invited.id))
+    );
+
+    app.deliver_outbox().await;
+    let mails_before = app.mails_to(&invited.nominee).await.len();
+    let resent = app
+        .console_post(now, &ada, &format!("/console/nominations/{}/resend", invited.id), &[])
+        .await;
+    assert_eq!(resent.status, 303, "{}", resent.body);
+    app.deliver_outbox().await;
+    assert_eq!(
+        app.mails_to(&invited.nominee).await.len(),
+        mails_before + 1,
+        "a new link"
+    );
+
+    let revoked = app
+        .console_post(now, &ada, &format!("/console/nominations/{}/revoke", invited.id), &[])
+        .await;
+    assert_eq!(revoked.status, 303, "{}", revoked.body);
+    assert_eq!(app.file(&invited.id).await["status"], "withdrawn");
+    let again = app
+        .console_post(now, &ada, &format!("/console/nominations/{}/revoke", invited.id), &[])
+        .await;
+    assert_eq!(again.status, 409, "{}", again.body);
+}

@@ -12,6 +12,8 @@ pub struct Config {
     pub public_base_url: iln_domain::pages::PublicBaseUrl,
     /// Signs a direct invitation when the admin's token has no address.
     pub contact_address: iln_domain::EmailAddress,
+    /// The Independent Advisory Committee, for referred derecognitions.
+    pub iac_address: iln_domain::EmailAddress,
     pub identity_provider: IdentityProviderConfig,
 }
 
@@ -27,6 +29,7 @@ impl Config {
             rules: variables.discussion_rules()?,
             public_base_url: variables.parsed("PUBLIC_BASE_URL", iln_domain::pages::PublicBaseUrl::parse)?,
             contact_address: variables.parsed("CONTACT_ADDRESS", iln_domain::EmailAddress::parse)?,
+            iac_address: variables.parsed("IAC_ADDRESS", iln_domain::EmailAddress::parse)?,
             identity_provider: IdentityProviderConfig {
                 sign_in_url: variables.required("STAFF_SIGN_IN_URL")?,
                 issuer: variables.required("STAFF_ISSUER")?,

@@ -16,6 +16,7 @@ use serde::Serialize;
 use serde_json::json;
 
 mod invitations;
+mod members;
 mod nominations;
 mod sign_in;
 
@@ -27,6 +28,8 @@ pub struct App {
     pub rules: DiscussionRules,
     /// Signs a direct invitation when the admin's token has no address.
     pub contact_address: EmailAddress,
+    /// Where a derecognition referred to the IAC sends the matter.
+    pub iac_address: EmailAddress,
 }
 
 #[derive(Clone, Copy)]
@@ -37,6 +40,12 @@ enum Route {
     File,
     Decision,
     Withdraw,
+    ResendInvitation,
+    RevokeInvitation,
+    Members,
+    MembersSpreadsheet,
+    Member,
+    Derecognize,
     Invitations,
     ReviewCohort,
     SendCohort,
@@ -55,6 +64,12 @@ const ROUTES: &[(&str, Route)] = &[
     ("GET /console/nominations/{id}", Route::File),
     ("POST /console/nominations/{id}/decision", Route::Decision),
     ("POST /console/nominations/{id}/withdraw", Route::Withdraw),
+    ("POST /console/nominations/{id}/resend", Route::ResendInvitation),
+    ("POST /console/nominations/{id}/revoke", Route::RevokeInvitation),
+    ("GET /console/members", Route::Members),
+    ("GET /console/members.csv", Route::MembersSpreadsheet),
+    ("GET /console/members/{id}", Route::Member),
+    ("POST /console/members/{id}/derecognition", Route::Derecognize),
     ("GET /console/invitations", Route::Invitations),
     ("POST /console/invitations/review", Route::ReviewCohort),
     ("POST /console/invitations/send", Route::SendCohort),
@@ -139,6 +154,12 @@ async fn dispatch(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Re
         Route::File => nominations::file(&visit, None).await,
         Route::Decision => nominations::decide(&visit).await,
         Route::Withdraw => nominations::withdraw(&visit).await,
+        Route::ResendInvitation => nominations::resend(&visit).await,
+        Route::RevokeInvitation => nominations::revoke(&visit).await,
+        Route::Members => members::directory(&visit).await,
+        Route::MembersSpreadsheet => members::spreadsheet(&visit).await,
+        Route::Member => members::record(&visit, None).await,
+        Route::Derecognize => members::derecognize(&visit).await,
         Route::Invitations => invitations::upload_page(&visit),
         Route::ReviewCohort => invitations::review(&visit).await,
         Route::SendCohort => invitations::send(&visit).await,

@@ -26,6 +26,7 @@ impl App {
             thin_rationale_below: config.thin_rationale_below,
             rules: config.rules,
             contact_address: config.contact_address.clone(),
+            iac_address: config.iac_address.clone(),
         })
     }
 }

@@ -365,6 +365,7 @@ fn refused(refused: CommandRefused) -> ApiFailure {
         CommandRefused::NotFound => ApiFailure::NotFound(NOT_FOUND),
         CommandRefused::Forbidden(message) => ApiFailure::Forbidden(message),
         CommandRefused::Conflict { message, now } => conflict_at(&now, &message),
+        CommandRefused::NotNow(message) => ApiFailure::conflict(&message),
         CommandRefused::Store(error) => error.into(),
     }
 }

@@ -1,16 +1,17 @@
-//! The staff's commands on a nomination, shared by the staff API (JSON) and
+//! The staff's commands on nominations and members, shared by the staff API (JSON) and
 //! the staff console (pages): each reads what it needs, asks the domain for
 //! the step, and commits it in one write. Only how a request arrives and
 //! how the answer is shown differ between the two.
 
 use chrono::{DateTime, Utc};
 use iln_domain::discussion::DiscussionRules;
+use iln_domain::membership::{self, Member, MemberId};
 use iln_domain::staff::Staff;
 use iln_domain::step::Step;
 use iln_domain::vetting::{Decider, Decision, DecisionRefused, Reason};
-use iln_domain::{Nomination, NominationId};
+use iln_domain::{EmailAddress, Nomination, NominationId};
 
-use crate::dynamodb::{Commit, Dossier, NominationTable, StoreError};
+use crate::dynamodb::{Commit, Dossier, MoveError, NominationTable, StoreError};
 
 /// Why a command did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +27,10 @@ pub enum CommandRefused {
     /// meanwhile. `now` is where it stands.
     #[error("{message}")]
     Conflict { message: String, now: Box<Nomination> },
+    /// Not possible in the state the thing is in (a member no longer
+    /// active, derecognised meanwhile).
+    #[error("{0}")]
+    NotNow(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -105,4 +110,61 @@ pub async fn withdraw(
         .map_err(|refusal| conflict(&dossier.nomination, &refusal.to_string()))?;
     commit(table, &step, "the nomination changed meanwhile").await?;
     Ok(step)
+}
+
+/// An admin derecognises an active member, referring the matter to the IAC
+/// when asked; the member is told, and removed from the ILN channel.
+#[tracing::instrument(skip_all, fields(member_id = %id))]
+pub async fn derecognize(
+    table: &NominationTable,
+    admin: &Staff,
+    id: MemberId,
+    reason: &Reason,
+    refer_to_iac: bool,
+    iac: &EmailAddress,
+    now: DateTime<Utc>,
+) -> Result<Member, CommandRefused> {
+    let member = table.member(id).await?.ok_or(CommandRefused::NotFound)?;
+    let change = membership::derecognize(&member, &admin.subject, reason, refer_to_iac, iac, now)
+        .map_err(|refused| CommandRefused::NotNow(refused.to_string()))?;
+    match table.derecognize(&member, change, now).await {
+        Ok(()) => Ok(member),
+        Err(MoveError::Conflict) => Err(CommandRefused::NotNow("the member is already derecognised".to_owned())),
+        Err(MoveError::Store(error)) => Err(error.into()),
+    }
+}
+
+/// An admin sends the nominee a new invitation link; delivering it makes
+/// the earlier one stop working.
+#[tracing::instrument(skip_all, fields(nomination_id = %id))]
+pub async fn resend_invitation(
+    table: &NominationTable,
+    admin: &Staff,
+    id: NominationId,
+    now: DateTime<Utc>,
+) -> Result<Nomination, CommandRefused> {
+    let nomination = table.nomination(id).await?.ok_or(CommandRefused::NotFound)?;
+    let (audit, message) = membership::resend(&nomination, &admin.subject, now)
+        .map_err(|refused| conflict(&nomination, &refused.to_string()))?;
+    table
+        .record_note(Some((nomination.id, audit)), vec![message], now)
+        .await?;
+    Ok(nomination)
+}
+
+/// An admin withdraws an invitation not yet answered.
+#[tracing::instrument(skip_all, fields(nomination_id = %id))]
+pub async fn revoke_invitation(
+    table: &NominationTable,
+    admin: &Staff,
+    id: NominationId,
+    now: DateTime<Utc>,
+) -> Result<Step, CommandRefused> {
+    let nomination = table.nomination(id).await?.ok_or(CommandRefused::NotFound)?;
+    let step = membership::revoke(&nomination, &admin.subject, now)
+        .map_err(|refused| conflict(&nomination, &refused.to_string()))?;
+    match table.commit(&step).await? {
+        Commit::Written => Ok(step),
+        Commit::Raced => Err(conflict(&nomination, "the invitation changed meanwhile")),
+    }
 }

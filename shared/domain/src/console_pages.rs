@@ -33,6 +33,7 @@ pub enum ConsoleTemplate {
     Queue,
     File,
     Invitations,
+    Members,
 }
 
 impl ConsoleTemplate {
@@ -42,6 +43,7 @@ impl ConsoleTemplate {
             Self::Queue => "console/queue.html",
             Self::File => "console/file.html",
             Self::Invitations => "console/invitations.html",
+            Self::Members => "console/members.html",
         }
     }
 }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use iln_adapters::dynamodb::Commit;
 use iln_adapters::http::{ApiFailure, json, json_body};
+use iln_adapters::staff_commands::{self, CommandRefused};
 use iln_domain::{Language, Nomination, NominationId};
 use iln_domain::{correction, membership};
 use lambda_http::http::StatusCode;
@@ -46,16 +47,26 @@ async fn invitation_of(app: &App, request: &Request) -> Result<Nomination, ApiFa
     app.table.nomination(id).await?.ok_or(ApiFailure::NotFound(NOT_FOUND))
 }
 
+/// The nomination the route's `{id}` names.
+fn nomination_id(request: &Request) -> Result<NominationId, ApiFailure> {
+    path_id(request)?.parse().map_err(|_| ApiFailure::NotFound(NOT_FOUND))
+}
+
+fn refused(refused: CommandRefused) -> ApiFailure {
+    match refused {
+        CommandRefused::NotFound => ApiFailure::NotFound(NOT_FOUND),
+        CommandRefused::Store(error) => error.into(),
+        other => ApiFailure::conflict(&other.to_string()),
+    }
+}
+
 /// Sends a new link; delivering it makes the earlier one stop working.
 #[tracing::instrument(skip_all)]
 pub(super) async fn resend(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, ApiFailure> {
     let admin = require_admin(request)?;
-    let nomination = invitation_of(app, request).await?;
-    let (audit, message) = membership::resend(&nomination, &admin.subject, now)
-        .map_err(|refused| ApiFailure::conflict(&refused.to_string()))?;
-    app.table
-        .record_note(Some((nomination.id, audit)), vec![message], now)
-        .await?;
+    let nomination = staff_commands::resend_invitation(&app.table, &admin, nomination_id(request)?, now)
+        .await
+        .map_err(refused)?;
     Ok(json(
         StatusCode::ACCEPTED,
         &json!({ "id": nomination.id, "status": nomination.status }),
@@ -65,13 +76,10 @@ pub(super) async fn resend(app: &App, request: &Request, now: DateTime<Utc>) -> 
 #[tracing::instrument(skip_all)]
 pub(super) async fn revoke(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, ApiFailure> {
     let admin = require_admin(request)?;
-    let nomination = invitation_of(app, request).await?;
-    let step = membership::revoke(&nomination, &admin.subject, now)
-        .map_err(|refused| ApiFailure::conflict(&refused.to_string()))?;
-    match app.table.commit(&step).await? {
-        Commit::Written => Ok(json(StatusCode::OK, &json!({ "id": step.id(), "status": step.to }))),
-        Commit::Raced => Err(ApiFailure::conflict("the invitation changed meanwhile")),
-    }
+    let step = staff_commands::revoke_invitation(&app.table, &admin, nomination_id(request)?, now)
+        .await
+        .map_err(refused)?;
+    Ok(json(StatusCode::OK, &json!({ "id": step.id(), "status": step.to })))
 }
 
 #[derive(Deserialize)]

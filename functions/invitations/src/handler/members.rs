@@ -1,10 +1,10 @@
 //! The admins' view of members, as JSON or a spreadsheet, and derecognition.
 
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::MoveError;
 use iln_adapters::http::{ApiFailure, csv, json, json_body};
+use iln_adapters::staff_commands::{self, CommandRefused};
 use iln_domain::Language;
-use iln_domain::membership::{self, Member, MemberId, MemberStatus};
+use iln_domain::membership::{Member, MemberId, MemberStatus};
 use iln_domain::nomination::Country;
 use iln_domain::vetting::Reason;
 use lambda_http::http::{StatusCode, header};
@@ -81,22 +81,24 @@ pub(super) async fn derecognize(
         field: "reason",
         message: problem.message(Language::En),
     })?;
-    let member = load_member(app, request).await?;
-    let change = membership::derecognize(
-        &member,
-        &admin.subject,
+    let id: MemberId = path_id(request)?.parse().map_err(|_| ApiFailure::NotFound(NOT_FOUND))?;
+    let member = staff_commands::derecognize(
+        &app.table,
+        &admin,
+        id,
         &reason,
         form.refer_to_iac,
         &app.config.iac_address,
         now,
     )
-    .map_err(|error| ApiFailure::conflict(&error.to_string()))?;
-    match app.table.derecognize(&member, change, now).await {
-        Ok(()) => Ok(json(
-            StatusCode::OK,
-            &json!({ "id": member.id, "status": MemberStatus::Derecognized }),
-        )),
-        Err(MoveError::Conflict) => Err(ApiFailure::conflict("the member is already derecognised")),
-        Err(MoveError::Store(error)) => Err(error.into()),
-    }
+    .await
+    .map_err(|refused| match refused {
+        CommandRefused::NotFound => ApiFailure::NotFound(NOT_FOUND),
+        CommandRefused::Store(error) => error.into(),
+        other => ApiFailure::conflict(&other.to_string()),
+    })?;
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "id": member.id, "status": MemberStatus::Derecognized }),
+    ))
 }

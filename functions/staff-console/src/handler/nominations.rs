@@ -191,7 +191,10 @@ pub(super) async fn file(visit: &Visit<'_>, trouble: Option<Trouble>) -> Result<
         && !findings.requester_is_nominator
         && !findings.requester_is_endorser
         && staff.email.is_some();
-    let may_withdraw = nomination.status.is_open() && staff.may_act_as(StaffRole::Admin);
+    let admin = staff.may_act_as(StaffRole::Admin);
+    // A confirmed or invited nomination is the invitation's to manage.
+    let may_manage_invitation = admin && matches!(nomination.status, Status::Confirmed | Status::Invited);
+    let may_withdraw = admin && nomination.status.is_open() && !may_manage_invitation;
     let (status, problem) = match trouble {
         Some(trouble) => (trouble.status, Some(trouble.message)),
         None => (StatusCode::OK, None),
@@ -211,7 +214,8 @@ pub(super) async fn file(visit: &Visit<'_>, trouble: Option<Trouble>) -> Result<
             "audit": audit,
             "may_decide": may_decide,
             "may_withdraw": may_withdraw,
-            "said": visit.query("said").filter(|said| ["decided", "withdrawn"].contains(said)),
+            "may_manage_invitation": may_manage_invitation,
+            "said": visit.query("said").filter(|said| ["decided", "withdrawn", "resent", "revoked"].contains(said)),
             "problem": problem,
             "reason": "",
         }),
@@ -428,6 +432,7 @@ async fn after(
         Err(CommandRefused::Conflict { now, .. }) => {
             file(visit, Some(trouble(StatusCode::CONFLICT, "changed", Some(&now)))).await
         }
+        Err(CommandRefused::NotNow(_)) => file(visit, Some(trouble(StatusCode::CONFLICT, "not_now", None))).await,
         Err(CommandRefused::Store(error)) => Err(error.into()),
     }
 }
@@ -456,4 +461,32 @@ mod tests {
             }
         }
     }
+}
+
+/// Admins only: a new link for an invitation not yet answered.
+#[tracing::instrument(skip_all)]
+pub(super) async fn resend(visit: &Visit<'_>) -> Result<Response<Body>, Failure> {
+    let id = nomination_id(visit)?;
+    let fields: TokenOnly = form(visit.request)?;
+    visit.check_form(&fields.csrf)?;
+    visit.require(StaffRole::Admin)?;
+    let resent = staff_commands::resend_invitation(&visit.app.table, &visit.session.staff, id, visit.now).await;
+    after(visit, id, resent.map(|_| ()), "resent").await
+}
+
+/// Admins only: an invitation withdrawn before it is answered.
+#[tracing::instrument(skip_all)]
+pub(super) async fn revoke(visit: &Visit<'_>) -> Result<Response<Body>, Failure> {
+    let id = nomination_id(visit)?;
+    let fields: TokenOnly = form(visit.request)?;
+    visit.check_form(&fields.csrf)?;
+    visit.require(StaffRole::Admin)?;
+    let revoked = staff_commands::revoke_invitation(&visit.app.table, &visit.session.staff, id, visit.now).await;
+    after(visit, id, revoked.map(|_| ()), "revoked").await
+}
+
+#[derive(Deserialize)]
+struct TokenOnly {
+    #[serde(default)]
+    csrf: String,
 }
