@@ -473,3 +473,40 @@ async fn an_admin_cancels_a_set_aside_message_and_bad_requests_are_refused_preci
         "never sent"
     );
 }
+
+#[tokio::test]
+async fn an_admin_retries_a_set_aside_mail_from_the_console_and_it_is_delivered_once() {
+    let refused = unique_address("refused");
+    let ses = ses_refusing_times(&refused, 1).await;
+    let app = with_a_set_aside_mail(&ses, &refused).await;
+    let ada = app.console_sign_in(iln_tests::CONSOLE_ADMIN).await;
+
+    let page = app.console_get(app.now, &ada, "/console/messages").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("nominator verification"), "{}", page.body);
+    assert!(page.body.contains("The address was refused"));
+    assert!(!page.body.contains(&refused), "no address on the page");
+    let retry = page
+        .body
+        .split("action=\"")
+        .filter_map(|rest| rest.split('"').next())
+        .find(|action| action.ends_with("/retry"))
+        .expect("a retry button")
+        .to_owned();
+
+    let retried = app.console_post(app.now, &ada, &retry, &[]).await;
+    assert_eq!(retried.status, 303, "{}", retried.body);
+    let swept = app.sweep_outbox(app.now + Duration::seconds(1)).await;
+    assert_eq!(swept.delivered, 1);
+    let again = app.console_post(app.now, &ada, &retry, &[]).await;
+    assert_eq!(again.status, 303);
+    assert!(
+        iln_tests::location(&again).ends_with("problem=changed"),
+        "a delivered message is not sent again"
+    );
+    assert_eq!(
+        sends_to(&ses, &refused).await,
+        2,
+        "the refused try and the one delivery"
+    );
+}

@@ -17,6 +17,7 @@ use serde_json::json;
 
 mod invitations;
 mod members;
+mod messages;
 mod nominations;
 mod sign_in;
 
@@ -46,6 +47,9 @@ enum Route {
     MembersSpreadsheet,
     Member,
     Derecognize,
+    Messages,
+    RetryMessage,
+    CancelMessage,
     Invitations,
     ReviewCohort,
     SendCohort,
@@ -70,6 +74,9 @@ const ROUTES: &[(&str, Route)] = &[
     ("GET /console/members.csv", Route::MembersSpreadsheet),
     ("GET /console/members/{id}", Route::Member),
     ("POST /console/members/{id}/derecognition", Route::Derecognize),
+    ("GET /console/messages", Route::Messages),
+    ("POST /console/messages/{id}/retry", Route::RetryMessage),
+    ("POST /console/messages/{id}/cancel", Route::CancelMessage),
     ("GET /console/invitations", Route::Invitations),
     ("POST /console/invitations/review", Route::ReviewCohort),
     ("POST /console/invitations/send", Route::SendCohort),
@@ -160,6 +167,9 @@ async fn dispatch(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Re
         Route::MembersSpreadsheet => members::spreadsheet(&visit).await,
         Route::Member => members::record(&visit, None).await,
         Route::Derecognize => members::derecognize(&visit).await,
+        Route::Messages => messages::list(&visit).await,
+        Route::RetryMessage => messages::retry(&visit).await,
+        Route::CancelMessage => messages::cancel(&visit).await,
         Route::Invitations => invitations::upload_page(&visit),
         Route::ReviewCohort => invitations::review(&visit).await,
         Route::SendCohort => invitations::send(&visit).await,

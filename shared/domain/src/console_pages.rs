@@ -34,6 +34,7 @@ pub enum ConsoleTemplate {
     File,
     Invitations,
     Members,
+    Messages,
 }
 
 impl ConsoleTemplate {
@@ -44,6 +45,7 @@ impl ConsoleTemplate {
             Self::File => "console/file.html",
             Self::Invitations => "console/invitations.html",
             Self::Members => "console/members.html",
+            Self::Messages => "console/messages.html",
         }
     }
 }

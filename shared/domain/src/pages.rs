@@ -172,7 +172,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("console/notice.html", include_str!("../templates/console/notice.html")),
     ("console/queue.html", include_str!("../templates/console/queue.html")),
     ("console/file.html", include_str!("../templates/console/file.html")),
-    ("console/members.html", include_str!("../templates/console/members.html")),
+    (
+        "console/members.html",
+        include_str!("../templates/console/members.html"),
+    ),
+    (
+        "console/messages.html",
+        include_str!("../templates/console/messages.html"),
+    ),
     (
         "console/invitations.html",
         include_str!("../templates/console/invitations.html"),
