@@ -403,3 +403,98 @@ async fn an_admin_sends_a_new_invitation_link_and_withdraws_an_invitation_from_i
         .await;
     assert_eq!(again.status, 409, "{}", again.body);
 }
+
+#[tokio::test]
+async fn reading_a_file_and_exporting_a_person_are_recorded_with_who_did_it() {
+    let app = TestApp::spawn().await;
+    let nominee = unique_address("amara");
+    let verified = app
+        .verified_nomination_from(iln_tests::nomination("en", &nominee, &unique_address("lucia")))
+        .await;
+    let now = app.now;
+    let vera = app.console_sign_in(CONSOLE_VETTER).await;
+    let ada = app.console_sign_in(CONSOLE_ADMIN).await;
+
+    let file = app
+        .console_get(now, &vera, &format!("/console/nominations/{}", verified.id))
+        .await;
+    assert_eq!(file.status, 200);
+    let export = app
+        .console_get(
+            now,
+            &ada,
+            &format!("/console/people/export?email={}", nominee.replace('+', "%2B")),
+        )
+        .await;
+    assert_eq!(export.status, 200, "{}", export.body);
+    assert!(
+        export.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let exported: serde_json::Value = serde_json::from_str(&export.body).unwrap();
+    assert_eq!(exported["nominations"][0]["id"], verified.id.as_str());
+
+    // The API's file answers with the history read before its own read is
+    // written: the second read shows the first.
+    app.file(&verified.id).await;
+    let audit = app.file(&verified.id).await["audit"].clone();
+    let events = audit.as_array().unwrap();
+    let by = |what: &str, role: &str, id: &str| {
+        events
+            .iter()
+            .any(|event| event["what"] == what && event["actor"]["role"] == role && event["actor"]["id"] == id)
+    };
+    assert!(by("file_read", "vetter", CONSOLE_VETTER), "the console's read: {audit}");
+    assert!(by("person_exported", "admin", CONSOLE_ADMIN), "the export: {audit}");
+    assert!(
+        by("file_read", "vetter", "vera"),
+        "the staff API's own read (the test's vetter token): {audit}"
+    );
+}
+
+#[tokio::test]
+async fn an_erasure_needs_the_address_typed_twice_and_then_erases_the_person() {
+    let app = TestApp::spawn().await;
+    let nominee = unique_address("amara");
+    let verified = app
+        .verified_nomination_from(iln_tests::nomination("en", &nominee, &unique_address("lucia")))
+        .await;
+    let ada = app.console_sign_in(CONSOLE_ADMIN).await;
+
+    let mistyped = app
+        .console_post(
+            app.now,
+            &ada,
+            "/console/people/erasure",
+            &[("email", &nominee), ("confirm_email", "someone.else@example.org")],
+        )
+        .await;
+    assert_eq!(mistyped.status, 422, "{}", mistyped.body);
+    assert!(mistyped.body.contains("The two addresses differ"));
+    assert_eq!(
+        app.file(&verified.id).await["submission"]["nominee"]["email"],
+        nominee.as_str()
+    );
+
+    let erased = app
+        .console_post(
+            app.now,
+            &ada,
+            "/console/people/erasure",
+            &[("email", &nominee), ("confirm_email", &nominee.to_uppercase())],
+        )
+        .await;
+    assert_eq!(erased.status, 200, "{}", erased.body);
+    assert!(erased.body.contains("1 nominations"), "{}", erased.body);
+    let gone = app
+        .staff_request(
+            "GET",
+            &format!("/vetting/nominations/{}", verified.id),
+            Some(&iln_tests::vetter_token()),
+            None,
+        )
+        .await;
+    assert_eq!(gone.status, 404, "the erased nomination is no longer anyone's file");
+}

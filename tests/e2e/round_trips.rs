@@ -18,7 +18,9 @@ fn pinned(case: RouteCase) -> usize {
         // The token, then the nomination it follows.
         RouteCase::StatusPage => 2,
         RouteCase::Queue => 1,
-        RouteCase::Detail => 4,
+        // The file (nomination, audit, additions), then beside each other
+        // its endorsements, its surroundings (2) and the record of this read.
+        RouteCase::Detail => 5,
         RouteCase::Approve => 2,
         // The file read, then the step's write.
         RouteCase::Correction => 2,
@@ -31,7 +33,8 @@ fn pinned(case: RouteCase) -> usize {
         RouteCase::Accept => 3,
         // One Query per status (active, derecognised, resigned), in parallel.
         RouteCase::Members => 3,
-        RouteCase::Export => 5,
+        // The person's reads, then the export recorded on their nomination.
+        RouteCase::Export => 6,
         RouteCase::Erase => 9,
         // The link's token, then the nomination; the objection's one write.
         RouteCase::NoticePage => 2,
@@ -43,7 +46,7 @@ fn pinned(case: RouteCase) -> usize {
         // The session, checked and extended in one write; the queue's page.
         RouteCase::ConsoleQueue => 2,
         // The session, then the same reads and write as the staff API's.
-        RouteCase::ConsoleFile => 5,
+        RouteCase::ConsoleFile => 6,
         RouteCase::ConsoleApprove => 3,
     }
 }

@@ -29,14 +29,17 @@ impl IdentityProviderSlot {
         }
     }
 
-    async fn start(&self) {
+    /// Serves the stand-in, its clock the test's: the tokens it mints are
+    /// as old as the handlers' clock says, however long the test runs.
+    async fn start(&self, now: DateTime<Utc>) {
         self.started
             .get_or_init(|| async {
                 let listener = self.listener.lock().unwrap().take().expect("reserved once");
                 listener.set_nonblocking(true).unwrap();
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
                 let config = local::identity_provider_config(&self.url, BASE_URL);
-                let provider = tokio::task::spawn_blocking(move || IdentityProvider::new(config))
+                let clock: iln_runner::identity_provider::Clock = std::sync::Arc::new(move || now);
+                let provider = tokio::task::spawn_blocking(move || IdentityProvider::with_clock(config, clock))
                     .await
                     .unwrap()
                     .expect("the stand-in starts");
@@ -103,7 +106,7 @@ impl TestApp {
     /// Starts the console's sign-in at `now` and picks `subject` on the
     /// provider's page; the browser has not come back yet.
     pub async fn console_provider_visit(&self, now: DateTime<Utc>, subject: &str) -> ProviderVisit {
-        self.identity_provider.start().await;
+        self.identity_provider.start(self.now).await;
         let begun = self.request_at(now, "GET", "/console/sign-in", &[], b"").await;
         assert_eq!(begun.status, 303, "{}", begun.body);
         let sign_in_cookie =

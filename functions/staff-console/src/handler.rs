@@ -19,6 +19,7 @@ mod invitations;
 mod members;
 mod messages;
 mod nominations;
+mod people;
 mod sign_in;
 
 pub struct App {
@@ -50,6 +51,9 @@ enum Route {
     Messages,
     RetryMessage,
     CancelMessage,
+    People,
+    Export,
+    Erase,
     Invitations,
     ReviewCohort,
     SendCohort,
@@ -77,6 +81,9 @@ const ROUTES: &[(&str, Route)] = &[
     ("GET /console/messages", Route::Messages),
     ("POST /console/messages/{id}/retry", Route::RetryMessage),
     ("POST /console/messages/{id}/cancel", Route::CancelMessage),
+    ("GET /console/people", Route::People),
+    ("GET /console/people/export", Route::Export),
+    ("POST /console/people/erasure", Route::Erase),
     ("GET /console/invitations", Route::Invitations),
     ("POST /console/invitations/review", Route::ReviewCohort),
     ("POST /console/invitations/send", Route::SendCohort),
@@ -170,6 +177,9 @@ async fn dispatch(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Re
         Route::Messages => messages::list(&visit).await,
         Route::RetryMessage => messages::retry(&visit).await,
         Route::CancelMessage => messages::cancel(&visit).await,
+        Route::People => people::forms(&visit),
+        Route::Export => people::export(&visit).await,
+        Route::Erase => people::erase(&visit).await,
         Route::Invitations => invitations::upload_page(&visit),
         Route::ReviewCohort => invitations::review(&visit).await,
         Route::SendCohort => invitations::send(&visit).await,

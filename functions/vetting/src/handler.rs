@@ -110,7 +110,7 @@ async fn dispatch(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Re
     let route = route(request, ROUTES).map_err(|unrouted| ApiFailure::unrouted(unrouted, NOT_FOUND))?;
     match route {
         Route::Queue => queue(app, request).await,
-        Route::File => file(app, request, &staff, nomination_id(request)?).await,
+        Route::File => file(app, request, &staff, nomination_id(request)?, now).await,
         Route::Decision => decision(app, request, &staff, nomination_id(request)?, now).await,
         Route::Withdraw => withdraw(app, request, &staff, nomination_id(request)?, now).await,
         Route::Correct => correct(app, request, &staff, nomination_id(request)?, now).await,
@@ -178,13 +178,24 @@ async fn load(app: &App, id: NominationId) -> Result<Dossier, ApiFailure> {
 }
 
 #[tracing::instrument(skip_all, fields(nomination_id = %id))]
-async fn file(app: &App, request: &Request, staff: &Staff, id: NominationId) -> Result<Response<Body>, ApiFailure> {
+async fn file(
+    app: &App,
+    request: &Request,
+    staff: &Staff,
+    id: NominationId,
+    now: DateTime<Utc>,
+) -> Result<Response<Body>, ApiFailure> {
     let dossier = load(app, id).await?;
-    let page = app
-        .table
-        .endorsements(id, query(request, "endorsements_cursor"), ENDORSEMENT_PAGE)
-        .await?;
-    let surroundings = app.table.surroundings(&dossier).await?;
+    // Who read the file is part of its history, written beside the reads.
+    let read = iln_domain::audit::AuditEvent::by_staff(now, staff.actor(), iln_domain::audit::Happening::FileRead);
+    let (page, surroundings, recorded) = tokio::join!(
+        app.table
+            .endorsements(id, query(request, "endorsements_cursor"), ENDORSEMENT_PAGE),
+        app.table.surroundings(&dossier),
+        app.table.record_reads(std::slice::from_ref(&id), &read)
+    );
+    let (page, surroundings) = (page?, surroundings?);
+    recorded?;
     let findings = findings::assess(
         &dossier.nomination,
         &surroundings,

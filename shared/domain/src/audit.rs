@@ -88,6 +88,11 @@ pub enum Happening {
     VetterAdded,
     /// An administrator removed a vetter from the staff list.
     VetterRemoved,
+    /// A member of staff opened the file (the console or the staff API).
+    FileRead,
+    /// An administrator exported everything held about someone this record
+    /// is about (a subject-access request).
+    PersonExported,
     Moved {
         command: Command,
         from: Status,
@@ -179,6 +184,17 @@ impl AuditEvent {
     }
 
     /// Something a member did on their own page.
+    /// A member of staff's action, as `actor` (an admin as one, anyone
+    /// else as a vetter: `Staff::actor`).
+    pub fn by_staff(at: DateTime<Utc>, actor: Actor, happening: Happening) -> Self {
+        Self {
+            at,
+            actor,
+            happening,
+            reason: None,
+        }
+    }
+
     pub fn by_member(at: DateTime<Utc>, member: &str, happening: Happening) -> Self {
         Self {
             at,

@@ -35,6 +35,7 @@ pub enum ConsoleTemplate {
     Invitations,
     Members,
     Messages,
+    People,
 }
 
 impl ConsoleTemplate {
@@ -46,6 +47,7 @@ impl ConsoleTemplate {
             Self::Invitations => "console/invitations.html",
             Self::Members => "console/members.html",
             Self::Messages => "console/messages.html",
+            Self::People => "console/people.html",
         }
     }
 }

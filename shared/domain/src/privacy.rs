@@ -54,6 +54,23 @@ pub struct SubjectAccessExport {
     pub roster_entry: Option<RosterEntry>,
 }
 
+impl SubjectAccessExport {
+    /// Every nomination the export draws on: each is told, in its audit
+    /// trail, that it was exported and by whom.
+    pub fn nominations_read(&self) -> Vec<NominationId> {
+        let mut ids: Vec<NominationId> = self
+            .nominations
+            .iter()
+            .map(|held| held.id)
+            .chain(self.endorsements.iter().map(|held| held.nomination_id))
+            .chain(self.member.iter().filter_map(|held| held.member.nomination_id))
+            .collect();
+        ids.sort_unstable_by_key(|id| id.to_string());
+        ids.dedup();
+        ids
+    }
+}
+
 /// A nomination as one of its people sees it: their own part of it, never
 /// the other party's name or address.
 #[derive(Debug, Clone, Serialize)]

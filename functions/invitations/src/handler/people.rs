@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use iln_adapters::http::{ApiFailure, error_body, json, json_body, with_header};
+use iln_domain::audit::{AuditEvent, Happening};
 use iln_domain::privacy::ErasureProgress;
 use iln_domain::{EmailAddress, Language};
 use lambda_http::http::{StatusCode, header};
@@ -26,10 +27,12 @@ pub(super) async fn export_person(
     request: &Request,
     now: DateTime<Utc>,
 ) -> Result<Response<Body>, ApiFailure> {
-    require_admin(request)?;
+    let admin = require_admin(request)?;
     let query = request.query_string_parameters();
     let email = person_address(query.first("email"))?;
     let export = app.table.export_person(&email, now).await?;
+    let exported = AuditEvent::by_staff(now, admin.actor(), Happening::PersonExported);
+    app.table.record_reads(&export.nominations_read(), &exported).await?;
     // Personal data: like every answer, `json` forbids caches to keep a copy.
     Ok(json(StatusCode::OK, &export))
 }

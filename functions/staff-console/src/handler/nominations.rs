@@ -2,7 +2,7 @@
 
 use iln_adapters::http::path_parameter;
 use iln_adapters::staff_commands::{self, CommandRefused};
-use iln_domain::audit::Actor;
+use iln_domain::audit::{Actor, AuditEvent, Happening};
 use iln_domain::console_pages::ConsoleTemplate;
 use iln_domain::findings::{self, Findings};
 use iln_domain::nomination::Country;
@@ -149,12 +149,16 @@ pub(super) async fn file(visit: &Visit<'_>, trouble: Option<Trouble>) -> Result<
     let id = nomination_id(visit)?;
     let table = &visit.app.table;
     let dossier = table.dossier(id).await?.ok_or(Failure::NotFound)?;
-    let (endorsements, surroundings) = tokio::join!(
+    let staff = &visit.session.staff;
+    // Who opened the file is part of its history, written beside the reads.
+    let read = AuditEvent::by_staff(visit.now, staff.actor(), Happening::FileRead);
+    let (endorsements, surroundings, recorded) = tokio::join!(
         table.endorsements(id, None, ENDORSEMENTS_SHOWN),
-        table.surroundings(&dossier)
+        table.surroundings(&dossier),
+        table.record_reads(std::slice::from_ref(&id), &read)
     );
     let (endorsements, surroundings) = (endorsements?, surroundings?);
-    let staff = &visit.session.staff;
+    recorded?;
     let findings = findings::assess(
         &dossier.nomination,
         &surroundings,

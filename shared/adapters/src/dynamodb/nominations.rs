@@ -108,6 +108,10 @@ fn item(record: &impl Serialize) -> Result<Item, StoreError> {
     })
 }
 
+/// Audit writes in flight at once when an export records itself on each of
+/// a person's nominations (200 for a prolific nominator).
+const READS_RECORDED_AT_ONCE: usize = 8;
+
 impl NominationTable {
     pub(super) fn put(
         &self,
@@ -572,6 +576,31 @@ impl NominationTable {
     /// Records what changes no state: an audit event (a concern), messages
     /// (an ephemeral answer), or both, in one write.
     #[tracing::instrument(skip_all)]
+    /// Records that staff read nominations (`event` on each): the file, an
+    /// export. Only the audit trail changes, so each is a plain write.
+    #[tracing::instrument(skip_all)]
+    pub async fn record_reads(&self, ids: &[NominationId], event: &AuditEvent) -> Result<(), StoreError> {
+        use futures::{StreamExt, TryStreamExt};
+        let writes: Vec<_> = ids.iter().map(|id| self.record_read(*id, event)).collect();
+        futures::stream::iter(writes)
+            .buffer_unordered(READS_RECORDED_AT_ONCE)
+            .try_collect::<Vec<()>>()
+            .await?;
+        Ok(())
+    }
+
+    async fn record_read(&self, id: NominationId, event: &AuditEvent) -> Result<(), StoreError> {
+        let record = super::records::AuditRecord::new(id, event.clone());
+        self.client
+            .put_item()
+            .table_name(&self.name)
+            .set_item(Some(item(&record)?))
+            .send()
+            .await
+            .map_err(StoreError::call("PutItem"))?;
+        Ok(())
+    }
+
     pub async fn record_note(
         &self,
         audit: Option<(NominationId, AuditEvent)>,
