@@ -46,11 +46,21 @@ impl Nomination {
                 .unwrap_or_else(|error| panic!("typing into {id}: {error}"));
         };
         let chosen = |css: &'static str| async move {
-            stack.find(css).await.click().await.unwrap_or_else(|error| panic!("{css}: {error}"));
+            stack
+                .find(css)
+                .await
+                .click()
+                .await
+                .unwrap_or_else(|error| panic!("{css}: {error}"));
         };
         typed("nominee_name", self.nominee_name.clone()).await;
         typed("nominee_email", self.nominee_email.clone()).await;
-        stack.find("#nominee_country").await.select_by_value("NG").await.unwrap();
+        stack
+            .find("#nominee_country")
+            .await
+            .select_by_value("NG")
+            .await
+            .unwrap();
         chosen("#nominee_role_mediator").await;
         typed("nominator_name", "Lucía Fernández".to_owned()).await;
         typed("nominator_email", self.nominator_email.clone()).await;
@@ -65,7 +75,12 @@ impl Nomination {
         .await;
         typed("links_1", "https://example.org/work".to_owned()).await;
         stack.find("#language").await.select_by_value(lang).await.unwrap();
-        stack.find("#nominee_language").await.select_by_value(lang).await.unwrap();
+        stack
+            .find("#nominee_language")
+            .await
+            .select_by_value(lang)
+            .await
+            .unwrap();
         chosen("#privacy_consent").await;
         stack.click_and_wait("form[method=post] button[type=submit]").await;
         stack.wait_for_text("h1", &text(lang, "thank_you.heading")).await;

@@ -37,7 +37,10 @@ pub fn repository_root() -> PathBuf {
 fn profile_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("the test's own path");
     // <target>/<profile>/deps/browser-<hash>
-    exe.parent().and_then(Path::parent).expect("target/<profile>/deps").to_path_buf()
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps")
+        .to_path_buf()
 }
 
 pub fn target_dir() -> PathBuf {
@@ -61,7 +64,16 @@ fn runner_binary() -> PathBuf {
         None => "dev",
     };
     let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "iln-runner", "--bin", "iln-runner", "--profile", cargo_profile])
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "iln-runner",
+            "--bin",
+            "iln-runner",
+            "--profile",
+            cargo_profile,
+        ])
         .env("CARGO_TARGET_DIR", target_dir())
         .current_dir(repository_root())
         .status()
@@ -219,7 +231,12 @@ impl Stack {
                 }
             }
             if started.elapsed() > PATIENCE {
-                let url = self.browser.current_url().await.map(|url| url.to_string()).unwrap_or_default();
+                let url = self
+                    .browser
+                    .current_url()
+                    .await
+                    .map(|url| url.to_string())
+                    .unwrap_or_default();
                 let source = self.browser.source().await.unwrap_or_default();
                 panic!("no `{css}` showing “{text}” on {url} after {PATIENCE:?}:\n{source}");
             }
@@ -282,8 +299,16 @@ impl Stack {
     pub async fn sign_in(&self, who: &str) {
         self.goto("/console").await;
         let label = self.wait_for_text("label", who).await;
-        let id = label.attr("for").await.expect("its for").expect("a label for its radio");
-        self.find(&format!("input[id='{id}']")).await.click().await.expect("picked");
+        let id = label
+            .attr("for")
+            .await
+            .expect("its for")
+            .expect("a label for its radio");
+        self.find(&format!("input[id='{id}']"))
+            .await
+            .click()
+            .await
+            .expect("picked");
         self.click_and_wait("button[type=submit]").await;
         self.wait_for_text("header", "Signed in as").await;
     }
