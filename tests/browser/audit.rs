@@ -61,6 +61,32 @@ fn axe_source() -> String {
     })
 }
 
+/// axe-core's violations on the page the browser shows, and how many of its
+/// rules the page passed (none would mean axe saw no page).
+pub async fn run_axe(stack: &Stack) -> (Vec<Violation>, usize) {
+    let browser = &stack.browser;
+    browser.execute(&axe_source(), vec![]).await.expect("axe-core loads");
+    let found = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] })
+                .then(results => done(JSON.stringify(
+                    { violations: results.violations, passed: results.passes.length })))
+                .catch(error => done(JSON.stringify({ error: String(error) })));",
+            vec![],
+        )
+        .await
+        .expect("axe runs");
+    let found = found.as_str().expect("axe's results as JSON text");
+    #[derive(Deserialize)]
+    struct Results {
+        violations: Vec<Violation>,
+        passed: usize,
+    }
+    let results: Results = serde_json::from_str(found).unwrap_or_else(|error| panic!("axe: {error}: {found}"));
+    (results.violations, results.passed)
+}
+
 impl Audit {
     /// Runs axe on the page the browser shows and saves its screenshot as
     /// `<name>-<lang>.png`, checking first that the page says it is in `lang`.
@@ -72,21 +98,8 @@ impl Audit {
             .expect("the page's language");
         assert_eq!(declared, lang, "{name}: <html lang> is {declared}");
 
-        browser.execute(&axe_source(), vec![]).await.expect("axe-core loads");
-        let found = browser
-            .execute_async(
-                "const done = arguments[arguments.length - 1];
-                 axe.run(document, { resultTypes: ['violations'] })
-                    .then(results => done(JSON.stringify(results.violations)))
-                    .catch(error => done(JSON.stringify({ error: String(error) })));",
-                vec![],
-            )
-            .await
-            .expect("axe runs");
-        let found = found.as_str().expect("axe's results as JSON text");
-        let violations: Vec<Violation> =
-            serde_json::from_str(found).unwrap_or_else(|error| panic!("axe on {name}: {error}: {found}"));
-
+        let (violations, passed) = run_axe(stack).await;
+        assert!(passed > 0, "{name}-{lang}: axe checked nothing");
         self.screenshot(stack, &format!("{name}-{lang}")).await;
         self.pages.push((format!("{name}-{lang}"), violations));
     }

@@ -6,6 +6,10 @@
 //! Every page these tests open in both languages is checked with axe-core;
 //! its screenshot lands in `<target>/browser-screenshots/<page>-<lang>.png`.
 
+// Test code only: clippy's allow-*-in-tests covers #[test] functions, not
+// the helpers beside them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod audit;
 mod people;
 mod stack;
@@ -125,6 +129,20 @@ async fn an_admin_invites_a_cohort_of_twenty_from_a_csv_file() {
 async fn every_page_in_both_languages_passes_axe_without_serious_violations() {
     let stack = Stack::start("accessibility").await;
     let mut audit = Audit::default();
+
+    // The check itself: a picture without a text alternative is refused.
+    stack
+        .browser
+        .goto("data:text/html,<!DOCTYPE html><html lang=en><title>t</title><main><img src=x.png></main></html>")
+        .await
+        .unwrap();
+    let (violations, _) = audit::run_axe(&stack).await;
+    assert!(
+        violations
+            .iter()
+            .any(|violation| violation.id == "image-alt" && violation.blocks()),
+        "{violations:?}"
+    );
 
     // The public pages, as a nominator meets them.
     let mut nominations = Vec::new();
