@@ -333,8 +333,14 @@ impl Drop for Stack {
             .status();
         let _ = self.chromedriver.wait();
         // A failed run's logs stay for reading; a passed one's go.
+        // Chromium, told to stop, still writes its profile for a moment.
         if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.state_dir);
+            for _ in 0..50 {
+                if std::fs::remove_dir_all(&self.state_dir).is_ok() || !self.state_dir.exists() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
         }
     }
 }
