@@ -263,7 +263,6 @@ async fn every_page_in_both_languages_passes_axe_without_serious_violations() {
 }
 
 #[tokio::test]
-#[ignore = "the console's Content-Security-Policy (form-action 'self') stops the sign-out form's redirect to the identity provider's /logout"]
 async fn signing_out_in_the_browser_ends_at_the_signed_out_notice() {
     let stack = Stack::start("sign-out").await;
     stack.sign_in(VERA).await;

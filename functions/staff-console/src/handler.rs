@@ -146,45 +146,62 @@ impl From<getrandom::Error> for Failure {
 pub async fn handle(app: &App, request: Request, now: DateTime<Utc>) -> Response<Body> {
     match dispatch(app, &request, now).await {
         Ok(response) => response,
-        Err(failure) => failure_page(&request, failure),
+        Err((failure, language)) => failure_page(&request, failure, language),
     }
 }
 
-async fn dispatch(app: &App, request: &Request, now: DateTime<Utc>) -> Result<Response<Body>, Failure> {
+/// The answer, or why not and in which language (the session's, once
+/// there is one).
+async fn dispatch(
+    app: &App,
+    request: &Request,
+    now: DateTime<Utc>,
+) -> Result<Response<Body>, (Failure, Option<Language>)> {
     let route = route(request, ROUTES).map_err(|unrouted| match unrouted {
-        Unrouted::NotFound => Failure::NotFound,
-        Unrouted::MethodNotAllowed(allow) => Failure::MethodNotAllowed(allow),
+        Unrouted::NotFound => (Failure::NotFound, None),
+        Unrouted::MethodNotAllowed(allow) => (Failure::MethodNotAllowed(allow), None),
     })?;
-    match route {
-        Route::SignIn => return sign_in::begin(app, request, now).await,
-        Route::Callback => return sign_in::complete(app, request, now).await,
-        Route::SignedOut => return notice(request, None, StatusCode::OK, "signed_out"),
-        _ => {}
+    let without_session = match route {
+        Route::SignIn => Some(sign_in::begin(app, request, now).await),
+        Route::Callback => Some(sign_in::complete(app, request, now).await),
+        Route::SignedOut => Some(notice(request, None, StatusCode::OK, "signed_out")),
+        _ => None,
+    };
+    if let Some(answer) = without_session {
+        return answer.map_err(|failure| (failure, None));
     }
-    let visit = Visit::open(app, request, now).await?;
+    let visit = Visit::open(app, request, now)
+        .await
+        .map_err(|failure| (failure, None))?;
+    visit_route(&visit, route)
+        .await
+        .map_err(|failure| (failure, Some(visit.language())))
+}
+
+async fn visit_route(visit: &Visit<'_>, route: Route) -> Result<Response<Body>, Failure> {
     match route {
-        Route::Home | Route::Queue => nominations::queue(&visit).await,
-        Route::Lookup => nominations::lookup(&visit).await,
-        Route::File => nominations::file(&visit, None).await,
-        Route::Decision => nominations::decide(&visit).await,
-        Route::Withdraw => nominations::withdraw(&visit).await,
-        Route::ResendInvitation => nominations::resend(&visit).await,
-        Route::RevokeInvitation => nominations::revoke(&visit).await,
-        Route::Members => members::directory(&visit).await,
-        Route::MembersSpreadsheet => members::spreadsheet(&visit).await,
-        Route::Member => members::record(&visit, None).await,
-        Route::Derecognize => members::derecognize(&visit).await,
-        Route::Messages => messages::list(&visit).await,
-        Route::RetryMessage => messages::retry(&visit).await,
-        Route::CancelMessage => messages::cancel(&visit).await,
-        Route::People => people::forms(&visit),
-        Route::Export => people::export(&visit).await,
-        Route::Erase => people::erase(&visit).await,
-        Route::Invitations => invitations::upload_page(&visit),
-        Route::ReviewCohort => invitations::review(&visit).await,
-        Route::SendCohort => invitations::send(&visit).await,
-        Route::SignOut => sign_in::sign_out(&visit).await,
-        Route::Language => sign_in::choose_language(&visit).await,
+        Route::Home | Route::Queue => nominations::queue(visit).await,
+        Route::Lookup => nominations::lookup(visit).await,
+        Route::File => nominations::file(visit, None).await,
+        Route::Decision => nominations::decide(visit).await,
+        Route::Withdraw => nominations::withdraw(visit).await,
+        Route::ResendInvitation => nominations::resend(visit).await,
+        Route::RevokeInvitation => nominations::revoke(visit).await,
+        Route::Members => members::directory(visit).await,
+        Route::MembersSpreadsheet => members::spreadsheet(visit).await,
+        Route::Member => members::record(visit, None).await,
+        Route::Derecognize => members::derecognize(visit).await,
+        Route::Messages => messages::list(visit).await,
+        Route::RetryMessage => messages::retry(visit).await,
+        Route::CancelMessage => messages::cancel(visit).await,
+        Route::People => people::forms(visit),
+        Route::Export => people::export(visit).await,
+        Route::Erase => people::erase(visit).await,
+        Route::Invitations => invitations::upload_page(visit),
+        Route::ReviewCohort => invitations::review(visit).await,
+        Route::SendCohort => invitations::send(visit).await,
+        Route::SignOut => sign_in::sign_out(visit).await,
+        Route::Language => sign_in::choose_language(visit).await,
         Route::SignIn | Route::Callback | Route::SignedOut => Err(Failure::NotFound),
     }
 }
@@ -259,9 +276,11 @@ impl<'a> Visit<'a> {
             here: here(self.request),
             section,
         };
-        Ok(html(
+        // Every page carries the sign-out form, which ends at the provider.
+        Ok(iln_adapters::http::html_with_form_action(
             status,
             console_pages::render(template, self.language(), &chrome, content)?,
+            &self.app.identity_provider.origin(),
         ))
     }
 }
@@ -347,7 +366,7 @@ pub(crate) fn notice(
     Ok(html(status, page))
 }
 
-fn failure_page(request: &Request, failure: Failure) -> Response<Body> {
+fn failure_page(request: &Request, failure: Failure, language: Option<Language>) -> Response<Body> {
     let (status, key) = match &failure {
         Failure::SignInNeeded => {
             // Back to this page after signing in; a form's post cannot be
@@ -374,7 +393,7 @@ fn failure_page(request: &Request, failure: Failure) -> Response<Body> {
             (StatusCode::INTERNAL_SERVER_ERROR, "internal")
         }
     };
-    let mut response = notice(request, None, status, key).unwrap_or_else(|_| plain(status));
+    let mut response = notice(request, language, status, key).unwrap_or_else(|_| plain(status));
     match failure {
         Failure::MethodNotAllowed(allow) => iln_adapters::http::with_allow(response, &allow),
         Failure::Unavailable(_) => {

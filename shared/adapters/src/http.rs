@@ -34,6 +34,18 @@ pub fn html(status: StatusCode, page: String) -> Response<Body> {
     response
 }
 
+/// A page whose forms may also lead to `origin`: the staff console's sign-out
+/// posts to the console, which sends the browser on to the identity
+/// provider's sign-out, and browsers hold that redirect to `form-action`.
+pub fn html_with_form_action(status: StatusCode, page: String, origin: &str) -> Response<Body> {
+    let mut response = html(status, page);
+    let policy = PAGE_POLICY.replace("form-action 'self'", &format!("form-action 'self' {origin}"));
+    if let Ok(policy) = HeaderValue::from_str(&policy) {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    response
+}
+
 pub fn json(status: StatusCode, value: &impl Serialize) -> Response<Body> {
     // Serialising our own response types cannot fail; an empty object is a
     // safe answer if it ever did.

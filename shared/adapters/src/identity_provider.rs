@@ -116,6 +116,12 @@ impl IdentityProvider {
         })
     }
 
+    /// The managed login's origin (`https://host`): where the sign-out
+    /// sends the browser.
+    pub fn origin(&self) -> String {
+        self.sign_in_url.origin().ascii_serialization()
+    }
+
     fn endpoint(&self, path: &str) -> Url {
         let mut url = self.sign_in_url.clone();
         let base = url.path().trim_end_matches('/').to_owned();

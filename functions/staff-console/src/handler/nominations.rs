@@ -172,16 +172,13 @@ pub(super) async fn file(visit: &Visit<'_>, trouble: Option<Trouble>) -> Result<
         .iter()
         .map(|event| {
             let (actor, who) = actor(&event.actor);
-            let what = serde_json::to_value(&event.happening)
-                .ok()
-                .and_then(|value| value.get("what").and_then(Value::as_str).map(str::to_owned))
-                .unwrap_or_default();
+            let what = happening_text(&event.happening, visit.language());
             json!({
                 "at": event.at,
                 "at_text": event.at.format("%Y-%m-%d %H:%M UTC").to_string(),
                 "actor": actor,
                 "who": who,
-                "what": what.replace('_', " "),
+                "what": what,
                 "reason": event.reason,
             })
         })
@@ -260,6 +257,24 @@ fn actor(actor: &Actor) -> (&'static str, Option<&str>) {
         Actor::Admin(who) => ("admin", Some(who)),
         Actor::Member(who) => ("member", Some(who)),
         Actor::System => ("system", None),
+    }
+}
+
+/// What happened, as the history reads it: a move names its two statuses.
+fn happening_text(happening: &Happening, language: iln_domain::Language) -> String {
+    let status = |status: Status| language.text(&format!("console.statuses.{}", status.code()));
+    match happening {
+        Happening::Moved { from, to, .. } => language
+            .text("console.happenings.moved")
+            .replace("{from}", &status(*from))
+            .replace("{to}", &status(*to)),
+        other => {
+            let code = serde_json::to_value(other)
+                .ok()
+                .and_then(|value| value.get("what").and_then(Value::as_str).map(str::to_owned))
+                .unwrap_or_default();
+            language.text(&format!("console.happenings.{code}"))
+        }
     }
 }
 
