@@ -19,6 +19,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("InvitationsFunction", "invitations"),
     ("RemindersFunction", "reminders"),
     ("OutboxFunction", "outbox"),
+    ("StaffConsoleFunction", "staff-console"),
 ];
 
 pub const PEER: &str = "iln-bench-peer";
@@ -88,6 +89,13 @@ fn sample_event(function: &str) -> Result<Value, BenchError> {
                 "",
             ))
         }
+        "StaffConsoleFunction" => Ok(http_event(
+            "GET /console",
+            "/console",
+            Value::Null,
+            json!({ "accept-language": "es" }),
+            "",
+        )),
         _ => Ok(json!({})),
     }
 }
@@ -176,8 +184,12 @@ pub async fn run(settings: &Settings) -> Result<String, BenchError> {
             // A fresh table each time: a submission counts against the
             // form's limits, which would otherwise change the path taken.
             let table = crate::fresh_table(settings).await?;
-            let bindings: Bindings =
-                iln_runner::local::bindings(&table, "https://iln.bench.example", &iln_runner::local::loopback_url(9));
+            // The console's identity provider is never called: its event
+            // (no session) is answered with the way to sign in.
+            let bindings: Bindings = iln_runner::local::with_identity_provider(
+                iln_runner::local::bindings(&table, "https://iln.bench.example", &iln_runner::local::loopback_url(9)),
+                &iln_runner::local::loopback_url(9),
+            );
             let variables: Vec<(String, String)> = match *function {
                 "peer" => vec![("TABLE_NAME".to_owned(), table.clone())],
                 _ => template
