@@ -282,6 +282,11 @@ fn happening_text(happening: &Happening, language: iln_domain::Language) -> Stri
 fn finding_lines(findings: &Findings) -> Vec<Value> {
     let mut lines = Vec::new();
     let mut line = |key: &str, count: usize, names: String| {
+        // One is said apart where the texts have a form for it.
+        let key = match count {
+            1 if ["endorsements", "open_in_country"].contains(&key) => format!("{key}_one"),
+            _ => key.to_owned(),
+        };
         lines.push(json!({ "key": key, "count": count.to_string(), "names": names }))
     };
     match findings.nominator_roster_category {
