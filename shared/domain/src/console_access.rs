@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::i18n::Language;
 use crate::staff::Staff;
-use crate::token::{Token, TokenHash};
+use crate::token::{Token, TokenHash, same_secret};
 
 /// Every console page is under it, and its cookies are sent only there.
 pub const CONSOLE_PATH: &str = "/console";
@@ -173,17 +173,6 @@ impl StaffSession {
     }
 }
 
-/// Compares two secrets in the same time wherever they differ.
-fn same_secret(expected: &str, presented: &str) -> bool {
-    let (expected, presented) = (expected.as_bytes(), presented.as_bytes());
-    expected.len() == presented.len()
-        && expected
-            .iter()
-            .zip(presented)
-            .fold(0u8, |differ, (a, b)| differ | (a ^ b))
-            == 0
-}
-
 /// The `Set-Cookie` value for the session: console pages only, never
 /// readable by scripts; `Lax` so that the identity provider's redirect back
 /// to the console (a top-level navigation) carries it.
@@ -210,12 +199,7 @@ fn cookie(name: &str, value: &str, lasts: Duration) -> String {
 /// The hash of the secret the cookie `name` holds among `cookie_headers`,
 /// if it has the shape of one of ours.
 pub fn presented_cookie<'a>(cookie_headers: impl IntoIterator<Item = &'a str>, name: &str) -> Option<TokenHash> {
-    cookie_headers
-        .into_iter()
-        .flat_map(|header| header.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(found, _)| *found == name)
-        .and_then(|(_, value)| TokenHash::of_presented(value))
+    crate::token::presented_in_cookie(cookie_headers, name)
 }
 
 #[cfg(test)]

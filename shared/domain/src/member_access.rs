@@ -98,13 +98,7 @@ impl Session {
     /// Whether a form came from this session's page. The comparison takes
     /// the same time wherever the two differ.
     pub fn sent_from_page(&self, presented: &str) -> bool {
-        let (expected, presented) = (self.form_token.as_bytes(), presented.as_bytes());
-        expected.len() == presented.len()
-            && expected
-                .iter()
-                .zip(presented)
-                .fold(0u8, |differ, (a, b)| differ | (a ^ b))
-                == 0
+        crate::token::same_secret(&self.form_token, presented)
     }
 }
 
@@ -126,12 +120,7 @@ pub fn cleared_cookie() -> String {
 /// The hash of the session secret in a `Cookie` header, if it holds one of
 /// ours; anything else is no session at all.
 pub fn presented_session<'a>(cookie_headers: impl IntoIterator<Item = &'a str>) -> Option<TokenHash> {
-    cookie_headers
-        .into_iter()
-        .flat_map(|header| header.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .and_then(|(_, value)| TokenHash::of_presented(value))
+    crate::token::presented_in_cookie(cookie_headers, SESSION_COOKIE)
 }
 
 /// Why a member's link (sign-in, address confirmation) does not work.

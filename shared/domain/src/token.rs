@@ -106,6 +106,30 @@ impl TokenHash {
     }
 }
 
+/// The hash of the secret the cookie `name` holds among `cookie_headers`
+/// (a member's or a staff member's session), if it has the shape of one of
+/// ours; anything else is no secret at all.
+pub fn presented_in_cookie<'a>(cookie_headers: impl IntoIterator<Item = &'a str>, name: &str) -> Option<TokenHash> {
+    cookie_headers
+        .into_iter()
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(found, _)| *found == name)
+        .and_then(|(_, value)| TokenHash::of_presented(value))
+}
+
+/// Whether a presented secret (a form's token) is the expected one, in the
+/// same time wherever the two differ.
+pub fn same_secret(expected: &str, presented: &str) -> bool {
+    let (expected, presented) = (expected.as_bytes(), presented.as_bytes());
+    expected.len() == presented.len()
+        && expected
+            .iter()
+            .zip(presented)
+            .fold(0u8, |differ, (a, b)| differ | (a ^ b))
+            == 0
+}
+
 /// What a token lets its holder do, and for how long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

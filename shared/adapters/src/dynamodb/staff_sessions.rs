@@ -64,20 +64,7 @@ impl NominationTable {
             expires_at: sign_in.valid_until.timestamp(),
             sign_in: sign_in.clone(),
         };
-        self.client
-            .put_item()
-            .table_name(&self.name)
-            .set_item(Some(serde_dynamo::to_item(&record).map_err(|source| {
-                StoreError::Corrupt {
-                    key: "new console sign-in".to_owned(),
-                    source,
-                }
-            })?))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(StoreError::call("PutItem"))?;
-        Ok(())
+        self.put_new(&record, "new console sign-in").await
     }
 
     /// The sign-in `state` names, removed as it is read: a callback is
@@ -117,15 +104,20 @@ impl NominationTable {
             expires_at: (session.last_seen_at + IDLE_TIMEOUT).min(session.ends_at()).timestamp(),
             session: session.clone(),
         };
+        self.put_new(&record, "new console session").await
+    }
+
+    /// Writes `record` as a new item: its key is random, so one already
+    /// there is a failure, never a record to overwrite.
+    async fn put_new(&self, record: &impl Serialize, what: &str) -> Result<(), StoreError> {
+        let item = serde_dynamo::to_item(record).map_err(|source| StoreError::Corrupt {
+            key: what.to_owned(),
+            source,
+        })?;
         self.client
             .put_item()
             .table_name(&self.name)
-            .set_item(Some(serde_dynamo::to_item(&record).map_err(|source| {
-                StoreError::Corrupt {
-                    key: "new console session".to_owned(),
-                    source,
-                }
-            })?))
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await
