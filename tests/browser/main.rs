@@ -223,6 +223,17 @@ async fn every_page_in_both_languages_passes_axe_without_serious_violations() {
         stack.find(".notice[role=status]").await;
         audit.page(&stack, "console-invitations-sent", lang).await;
 
+        // The other admin pages: the members directory, messages, data protection.
+        for (path, name) in [
+            ("/console/members", "console-members"),
+            ("/console/messages", "console-messages"),
+            ("/console/people", "console-people"),
+        ] {
+            stack.goto(path).await;
+            stack.find("main h1").await;
+            audit.page(&stack, name, lang).await;
+        }
+
         // The not-found notice does not follow the session's language (it
         // follows ?lang and the browser's): asked for here.
         stack
