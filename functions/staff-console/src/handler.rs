@@ -247,6 +247,18 @@ impl<'a> Visit<'a> {
         self.session.staff.require(role).map_err(|_| Failure::NotAllowed)
     }
 
+    /// Refuses a button's form (nothing but the session's token) that did
+    /// not come from this session's pages.
+    pub fn check_button(&self) -> Result<(), Failure> {
+        #[derive(serde::Deserialize)]
+        struct TokenOnly {
+            #[serde(default)]
+            csrf: String,
+        }
+        let form: TokenOnly = sign_in::form(self.request)?;
+        self.check_form(&form.csrf)
+    }
+
     /// Refuses a form without this session's token.
     pub fn check_form(&self, presented: &str) -> Result<(), Failure> {
         match self.session.sent_from_console(presented) {

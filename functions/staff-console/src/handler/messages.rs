@@ -9,10 +9,8 @@ use iln_domain::message::MessageId;
 use iln_domain::staff::StaffRole;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::sign_in::form;
 use super::{Failure, Visit, see_other};
 
 const SECTION: &str = "messages";
@@ -54,18 +52,11 @@ pub(super) async fn list(visit: &Visit<'_>) -> Result<Response<Body>, Failure> {
     )
 }
 
-#[derive(Deserialize)]
-struct TokenOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// Back into the undelivered queue, due now: the sweeper delivers it.
 #[tracing::instrument(skip_all)]
 pub(super) async fn retry(visit: &Visit<'_>) -> Result<Response<Body>, Failure> {
     let id = message_id(visit)?;
-    let fields: TokenOnly = form(visit.request)?;
-    visit.check_form(&fields.csrf)?;
+    visit.check_button()?;
     visit.require(StaffRole::Admin)?;
     let change = visit.app.table.retry_message(&id, visit.now).await?;
     answer(change, "retrying")
@@ -75,8 +66,7 @@ pub(super) async fn retry(visit: &Visit<'_>) -> Result<Response<Body>, Failure> 
 #[tracing::instrument(skip_all)]
 pub(super) async fn cancel(visit: &Visit<'_>) -> Result<Response<Body>, Failure> {
     let id = message_id(visit)?;
-    let fields: TokenOnly = form(visit.request)?;
-    visit.check_form(&fields.csrf)?;
+    visit.check_button()?;
     visit.require(StaffRole::Admin)?;
     let change = visit.app.table.cancel_by_admin(&id).await?;
     answer(change, "cancelled")

@@ -461,6 +461,26 @@ async fn after(
     }
 }
 
+/// Admins only: a new link for an invitation not yet answered.
+#[tracing::instrument(skip_all)]
+pub(super) async fn resend(visit: &Visit<'_>) -> Result<Response<Body>, Failure> {
+    let id = nomination_id(visit)?;
+    visit.check_button()?;
+    visit.require(StaffRole::Admin)?;
+    let resent = staff_commands::resend_invitation(&visit.app.table, &visit.session.staff, id, visit.now).await;
+    after(visit, id, resent.map(|_| ()), "resent").await
+}
+
+/// Admins only: an invitation withdrawn before it is answered.
+#[tracing::instrument(skip_all)]
+pub(super) async fn revoke(visit: &Visit<'_>) -> Result<Response<Body>, Failure> {
+    let id = nomination_id(visit)?;
+    visit.check_button()?;
+    visit.require(StaffRole::Admin)?;
+    let revoked = staff_commands::revoke_invitation(&visit.app.table, &visit.session.staff, id, visit.now).await;
+    after(visit, id, revoked.map(|_| ()), "revoked").await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,32 +505,4 @@ mod tests {
             }
         }
     }
-}
-
-/// Admins only: a new link for an invitation not yet answered.
-#[tracing::instrument(skip_all)]
-pub(super) async fn resend(visit: &Visit<'_>) -> Result<Response<Body>, Failure> {
-    let id = nomination_id(visit)?;
-    let fields: TokenOnly = form(visit.request)?;
-    visit.check_form(&fields.csrf)?;
-    visit.require(StaffRole::Admin)?;
-    let resent = staff_commands::resend_invitation(&visit.app.table, &visit.session.staff, id, visit.now).await;
-    after(visit, id, resent.map(|_| ()), "resent").await
-}
-
-/// Admins only: an invitation withdrawn before it is answered.
-#[tracing::instrument(skip_all)]
-pub(super) async fn revoke(visit: &Visit<'_>) -> Result<Response<Body>, Failure> {
-    let id = nomination_id(visit)?;
-    let fields: TokenOnly = form(visit.request)?;
-    visit.check_form(&fields.csrf)?;
-    visit.require(StaffRole::Admin)?;
-    let revoked = staff_commands::revoke_invitation(&visit.app.table, &visit.session.staff, id, visit.now).await;
-    after(visit, id, revoked.map(|_| ()), "revoked").await
-}
-
-#[derive(Deserialize)]
-struct TokenOnly {
-    #[serde(default)]
-    csrf: String,
 }

@@ -124,18 +124,11 @@ fn clear(response: &mut Response<Body>, cookie: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-#[derive(Deserialize)]
-struct TokenOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// Ends the session here and at the identity provider, which then sends
 /// the browser to the signed-out page.
 #[tracing::instrument(skip_all)]
 pub(super) async fn sign_out(visit: &Visit<'_>) -> Result<Response<Body>, Failure> {
-    let form: TokenOnly = form(visit.request)?;
-    visit.check_form(&form.csrf)?;
+    visit.check_button()?;
     visit.app.table.close_staff_session(&visit.secret).await?;
     // Exactly as registered with the provider: no query of its own.
     let signed_out = visit.app.base_url.link(SIGNED_OUT_PATH, &[]);
