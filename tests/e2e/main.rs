@@ -11,6 +11,7 @@
 mod acknowledgement;
 mod console;
 mod corrections;
+mod coverage;
 mod data_protection;
 mod delivery;
 mod discussion;

@@ -48,7 +48,20 @@ fn pinned(case: RouteCase) -> usize {
         // The session, then the same reads and write as the staff API's.
         RouteCase::ConsoleFile => 6,
         RouteCase::ConsoleApprove => 3,
+        // The session; beside each other, a query per open stage, the
+        // active members, the roster's ILN members, and the decision log of
+        // each calendar year the twelve months shown touch (one in
+        // December, two otherwise).
+        RouteCase::ConsoleCoverage => 8 + decision_log_years(),
     }
+}
+
+fn decision_log_years() -> usize {
+    let years: std::collections::BTreeSet<i32> = iln_domain::coverage::Month::shown(chrono::Utc::now())
+        .into_iter()
+        .map(|month| month.year())
+        .collect();
+    years.len()
 }
 
 #[tokio::test]

@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 use iln_runner::identity_provider::IdentityProvider;
 use iln_runner::local;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::{BASE_URL, TestApp, TestResponse};
 
@@ -16,6 +17,9 @@ pub(crate) struct IdentityProviderSlot {
     pub url: String,
     listener: Mutex<Option<std::net::TcpListener>>,
     started: tokio::sync::OnceCell<()>,
+    /// The stand-in's clock (milliseconds since the epoch): each sign-in
+    /// sets it to the time the test signs in at.
+    clock: Arc<AtomicI64>,
 }
 
 impl IdentityProviderSlot {
@@ -26,19 +30,23 @@ impl IdentityProviderSlot {
             url,
             listener: Mutex::new(Some(listener)),
             started: tokio::sync::OnceCell::new(),
+            clock: Arc::new(AtomicI64::new(0)),
         }
     }
 
     /// Serves the stand-in, its clock the test's: the tokens it mints are
     /// as old as the handlers' clock says, however long the test runs.
-    async fn start(&self, now: DateTime<Utc>) {
+    async fn start_at(&self, now: DateTime<Utc>) {
+        self.clock.store(now.timestamp_millis(), Ordering::SeqCst);
         self.started
             .get_or_init(|| async {
                 let listener = self.listener.lock().unwrap().take().expect("reserved once");
                 listener.set_nonblocking(true).unwrap();
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
                 let config = local::identity_provider_config(&self.url, BASE_URL);
-                let clock: iln_runner::identity_provider::Clock = std::sync::Arc::new(move || now);
+                let time = Arc::clone(&self.clock);
+                let clock: iln_runner::identity_provider::Clock =
+                    Arc::new(move || DateTime::from_timestamp_millis(time.load(Ordering::SeqCst)).unwrap_or_default());
                 let provider = tokio::task::spawn_blocking(move || IdentityProvider::with_clock(config, clock))
                     .await
                     .unwrap()
@@ -106,7 +114,7 @@ impl TestApp {
     /// Starts the console's sign-in at `now` and picks `subject` on the
     /// provider's page; the browser has not come back yet.
     pub async fn console_provider_visit(&self, now: DateTime<Utc>, subject: &str) -> ProviderVisit {
-        self.identity_provider.start(self.now).await;
+        self.identity_provider.start_at(now).await;
         let begun = self.request_at(now, "GET", "/console/sign-in", &[], b"").await;
         assert_eq!(begun.status, 303, "{}", begun.body);
         let sign_in_cookie =

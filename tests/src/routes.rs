@@ -36,6 +36,7 @@ pub enum RouteCase {
     ConsoleQueue,
     ConsoleFile,
     ConsoleApprove,
+    ConsoleCoverage,
 }
 
 /// A request ready to send, and the status it is expected to get.
@@ -79,6 +80,7 @@ impl RouteCase {
         RouteCase::ConsoleQueue,
         RouteCase::ConsoleFile,
         RouteCase::ConsoleApprove,
+        RouteCase::ConsoleCoverage,
     ];
 
     /// The route as template.yaml keys it, and what the request does there.
@@ -108,6 +110,7 @@ impl RouteCase {
             RouteCase::ConsoleQueue => "GET /console/nominations (signed in)",
             RouteCase::ConsoleFile => "GET /console/nominations/{id} (signed in)",
             RouteCase::ConsoleApprove => "POST /console/nominations/{id}/decision (approve)",
+            RouteCase::ConsoleCoverage => "GET /console/coverage (signed in)",
         }
     }
 
@@ -353,6 +356,16 @@ impl TestApp {
                     "GET",
                     "/members/me".to_owned(),
                     owned(&[("cookie", &cookie)]),
+                    Vec::new(),
+                    200,
+                )
+            }
+            RouteCase::ConsoleCoverage => {
+                let session = self.console_sign_in(crate::CONSOLE_VETTER).await;
+                plain(
+                    "GET",
+                    "/console/coverage".to_owned(),
+                    owned(&[("cookie", &session.cookie)]),
                     Vec::new(),
                     200,
                 )

@@ -15,6 +15,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use serde_json::json;
 
+mod coverage;
 mod invitations;
 mod members;
 mod messages;
@@ -44,6 +45,7 @@ enum Route {
     Withdraw,
     ResendInvitation,
     RevokeInvitation,
+    Coverage,
     Members,
     MembersSpreadsheet,
     Member,
@@ -74,6 +76,7 @@ const ROUTES: &[(&str, Route)] = &[
     ("POST /console/nominations/{id}/withdraw", Route::Withdraw),
     ("POST /console/nominations/{id}/resend", Route::ResendInvitation),
     ("POST /console/nominations/{id}/revoke", Route::RevokeInvitation),
+    ("GET /console/coverage", Route::Coverage),
     ("GET /console/members", Route::Members),
     ("GET /console/members.csv", Route::MembersSpreadsheet),
     ("GET /console/members/{id}", Route::Member),
@@ -187,6 +190,7 @@ async fn visit_route(visit: &Visit<'_>, route: Route) -> Result<Response<Body>, 
         Route::Withdraw => nominations::withdraw(visit).await,
         Route::ResendInvitation => nominations::resend(visit).await,
         Route::RevokeInvitation => nominations::revoke(visit).await,
+        Route::Coverage => coverage::page(visit).await,
         Route::Members => members::directory(visit).await,
         Route::MembersSpreadsheet => members::spreadsheet(visit).await,
         Route::Member => members::record(visit, None).await,

@@ -10,6 +10,7 @@ pub mod confirmation;
 pub mod console_access;
 pub mod console_pages;
 pub mod correction;
+pub mod coverage;
 pub mod delivery;
 pub mod directory;
 pub mod discussion;

@@ -172,6 +172,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("console/notice.html", include_str!("../templates/console/notice.html")),
     ("console/queue.html", include_str!("../templates/console/queue.html")),
     ("console/file.html", include_str!("../templates/console/file.html")),
+    (
+        "console/coverage.html",
+        include_str!("../templates/console/coverage.html"),
+    ),
     ("console/people.html", include_str!("../templates/console/people.html")),
     (
         "console/members.html",

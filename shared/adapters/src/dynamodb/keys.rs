@@ -144,7 +144,29 @@ pub fn roster(identity: &str) -> String {
 
 pub const ROSTER_SK: &str = "ROSTER";
 
-/// Sort key of a member record, and of the member pointer under a person.
+/// The queue index's partition of one roster category: the console lists
+/// the roster from it.
+pub fn roster_partition(category: iln_domain::roster::RosterCategory) -> String {
+    format!("ROSTER#{}", category.code())
+}
+
+/// The decision log's partition for one year: the coverage page reads the
+/// months it shows from one or two of them.
+pub fn decisions(year: i32) -> String {
+    format!("DECISIONS#{year}")
+}
+
+/// Sorted by time, so that the months shown are one range; the ULID keeps
+/// two decisions of one instant apart.
+pub fn decision_sk(at: DateTime<Utc>) -> String {
+    format!("{}#{}", decided_from(at), ulid::Ulid::new())
+}
+
+/// Where decisions taken from `at` on start in their year's partition.
+pub fn decided_from(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
 pub const MEMBER_SK: &str = "MEMBER";
 
 pub fn addition_sk(at: DateTime<Utc>) -> String {

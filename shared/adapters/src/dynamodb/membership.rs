@@ -35,7 +35,7 @@ pub(super) fn member_key(id: MemberId) -> String {
     format!("MEMBER#{id}")
 }
 
-fn members_partition(status: MemberStatus) -> String {
+pub(super) fn members_partition(status: MemberStatus) -> String {
     format!("MEMBERS#{}", status.code())
 }
 

@@ -3,6 +3,7 @@
 //! Writes that change state are conditional and transactional with their
 //! audit event and outbox messages.
 
+mod coverage;
 mod datasets;
 mod error;
 mod keys;

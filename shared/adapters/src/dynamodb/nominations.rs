@@ -5,6 +5,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, Trans
 use chrono::{DateTime, Utc};
 use iln_domain::audit::{AuditEvent, Happening};
 use iln_domain::correction::NomineeField;
+use iln_domain::coverage::Decision;
 use iln_domain::limits::{Counted, Counter};
 use iln_domain::message::Message;
 use iln_domain::nomination::LastMove;
@@ -15,8 +16,8 @@ use iln_domain::{EmailAddress, Nomination, NominationId, Status};
 use serde::Serialize;
 
 use super::records::{
-    AuditRecord, EndorsementCountRecord, EndorsementRecord, NominationRecord, NomineeRecord, OutboxRecord,
-    PendingRecord, PersonLinkRecord, TokenRecord,
+    AuditRecord, DecisionRecord, EndorsementCountRecord, EndorsementRecord, NominationRecord, NomineeRecord,
+    OutboxRecord, PendingRecord, PersonLinkRecord, TokenRecord,
 };
 use super::{Cancellation, Item, NominationTable, StoreError, TransactionError, keys};
 use iln_domain::privacy::PersonRole;
@@ -530,6 +531,11 @@ impl NominationTable {
         if let Some(cause) = &step.cause {
             writes.push(self.put(&AuditRecord::new(id, cause.clone()), None)?);
         }
+        if let Some(decision) = Decision::of_step(step) {
+            // Timed for the coverage page in the same write: a decision
+            // retried or raced is logged once, with the move that won.
+            writes.push(self.put(&DecisionRecord::new(decision), None)?);
+        }
         writes.extend(self.outbox_writes(&step.messages, step.at)?);
         Ok(writes)
     }
@@ -573,9 +579,6 @@ impl NominationTable {
 }
 
 impl NominationTable {
-    /// Records what changes no state: an audit event (a concern), messages
-    /// (an ephemeral answer), or both, in one write.
-    #[tracing::instrument(skip_all)]
     /// Records that staff read nominations (`event` on each): the file, an
     /// export. Only the audit trail changes, so each is a plain write.
     #[tracing::instrument(skip_all)]
@@ -601,6 +604,9 @@ impl NominationTable {
         Ok(())
     }
 
+    /// Records what changes no state: an audit event (a concern), messages
+    /// (an ephemeral answer), or both, in one write.
+    #[tracing::instrument(skip_all)]
     pub async fn record_note(
         &self,
         audit: Option<(NominationId, AuditEvent)>,

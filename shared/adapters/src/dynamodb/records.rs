@@ -1,8 +1,9 @@
 //! How domain values are laid out as items. Separate from the domain types
 //! so that storage names can change without touching the rules.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use iln_domain::audit::AuditEvent;
+use iln_domain::coverage::Decision;
 use iln_domain::discussion::Discussion;
 use iln_domain::membership::SentInvitation;
 use iln_domain::message::{Message, MessageId};
@@ -262,6 +263,12 @@ pub(super) struct RosterRecord {
     #[serde(flatten)]
     pub entry: RosterEntry,
     pub imported_at: DateTime<Utc>,
+    /// The roster's list, by category, alphabetical by address (absent on
+    /// entries imported before the list: they appear once imported again).
+    #[serde(default)]
+    pub gsi1pk: String,
+    #[serde(default)]
+    pub gsi1sk: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi2pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -278,10 +285,36 @@ impl RosterRecord {
             pk: keys::roster(&identity),
             sk: keys::ROSTER_SK.to_owned(),
             entity: "roster_entry".to_owned(),
+            gsi1pk: keys::roster_partition(entry.category),
+            gsi1sk: identity.clone(),
             gsi2pk: country.as_ref().map(keys::country_partition),
             gsi2sk: country.map(|_| keys::country_leader_sort_key(&identity)),
             entry,
             imported_at: now,
+        }
+    }
+}
+
+/// A decision, timed, in the month's log: statistics, naming nobody.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct DecisionRecord {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    #[serde(flatten)]
+    pub decision: Decision,
+    /// TTL: the log keeps only what the coverage page shows.
+    pub expires_at: i64,
+}
+
+impl DecisionRecord {
+    pub fn new(decision: Decision) -> Self {
+        Self {
+            pk: keys::decisions(decision.decided_at.year()),
+            sk: keys::decision_sk(decision.decided_at),
+            entity: "decision".to_owned(),
+            decision,
+            expires_at: decision.forgotten_at().timestamp(),
         }
     }
 }
