@@ -123,6 +123,39 @@ async fn an_admin_invites_a_cohort_of_twenty_from_a_csv_file() {
         assert_eq!(mails.len(), 1, "one invitation to {address}");
         stack.link_in(&mails[0], "/invitations/");
     }
+
+    // One of them accepts, and is later derecognised from the console.
+    let (address, _) = &people[3];
+    let invitation = stack.mails_for(address, 1).await.remove(0);
+    stack.goto(&stack.link_in(&invitation, "/invitations/")).await;
+    stack.click_and_wait("form[action$='/accept'] button").await;
+    stack.wait_for_text("h1", &text("en", "invitation_accepted.heading")).await;
+
+    stack.goto("/console/members").await;
+    stack.wait_for_text("main a", "Persona 3").await.click().await.unwrap();
+    stack.wait_for_text("h1", "Persona 3").await;
+    stack
+        .find("textarea#reason")
+        .await
+        .send_keys("Shared a nominee's file outside the ILN.")
+        .await
+        .unwrap();
+    stack.find("input#refer_to_iac").await.click().await.unwrap();
+    stack
+        .click_and_wait("form[action$='/derecognition'] button")
+        .await;
+    stack
+        .wait_for_text(".notice[role=status]", &text("en", "console.members.derecognized_now"))
+        .await;
+    stack
+        .wait_for_text("dd", &text("en", "console.members.statuses.derecognized"))
+        .await;
+    let told = text("en", "emails.derecognition.subject");
+    let started = std::time::Instant::now();
+    while !stack.mails_for(address, 1).await.iter().any(|mail| mail.subject == told) {
+        assert!(started.elapsed() < stack::PATIENCE, "no “{told}” mail to the derecognised member");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
 }
 
 #[tokio::test]
@@ -225,6 +258,7 @@ async fn every_page_in_both_languages_passes_axe_without_serious_violations() {
 
         // The other admin pages: the members directory, messages, data protection.
         for (path, name) in [
+            ("/console/coverage", "console-coverage"),
             ("/console/members", "console-members"),
             ("/console/messages", "console-messages"),
             ("/console/people", "console-people"),

@@ -188,6 +188,7 @@ async fn the_coverage_page_is_for_signed_in_staff() {
     let page = coverage_page(&app, app.now, &ada).await;
     assert!(page.contains("No country has a leader or an open nomination yet."));
     assert!(page.contains("Every country with an open nomination has a leader."));
+    assert!(page.contains("No decision was taken in the last twelve months."));
     assert!(page.contains(&format!(
         "All countries without a leader ({})",
         iln_domain::nomination::Country::all().len()

@@ -64,6 +64,7 @@ pub(super) async fn page(visit: &Visit<'_>) -> Result<Response<Body>, Failure> {
             "open_without_leader": names(&report.open_without_leader),
             "without_leader": names(&report.without_leader),
             "waits": waits(&report.waits),
+            "any_decisions": report.waits.iter().any(|wait| wait.decisions > 0),
             "months": months,
             "open_chart": report.open_chart(),
             "waits_chart": report.waits_chart(),

@@ -184,9 +184,10 @@ impl ColumnChart {
                 }
             })
             .collect();
-        let ticks = (0..=4)
+        let divisions = divisions(top_value);
+        let ticks = (0..=divisions)
             .map(|step| {
-                let value = top_value * f64::from(step) / 4.0;
+                let value = top_value * f64::from(step) / f64::from(divisions);
                 Tick {
                     value: rounded(value),
                     y: y_of(value),
@@ -225,6 +226,16 @@ fn shortened(label: &str) -> String {
     }
 }
 
+/// How many equal steps mark the axis up to `top` with round values:
+/// quarters of 2, 20, 200 (0.5, 5, 50); fifths of 1, 5, 10 (0.2, 1, 2).
+fn divisions(top: f64) -> u8 {
+    let leading = top / 10_f64.powf(top.log10().floor());
+    match (leading - 2.0).abs() < f64::EPSILON {
+        true => 4,
+        false => 5,
+    }
+}
+
 /// To a tenth: SVG needs no more, and the page stays readable.
 fn rounded(value: f64) -> f64 {
     (value * 10.0).round() / 10.0
@@ -244,6 +255,19 @@ mod tests {
         assert_eq!(round_up(17.0), 20.0);
         assert_eq!(round_up(41.0), 50.0);
         assert_eq!(round_up(120.0), 200.0);
+    }
+
+    #[test]
+    fn the_axis_is_marked_at_round_values() {
+        let marks = |highest: f64| -> Vec<f64> {
+            let chart = ColumnChart::new(vec![("2026-12".to_owned(), vec![Some(highest)])]);
+            chart.ticks.iter().map(|tick| tick.value).collect()
+        };
+        assert_eq!(marks(0.7), [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
+        assert_eq!(marks(1.5), [0.0, 0.5, 1.0, 1.5, 2.0]);
+        assert_eq!(marks(4.0), [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(marks(9.0), [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+        assert_eq!(marks(19.0), [0.0, 5.0, 10.0, 15.0, 20.0]);
     }
 
     #[test]
@@ -283,6 +307,7 @@ mod tests {
         ]);
         assert_eq!(chart.ticks.first().map(|tick| tick.value), Some(0.0));
         assert_eq!(chart.ticks.last().map(|tick| tick.value), Some(5.0));
+        let top = chart.ticks.len() - 1;
         let november = &chart.groups[0];
         assert_eq!(november.columns.len(), 2);
         for column in chart.groups.iter().flat_map(|group| &group.columns) {
@@ -290,7 +315,7 @@ mod tests {
         }
         let tallest = &chart.groups[1].columns[1];
         assert_eq!(tallest.series, 1);
-        assert_eq!(tallest.y, chart.ticks[4].y, "the highest value reaches the top tick");
+        assert_eq!(tallest.y, chart.ticks[top].y, "the highest value reaches the top tick");
         assert!(november.columns[0].height > chart.groups[1].columns[0].height);
     }
 }
