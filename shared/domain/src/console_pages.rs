@@ -36,6 +36,7 @@ pub enum ConsoleTemplate {
     Members,
     Messages,
     People,
+    Roster,
 }
 
 impl ConsoleTemplate {
@@ -48,6 +49,7 @@ impl ConsoleTemplate {
             Self::Members => "console/members.html",
             Self::Messages => "console/messages.html",
             Self::People => "console/people.html",
+            Self::Roster => "console/roster.html",
         }
     }
 }

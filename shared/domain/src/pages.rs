@@ -173,6 +173,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("console/queue.html", include_str!("../templates/console/queue.html")),
     ("console/file.html", include_str!("../templates/console/file.html")),
     ("console/people.html", include_str!("../templates/console/people.html")),
+    ("console/roster.html", include_str!("../templates/console/roster.html")),
     (
         "console/members.html",
         include_str!("../templates/console/members.html"),

@@ -27,6 +27,8 @@ pub enum RosterCategory {
 }
 
 impl RosterCategory {
+    pub const ALL: [Self; 3] = [Self::IlnMember, Self::ImiCertifiedMediator, Self::ImiCertifiedAdvocate];
+
     pub fn parse(raw: &str) -> Result<Self, Problem> {
         match raw.trim() {
             "" => Err(Problem::Missing),
@@ -75,6 +77,9 @@ impl RosterImport {
     /// Data rows accepted in one document; more is refused whole rather
     /// than cut short, so a roster is never imported half way.
     pub const MAX_ROWS: usize = 10_000;
+    /// The largest document read, by the API and the console alike: a
+    /// roster of `MAX_ROWS` people is well under this.
+    pub const MAX_BYTES: usize = 2 * 1024 * 1024;
 }
 
 /// The whole document is unusable; nothing in it is imported.

@@ -144,6 +144,12 @@ pub fn roster(identity: &str) -> String {
 
 pub const ROSTER_SK: &str = "ROSTER";
 
+/// The queue index's partition of one roster category: the console lists
+/// the roster from it, by address.
+pub fn roster_partition(category: iln_domain::roster::RosterCategory) -> String {
+    format!("ROSTER#{}", category.code())
+}
+
 /// Sort key of a member record, and of the member pointer under a person.
 pub const MEMBER_SK: &str = "MEMBER";
 

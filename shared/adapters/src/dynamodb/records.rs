@@ -262,6 +262,12 @@ pub(super) struct RosterRecord {
     #[serde(flatten)]
     pub entry: RosterEntry,
     pub imported_at: DateTime<Utc>,
+    /// The category's partition of the queue index, sorted by address;
+    /// absent on entries imported before the roster was listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1sk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi2pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -278,6 +284,8 @@ impl RosterRecord {
             pk: keys::roster(&identity),
             sk: keys::ROSTER_SK.to_owned(),
             entity: "roster_entry".to_owned(),
+            gsi1pk: Some(keys::roster_partition(entry.category)),
+            gsi1sk: Some(identity.clone()),
             gsi2pk: country.as_ref().map(keys::country_partition),
             gsi2sk: country.map(|_| keys::country_leader_sort_key(&identity)),
             entry,
