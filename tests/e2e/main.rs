@@ -10,6 +10,7 @@
 
 mod acknowledgement;
 mod console;
+mod console_roster;
 mod corrections;
 mod data_protection;
 mod delivery;

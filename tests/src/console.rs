@@ -183,20 +183,51 @@ impl TestApp {
         file_field: &str,
         file: &str,
     ) -> TestResponse {
+        self.console_upload_bytes(now, session, path, file_field, file.as_bytes())
+            .await
+    }
+
+    /// A file of any bytes (not necessarily text) uploaded from a console
+    /// form, with the session's form token.
+    pub async fn console_upload_bytes(
+        &self,
+        now: DateTime<Utc>,
+        session: &ConsoleSession,
+        path: &str,
+        file_field: &str,
+        file: &[u8],
+    ) -> TestResponse {
+        self.console_upload_with_token(now, session, &session.csrf, path, file_field, file)
+            .await
+    }
+
+    /// A file uploaded with `csrf` as the form's token (a forged form's, if
+    /// it is not the session's).
+    pub async fn console_upload_with_token(
+        &self,
+        now: DateTime<Utc>,
+        session: &ConsoleSession,
+        csrf: &str,
+        path: &str,
+        file_field: &str,
+        file: &[u8],
+    ) -> TestResponse {
         let boundary = "----iln-console-test-boundary";
-        let body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
-             --{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"cohort.csv\"\r\n\
-             Content-Type: text/csv\r\n\r\n{file}\r\n--{boundary}--\r\n",
-            session.csrf
-        );
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"{file_field}.csv\"\r\n\
+             Content-Type: text/csv\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let content_type = format!("multipart/form-data; boundary={boundary}");
         self.request_at(
             now,
             "POST",
             path,
             &[("content-type", &content_type), ("cookie", &session.cookie)],
-            body.as_bytes(),
+            &body,
         )
         .await
     }
