@@ -48,6 +48,12 @@ fn pinned(case: RouteCase) -> usize {
         // The session, then the same reads and write as the staff API's.
         RouteCase::ConsoleFile => 6,
         RouteCase::ConsoleApprove => 3,
+        // The session; then the three categories' partitions, side by side.
+        RouteCase::ConsoleRoster => 4,
+        // The session, then one batch of 25 puts.
+        RouteCase::ConsoleRosterImport => 2,
+        // The session, then one conditional delete.
+        RouteCase::ConsoleRosterRemoval => 2,
     }
 }
 

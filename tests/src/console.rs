@@ -93,6 +93,21 @@ pub fn hidden_field(page: &str, name: &str) -> Option<String> {
     Some(page[start..start + end].to_owned())
 }
 
+/// A console form's `multipart/form-data` body, as a browser sends it (the
+/// token first), and its content type.
+pub fn multipart(csrf: &str, file_field: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----iln-console-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"{file_field}.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
 /// A browser's visit to the identity provider: the sign-in page, then the
 /// staff member picked on it; the answer is its redirect to the callback.
 pub struct ProviderVisit {
@@ -212,16 +227,7 @@ impl TestApp {
         file_field: &str,
         file: &[u8],
     ) -> TestResponse {
-        let boundary = "----iln-console-test-boundary";
-        let mut body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
-             --{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"{file_field}.csv\"\r\n\
-             Content-Type: text/csv\r\n\r\n"
-        )
-        .into_bytes();
-        body.extend_from_slice(file);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let content_type = format!("multipart/form-data; boundary={boundary}");
+        let (content_type, body) = multipart(csrf, file_field, file);
         self.request_at(
             now,
             "POST",

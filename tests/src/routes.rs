@@ -36,6 +36,9 @@ pub enum RouteCase {
     ConsoleQueue,
     ConsoleFile,
     ConsoleApprove,
+    ConsoleRoster,
+    ConsoleRosterImport,
+    ConsoleRosterRemoval,
 }
 
 /// A request ready to send, and the status it is expected to get.
@@ -79,6 +82,9 @@ impl RouteCase {
         RouteCase::ConsoleQueue,
         RouteCase::ConsoleFile,
         RouteCase::ConsoleApprove,
+        RouteCase::ConsoleRoster,
+        RouteCase::ConsoleRosterImport,
+        RouteCase::ConsoleRosterRemoval,
     ];
 
     /// The route as template.yaml keys it, and what the request does there.
@@ -108,6 +114,9 @@ impl RouteCase {
             RouteCase::ConsoleQueue => "GET /console/nominations (signed in)",
             RouteCase::ConsoleFile => "GET /console/nominations/{id} (signed in)",
             RouteCase::ConsoleApprove => "POST /console/nominations/{id}/decision (approve)",
+            RouteCase::ConsoleRoster => "GET /console/roster (all categories)",
+            RouteCase::ConsoleRosterImport => "POST /console/roster/import (25 rows)",
+            RouteCase::ConsoleRosterRemoval => "POST /console/roster/removal",
         }
     }
 
@@ -132,11 +141,21 @@ impl RouteCase {
                 | RouteCase::MemberPage
                 | RouteCase::ConsoleFile
                 | RouteCase::ConsoleApprove
+                | RouteCase::ConsoleRoster
+                | RouteCase::ConsoleRosterImport
+                | RouteCase::ConsoleRosterRemoval
         )
     }
 }
 
 impl TestApp {
+    async fn import_roster_from_console(&self, session: &crate::ConsoleSession, csv: &str) {
+        let imported = self
+            .console_upload(self.now, session, "/console/roster/import", "roster", csv)
+            .await;
+        assert_eq!(imported.status, 200, "{}", imported.body);
+    }
+
     /// `user` has used `/iln` once: the webhook has looked them up in Slack.
     async fn seen_in_slack(&self, user: &str) {
         let command = format!("command=%2Filn&text=help&user_id={user}");
@@ -390,6 +409,45 @@ impl TestApp {
                         ]),
                         303,
                     ),
+                }
+            }
+            RouteCase::ConsoleRoster | RouteCase::ConsoleRosterImport | RouteCase::ConsoleRosterRemoval => {
+                let session = self.console_sign_in(crate::CONSOLE_ADMIN).await;
+                let mut csv = String::from("email,name,category,country\n");
+                let first = unique_address("roster");
+                csv.push_str(&format!("{first},Roster Person,iln_member,KE\n"));
+                for _ in 1..ROSTER_IMPORT_ROWS {
+                    csv.push_str(&format!(
+                        "{},Roster Person,imi_certified_mediator,KE\n",
+                        unique_address("roster")
+                    ));
+                }
+                let cookie = ("cookie", session.cookie.as_str());
+                match case {
+                    RouteCase::ConsoleRoster => {
+                        self.import_roster_from_console(&session, &csv).await;
+                        plain("GET", "/console/roster".to_owned(), owned(&[cookie]), Vec::new(), 200)
+                    }
+                    RouteCase::ConsoleRosterImport => {
+                        let (content_type, body) = crate::console::multipart(&session.csrf, "roster", csv.as_bytes());
+                        plain(
+                            "POST",
+                            "/console/roster/import".to_owned(),
+                            owned(&[cookie, ("content-type", &content_type)]),
+                            body,
+                            200,
+                        )
+                    }
+                    _ => {
+                        self.import_roster_from_console(&session, &csv).await;
+                        plain(
+                            "POST",
+                            "/console/roster/removal".to_owned(),
+                            owned(&[cookie, ("content-type", "application/x-www-form-urlencoded")]),
+                            form(&[("email", &first), ("csrf", &session.csrf)]),
+                            303,
+                        )
+                    }
                 }
             }
             RouteCase::Members => plain(
