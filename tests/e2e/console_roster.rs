@@ -262,7 +262,8 @@ async fn the_roster_is_for_admins_and_a_forged_form_changes_nothing() {
 }
 
 #[tokio::test]
-async fn an_oversized_a_non_utf8_or_a_headerless_file_is_refused_whole_in_the_sessions_language() {
+async fn an_oversized_a_non_utf8_or_a_headerless_file_is_refused_whole_and_a_bad_line_explained_in_the_sessions_language()
+ {
     let app = TestApp::spawn().await;
     let ada = app.console_sign_in(CONSOLE_ADMIN).await;
     let spanish = app
@@ -287,6 +288,7 @@ async fn an_oversized_a_non_utf8_or_a_headerless_file_is_refused_whole_in_the_se
         .console_upload_bytes(app.now, &ada, "/console/roster/import", "roster", latin1)
         .await;
     let no_header = import(&app, &ada, &headerless).await;
+    let bad_line = import(&app, &ada, "email,name,category\nbo@example.org,Bo,friend\n").await;
 
     assert_eq!(too_large.status, 413, "{}", too_large.body);
     assert!(too_large.body.contains("<html lang=\"es\">"));
@@ -298,6 +300,21 @@ async fn an_oversized_a_non_utf8_or_a_headerless_file_is_refused_whole_in_the_se
         no_header.body.contains("La primera línea es de datos"),
         "{}",
         no_header.body
+    );
+    assert_eq!(bad_line.status, 200, "{}", bad_line.body);
+    assert!(
+        bad_line
+            .body
+            .contains("0 entradas aceptadas y guardadas; 1 líneas rechazadas."),
+        "{}",
+        bad_line.body
+    );
+    assert!(
+        bad_line
+            .body
+            .contains("(iln_member, imi_certified_mediator o imi_certified_advocate)"),
+        "the line's reason in Spanish too: {}",
+        bad_line.body
     );
     assert!(app.items_of("roster_entry").await.is_empty(), "nothing imported");
 }

@@ -160,6 +160,11 @@ pub(super) async fn import(visit: &Visit<'_>) -> Result<Response<Body>, Failure>
     };
     let accepted = import.accepted.len();
     let refused = import.refused.len();
+    let refusals: Vec<Value> = import
+        .refused
+        .iter()
+        .map(|refusal| json!({ "line": refusal.line, "reason": refusal.reason_in(language) }))
+        .collect();
     let deadline = tokio::time::Instant::from_std(iln_adapters::deadline::stop_for(
         visit.request,
         IMPORT_RESERVE,
@@ -189,7 +194,7 @@ pub(super) async fn import(visit: &Visit<'_>) -> Result<Response<Body>, Failure>
             "accepted": accepted,
             "saved": saved,
             "stopped": stopped,
-            "refused": import.refused,
+            "refused": refusals,
         })),
         ..RosterView::default()
     };
