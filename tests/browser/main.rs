@@ -129,7 +129,9 @@ async fn an_admin_invites_a_cohort_of_twenty_from_a_csv_file() {
     let invitation = stack.mails_for(address, 1).await.remove(0);
     stack.goto(&stack.link_in(&invitation, "/invitations/")).await;
     stack.click_and_wait("form[action$='/accept'] button").await;
-    stack.wait_for_text("h1", &text("en", "invitation_accepted.heading")).await;
+    stack
+        .wait_for_text("h1", &text("en", "invitation_accepted.heading"))
+        .await;
 
     stack.goto("/console/members").await;
     stack.wait_for_text("main a", "Persona 3").await.click().await.unwrap();
@@ -141,9 +143,7 @@ async fn an_admin_invites_a_cohort_of_twenty_from_a_csv_file() {
         .await
         .unwrap();
     stack.find("input#refer_to_iac").await.click().await.unwrap();
-    stack
-        .click_and_wait("form[action$='/derecognition'] button")
-        .await;
+    stack.click_and_wait("form[action$='/derecognition'] button").await;
     stack
         .wait_for_text(".notice[role=status]", &text("en", "console.members.derecognized_now"))
         .await;
@@ -152,8 +152,16 @@ async fn an_admin_invites_a_cohort_of_twenty_from_a_csv_file() {
         .await;
     let told = text("en", "emails.derecognition.subject");
     let started = std::time::Instant::now();
-    while !stack.mails_for(address, 1).await.iter().any(|mail| mail.subject == told) {
-        assert!(started.elapsed() < stack::PATIENCE, "no “{told}” mail to the derecognised member");
+    while !stack
+        .mails_for(address, 1)
+        .await
+        .iter()
+        .any(|mail| mail.subject == told)
+    {
+        assert!(
+            started.elapsed() < stack::PATIENCE,
+            "no “{told}” mail to the derecognised member"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
 }

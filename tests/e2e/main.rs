@@ -10,6 +10,7 @@
 
 mod acknowledgement;
 mod console;
+mod console_roster;
 mod corrections;
 mod coverage;
 mod data_protection;

@@ -53,6 +53,12 @@ fn pinned(case: RouteCase) -> usize {
         // each calendar year the twelve months shown touch (one in
         // December, two otherwise).
         RouteCase::ConsoleCoverage => 8 + decision_log_years(),
+        // The session; then the three categories' partitions, side by side.
+        RouteCase::ConsoleRoster => 4,
+        // The session, then one batch of 25 puts.
+        RouteCase::ConsoleRosterImport => 2,
+        // The session, then one conditional delete.
+        RouteCase::ConsoleRosterRemoval => 2,
     }
 }
 

@@ -101,6 +101,21 @@ pub fn hidden_field(page: &str, name: &str) -> Option<String> {
     Some(page[start..start + end].to_owned())
 }
 
+/// A console form's `multipart/form-data` body, as a browser sends it (the
+/// token first), and its content type.
+pub fn multipart(csrf: &str, file_field: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----iln-console-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"{file_field}.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
 /// A browser's visit to the identity provider: the sign-in page, then the
 /// staff member picked on it; the answer is its redirect to the callback.
 pub struct ProviderVisit {
@@ -191,20 +206,42 @@ impl TestApp {
         file_field: &str,
         file: &str,
     ) -> TestResponse {
-        let boundary = "----iln-console-test-boundary";
-        let body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
-             --{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"cohort.csv\"\r\n\
-             Content-Type: text/csv\r\n\r\n{file}\r\n--{boundary}--\r\n",
-            session.csrf
-        );
-        let content_type = format!("multipart/form-data; boundary={boundary}");
+        self.console_upload_bytes(now, session, path, file_field, file.as_bytes())
+            .await
+    }
+
+    /// A file of any bytes (not necessarily text) uploaded from a console
+    /// form, with the session's form token.
+    pub async fn console_upload_bytes(
+        &self,
+        now: DateTime<Utc>,
+        session: &ConsoleSession,
+        path: &str,
+        file_field: &str,
+        file: &[u8],
+    ) -> TestResponse {
+        self.console_upload_with_token(now, session, &session.csrf, path, file_field, file)
+            .await
+    }
+
+    /// A file uploaded with `csrf` as the form's token (a forged form's, if
+    /// it is not the session's).
+    pub async fn console_upload_with_token(
+        &self,
+        now: DateTime<Utc>,
+        session: &ConsoleSession,
+        csrf: &str,
+        path: &str,
+        file_field: &str,
+        file: &[u8],
+    ) -> TestResponse {
+        let (content_type, body) = multipart(csrf, file_field, file);
         self.request_at(
             now,
             "POST",
             path,
             &[("content-type", &content_type), ("cookie", &session.cookie)],
-            body.as_bytes(),
+            &body,
         )
         .await
     }

@@ -37,6 +37,9 @@ pub enum RouteCase {
     ConsoleFile,
     ConsoleApprove,
     ConsoleCoverage,
+    ConsoleRoster,
+    ConsoleRosterImport,
+    ConsoleRosterRemoval,
 }
 
 /// A request ready to send, and the status it is expected to get.
@@ -81,6 +84,9 @@ impl RouteCase {
         RouteCase::ConsoleFile,
         RouteCase::ConsoleApprove,
         RouteCase::ConsoleCoverage,
+        RouteCase::ConsoleRoster,
+        RouteCase::ConsoleRosterImport,
+        RouteCase::ConsoleRosterRemoval,
     ];
 
     /// The route as template.yaml keys it, and what the request does there.
@@ -111,6 +117,9 @@ impl RouteCase {
             RouteCase::ConsoleFile => "GET /console/nominations/{id} (signed in)",
             RouteCase::ConsoleApprove => "POST /console/nominations/{id}/decision (approve)",
             RouteCase::ConsoleCoverage => "GET /console/coverage (signed in)",
+            RouteCase::ConsoleRoster => "GET /console/roster (all categories)",
+            RouteCase::ConsoleRosterImport => "POST /console/roster/import (25 rows)",
+            RouteCase::ConsoleRosterRemoval => "POST /console/roster/removal",
         }
     }
 
@@ -135,11 +144,21 @@ impl RouteCase {
                 | RouteCase::MemberPage
                 | RouteCase::ConsoleFile
                 | RouteCase::ConsoleApprove
+                | RouteCase::ConsoleRoster
+                | RouteCase::ConsoleRosterImport
+                | RouteCase::ConsoleRosterRemoval
         )
     }
 }
 
 impl TestApp {
+    async fn import_roster_from_console(&self, session: &crate::ConsoleSession, csv: &str) {
+        let imported = self
+            .console_upload(self.now, session, "/console/roster/import", "roster", csv)
+            .await;
+        assert_eq!(imported.status, 200, "{}", imported.body);
+    }
+
     /// `user` has used `/iln` once: the webhook has looked them up in Slack.
     async fn seen_in_slack(&self, user: &str) {
         let command = format!("command=%2Filn&text=help&user_id={user}");
@@ -403,6 +422,45 @@ impl TestApp {
                         ]),
                         303,
                     ),
+                }
+            }
+            RouteCase::ConsoleRoster | RouteCase::ConsoleRosterImport | RouteCase::ConsoleRosterRemoval => {
+                let session = self.console_sign_in(crate::CONSOLE_ADMIN).await;
+                let mut csv = String::from("email,name,category,country\n");
+                let first = unique_address("roster");
+                csv.push_str(&format!("{first},Roster Person,iln_member,KE\n"));
+                for _ in 1..ROSTER_IMPORT_ROWS {
+                    csv.push_str(&format!(
+                        "{},Roster Person,imi_certified_mediator,KE\n",
+                        unique_address("roster")
+                    ));
+                }
+                let cookie = ("cookie", session.cookie.as_str());
+                match case {
+                    RouteCase::ConsoleRoster => {
+                        self.import_roster_from_console(&session, &csv).await;
+                        plain("GET", "/console/roster".to_owned(), owned(&[cookie]), Vec::new(), 200)
+                    }
+                    RouteCase::ConsoleRosterImport => {
+                        let (content_type, body) = crate::console::multipart(&session.csrf, "roster", csv.as_bytes());
+                        plain(
+                            "POST",
+                            "/console/roster/import".to_owned(),
+                            owned(&[cookie, ("content-type", &content_type)]),
+                            body,
+                            200,
+                        )
+                    }
+                    _ => {
+                        self.import_roster_from_console(&session, &csv).await;
+                        plain(
+                            "POST",
+                            "/console/roster/removal".to_owned(),
+                            owned(&[cookie, ("content-type", "application/x-www-form-urlencoded")]),
+                            form(&[("email", &first), ("csrf", &session.csrf)]),
+                            303,
+                        )
+                    }
                 }
             }
             RouteCase::Members => plain(

@@ -21,7 +21,9 @@ mod members;
 mod messages;
 mod nominations;
 mod people;
+mod roster;
 mod sign_in;
+mod upload;
 
 pub struct App {
     pub table: NominationTable,
@@ -59,6 +61,9 @@ enum Route {
     Invitations,
     ReviewCohort,
     SendCohort,
+    Roster,
+    ImportRoster,
+    RemoveFromRoster,
     SignIn,
     Callback,
     SignOut,
@@ -90,6 +95,9 @@ const ROUTES: &[(&str, Route)] = &[
     ("GET /console/invitations", Route::Invitations),
     ("POST /console/invitations/review", Route::ReviewCohort),
     ("POST /console/invitations/send", Route::SendCohort),
+    ("GET /console/roster", Route::Roster),
+    ("POST /console/roster/import", Route::ImportRoster),
+    ("POST /console/roster/removal", Route::RemoveFromRoster),
     ("GET /console/sign-in", Route::SignIn),
     ("GET /console/callback", Route::Callback),
     ("POST /console/sign-out", Route::SignOut),
@@ -204,6 +212,9 @@ async fn visit_route(visit: &Visit<'_>, route: Route) -> Result<Response<Body>, 
         Route::Invitations => invitations::upload_page(visit),
         Route::ReviewCohort => invitations::review(visit).await,
         Route::SendCohort => invitations::send(visit).await,
+        Route::Roster => roster::list(visit).await,
+        Route::ImportRoster => roster::import(visit).await,
+        Route::RemoveFromRoster => roster::remove(visit).await,
         Route::SignOut => sign_in::sign_out(visit).await,
         Route::Language => sign_in::choose_language(visit).await,
         Route::SignIn | Route::Callback | Route::SignedOut => Err(Failure::NotFound),

@@ -9,7 +9,7 @@ use iln_domain::correction::{self, CorrectionForm, CorrectionRefused};
 use iln_domain::discussion::DiscussionRules;
 use iln_domain::findings;
 use iln_domain::roster::{
-    RosterFormatError, parse_roster_csv, parse_roster_json, resume_point, resume_token, roster_text,
+    RosterFormatError, RosterImport, parse_roster_csv, parse_roster_json, resume_point, resume_token, roster_text,
 };
 use iln_domain::staff::{AccessRefused, Staff, StaffRole};
 use iln_domain::vetting::DecisionForm;
@@ -31,8 +31,7 @@ pub struct App {
 const MAX_DECISION_BYTES: usize = 16 * 1024;
 const MAX_WITHDRAWAL_BYTES: usize = 16 * 1024;
 const MAX_CORRECTION_BYTES: usize = 16 * 1024;
-/// A roster of 10,000 people is well under this.
-const MAX_ROSTER_BYTES: usize = 2 * 1024 * 1024;
+const MAX_ROSTER_BYTES: usize = RosterImport::MAX_BYTES;
 /// Kept back from the invocation's deadline when importing a roster, to
 /// finish the batches in flight and answer.
 const IMPORT_RESERVE: std::time::Duration = std::time::Duration::from_secs(3);
@@ -435,10 +434,11 @@ async fn import_roster(
 /// When the roster import must stop starting batches: the invocation's
 /// deadline less a reserve to answer in.
 fn import_deadline(request: &Request) -> tokio::time::Instant {
-    match iln_adapters::deadline::of_request(request) {
-        Some(deadline) => tokio::time::Instant::from_std(iln_adapters::deadline::stop_at(deadline, IMPORT_RESERVE)),
-        None => tokio::time::Instant::now() + IMPORT_TIME_WITHOUT_DEADLINE,
-    }
+    tokio::time::Instant::from_std(iln_adapters::deadline::stop_for(
+        request,
+        IMPORT_RESERVE,
+        IMPORT_TIME_WITHOUT_DEADLINE,
+    ))
 }
 
 /// A `503` that says how much of the roster is saved and how to go on.

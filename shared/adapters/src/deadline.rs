@@ -31,6 +31,15 @@ pub fn of_request(request: &lambda_http::Request) -> Option<u64> {
         .filter(|&deadline| deadline > 0)
 }
 
+/// When work for `request` must stop: `reserve` before its invocation's
+/// deadline, or `without_deadline` from now where none was given.
+pub fn stop_for(request: &lambda_http::Request, reserve: Duration, without_deadline: Duration) -> Instant {
+    match of_request(request) {
+        Some(deadline) => stop_at(deadline, reserve),
+        None => Instant::now() + without_deadline,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

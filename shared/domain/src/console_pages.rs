@@ -37,6 +37,7 @@ pub enum ConsoleTemplate {
     Members,
     Messages,
     People,
+    Roster,
 }
 
 impl ConsoleTemplate {
@@ -50,6 +51,7 @@ impl ConsoleTemplate {
             Self::Members => "console/members.html",
             Self::Messages => "console/messages.html",
             Self::People => "console/people.html",
+            Self::Roster => "console/roster.html",
         }
     }
 }

@@ -177,6 +177,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/console/coverage.html"),
     ),
     ("console/people.html", include_str!("../templates/console/people.html")),
+    ("console/roster.html", include_str!("../templates/console/roster.html")),
     (
         "console/members.html",
         include_str!("../templates/console/members.html"),

@@ -14,6 +14,7 @@ pub use from_csv::parse_roster_csv;
 pub use from_json::parse_roster_json;
 pub use resume::{BadResumeToken, resume_point, resume_token};
 
+use crate::i18n::Language;
 use crate::intake::Problem;
 use crate::nomination::Country;
 use crate::person::{EmailAddress, PersonName};
@@ -27,6 +28,8 @@ pub enum RosterCategory {
 }
 
 impl RosterCategory {
+    pub const ALL: [Self; 3] = [Self::IlnMember, Self::ImiCertifiedMediator, Self::ImiCertifiedAdvocate];
+
     pub fn parse(raw: &str) -> Result<Self, Problem> {
         match raw.trim() {
             "" => Err(Problem::Missing),
@@ -56,11 +59,66 @@ pub struct RosterEntry {
 }
 
 /// One refused row: its line number (the header is line 1 in CSV; in JSON
-/// the 1-based index of the element) and why, in English for staff.
+/// the 1-based index of the element) and why: in English for the API, in
+/// the reader's language for the console (`reason_in`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RosterRefusal {
     pub line: usize,
     pub reason: String,
+    #[serde(skip)]
+    pub problems: Vec<RowProblem>,
+}
+
+impl RosterRefusal {
+    pub fn reason_in(&self, language: Language) -> String {
+        let reasons: Vec<String> = self.problems.iter().map(|problem| problem.message(language)).collect();
+        reasons.join("; ")
+    }
+}
+
+/// One thing wrong with a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowProblem {
+    /// A value refused for its column.
+    Value { column: &'static str, problem: Problem },
+    /// A JSON value that is not a string.
+    NotText { column: &'static str },
+    /// A JSON key outside the four columns.
+    UnknownField { name: String },
+    /// The same address as an earlier accepted row.
+    Duplicate { first_line: usize },
+    /// More values than the header has columns (an unquoted comma).
+    TooManyValues { values: usize, columns: usize },
+}
+
+impl RowProblem {
+    pub fn message(&self, language: Language) -> String {
+        let text = |key: &str| language.text(&format!("console.roster.reasons.{key}"));
+        match self {
+            Self::Value { column, problem } => {
+                // Staff writing a file need the accepted values, not the
+                // form's "choose from the list".
+                let hint = match (*column, problem) {
+                    (CATEGORY, Problem::UnknownChoice) => text("category_hint"),
+                    (COUNTRY, Problem::UnknownCountry) => text("country_hint"),
+                    _ => String::new(),
+                };
+                format!("{column}: {}{hint}", problem.message(language))
+            }
+            Self::NotText { column } => text("not_text").replace("{column}", column),
+            Self::UnknownField { name } => text("unknown_field").replace("{name}", name),
+            Self::Duplicate { first_line } => text("duplicate").replace("{line}", &first_line.to_string()),
+            Self::TooManyValues { values, columns } => text("too_many_values")
+                .replace("{values}", &values.to_string())
+                .replace("{columns}", &columns.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message(Language::En))
+    }
 }
 
 /// What an import yields: the rows to store and the rows refused. A bad row
@@ -75,6 +133,9 @@ impl RosterImport {
     /// Data rows accepted in one document; more is refused whole rather
     /// than cut short, so a roster is never imported half way.
     pub const MAX_ROWS: usize = 10_000;
+    /// The largest document read, by the API and the console alike: a
+    /// roster of `MAX_ROWS` people is well under this.
+    pub const MAX_BYTES: usize = 2 * 1024 * 1024;
 }
 
 /// The whole document is unusable; nothing in it is imported.
@@ -145,7 +206,7 @@ struct Collector {
 }
 
 impl Collector {
-    fn take(&mut self, line: usize, cells: Cells<'_>, mut reasons: Vec<String>) {
+    fn take(&mut self, line: usize, cells: Cells<'_>, mut reasons: Vec<RowProblem>) {
         let email = parsed(EMAIL, cells.email, EmailAddress::parse, &mut reasons);
         let name = parsed(NAME, cells.name, PersonName::parse, &mut reasons);
         let category = parsed(CATEGORY, cells.category, RosterCategory::parse, &mut reasons);
@@ -153,11 +214,11 @@ impl Collector {
         let (Some(email), Some(name), Some(category), Some(country), true) =
             (email, name, category, country, reasons.is_empty())
         else {
-            return self.refuse(line, reasons.join("; "));
+            return self.refuse(line, reasons);
         };
         let identity = email.identity();
         if let Some(first) = self.first_lines.get(&identity) {
-            return self.refuse(line, format!("duplicate of line {first}"));
+            return self.refuse(line, vec![RowProblem::Duplicate { first_line: *first }]);
         }
         self.first_lines.insert(identity, line);
         self.import.accepted.push(RosterEntry {
@@ -168,22 +229,27 @@ impl Collector {
         });
     }
 
-    fn refuse(&mut self, line: usize, reason: String) {
-        self.import.refused.push(RosterRefusal { line, reason });
+    fn refuse(&mut self, line: usize, problems: Vec<RowProblem>) {
+        let reasons: Vec<String> = problems.iter().map(RowProblem::to_string).collect();
+        self.import.refused.push(RosterRefusal {
+            line,
+            reason: reasons.join("; "),
+            problems,
+        });
     }
 }
 
-/// One value parsed, or its reason recorded as `column: problem`.
+/// One value parsed, or its problem recorded.
 fn parsed<T>(
-    column: &str,
+    column: &'static str,
     value: Option<&str>,
     parse: impl Fn(&str) -> Result<T, Problem>,
-    reasons: &mut Vec<String>,
+    reasons: &mut Vec<RowProblem>,
 ) -> Option<T> {
     match parse(value?) {
         Ok(parsed) => Some(parsed),
         Err(problem) => {
-            reasons.push(format!("{column}: {problem}{}", hint(column, problem)));
+            reasons.push(RowProblem::Value { column, problem });
             None
         }
     }
@@ -194,16 +260,6 @@ fn parse_country(raw: &str) -> Result<Option<Country>, Problem> {
         Ok(None)
     } else {
         Country::parse(raw).map(Some)
-    }
-}
-
-/// The form's messages speak of lists to choose from; staff writing a file
-/// need the accepted values.
-fn hint(column: &str, problem: Problem) -> &'static str {
-    match (column, problem) {
-        (CATEGORY, Problem::UnknownChoice) => " (iln_member, imi_certified_mediator or imi_certified_advocate)",
-        (COUNTRY, Problem::UnknownCountry) => " (a two-letter ISO code such as ES)",
-        _ => "",
     }
 }
 

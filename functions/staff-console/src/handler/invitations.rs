@@ -10,13 +10,13 @@ use iln_domain::cohort::{self, CohortFormatError, CohortLine, LineProblem};
 use iln_domain::console_pages::ConsoleTemplate;
 use iln_domain::staff::StaffRole;
 use iln_domain::{EmailAddress, Language, NominationId};
-use lambda_http::http::{StatusCode, header};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::sign_in::form;
-use super::{Failure, Visit};
+use super::{Failure, Visit, upload};
 
 const SECTION: &str = "invitations";
 /// Writes in flight at once while sending a cohort.
@@ -109,36 +109,6 @@ fn format_problem(visit: &Visit<'_>, error: &CohortFormatError) -> Result<Respon
     )
 }
 
-/// The file and the form's token, from a `multipart/form-data` upload.
-async fn upload(visit: &Visit<'_>) -> Result<(String, Vec<u8>), Failure> {
-    let content_type = visit
-        .request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .ok_or(Failure::BadRequest)?;
-    let boundary = multer::parse_boundary(content_type).map_err(|_| Failure::BadRequest)?;
-    let body = bytes_of(visit.request.body());
-    let stream = futures::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
-    let constraints = multer::Constraints::new()
-        .allowed_fields(vec!["csrf", "cohort"])
-        .size_limit(multer::SizeLimit::new().per_field(MAX_FILE_BYTES as u64));
-    let mut multipart = multer::Multipart::with_constraints(stream, boundary, constraints);
-    let (mut csrf, mut file) = (String::new(), Vec::new());
-    while let Some(field) = multipart.next_field().await.map_err(|_| Failure::BadRequest)? {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.map_err(|_| Failure::BadRequest)?,
-            Some("cohort") => file = field.bytes().await.map_err(|_| Failure::BadRequest)?.to_vec(),
-            _ => {}
-        }
-    }
-    Ok((csrf, file))
-}
-
-fn bytes_of(body: &Body) -> Vec<u8> {
-    body.as_ref().to_vec()
-}
-
 /// Whether the person of `line` is already nominated, invited or a member;
 /// `false` for a line with a problem.
 async fn is_held(visit: &Visit<'_>, line: &CohortLine, author: &EmailAddress) -> Result<bool, Failure> {
@@ -169,9 +139,10 @@ async fn invite(visit: &Visit<'_>, line: &CohortLine, author: &EmailAddress) -> 
 /// The file read and shown, line by line, before anything is sent.
 #[tracing::instrument(skip_all)]
 pub(super) async fn review(visit: &Visit<'_>) -> Result<Response<Body>, Failure> {
-    let (csrf, file) = upload(visit).await?;
-    visit.check_form(&csrf)?;
+    let upload = upload::read(visit, "cohort", MAX_FILE_BYTES).await?;
+    visit.check_form(&upload.csrf)?;
     visit.require(StaffRole::Admin)?;
+    let file = upload.file.map_err(|_| Failure::BadRequest)?;
     let author = author(visit);
     let lines = match cohort::read(&file, &author) {
         Ok(lines) => lines,

@@ -145,7 +145,7 @@ pub fn roster(identity: &str) -> String {
 pub const ROSTER_SK: &str = "ROSTER";
 
 /// The queue index's partition of one roster category: the console lists
-/// the roster from it.
+/// the roster from it, by address.
 pub fn roster_partition(category: iln_domain::roster::RosterCategory) -> String {
     format!("ROSTER#{}", category.code())
 }
@@ -167,6 +167,7 @@ pub fn decided_from(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// Sort key of a member record, and of the member pointer under a person.
 pub const MEMBER_SK: &str = "MEMBER";
 
 pub fn addition_sk(at: DateTime<Utc>) -> String {

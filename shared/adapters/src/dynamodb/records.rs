@@ -263,12 +263,12 @@ pub(super) struct RosterRecord {
     #[serde(flatten)]
     pub entry: RosterEntry,
     pub imported_at: DateTime<Utc>,
-    /// The roster's list, by category, alphabetical by address (absent on
-    /// entries imported before the list: they appear once imported again).
-    #[serde(default)]
-    pub gsi1pk: String,
-    #[serde(default)]
-    pub gsi1sk: String,
+    /// The category's partition of the queue index, sorted by address;
+    /// absent on entries imported before the roster was listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi1sk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi2pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -285,8 +285,8 @@ impl RosterRecord {
             pk: keys::roster(&identity),
             sk: keys::ROSTER_SK.to_owned(),
             entity: "roster_entry".to_owned(),
-            gsi1pk: keys::roster_partition(entry.category),
-            gsi1sk: identity.clone(),
+            gsi1pk: Some(keys::roster_partition(entry.category)),
+            gsi1sk: Some(identity.clone()),
             gsi2pk: country.as_ref().map(keys::country_partition),
             gsi2sk: country.map(|_| keys::country_leader_sort_key(&identity)),
             entry,

@@ -1,6 +1,6 @@
 //! Reading a roster from a CSV file as spreadsheets save it.
 
-use super::{CATEGORY, COUNTRY, Cells, Collector, EMAIL, NAME, RosterFormatError, RosterImport};
+use super::{CATEGORY, COUNTRY, Cells, Collector, EMAIL, NAME, RosterFormatError, RosterImport, RowProblem};
 
 /// Reads `email,name,category[,country]` with a header row whose names may
 /// come in any order and any case. Blank lines, including the `,,,` rows
@@ -34,12 +34,10 @@ pub fn parse_roster_csv(text: &str) -> Result<RosterImport, RosterFormatError> {
         if record.len() > header.len() {
             collector.refuse(
                 line,
-                format!(
-                    "this line has {} values but the header has {} columns; \
-                     put a value that contains a comma in double quotes",
-                    record.len(),
-                    header.len()
-                ),
+                vec![RowProblem::TooManyValues {
+                    values: record.len(),
+                    columns: header.len(),
+                }],
             );
             continue;
         }

@@ -1,6 +1,6 @@
 //! Reading a roster from a JSON array of objects.
 
-use super::{CATEGORY, COLUMNS, COUNTRY, Cells, Collector, EMAIL, NAME, RosterFormatError, RosterImport};
+use super::{CATEGORY, COLUMNS, COUNTRY, Cells, Collector, EMAIL, NAME, RosterFormatError, RosterImport, RowProblem};
 
 /// Reads `[{"email": …, "name": …, "category": …, "country": …}, …]`;
 /// `country` may be absent, null or empty. A key outside these four refuses
@@ -26,16 +26,16 @@ pub fn parse_roster_json(text: &str) -> Result<RosterImport, RosterFormatError> 
         let serde_json::Value::Object(fields) = element else {
             return Err(RosterFormatError::ElementNotObject { index: line });
         };
-        let mut reasons: Vec<String> = fields
+        let mut reasons: Vec<RowProblem> = fields
             .keys()
             .filter(|key| !COLUMNS.contains(&key.as_str()))
-            .map(|key| format!("unknown field {key}"))
+            .map(|key| RowProblem::UnknownField { name: key.clone() })
             .collect();
-        let mut text_of = |column: &str| match fields.get(column) {
+        let mut text_of = |column: &'static str| match fields.get(column) {
             None | Some(serde_json::Value::Null) => Some(""),
             Some(serde_json::Value::String(value)) => Some(value.as_str()),
             Some(_) => {
-                reasons.push(format!("{column}: must be text in double quotes"));
+                reasons.push(RowProblem::NotText { column });
                 None
             }
         };

@@ -360,3 +360,47 @@ fn format_errors_read_as_sentences_for_staff() {
         "The header has no “category” column. The columns are email, name, category and optionally country."
     );
 }
+
+#[test]
+fn a_refused_line_is_said_in_english_for_the_api_and_in_the_readers_language_for_the_console() {
+    let text = "email,name,category,country\n\
+                ana@example.org,Ana,iln_member,ES\n\
+                ANA@example.org,Ana Again,iln_member,ES\n\
+                bo@example.org,Bo,friend,XX\n\
+                cy@example.org,Cy,iln_member,ES,extra\n";
+
+    let import = parse_roster_csv(text).unwrap();
+    let spanish: Vec<String> = import
+        .refused
+        .iter()
+        .map(|refusal| refusal.reason_in(Language::Es))
+        .collect();
+
+    assert_eq!(
+        refusals(&import),
+        vec![
+            (3, "duplicate of line 2"),
+            (
+                4,
+                "category: Please choose one of the options offered. \
+                 (iln_member, imi_certified_mediator or imi_certified_advocate); \
+                 country: Please choose a country from the list. (a two-letter ISO code such as ES)"
+            ),
+            (
+                5,
+                "this line has 5 values but the header has 4 columns; \
+                 put a value that contains a comma in double quotes"
+            ),
+        ]
+    );
+    for refusal in &import.refused {
+        assert_eq!(refusal.reason, refusal.reason_in(Language::En), "one English text");
+    }
+    assert_eq!(spanish[0], "repite la línea 2");
+    assert!(
+        spanish[1].starts_with("category: ") && spanish[1].contains("(iln_member, imi_certified_mediator o"),
+        "{}",
+        spanish[1]
+    );
+    assert!(spanish[2].starts_with("esta línea tiene 5 valores"), "{}", spanish[2]);
+}
