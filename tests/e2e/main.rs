@@ -10,6 +10,7 @@
 
 mod acknowledgement;
 mod console;
+mod console_discussion;
 mod console_roster;
 mod corrections;
 mod coverage;

@@ -16,6 +16,7 @@ use serde::Serialize;
 use serde_json::json;
 
 mod coverage;
+mod discussion;
 mod invitations;
 mod members;
 mod messages;
@@ -47,6 +48,9 @@ enum Route {
     Withdraw,
     ResendInvitation,
     RevokeInvitation,
+    ResolveConcern,
+    ReferToIac,
+    IacOutcome,
     Coverage,
     Members,
     MembersSpreadsheet,
@@ -81,6 +85,12 @@ const ROUTES: &[(&str, Route)] = &[
     ("POST /console/nominations/{id}/withdraw", Route::Withdraw),
     ("POST /console/nominations/{id}/resend", Route::ResendInvitation),
     ("POST /console/nominations/{id}/revoke", Route::RevokeInvitation),
+    (
+        "POST /console/nominations/{id}/concerns/{concern}/resolution",
+        Route::ResolveConcern,
+    ),
+    ("POST /console/nominations/{id}/referral", Route::ReferToIac),
+    ("POST /console/nominations/{id}/referral/outcome", Route::IacOutcome),
     ("GET /console/coverage", Route::Coverage),
     ("GET /console/members", Route::Members),
     ("GET /console/members.csv", Route::MembersSpreadsheet),
@@ -198,6 +208,9 @@ async fn visit_route(visit: &Visit<'_>, route: Route) -> Result<Response<Body>, 
         Route::Withdraw => nominations::withdraw(visit).await,
         Route::ResendInvitation => nominations::resend(visit).await,
         Route::RevokeInvitation => nominations::revoke(visit).await,
+        Route::ResolveConcern => discussion::resolve_concern(visit).await,
+        Route::ReferToIac => discussion::refer_to_iac(visit).await,
+        Route::IacOutcome => discussion::record_iac_outcome(visit).await,
         Route::Coverage => coverage::page(visit).await,
         Route::Members => members::directory(visit).await,
         Route::MembersSpreadsheet => members::spreadsheet(visit).await,

@@ -370,12 +370,13 @@ fn conflict_at(nomination: &iln_domain::Nomination, message: &str) -> ApiFailure
 }
 
 /// A staff command's refusal as the API answers it.
-fn refused(refused: CommandRefused) -> ApiFailure {
+pub(super) fn refused(refused: CommandRefused) -> ApiFailure {
     match refused {
         CommandRefused::NotFound => ApiFailure::NotFound(NOT_FOUND),
         CommandRefused::Forbidden(message) => ApiFailure::Forbidden(message),
         CommandRefused::Conflict { message, now } => conflict_at(&now, &message),
         CommandRefused::NotNow(message) => ApiFailure::conflict(&message),
+        CommandRefused::NoSuchConcern => ApiFailure::NotFound("no such open concern on this nomination"),
         CommandRefused::Store(error) => error.into(),
     }
 }

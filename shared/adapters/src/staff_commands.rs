@@ -4,14 +4,14 @@
 //! how the answer is shown differ between the two.
 
 use chrono::{DateTime, Utc};
-use iln_domain::discussion::DiscussionRules;
+use iln_domain::discussion::{DiscussionRefused, DiscussionRules};
 use iln_domain::membership::{self, Member, MemberId};
 use iln_domain::staff::Staff;
 use iln_domain::step::Step;
 use iln_domain::vetting::{Decider, Decision, DecisionRefused, Reason};
 use iln_domain::{EmailAddress, Nomination, NominationId};
 
-use crate::dynamodb::{Commit, Dossier, MoveError, NominationTable, StoreError};
+use crate::dynamodb::{Commit, Dossier, MoveError, NominationTable, StoreError, retry_on_conflict};
 
 /// Why a command did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +31,10 @@ pub enum CommandRefused {
     /// active, derecognised meanwhile).
     #[error("{0}")]
     NotNow(String),
+    /// The concern named is not open on the nomination (resolved meanwhile,
+    /// or never raised).
+    #[error("no such open concern on this nomination")]
+    NoSuchConcern,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -93,6 +97,35 @@ pub async fn decide(
     commit(table, &step, "another decision was recorded first").await?;
     tracing::info!(command = %decision.command(), to = %step.to, "decision recorded");
     Ok(step)
+}
+
+/// Lost races to concurrent ILN confirmations before the store counts as
+/// contended.
+const DISCUSSION_ATTEMPTS: u32 = 5;
+
+/// A step on the ILN's discussion that staff take (resolving a concern,
+/// referring to the IAC, recording its outcome): read, decided by
+/// `decide`, committed, and read again if an ILN member's click landed in
+/// between. A concurrent confirmation is no reason to refuse; a refusal
+/// says where the nomination stands.
+#[tracing::instrument(skip_all, fields(nomination_id = %id))]
+pub async fn discuss(
+    table: &NominationTable,
+    id: NominationId,
+    decide: impl Fn(&Nomination) -> Result<Step, DiscussionRefused>,
+) -> Result<Step, CommandRefused> {
+    retry_on_conflict(DISCUSSION_ATTEMPTS, || async {
+        let dossier = dossier(table, id).await?;
+        let step = decide(&dossier.nomination).map_err(|refused| match refused {
+            DiscussionRefused::NoOpenConcern(_) => CommandRefused::NoSuchConcern,
+            other => conflict(&dossier.nomination, &other.to_string()),
+        })?;
+        Ok(match table.commit(&step).await? {
+            Commit::Raced => None,
+            Commit::Written => Some(step),
+        })
+    })
+    .await
 }
 
 /// An admin withdraws an open nomination.

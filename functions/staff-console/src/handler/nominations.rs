@@ -20,8 +20,18 @@ use super::{Failure, Visit, see_other};
 const PAGE: i32 = 25;
 const ENDORSEMENTS_SHOWN: i32 = 20;
 const SECTION: &str = "nominations";
+/// What the file may say was just done (`?said=`).
+const SAID: [&str; 7] = [
+    "decided",
+    "withdrawn",
+    "resent",
+    "revoked",
+    "resolved",
+    "referred",
+    "iac_recorded",
+];
 
-fn day(at: chrono::DateTime<chrono::Utc>) -> String {
+pub(super) fn day(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d").to_string()
 }
 
@@ -130,7 +140,7 @@ pub(super) async fn lookup(visit: &Visit<'_>) -> Result<Response<Body>, Failure>
     }
 }
 
-fn nomination_id(visit: &Visit<'_>) -> Result<NominationId, Failure> {
+pub(super) fn nomination_id(visit: &Visit<'_>) -> Result<NominationId, Failure> {
     path_parameter(visit.request, "id")
         .and_then(|raw| raw.parse().ok())
         .ok_or(Failure::NotFound)
@@ -138,14 +148,25 @@ fn nomination_id(visit: &Visit<'_>) -> Result<NominationId, Failure> {
 
 /// What went wrong with a decision, shown on the file.
 pub(super) struct Trouble {
-    status: StatusCode,
-    message: String,
+    pub status: StatusCode,
+    pub message: String,
 }
 
 /// A nomination's file: the submission, the findings, endorsements and
 /// additions, the audit trail, and the forms to decide or withdraw.
+///
+/// Boxed: the forms that show the file again with a problem would each
+/// carry this whole future inline, and together they outgrow a thread's
+/// stack in a debug build.
+pub(super) fn file<'a>(
+    visit: &'a Visit<'_>,
+    trouble: Option<Trouble>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response<Body>, Failure>> + Send + 'a>> {
+    Box::pin(file_page(visit, trouble))
+}
+
 #[tracing::instrument(skip_all)]
-pub(super) async fn file(visit: &Visit<'_>, trouble: Option<Trouble>) -> Result<Response<Body>, Failure> {
+async fn file_page(visit: &Visit<'_>, trouble: Option<Trouble>) -> Result<Response<Body>, Failure> {
     let id = nomination_id(visit)?;
     let table = &visit.app.table;
     let dossier = table.dossier(id).await?.ok_or(Failure::NotFound)?;
@@ -216,7 +237,13 @@ pub(super) async fn file(visit: &Visit<'_>, trouble: Option<Trouble>) -> Result<
             "may_decide": may_decide,
             "may_withdraw": may_withdraw,
             "may_manage_invitation": may_manage_invitation,
-            "said": visit.query("said").filter(|said| ["decided", "withdrawn", "resent", "revoked"].contains(said)),
+            "discussion": super::discussion::view(nomination, &visit.app.rules),
+            // Any member of staff may resolve a concern or refer to the IAC.
+            "may_discuss": nomination.status == Status::InDiscussion,
+            "may_record_outcome": admin
+                && nomination.status == Status::InDiscussion
+                && nomination.discussion.as_ref().is_some_and(|discussion| discussion.awaits_iac()),
+            "said": visit.query("said").filter(|said| SAID.contains(said)),
             "problem": problem,
             "reason": "",
         }),
@@ -432,7 +459,7 @@ pub(super) async fn withdraw(visit: &Visit<'_>) -> Result<Response<Body>, Failur
 
 /// Back to the file: with what was done (a `303`, so a reload does not
 /// post again), or with why not.
-async fn after(
+pub(super) async fn after(
     visit: &Visit<'_>,
     id: NominationId,
     outcome: Result<(), CommandRefused>,
@@ -457,6 +484,9 @@ async fn after(
             file(visit, Some(trouble(StatusCode::CONFLICT, "changed", Some(&now)))).await
         }
         Err(CommandRefused::NotNow(_)) => file(visit, Some(trouble(StatusCode::CONFLICT, "not_now", None))).await,
+        Err(CommandRefused::NoSuchConcern) => {
+            file(visit, Some(trouble(StatusCode::CONFLICT, "concern_gone", None))).await
+        }
         Err(CommandRefused::Store(error)) => Err(error.into()),
     }
 }

@@ -4,8 +4,8 @@
 //! in between: a concurrent click is not a reason to refuse.
 
 use chrono::{DateTime, Utc};
-use iln_adapters::dynamodb::{Commit, retry_on_conflict};
 use iln_adapters::http::{ApiFailure, json, path_parameter};
+use iln_adapters::staff_commands;
 use iln_domain::audit::Actor;
 use iln_domain::discussion::{self, DiscussionRefused, IacDecision};
 use iln_domain::staff::{Staff, StaffRole};
@@ -17,10 +17,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{App, MAX_DECISION_BYTES, NOT_FOUND, admins_only, conflict, load, small_json};
-
-/// Lost races to concurrent confirmations before the answer is 503.
-const ATTEMPTS: u32 = 5;
+use super::{App, MAX_DECISION_BYTES, NOT_FOUND, admins_only, refused, small_json};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,29 +45,18 @@ fn text(field: &'static str, raw: &str) -> Result<Reason, ApiFailure> {
     })
 }
 
-/// Reads the nomination, lets `decide` take the step and commits it,
-/// reading again after a lost race. A refusal is a 409 saying where the
-/// nomination stands.
+/// The discussion's step through the staff's one command; the answer is
+/// where the nomination now stands.
 async fn take(
     app: &App,
     id: NominationId,
     decide: impl Fn(&iln_domain::Nomination) -> Result<Step, DiscussionRefused>,
 ) -> Result<Response<Body>, ApiFailure> {
-    retry_on_conflict(ATTEMPTS, || async {
-        let dossier = load(app, id).await?;
-        let step = decide(&dossier.nomination).map_err(|refused| match refused {
-            DiscussionRefused::NoOpenConcern(_) => ApiFailure::NotFound("no such open concern on this nomination"),
-            other => conflict(&dossier, &other.to_string()),
-        })?;
-        Ok(match app.table.commit(&step).await? {
-            Commit::Raced => None,
-            Commit::Written => Some(json(
-                StatusCode::OK,
-                &json!({ "id": id, "status": step.to, "version": step.next_version() }),
-            )),
-        })
-    })
-    .await
+    let step = staff_commands::discuss(&app.table, id, decide).await.map_err(refused)?;
+    Ok(json(
+        StatusCode::OK,
+        &json!({ "id": id, "status": step.to, "version": step.next_version() }),
+    ))
 }
 
 #[tracing::instrument(skip_all, fields(nomination_id = %id))]
