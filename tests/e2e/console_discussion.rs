@@ -31,6 +31,13 @@ async fn a_vetter_resolves_a_concern_and_refers_to_the_iac_from_the_file_and_an_
     let file = app.console_get(now, &vera, &format!("/console/nominations/{id}")).await;
     assert_eq!(file.status, 200, "{}", file.body);
     assert!(file.body.contains("1 of 2 needed"), "one confirmation counted");
+    for card in ["The card in #iln-vetting", "The card in #iln"] {
+        assert!(file.body.contains(&format!("\">{card}</a>")), "{card} is linked");
+    }
+    assert!(
+        file.body.contains(&format!("archives&#x2f;{ILN_CHANNEL}&#x2f;p")),
+        "a Slack permalink to the ILN card"
+    );
     assert!(file.body.contains("Possible sanctions."));
     assert!(!file.body.contains("Record the IAC"), "a vetter records no outcome");
     let resolution = resolution_path(&file.body);

@@ -15,6 +15,8 @@ pub struct Config {
     /// The Independent Advisory Committee, for referred derecognitions.
     pub iac_address: iln_domain::EmailAddress,
     pub identity_provider: IdentityProviderConfig,
+    /// Where the file links the nomination's cards; unset, it names them only.
+    pub slack_workspace: Option<iln_domain::slack::SlackWorkspace>,
 }
 
 impl Config {
@@ -35,6 +37,8 @@ impl Config {
                 issuer: variables.required("STAFF_ISSUER")?,
                 client_id: variables.required("CONSOLE_CLIENT_ID")?,
             },
+            slack_workspace: variables
+                .parsed_if_set("SLACK_WORKSPACE_URL", iln_domain::slack::SlackWorkspace::parse)?,
         })
     }
 }

@@ -36,6 +36,8 @@ pub struct App {
     pub contact_address: EmailAddress,
     /// Where a derecognition referred to the IAC sends the matter.
     pub iac_address: EmailAddress,
+    /// Where the file links a nomination's cards.
+    pub slack_workspace: Option<iln_domain::slack::SlackWorkspace>,
 }
 
 #[derive(Clone, Copy)]

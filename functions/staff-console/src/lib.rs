@@ -27,6 +27,7 @@ impl App {
             rules: config.rules,
             contact_address: config.contact_address.clone(),
             iac_address: config.iac_address.clone(),
+            slack_workspace: config.slack_workspace.clone(),
         })
     }
 }

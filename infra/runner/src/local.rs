@@ -83,6 +83,8 @@ pub fn bindings(table_name: &str, public_base_url: &str, slack_url: &str) -> Bin
         .parameter("SenderAddress", "ILN Nominations <nominations@iln.localhost>")
         .parameter("SlackApiUrl", format!("{slack_url}/api"))
         .parameter("SlackJoinUrl", format!("{slack_url}/"))
+        // The stand-in answers Slack's permalinks with the message.
+        .parameter("SlackWorkspaceUrl", slack_url)
         .parameter("SlackVettingChannel", VETTING_CHANNEL)
         .parameter("SlackIlnChannel", ILN_CHANNEL)
         // The initial staff list: Vera vets. Who confirms comes from the

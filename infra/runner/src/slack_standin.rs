@@ -136,6 +136,7 @@ impl SlackStandIn {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/", get(page))
+            .route("/archives/{channel}/{message}", get(page::permalink))
             .route("/click", post(click))
             .route("/submit-view", post(submit_view))
             .route("/clear-notices", post(clear_notices))

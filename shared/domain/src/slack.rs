@@ -112,6 +112,29 @@ pub fn truncate(text: &str, max: usize) -> String {
     cut
 }
 
+/// The ILN's Slack workspace (`https://<name>.slack.com`): where the
+/// staff console links a nomination's cards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlackWorkspace(String);
+
+impl SlackWorkspace {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let url = raw.trim().trim_end_matches('/');
+        match url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")) {
+            Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(Self(url.to_owned())),
+            _ => Err(format!(
+                "{raw:?} is not the workspace's address, such as https://imi-iln.slack.com"
+            )),
+        }
+    }
+
+    /// A message's permalink, as Slack writes one: the channel, then `p` and
+    /// the message's timestamp without its point.
+    pub fn permalink(&self, channel: &str, ts: &str) -> String {
+        format!("{}/archives/{channel}/p{}", self.0, ts.replace('.', ""))
+    }
+}
+
 /// Escapes text for Slack's mrkdwn, so a name cannot format or mention.
 pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
@@ -182,6 +205,17 @@ fn capitalised(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_cards_permalink_is_the_workspace_the_channel_and_the_timestamp_without_its_point() {
+        let workspace = super::SlackWorkspace::parse("https://imi-iln.slack.com/").unwrap();
+        assert_eq!(
+            workspace.permalink("C0VETTING", "1764650000.000200"),
+            "https://imi-iln.slack.com/archives/C0VETTING/p1764650000000200"
+        );
+        assert!(super::SlackWorkspace::parse("imi-iln.slack.com").is_err());
+        assert!(super::SlackWorkspace::parse("https://").is_err());
+    }
+
     use super::*;
 
     #[test]

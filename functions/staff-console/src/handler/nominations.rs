@@ -1,11 +1,13 @@
 //! The queue, a nomination's file, and the decisions taken from it.
 
+use iln_adapters::dynamodb::Dossier;
 use iln_adapters::http::path_parameter;
 use iln_adapters::staff_commands::{self, CommandRefused};
 use iln_domain::audit::{Actor, AuditEvent, Happening};
 use iln_domain::console_pages::ConsoleTemplate;
 use iln_domain::findings::{self, Findings};
 use iln_domain::nomination::Country;
+use iln_domain::slack::SlackWorkspace;
 use iln_domain::staff::StaffRole;
 use iln_domain::vetting::{DecisionForm, Reason};
 use iln_domain::{EmailAddress, Nomination, NominationId, Status};
@@ -237,6 +239,7 @@ async fn file_page(visit: &Visit<'_>, trouble: Option<Trouble>) -> Result<Respon
             "may_decide": may_decide,
             "may_withdraw": may_withdraw,
             "may_manage_invitation": may_manage_invitation,
+            "cards": cards(&dossier, visit.app.slack_workspace.as_ref()),
             "discussion": super::discussion::view(nomination, &visit.app.rules),
             // Any member of staff may resolve a concern or refer to the IAC.
             "may_discuss": nomination.status == Status::InDiscussion,
@@ -248,6 +251,19 @@ async fn file_page(visit: &Visit<'_>, trouble: Option<Trouble>) -> Result<Respon
             "reason": "",
         }),
     )
+}
+
+/// The nomination's cards in Slack: which were posted, and their links
+/// where the workspace is known.
+fn cards(dossier: &Dossier, workspace: Option<&SlackWorkspace>) -> Vec<Value> {
+    [("vetting", &dossier.vetting_card), ("iln", &dossier.iln_card)]
+        .into_iter()
+        .filter_map(|(channel, card)| {
+            let card = card.as_ref()?;
+            let link = workspace.map(|workspace| workspace.permalink(&card.channel, &card.ts));
+            Some(json!({ "channel": channel, "link": link }))
+        })
+        .collect()
 }
 
 /// The nomination as the file's template reads it.

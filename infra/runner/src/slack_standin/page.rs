@@ -73,6 +73,25 @@ pub(super) async fn page(State(standin): State<SlackStandIn>, RawQuery(query): R
     response
 }
 
+/// A message's permalink, as Slack's workspace address answers one: the
+/// page, at the message.
+pub(super) async fn permalink(
+    State(standin): State<SlackStandIn>,
+    axum::extract::Path((channel, message)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let known = standin.messages(&channel).iter().any(|posted| {
+        render::permalink_anchor(&posted.ts) == message
+            || posted
+                .replies
+                .iter()
+                .any(|reply| render::permalink_anchor(&reply.ts) == message)
+    });
+    match known {
+        true => Redirect::to(&format!("/#{message}")).into_response(),
+        false => (StatusCode::NOT_FOUND, "No such message in this channel.").into_response(),
+    }
+}
+
 pub(super) async fn clear_notices(State(standin): State<SlackStandIn>, body: Bytes) -> Response {
     let form = Form::parse(&body);
     let Some(user) = standin.user(form.get("as")) else {

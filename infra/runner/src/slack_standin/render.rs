@@ -173,10 +173,17 @@ fn render_channel(out: &mut String, channel: &ChannelView, user: Option<&str>) {
     out.push_str("</section>");
 }
 
+/// A message's part of its Slack permalink (`p` and the timestamp without
+/// its point): the page's anchor for it.
+pub(super) fn permalink_anchor(ts: &str) -> String {
+    format!("p{}", ts.replace('.', ""))
+}
+
 fn render_message(out: &mut String, message: &StoredMessage, channel: &str, user: Option<&str>) {
     let _ = write!(
         out,
-        "<article class=\"msg\"><div class=\"meta\"><b>ILN Nominations</b><span class=\"app\">APP</span> {}",
+        "<article class=\"msg\" id=\"{}\"><div class=\"meta\"><b>ILN Nominations</b><span class=\"app\">APP</span> {}",
+        esc(&permalink_anchor(&message.ts)),
         esc(&time_of(&message.ts))
     );
     if message.edited {

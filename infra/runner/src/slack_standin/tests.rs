@@ -236,6 +236,40 @@ async fn click_button(base: &str, channel: &str, ts: &str) -> reqwest::Response 
 }
 
 #[tokio::test]
+async fn a_messages_permalink_opens_the_page_at_the_message() {
+    let (_standin, base) = standin("http://127.0.0.1:9/unused".to_owned()).await;
+    let posted = call(&base, "chat.postMessage", json!({ "channel": "C0ILN", "text": "card" })).await;
+    let anchor = format!("p{}", posted["ts"].as_str().unwrap().replace('.', ""));
+
+    let opened = client()
+        .get(format!("{base}/archives/C0ILN/{anchor}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), 303);
+    assert_eq!(opened.headers()[header::LOCATION], format!("/#{anchor}").as_str());
+    let page = client()
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("id=\"{anchor}\"")),
+        "the page has the message's anchor"
+    );
+
+    let elsewhere = client()
+        .get(format!("{base}/archives/C0VETTING/{anchor}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), 404, "not a message of that channel");
+}
+
+#[tokio::test]
 async fn posting_a_message_returns_a_ts_and_it_appears_in_the_channel() {
     let (standin, base) = standin("http://127.0.0.1:9/unused".to_owned()).await;
 
