@@ -452,6 +452,51 @@ async fn reading_a_file_and_exporting_a_person_are_recorded_with_who_did_it() {
         by("file_read", "vetter", "vera"),
         "the staff API's own read (the test's vetter token): {audit}"
     );
+
+    // Exports are also logged by month, in numbers: the person's, and the
+    // members directory, which no nomination records.
+    let stranger = app
+        .console_get(
+            now,
+            &ada,
+            &format!("/console/people/export?email={}", unique_address("nobody")),
+        )
+        .await;
+    assert_eq!(stranger.status, 200);
+    let directory = app.console_get(now, &ada, "/console/members.csv?country=ES").await;
+    assert_eq!(directory.status, 200);
+    let logged: Vec<(String, String, String)> = app
+        .items_of("staff_export")
+        .await
+        .iter()
+        .map(|item| {
+            let text = |name: &str| item[name].as_s().cloned().unwrap_or_default();
+            let actor = item["actor"].as_m().unwrap();
+            (text("what"), actor["id"].as_s().unwrap().clone(), text("reason"))
+        })
+        .collect();
+    let said = format!("{logged:?}");
+    assert_eq!(logged.len(), 3, "{said}");
+    assert!(logged.iter().all(|(_, who, _)| who == CONSOLE_ADMIN), "{said}");
+    assert!(
+        logged
+            .iter()
+            .any(|(what, _, why)| what == "person_exported" && why.starts_with("1 nominations")),
+        "{said}"
+    );
+    assert!(
+        logged
+            .iter()
+            .any(|(what, _, why)| what == "person_exported" && why.starts_with("0 nominations")),
+        "an export of someone with no nomination is logged too: {said}"
+    );
+    assert!(
+        logged
+            .iter()
+            .any(|(what, _, why)| what == "members_downloaded" && why == "0 members (every status, ES)"),
+        "{said}"
+    );
+    assert!(!said.contains(&nominee), "whose data it was is not logged");
 }
 
 #[tokio::test]

@@ -33,8 +33,9 @@ fn pinned(case: RouteCase) -> usize {
         RouteCase::Accept => 3,
         // One Query per status (active, derecognised, resigned), in parallel.
         RouteCase::Members => 3,
-        // The person's reads, then the export recorded on their nomination.
-        RouteCase::Export => 6,
+        // The person's reads, then beside each other the export recorded on
+        // their nomination and in the month's log of exports.
+        RouteCase::Export => 7,
         RouteCase::Erase => 9,
         // The link's token, then the nomination; the objection's one write.
         RouteCase::NoticePage => 2,

@@ -93,6 +93,9 @@ pub enum Happening {
     /// An administrator exported everything held about someone this record
     /// is about (a subject-access request).
     PersonExported,
+    /// An administrator downloaded the members directory (the reason says
+    /// how many and which).
+    MembersDownloaded,
     Moved {
         command: Command,
         from: Status,

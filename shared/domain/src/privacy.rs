@@ -55,6 +55,18 @@ pub struct SubjectAccessExport {
 }
 
 impl SubjectAccessExport {
+    /// What the export held, in numbers: the staff's log of exports says
+    /// this, never whose data it was.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} nominations, {} endorsements, {} member record, {} roster entry",
+            self.nominations.len(),
+            self.endorsements.len(),
+            usize::from(self.member.is_some()),
+            usize::from(self.roster_entry.is_some()),
+        )
+    }
+
     /// Every nomination the export draws on: each is told, in its audit
     /// trail, that it was exported and by whom.
     pub fn nominations_read(&self) -> Vec<NominationId> {

@@ -31,8 +31,14 @@ pub(super) async fn export_person(
     let query = request.query_string_parameters();
     let email = person_address(query.first("email"))?;
     let export = app.table.export_person(&email, now).await?;
-    let exported = AuditEvent::by_staff(now, admin.actor(), Happening::PersonExported);
-    app.table.record_reads(&export.nominations_read(), &exported).await?;
+    let exported = AuditEvent::by_staff(now, admin.actor(), Happening::PersonExported).because(export.summary());
+    let drawn_on = export.nominations_read();
+    let (read, logged) = tokio::join!(
+        app.table.record_reads(&drawn_on, &exported),
+        app.table.record_export(&exported)
+    );
+    read?;
+    logged?;
     // Personal data: like every answer, `json` forbids caches to keep a copy.
     Ok(json(StatusCode::OK, &export))
 }

@@ -3,6 +3,7 @@
 
 use iln_adapters::http::{csv, path_parameter};
 use iln_adapters::staff_commands::{self, CommandRefused};
+use iln_domain::audit::{AuditEvent, Happening};
 use iln_domain::console_pages::ConsoleTemplate;
 use iln_domain::membership::{MemberId, MemberStatus};
 use iln_domain::nomination::Country;
@@ -88,7 +89,17 @@ pub(super) async fn spreadsheet(visit: &Visit<'_>) -> Result<Response<Body>, Fai
         lambda_http::http::header::CONTENT_DISPOSITION,
         lambda_http::http::HeaderValue::from_static("attachment; filename=\"iln-members.csv\""),
     );
-    tracing::info!(subject = %visit.session.staff.subject, members = members.len(), "members directory downloaded");
+    let which = format!(
+        "{} members ({}{})",
+        members.len(),
+        status.map_or("every status", MemberStatus::code),
+        country
+            .map(|country| format!(", {}", country.alpha2()))
+            .unwrap_or_default()
+    );
+    let downloaded =
+        AuditEvent::by_staff(visit.now, visit.session.staff.actor(), Happening::MembersDownloaded).because(which);
+    visit.app.table.record_export(&downloaded).await?;
     Ok(response)
 }
 

@@ -61,9 +61,12 @@ pub(super) async fn export(visit: &Visit<'_>) -> Result<Response<Body>, Failure>
     };
     let table = &visit.app.table;
     let export = table.export_person(&email, visit.now).await?;
-    let exported = AuditEvent::by_staff(visit.now, visit.session.staff.actor(), Happening::PersonExported);
-    table.record_reads(&export.nominations_read(), &exported).await?;
-    tracing::info!(subject = %visit.session.staff.subject, nominations = export.nominations.len(), "person exported");
+    let exported = AuditEvent::by_staff(visit.now, visit.session.staff.actor(), Happening::PersonExported)
+        .because(export.summary());
+    let drawn_on = export.nominations_read();
+    let (read, logged) = tokio::join!(table.record_reads(&drawn_on, &exported), table.record_export(&exported));
+    read?;
+    logged?;
     let body = serde_json::to_string_pretty(&export).map_err(|error| Failure::Internal(error.into()))?;
     let mut response = iln_adapters::http::json(StatusCode::OK, &serde_json::Value::Null);
     *response.body_mut() = Body::from(body);

@@ -150,6 +150,11 @@ pub fn roster_partition(category: iln_domain::roster::RosterCategory) -> String 
     format!("ROSTER#{}", category.code())
 }
 
+/// The staff's exports of one month (`EXPORTS#2026-12`).
+pub fn exports(at: DateTime<Utc>) -> String {
+    format!("EXPORTS#{}", at.format("%Y-%m"))
+}
+
 /// The decision log's partition for one year: the coverage page reads the
 /// months it shows from one or two of them.
 pub fn decisions(year: i32) -> String {

@@ -592,6 +592,22 @@ impl NominationTable {
         Ok(())
     }
 
+    /// Records an export by staff in the month's log of exports, beside any
+    /// reads it records on the nominations it drew on: an export of the
+    /// members, or of someone with no nomination, is audited too.
+    #[tracing::instrument(skip_all)]
+    pub async fn record_export(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        let record = super::records::ExportRecord::new(event.clone());
+        self.client
+            .put_item()
+            .table_name(&self.name)
+            .set_item(Some(item(&record)?))
+            .send()
+            .await
+            .map_err(StoreError::call("PutItem"))?;
+        Ok(())
+    }
+
     async fn record_read(&self, id: NominationId, event: &AuditEvent) -> Result<(), StoreError> {
         let record = super::records::AuditRecord::new(id, event.clone());
         self.client

@@ -295,6 +295,28 @@ impl RosterRecord {
     }
 }
 
+/// An export by staff, in the month's log of them: who, when, and what in
+/// numbers, never whose data.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct ExportRecord {
+    pub pk: String,
+    pub sk: String,
+    pub entity: String,
+    #[serde(flatten)]
+    pub event: AuditEvent,
+}
+
+impl ExportRecord {
+    pub fn new(event: AuditEvent) -> Self {
+        Self {
+            pk: keys::exports(event.at),
+            sk: keys::audit_sk(event.at),
+            entity: "staff_export".to_owned(),
+            event,
+        }
+    }
+}
+
 /// A decision, timed, in the month's log: statistics, naming nobody.
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct DecisionRecord {
