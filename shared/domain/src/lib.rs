@@ -14,6 +14,7 @@ pub mod coverage;
 pub mod delivery;
 pub mod directory;
 pub mod discussion;
+pub mod file_actions;
 pub mod findings;
 pub mod i18n;
 pub mod intake;

@@ -5,6 +5,7 @@ use iln_adapters::http::path_parameter;
 use iln_adapters::staff_commands::{self, CommandRefused};
 use iln_domain::audit::{Actor, AuditEvent, Happening};
 use iln_domain::console_pages::ConsoleTemplate;
+use iln_domain::file_actions::FileActions;
 use iln_domain::findings::{self, Findings};
 use iln_domain::nomination::Country;
 use iln_domain::slack::SlackWorkspace;
@@ -211,14 +212,6 @@ async fn file_page(visit: &Visit<'_>, trouble: Option<Trouble>) -> Result<Respon
         .iter()
         .map(|addition| json!({ "request": addition.request, "information": addition.information }))
         .collect();
-    let may_decide = matches!(nomination.status, Status::AwaitingVetting)
-        && !findings.requester_is_nominator
-        && !findings.requester_is_endorser
-        && staff.email.is_some();
-    let admin = staff.may_act_as(StaffRole::Admin);
-    // A confirmed or invited nomination is the invitation's to manage.
-    let may_manage_invitation = admin && matches!(nomination.status, Status::Confirmed | Status::Invited);
-    let may_withdraw = admin && nomination.status.is_open() && !may_manage_invitation;
     let (status, problem) = match trouble {
         Some(trouble) => (trouble.status, Some(trouble.message)),
         None => (StatusCode::OK, None),
@@ -236,16 +229,9 @@ async fn file_page(visit: &Visit<'_>, trouble: Option<Trouble>) -> Result<Respon
             "endorsements": endorsements.endorsements.iter().map(|e| json!({ "nominator": e.nominator, "rationale": e.rationale })).collect::<Vec<_>>(),
             "additions": additions,
             "audit": audit,
-            "may_decide": may_decide,
-            "may_withdraw": may_withdraw,
-            "may_manage_invitation": may_manage_invitation,
+            "may": FileActions::of(nomination, &findings, staff),
             "cards": cards(&dossier, visit.app.slack_workspace.as_ref()),
             "discussion": super::discussion::view(nomination, &visit.app.rules),
-            // Any member of staff may resolve a concern or refer to the IAC.
-            "may_discuss": nomination.status == Status::InDiscussion,
-            "may_record_outcome": admin
-                && nomination.status == Status::InDiscussion
-                && nomination.discussion.as_ref().is_some_and(|discussion| discussion.awaits_iac()),
             "said": visit.query("said").filter(|said| SAID.contains(said)),
             "problem": problem,
             "reason": "",
