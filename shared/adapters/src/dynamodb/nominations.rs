@@ -597,23 +597,20 @@ impl NominationTable {
     /// members, or of someone with no nomination, is audited too.
     #[tracing::instrument(skip_all)]
     pub async fn record_export(&self, event: &AuditEvent) -> Result<(), StoreError> {
-        let record = super::records::ExportRecord::new(event.clone());
-        self.client
-            .put_item()
-            .table_name(&self.name)
-            .set_item(Some(item(&record)?))
-            .send()
-            .await
-            .map_err(StoreError::call("PutItem"))?;
-        Ok(())
+        self.put_plain(&super::records::ExportRecord::new(event.clone())).await
     }
 
     async fn record_read(&self, id: NominationId, event: &AuditEvent) -> Result<(), StoreError> {
-        let record = super::records::AuditRecord::new(id, event.clone());
+        self.put_plain(&super::records::AuditRecord::new(id, event.clone()))
+            .await
+    }
+
+    /// One unconditional write: for records only ever added.
+    async fn put_plain(&self, record: &impl Serialize) -> Result<(), StoreError> {
         self.client
             .put_item()
             .table_name(&self.name)
-            .set_item(Some(item(&record)?))
+            .set_item(Some(item(record)?))
             .send()
             .await
             .map_err(StoreError::call("PutItem"))?;
