@@ -8,7 +8,7 @@ use crate::{BenchError, Settings};
 use aws_sdk_dynamodb::types::{AttributeValue, StreamSpecification, StreamViewType};
 use chrono::{DateTime, Utc};
 use iln_runner::gateway::function_timeout;
-use iln_tests::{Options, RoundTrips, TestApp, TestResponse, admin_token, vetter_token};
+use iln_tests::{CONSOLE_ADMIN, Options, RoundTrips, TestApp, TestResponse, admin_token, vetter_token};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -49,6 +49,43 @@ async fn timed(
 
 fn encoded(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// What the coverage page shows, read back from its HTML: a country's row
+/// links to its queue and ends with its total; a decision kind's row ends
+/// with its count (a month's row ends with a median, never a bare number).
+#[derive(Default)]
+struct CoverageFigures {
+    countries: usize,
+    unled: usize,
+    open: u64,
+    decisions: u64,
+}
+
+impl CoverageFigures {
+    fn read(page: &str) -> Self {
+        let mut figures = Self::default();
+        for row in page
+            .split("<tr>")
+            .filter_map(|row| row.split_once("</tr>"))
+            .map(|(row, _)| row)
+        {
+            let last_cell = row
+                .strip_prefix("<th scope=\"row\">")
+                .and_then(|row| row.strip_suffix("</td>"))
+                .and_then(|row| row.rsplit_once("<td>"))
+                .and_then(|(_, cell)| cell.parse::<u64>().ok());
+            let Some(count) = last_cell else { continue };
+            if row.contains("/console/nominations?") {
+                figures.countries += 1;
+                figures.unled += usize::from(row.contains("class=\"error\""));
+                figures.open += count;
+            } else {
+                figures.decisions += count;
+            }
+        }
+        figures
+    }
 }
 
 /// An item as a DynamoDB stream record carries it.
@@ -347,7 +384,36 @@ pub async fn run(settings: &Settings, size: usize) -> Result<String, BenchError>
         result: format!("{listed} listed"),
     });
 
-    // The members directory (the closest to the coverage figures there are).
+    // The coverage figures, on the console as staff open them: after the
+    // daily run, whose ended discussions are decisions of today.
+    let session = app.console_sign_in(CONSOLE_ADMIN).await;
+    round_trips.reset();
+    let started = Instant::now();
+    let response = app.console_get(now, &session, "/console/coverage").await;
+    let took = started.elapsed();
+    let figures = CoverageFigures::read(&response.body);
+    measured.push(Measured {
+        what: "the coverage figures".to_owned(),
+        function: "StaffConsoleFunction",
+        slowest: took,
+        invocations: 1,
+        total: took,
+        calls: round_trips.count(),
+        result: format!(
+            "{}: {} countries listed ({} without a leader), {} open nominations, {} decisions in 12 months; \
+             a page of {} KB",
+            response.status,
+            figures.countries,
+            figures.unled,
+            figures.open,
+            figures.decisions,
+            response.body.len() / 1_000
+        ),
+    });
+
+    // The members directory: every member in one answer, whose size is
+    // what grows (the coverage figures read the same partition, projected,
+    // and answer one row a country).
     let (response, took, made) = timed(
         &app,
         &round_trips,

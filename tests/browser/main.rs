@@ -15,7 +15,7 @@ mod people;
 mod stack;
 
 use audit::Audit;
-use people::{Nomination, cohort_file, text};
+use people::{Nomination, cohort_file, roster_file, text};
 use stack::Stack;
 
 const VERA: &str = "Vera (IMI vetter)";
@@ -264,10 +264,12 @@ async fn every_page_in_both_languages_passes_axe_without_serious_violations() {
         stack.find(".notice[role=status]").await;
         audit.page(&stack, "console-invitations-sent", lang).await;
 
-        // The other admin pages: the members directory, messages, data protection.
+        // The other admin pages: coverage, the members directory, the
+        // roster, messages, data protection.
         for (path, name) in [
             ("/console/coverage", "console-coverage"),
             ("/console/members", "console-members"),
+            ("/console/roster", "console-roster"),
             ("/console/messages", "console-messages"),
             ("/console/people", "console-people"),
         ] {
@@ -275,6 +277,29 @@ async fn every_page_in_both_languages_passes_axe_without_serious_violations() {
             stack.find("main h1").await;
             audit.page(&stack, name, lang).await;
         }
+
+        // A roster file uploaded: what was stored, and the line refused and why.
+        stack.goto("/console/roster").await;
+        let roster = roster_file(&stack, &format!("roster-{lang}"));
+        stack
+            .find("input#roster")
+            .await
+            .send_keys(&roster.display().to_string())
+            .await
+            .unwrap();
+        stack
+            .click_and_wait("form[action='/console/roster/import'] button")
+            .await;
+        stack
+            .wait_for_text(
+                ".notice[role=status]",
+                &text(lang, "console.roster.stored")
+                    .replace("{accepted}", "1")
+                    .replace("{refused}", "1"),
+            )
+            .await;
+        stack.find("main table caption").await;
+        audit.page(&stack, "console-roster-imported", lang).await;
 
         // The not-found notice does not follow the session's language (it
         // follows ?lang and the browser's): asked for here.

@@ -114,3 +114,18 @@ pub fn cohort_file(stack: &Stack, name: &str, count: usize) -> (PathBuf, Vec<(St
     std::fs::write(&path, file).unwrap();
     (path, people)
 }
+
+/// A roster file for the console's upload, written to the run's folder: one
+/// ILN member it stores and one line it refuses (an unknown category).
+pub fn roster_file(stack: &Stack, name: &str) -> PathBuf {
+    let file = format!(
+        "email,name,category,country\n\
+         {},Ngozi Adeyemi,iln_member,NG\n\
+         {},Someone Unknown,certified_friend,ES\n",
+        iln_tests::unique_address(&format!("{name}-leader")),
+        iln_tests::unique_address(&format!("{name}-refused")),
+    );
+    let path = stack.state_dir.join(format!("{name}.csv"));
+    std::fs::write(&path, file).unwrap();
+    path
+}

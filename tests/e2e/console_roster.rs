@@ -59,7 +59,7 @@ async fn an_admin_imports_a_roster_file_and_sees_what_was_stored_and_every_line_
     assert!(
         imported
             .body
-            .contains("3 entries accepted and stored; 3 lines refused."),
+            .contains("Entries accepted and stored: 3. Lines refused: 3."),
         "{}",
         imported.body
     );
@@ -96,7 +96,7 @@ async fn the_same_roster_file_uploaded_twice_even_at_once_stores_each_entry_once
     for upload in [&first, &second, &third] {
         assert_eq!(upload.status, 200, "{}", upload.body);
         assert!(
-            upload.body.contains("30 entries accepted and stored"),
+            upload.body.contains("Entries accepted and stored: 30."),
             "{}",
             upload.body
         );
@@ -305,7 +305,7 @@ async fn an_oversized_a_non_utf8_or_a_headerless_file_is_refused_whole_and_a_bad
     assert!(
         bad_line
             .body
-            .contains("0 entradas aceptadas y guardadas; 1 líneas rechazadas."),
+            .contains("Entradas aceptadas y guardadas: 0. Líneas rechazadas: 1."),
         "{}",
         bad_line.body
     );
