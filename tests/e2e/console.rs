@@ -543,3 +543,59 @@ async fn an_erasure_needs_the_address_typed_twice_and_then_erases_the_person() {
         .await;
     assert_eq!(gone.status, 404, "the erased nomination is no longer anyone's file");
 }
+
+#[tokio::test]
+async fn an_admin_invites_one_person_from_the_form_after_the_same_review_and_only_once() {
+    let app = TestApp::spawn().await;
+    let now = app.now;
+    let ada = app.console_sign_in(CONSOLE_ADMIN).await;
+    let address = unique_address("emerita");
+    let person = |country: &'static str| {
+        [
+            ("name", "Ana María \"Anita\" Ruiz"),
+            ("email", address.as_str()),
+            ("country", country),
+            ("region", ""),
+            ("language", "es"),
+            ("role", "board_emeritus"),
+            ("reason", "IMI Board Emeritus, first round; founder, 2004"),
+        ]
+    };
+
+    let wrong = app
+        .console_post(now, &ada, "/console/invitations/one", &person("XX"))
+        .await;
+    assert_eq!(wrong.status, 200, "{}", wrong.body);
+    assert!(wrong.body.contains("0 of 1 lines can be sent"), "{}", wrong.body);
+    assert!(!wrong.body.contains("/console/invitations/send\""), "nothing to send");
+
+    let review = app
+        .console_post(now, &ada, "/console/invitations/one", &person("ES"))
+        .await;
+    assert!(review.body.contains("1 of 1 lines can be sent"), "{}", review.body);
+    assert!(review.body.contains("Ana María &quot;Anita&quot; Ruiz"));
+    let reviewed = hidden_field(&review.body, "cohort").expect("the invitation, carried to the send");
+    let form = [("cohort", reviewed.as_str())];
+    let sent = app.console_post(now, &ada, "/console/invitations/send", &form).await;
+    assert!(sent.body.contains("1 invitations sent"), "{}", sent.body);
+    let again = app.console_post(now, &ada, "/console/invitations/send", &form).await;
+    assert!(again.body.contains("0 invitations sent"), "{}", again.body);
+
+    app.deliver_outbox().await;
+    let mails = app.mails_to(&address).await;
+    assert_eq!(mails.len(), 1, "one invitation");
+    let forged = app
+        .post_page_form(
+            now,
+            "/console/invitations/one",
+            Some(&ada.cookie),
+            &[("csrf", "forged")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let vera = app.console_sign_in(CONSOLE_VETTER).await;
+    let by_a_vetter = app
+        .console_post(now, &vera, "/console/invitations/one", &person("ES"))
+        .await;
+    assert_eq!(by_a_vetter.status, 403);
+}

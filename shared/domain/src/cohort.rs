@@ -50,6 +50,28 @@ pub enum LineProblem {
     },
 }
 
+/// `forms` written as a cohort file, so that one person invited from the
+/// console's form is reviewed and sent exactly as a file's line is.
+pub fn file_of(forms: &[DirectInvitationForm]) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let rows = std::iter::once(COLUMNS.map(str::to_owned)).chain(forms.iter().map(|form| {
+        [
+            form.name.clone(),
+            form.email.clone(),
+            form.country.clone(),
+            form.region.clone().unwrap_or_default(),
+            form.language.clone(),
+            form.role.clone(),
+            form.reason.clone(),
+        ]
+    }));
+    for row in rows {
+        // Writing to memory cannot fail.
+        let _ = writer.write_record(&row);
+    }
+    writer.into_inner().unwrap_or_default()
+}
+
 /// The lines of a cohort file, each checked as a direct invitation by
 /// `author` would be.
 pub fn read(bytes: &[u8], author: &EmailAddress) -> Result<Vec<CohortLine>, CohortFormatError> {
@@ -124,6 +146,23 @@ mod tests {
 
     fn author() -> EmailAddress {
         EmailAddress::parse("admin@imi.org").unwrap()
+    }
+
+    #[test]
+    fn one_person_from_the_form_reads_back_as_a_file_of_one_line() {
+        let form = DirectInvitationForm {
+            name: "Ana María \"Anita\" Ruiz".to_owned(),
+            email: "ana@example.org".to_owned(),
+            country: "ES".to_owned(),
+            region: None,
+            language: "es".to_owned(),
+            role: "board_emeritus".to_owned(),
+            reason: "IMI Board Emeritus, first round; founder, 2004".to_owned(),
+        };
+        let lines = read(&file_of(std::slice::from_ref(&form)), &author()).unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].form, form, "commas and quotes survive");
+        assert_eq!(lines[0].problem, None);
     }
 
     const HEADER: &str = "name,email,country,language,role,reason\n";

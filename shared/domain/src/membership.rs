@@ -614,7 +614,7 @@ pub fn change_address(
 
 /// A direct invitation as an administrator sends it (IMI Board Emeriti,
 /// first-round invitations): no nomination before it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DirectInvitationForm {
     pub name: String,

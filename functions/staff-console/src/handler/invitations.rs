@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures::{StreamExt, TryStreamExt};
 use iln_domain::cohort::{self, CohortFormatError, CohortLine, LineProblem};
 use iln_domain::console_pages::ConsoleTemplate;
+use iln_domain::membership::DirectInvitationForm;
 use iln_domain::staff::StaffRole;
 use iln_domain::{EmailAddress, Language, NominationId};
 use lambda_http::http::StatusCode;
@@ -143,6 +144,49 @@ pub(super) async fn review(visit: &Visit<'_>) -> Result<Response<Body>, Failure>
     visit.check_form(&upload.csrf)?;
     visit.require(StaffRole::Admin)?;
     let file = upload.file.map_err(|_| Failure::BadRequest)?;
+    review_file(visit, file).await
+}
+
+/// One person from the page's form, reviewed as a file of one line: the
+/// same review, the same send.
+#[derive(Deserialize)]
+struct OneFields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    country: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[tracing::instrument(skip_all)]
+pub(super) async fn review_one(visit: &Visit<'_>) -> Result<Response<Body>, Failure> {
+    let fields: OneFields = form(visit.request)?;
+    visit.check_form(&fields.csrf)?;
+    visit.require(StaffRole::Admin)?;
+    let person = DirectInvitationForm {
+        name: fields.name,
+        email: fields.email,
+        country: fields.country,
+        region: Some(fields.region).filter(|region| !region.trim().is_empty()),
+        language: fields.language,
+        role: fields.role,
+        reason: fields.reason,
+    };
+    review_file(visit, cohort::file_of(&[person])).await
+}
+
+async fn review_file(visit: &Visit<'_>, file: Vec<u8>) -> Result<Response<Body>, Failure> {
     let author = author(visit);
     let lines = match cohort::read(&file, &author) {
         Ok(lines) => lines,
