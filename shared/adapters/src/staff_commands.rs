@@ -108,13 +108,16 @@ const DISCUSSION_ATTEMPTS: u32 = 5;
 /// `decide`, committed, and read again if an ILN member's click landed in
 /// between. A concurrent confirmation is no reason to refuse; a refusal
 /// says where the nomination stands.
+///
+/// The retries are boxed: inline, their read-and-commit futures nest deeper
+/// in every caller's than rustc lays out by default.
 #[tracing::instrument(skip_all, fields(nomination_id = %id))]
 pub async fn discuss(
     table: &NominationTable,
     id: NominationId,
     decide: impl Fn(&Nomination) -> Result<Step, DiscussionRefused>,
 ) -> Result<Step, CommandRefused> {
-    retry_on_conflict(DISCUSSION_ATTEMPTS, || async {
+    let attempt = || async {
         let dossier = dossier(table, id).await?;
         let step = decide(&dossier.nomination).map_err(|refused| match refused {
             DiscussionRefused::NoOpenConcern(_) => CommandRefused::NoSuchConcern,
@@ -124,8 +127,8 @@ pub async fn discuss(
             Commit::Raced => None,
             Commit::Written => Some(step),
         })
-    })
-    .await
+    };
+    Box::pin(retry_on_conflict(DISCUSSION_ATTEMPTS, attempt)).await
 }
 
 /// An admin withdraws an open nomination.
