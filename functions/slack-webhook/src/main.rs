@@ -1,4 +1,5 @@
 use chrono::Utc;
+use iln_adapters::secrets::Prefetched;
 use iln_adapters::slack::BotToken;
 use iln_domain::slack::signature::SigningSecret;
 use lambda_http::{Error, Request, service_fn};
@@ -12,28 +13,28 @@ async fn main() -> Result<(), Error> {
         .timeout_config(iln_adapters::config::slack_acknowledgement_timeouts())
         .build();
     let dynamodb = aws_sdk_dynamodb::Client::from_conf(dynamodb);
-    // Read once per cold start, in one call. The table's connection is not
-    // opened here: the first request pays that handshake, which init would
-    // pay on every cold start (docs/performance.md, "Cold start").
-    let [bot_token, signing_secret] = iln_adapters::secrets::read(
-        &aws,
-        [
-            &config.slack_bot_token_parameter,
-            &config.slack_signing_secret_parameter,
-        ],
-    )
-    .await?;
-    let app = App::from_config(
-        &config,
-        dynamodb,
-        BotToken::new(bot_token),
-        // Trimmed and length-checked, as the link key is: a bad paste fails
-        // the cold start instead of every request.
-        SigningSecret::parse(&signing_secret)?,
-    )?;
+    // Both secrets in one call, read while init goes on: the first request
+    // waits for them, init does not. Nor is the table's connection opened
+    // here: the first call pays that handshake, which init would pay on
+    // every cold start (docs/performance.md, "Cold start").
+    let names = [
+        config.slack_bot_token_parameter.clone(),
+        config.slack_signing_secret_parameter.clone(),
+    ];
+    let app = Prefetched::start(&aws, names, move |[bot_token, signing_secret]| {
+        Ok(App::from_config(
+            &config,
+            dynamodb.clone(),
+            BotToken::new(bot_token),
+            // Trimmed and length-checked, as the link key is: a bad paste
+            // fails every request with its reason in the log, not one
+            // signature check after another.
+            SigningSecret::parse(&signing_secret)?,
+        )?)
+    });
     let app = &app;
     lambda_http::run(service_fn(move |request: Request| async move {
-        Ok::<_, std::convert::Infallible>(handle(app, request, Utc::now()).await)
+        Ok::<_, Error>(handle(app.get().await?, request, Utc::now()).await)
     }))
     .await
 }
