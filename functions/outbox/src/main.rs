@@ -8,7 +8,11 @@ use iln_domain::token::LinkKey;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use outbox::{App, Config, Deadline, Trigger};
 
-#[tokio::main]
+// One thread. At the template's 256 MB Lambda gives a fraction of one vCPU:
+// a second worker would not read the secrets beside init, only take turns
+// with it. On one thread the read goes on while the runtime waits for its
+// first event, and init is not kept waiting (docs/performance.md).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let aws = iln_adapters::start().await?;
     let config = Config::from_lookup(iln_adapters::config::environment)?;

@@ -5,7 +5,11 @@ use iln_domain::slack::signature::SigningSecret;
 use lambda_http::{Error, Request, service_fn};
 use slack_webhook::{App, Config, handle};
 
-#[tokio::main]
+// One thread. At the template's 256 MB Lambda gives a fraction of one vCPU:
+// a second worker would not read the secrets beside init, only take turns
+// with it. On one thread the read goes on while the runtime waits for its
+// first event, and init is not kept waiting (docs/performance.md).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let aws = iln_adapters::start().await?;
     let config = Config::from_lookup(iln_adapters::config::environment)?;
