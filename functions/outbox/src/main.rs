@@ -16,21 +16,21 @@ use outbox::{App, Config, Deadline, Trigger};
 async fn main() -> Result<(), Error> {
     let aws = iln_adapters::start().await?;
     let config = Config::from_lookup(iln_adapters::config::environment)?;
-    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
-    let ses = aws_sdk_ses::Client::new(&aws);
     // Both secrets in one call, read while init goes on: the first
-    // invocation waits for them, init does not. Nor is the table's
-    // connection opened here: the first call pays that handshake, which
-    // init would pay on every cold start (docs/performance.md, "Cold start").
+    // invocation waits for them, init does not. The clients are built with
+    // the app, once the secrets are there; nor is the table's connection
+    // opened here: the first call pays that handshake, which init would pay
+    // on every cold start (docs/performance.md, "Cold start").
     let names = [
         config.slack_bot_token_parameter.clone(),
         config.link_key_parameter.clone(),
     ];
+    let sdk = aws.clone();
     let app = Prefetched::start(&aws, names, move |[bot_token, link_key]| {
         Ok(App::from_config(
             &config,
-            dynamodb.clone(),
-            ses.clone(),
+            aws_sdk_dynamodb::Client::new(&sdk),
+            aws_sdk_ses::Client::new(&sdk),
             BotToken::new(bot_token),
             LinkKey::parse(&link_key)?,
         )?)

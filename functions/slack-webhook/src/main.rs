@@ -13,14 +13,13 @@ use slack_webhook::{App, Config, handle};
 async fn main() -> Result<(), Error> {
     let aws = iln_adapters::start().await?;
     let config = Config::from_lookup(iln_adapters::config::environment)?;
-    let dynamodb = aws_sdk_dynamodb::config::Builder::from(&aws)
-        .timeout_config(iln_adapters::config::slack_acknowledgement_timeouts())
-        .build();
-    let dynamodb = aws_sdk_dynamodb::Client::from_conf(dynamodb);
     // Both secrets in one call, read while init goes on: the first request
-    // waits for them, init does not. Nor is the table's connection opened
-    // here: the first call pays that handshake, which init would pay on
-    // every cold start (docs/performance.md, "Cold start").
+    // waits for them, init does not. The table's client is built with the
+    // app, once the secrets are there; nor is its connection opened here:
+    // the first call pays that handshake, which init would pay on every cold
+    // start (docs/performance.md, "Cold start").
+    let dynamodb = aws_sdk_dynamodb::config::Builder::from(&aws)
+        .timeout_config(iln_adapters::config::slack_acknowledgement_timeouts());
     let names = [
         config.slack_bot_token_parameter.clone(),
         config.slack_signing_secret_parameter.clone(),
@@ -28,7 +27,7 @@ async fn main() -> Result<(), Error> {
     let app = Prefetched::start(&aws, names, move |[bot_token, signing_secret]| {
         Ok(App::from_config(
             &config,
-            dynamodb.clone(),
+            aws_sdk_dynamodb::Client::from_conf(dynamodb.clone().build()),
             BotToken::new(bot_token),
             // Trimmed and length-checked, as the link key is: a bad paste
             // fails every request with its reason in the log, not one
