@@ -1,5 +1,5 @@
-//! Secrets from SSM Parameter Store (SecureString), read once per cold
-//! start: never from plain environment values, never logged.
+//! Secrets from SSM Parameter Store (SecureString), read once per process:
+//! never from plain environment values, never logged.
 
 use aws_config::SdkConfig;
 use futures::future::BoxFuture;
